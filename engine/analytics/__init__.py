@@ -1,0 +1,1 @@
+"""analytics stage of the posbt engine."""

@@ -1,0 +1,1 @@
+"""breakeven stage of the posbt engine."""

@@ -1,0 +1,1 @@
+"""The ``posbt`` command line: one click group per module, registered in ``main``."""

@@ -1,0 +1,109 @@
+"""Shared CLI plumbing: the context (home folder), store opening, error reporting, progress.
+
+Every command turns a ``PosbtError`` into a one-line message on stderr and exit code 1
+(2 for usage errors, as click does); no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from engine.data.duckdb_store import DuckDBStore
+from engine.errors import PosbtError
+from engine.home import market_db_path, posbt_home
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class CliContext:
+    """What every command can reach: the posbt home folder."""
+
+    home: Path
+
+    @property
+    def market_db(self) -> Path:
+        """The market-data DuckDB file."""
+        return market_db_path(self.home)
+
+    def open_store(self, *, read_only: bool = True) -> DuckDBStore:
+        """Open the market store (read-only unless the command writes)."""
+        if not read_only:
+            self.home.mkdir(parents=True, exist_ok=True)
+        return DuckDBStore(self.market_db, read_only=read_only)
+
+
+def get_ctx() -> CliContext:
+    """The ``CliContext`` of the running command (home resolved from env when unset)."""
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if isinstance(root.obj, CliContext):
+        return root.obj
+    obj = CliContext(home=posbt_home())
+    root.obj = obj
+    return obj
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console for tables and messages."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``message`` to stderr and exit with ``code``."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: a ``PosbtError`` becomes a clear message and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except PosbtError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@contextmanager
+def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr; yields ``advance(n)``. Quiet when stderr is not a terminal."""
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+        disable=not sys.stderr.isatty(),
+    )
+    with bar:
+        task = bar.add_task(description, total=total)
+
+        def advance(n: float = 1.0) -> None:
+            bar.advance(task, n)
+
+        yield advance

@@ -1,0 +1,233 @@
+"""The DuckDB store: the embedded default, one file at ``$POSBT_HOME/market.duckdb``.
+
+A DuckDB file is open read-write by one process or read-only by many, never both:
+readers open it with ``read_only=True``; a load (import, enrichment, features) needs
+the write handle. A locked file gives ``StoreLockedError`` naming the holder, never a
+raw lock error. Loads stage batches into temporary tables and, on commit, insert the
+rows whose key is not yet stored (anti-join; the bar tables carry no PRIMARY KEY index).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pyarrow as pa
+
+from engine.data.sqlfiles import query_text, schema_texts
+from engine.data.store import LoadResult
+from engine.data.tables import TABLE_KEYS, TABLE_SORT
+from engine.errors import StoreError, StoreLockedError
+
+_PID_RE = re.compile(r"PID (\d+)")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DuckDBStore:
+    """Store over a DuckDB file (or ``:memory:`` for tests)."""
+
+    engine_name = "duckdb"
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        if self.path != ":memory:":
+            db_file = Path(self.path)
+            if read_only and not db_file.exists():
+                raise StoreError(
+                    "no market data store here yet; build one with `posbt data demo` "
+                    "or `posbt data import ...`",
+                    place=self.path,
+                )
+            db_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                pid = _PID_RE.search(text)
+                holder = f"process {pid.group(1)}" if pid else "another process"
+                raise StoreLockedError(
+                    f"the store is locked by {holder}; wait for it to finish, stop it, or "
+                    "send writes through the running `posbt serve`",
+                    place=self.path,
+                ) from None
+            raise StoreError(f"cannot open the store: {text}", place=self.path) from None
+        if not read_only:
+            self._ensure_schema()
+
+    # -- schema ---------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        for _name, ddl in schema_texts("duckdb"):
+            self.con.execute(ddl)
+        rows = self.con.execute(
+            "SELECT value FROM store_meta WHERE key = 'data_version'"
+        ).fetchall()
+        if not rows:
+            self.con.execute("INSERT INTO store_meta VALUES ('data_version', '0')")
+            self.con.execute("INSERT INTO store_meta VALUES ('schema_version', '1')")
+
+    # -- reads ----------------------------------------------------------------------------
+    def query(self, name: str, params: Mapping[str, object] | None = None) -> pa.Table:
+        """Run named query ``name`` with bound parameters; returns an Arrow table."""
+        sql = query_text("duckdb", name)
+        try:
+            return self.con.sql(sql, params=dict(params or {})).to_arrow_table()
+        except duckdb.Error as exc:
+            raise StoreError(f"query {name!r} failed: {exc}") from None
+
+    def sql(self, sql: str, params: Mapping[str, object] | list[object] | None = None) -> pa.Table:
+        """Run store-internal SQL text (no user values pasted in; bind them as params)."""
+        return self.con.sql(sql, params=params).to_arrow_table()
+
+    def data_version(self) -> int:
+        """The data version counter, bumped by each committed load."""
+        rows = self.con.execute(
+            "SELECT value FROM store_meta WHERE key = 'data_version'"
+        ).fetchall()
+        return int(rows[0][0]) if rows else 0
+
+    def table_counts(self) -> dict[str, int]:
+        """Row counts of the canonical tables."""
+        counts: dict[str, int] = {}
+        for table in TABLE_KEYS:
+            counts[table] = self._count(table)
+        return counts
+
+    def file_size_bytes(self) -> int:
+        """Size of the database file on disk (0 for in-memory)."""
+        if self.path == ":memory:":
+            return 0
+        p = Path(self.path)
+        wal = Path(self.path + ".wal")
+        return (p.stat().st_size if p.exists() else 0) + (wal.stat().st_size if wal.exists() else 0)
+
+    def _count(self, table: str) -> int:
+        rows = self.con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchall()  # noqa: S608
+        return int(rows[0][0])
+
+    # -- writes ---------------------------------------------------------------------------
+    def load(self) -> DuckDBLoad:
+        """Open a load transaction."""
+        if self.read_only:
+            raise StoreError("the store is open read-only; loads need the write handle",
+                             place=self.path)
+        return DuckDBLoad(self)
+
+    def checkpoint(self) -> None:
+        """Flush the write-ahead log into the database file."""
+        self.con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.con.close()
+
+    def __enter__(self) -> DuckDBStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DuckDBLoad:
+    """One load transaction against a ``DuckDBStore``."""
+
+    def __init__(self, store: DuckDBStore) -> None:
+        self.store = store
+        self.con = store.con
+        self._staged: dict[str, str] = {}
+        self._offered: dict[str, int] = {}
+        self._result: LoadResult | None = None
+
+    def __enter__(self) -> DuckDBLoad:
+        self.con.execute("BEGIN TRANSACTION")
+        return self
+
+    def append(self, table: str, batch: pa.Table) -> None:
+        """Stage ``batch`` for ``table``; columns missing from it are NULL."""
+        if table not in TABLE_KEYS:
+            raise StoreError(f"unknown table {table!r}")
+        stage = self._staged.get(table)
+        if stage is None:
+            stage = f"_stage_{table}"
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {_quote(stage)} AS "  # noqa: S608
+                f"SELECT * FROM {_quote(table)} LIMIT 0"
+            )
+            self._staged[table] = stage
+        cols = ", ".join(_quote(c) for c in batch.column_names)
+        self.con.register("_posbt_batch", batch)
+        try:
+            self.con.execute(
+                f"INSERT INTO {_quote(stage)} ({cols}) SELECT {cols} FROM _posbt_batch"  # noqa: S608
+            )
+        finally:
+            self.con.unregister("_posbt_batch")
+        self._offered[table] = self._offered.get(table, 0) + batch.num_rows
+
+    def _commit_table(self, table: str, stage: str) -> int:
+        keys = TABLE_KEYS[table]
+        key_list = ", ".join(_quote(k) for k in keys)
+        join = " AND ".join(f"t.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in keys)
+        order = TABLE_SORT.get(table, keys)
+        order_list = ", ".join(_quote(k) for k in order)
+        before = self._count(table)
+        self.con.execute(
+            f"INSERT INTO {_quote(table)} "  # noqa: S608
+            f"SELECT * FROM (SELECT DISTINCT ON ({key_list}) * FROM {_quote(stage)}) s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}) "
+            f"ORDER BY {order_list}"
+        )
+        self.con.execute(f"DROP TABLE {_quote(stage)}")
+        return self._count(table) - before
+
+    def _count(self, table: str) -> int:
+        return self.store._count(table)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.con.execute("ROLLBACK")
+            self._drop_stages()
+            return
+        try:
+            inserted = {t: self._commit_table(t, s) for t, s in self._staged.items()}
+            if any(inserted.values()):
+                self.con.execute(
+                    "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                    "WHERE key = 'data_version'"
+                )
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            self._drop_stages()
+            raise
+        self._result = LoadResult(offered=dict(self._offered), inserted=inserted)
+
+    def _drop_stages(self) -> None:
+        for stage in self._staged.values():
+            self.con.execute(f"DROP TABLE IF EXISTS {_quote(stage)}")
+
+    @property
+    def result(self) -> LoadResult:
+        """Counts after commit."""
+        if self._result is None:
+            raise StoreError("the load has not been committed")
+        return self._result
+
+
+def open_store(path: str | Path, *, read_only: bool = True) -> DuckDBStore:
+    """Open the DuckDB store at ``path``."""
+    return DuckDBStore(path, read_only=read_only)
+
+

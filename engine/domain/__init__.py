@@ -1,0 +1,1 @@
+"""domain stage of the posbt engine."""

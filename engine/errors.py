@@ -1,0 +1,33 @@
+"""Error types shared by every stage; each carries the place it refers to.
+
+A place is where a user can look: a file and line, a sheet and cell, a YAML path,
+a mapping key or a store table. The CLI prints ``str(error)`` and exits non-zero;
+it never shows a traceback for a ``PosbtError``.
+"""
+
+from __future__ import annotations
+
+
+class PosbtError(Exception):
+    """Base class for errors that are the user's to fix (bad input, missing data)."""
+
+    def __init__(self, message: str, *, place: str | None = None) -> None:
+        self.message = message
+        self.place = place
+        super().__init__(f"{place}: {message}" if place else message)
+
+
+class StoreError(PosbtError):
+    """The market-data store cannot do what was asked (missing, locked, corrupt)."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the DuckDB file for writing."""
+
+
+class ImportRejectedError(PosbtError):
+    """A whole input file was rejected; nothing from it reached the store."""
+
+
+class DataMissingError(PosbtError):
+    """The store has no data for what was asked (symbol, range, contract)."""

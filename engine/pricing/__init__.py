@@ -1,0 +1,1 @@
+"""pricing stage of the posbt engine."""

@@ -1,0 +1,1 @@
+"""results stage of the posbt engine."""

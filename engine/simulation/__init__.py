@@ -1,0 +1,1 @@
+"""simulation stage of the posbt engine."""

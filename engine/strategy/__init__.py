@@ -1,0 +1,1 @@
+"""strategy stage of the posbt engine."""

@@ -1,0 +1,1 @@
+"""volatility stage of the posbt engine."""

@@ -1,0 +1,7 @@
+-- Listed expiries, taken from the data where the data has them (importers, generator).
+CREATE TABLE IF NOT EXISTS expiries (
+    symbol VARCHAR NOT NULL,
+    expiry DATE    NOT NULL,
+    kind   VARCHAR NOT NULL,   -- WEEKLY | MONTHLY
+    source VARCHAR NOT NULL    -- DATA | GENERATED
+);
