@@ -10,7 +10,7 @@ which answer NaN for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +53,7 @@ def is_call_array(right: RightLike) -> BoolArray:
     return np.asarray(calls, dtype=np.bool_)
 
 
-def broadcast(**arrays: npt.NDArray[np.generic]) -> list[npt.NDArray[np.generic]]:
+def broadcast(**arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
     """Broadcast the named arrays to one shape; a ``ValueError`` names the first offender."""
     shape: tuple[int, ...] = ()
     for name, arr in arrays.items():

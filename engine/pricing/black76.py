@@ -39,7 +39,8 @@ def _black76_core(F: FloatArray, K: FloatArray, T: FloatArray, r: FloatArray,
         std = sigma * np.sqrt(T)
         d1 = (np.log(F / K) + 0.5 * std * std) / std
         d2 = d1 - std
-        price = disc * sign * (F * ndtr(sign * d1) - K * ndtr(sign * d2))
+        # rounding can leave a deep OTM price a hair below zero; a price is never negative
+        price = np.maximum(disc * sign * (F * ndtr(sign * d1) - K * ndtr(sign * d2)), 0.0)
         intrinsic = disc * np.maximum(sign * (F - K), 0.0)
     degenerate = std == 0.0
     out = np.where(degenerate, intrinsic, price)
@@ -71,4 +72,4 @@ def black76(F: ArrayLike, K: ArrayLike, T: ArrayLike, r: ArrayLike, sigma: Array
                      r=as_float("r", r), sigma=as_float("sigma", sigma),
                      right=is_call_array(right))
     f, k, t, rr, s, c = args
-    return _black76_core(f, k, t, rr, s, c)  # type: ignore[arg-type]
+    return _black76_core(f, k, t, rr, s, c)

@@ -37,3 +37,20 @@ def test_shape_mismatch_names_argument() -> None:
         black76([1.0, 2.0], [1.0, 2.0, 3.0], 1.0, 0.0, 0.2, "CE")
     with pytest.raises(ValueError, match="right"):
         black76(100, 100, 1, 0, 0.2, "XX")
+
+
+def test_prices_match_quantlib_on_10k_random_cases(ql_cases) -> None:  # type: ignore[no-untyped-def]
+    c = ql_cases
+    got = black76(c.F, c.K, c.T, c.r, c.vol, c.right)
+    big = c.price >= 0.05
+    # 1e-8 relative where the price is at least one tick, 1e-9 absolute below
+    np.testing.assert_allclose(got[big], c.price[big], rtol=1e-8, atol=0)
+    np.testing.assert_allclose(got[~big], c.price[~big], rtol=0, atol=1e-9)
+    assert big.sum() > 5_000 and (~big).sum() > 100  # both regimes are exercised
+
+
+def test_broadcasting_scalars_and_arrays() -> None:
+    out = black76(np.array([[100.0], [110.0]]), [90.0, 100.0, 110.0], 0.5, 0.05, 0.2, "CE")
+    assert out.shape == (2, 3)
+    assert float(black76(100, 100, 0.5, 0.05, 0.2, "CE")) == pytest.approx(out[0, 1])
+    assert black76([], [], 1.0, 0.05, 0.2, "CE").shape == (0,)
