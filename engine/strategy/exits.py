@@ -1,0 +1,126 @@
+"""Exit rules (strategy stage): which bar of an open position's path fires an exit, and why.
+
+Two implementations of the same rules: ``first_exit`` evaluates every trigger as a vector over the
+whole path and takes the earliest bar (the event-skipping engine), ``first_exit_scalar`` walks bar
+by bar (the reference the benchmark and tests compare against). Both are causal: the decision at
+bar i uses values at bars <= i only (running peak for the trailing stop). Bar 0 is the entry bar
+and never exits. When several triggers fire on the same bar the priority is: stop loss, greek
+limits (delta, gamma, vega), trailing stop, profit target, time exit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.results.records import ExitReason
+from engine.strategy.plan import ExitRules
+
+PRIORITY: tuple[ExitReason, ...] = (
+    ExitReason.STOP_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA, ExitReason.GREEK_VEGA,
+    ExitReason.TRAILING_STOP, ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT,
+)
+
+
+@dataclass(frozen=True)
+class PathState:
+    """What exit rules see of an open position, per bar of its path (bar 0 = entry)."""
+
+    pnl_inr: np.ndarray
+    delta: np.ndarray      # position delta in index units (NaN unknown)
+    gamma: np.ndarray
+    vega_inr: np.ndarray   # rupees per vol point
+    theta_inr: np.ndarray  # rupees per calendar day
+    after_exit_time: np.ndarray  # bool: the scheduled exit time has been reached
+    premium_base_inr: float      # |net premium at entry|, the unit of the fraction thresholds
+
+
+@dataclass(frozen=True)
+class ExitDecision:
+    """The bar (index into the path) and reason of an exit, with the values that fired it."""
+
+    bar: int
+    reason: ExitReason
+    values: dict[str, float]
+
+
+def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray]:
+    """Every configured trigger as a boolean vector over the path (bar 0 masked off)."""
+    n = s.pnl_inr.size
+    base = s.premium_base_inr
+    masks: dict[ExitReason, np.ndarray] = {}
+    if rules.stop_loss_frac is not None:
+        masks[ExitReason.STOP_LOSS] = s.pnl_inr <= -rules.stop_loss_frac * base
+    if rules.max_abs_delta is not None:
+        masks[ExitReason.GREEK_DELTA] = np.abs(s.delta) > rules.max_abs_delta
+    if rules.max_abs_gamma is not None:
+        masks[ExitReason.GREEK_GAMMA] = np.abs(s.gamma) > rules.max_abs_gamma
+    if rules.max_abs_vega_inr is not None:
+        masks[ExitReason.GREEK_VEGA] = np.abs(s.vega_inr) > rules.max_abs_vega_inr
+    if rules.trailing_stop_frac is not None:
+        peak = np.maximum.accumulate(s.pnl_inr)
+        act = rules.trailing_activation_frac if rules.trailing_activation_frac is not None else 0.0
+        armed = peak >= act * base
+        masks[ExitReason.TRAILING_STOP] = armed & (s.pnl_inr <= peak - rules.trailing_stop_frac * base)
+    if rules.profit_target_frac is not None:
+        masks[ExitReason.PROFIT_TARGET] = s.pnl_inr >= rules.profit_target_frac * base
+    masks[ExitReason.TIME_EXIT] = s.after_exit_time.copy()
+    for m in masks.values():
+        if n:
+            m[0] = False
+    return masks
+
+
+def _values(s: PathState, i: int) -> dict[str, float]:
+    return {"pnl_inr": float(s.pnl_inr[i]), "delta": float(s.delta[i]),
+            "gamma": float(s.gamma[i]), "vega_inr": float(s.vega_inr[i]),
+            "premium_inr": s.premium_base_inr}
+
+
+def first_exit(s: PathState, rules: ExitRules) -> ExitDecision | None:
+    """Earliest bar where a trigger fires (vectorised); None if none fires on the path."""
+    masks = trigger_masks(s, rules)
+    best: tuple[int, int, ExitReason] | None = None
+    for rank, reason in enumerate(PRIORITY):
+        m = masks.get(reason)
+        if m is None or not m.any():
+            continue
+        i = int(np.argmax(m))
+        if best is None or (i, rank) < (best[0], best[1]):
+            best = (i, rank, reason)
+    if best is None:
+        return None
+    return ExitDecision(best[0], best[2], _values(s, best[0]))
+
+
+def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
+    """The same rules evaluated bar by bar with plain Python (the reference implementation)."""
+    base = s.premium_base_inr
+    peak = -math.inf
+    for i in range(s.pnl_inr.size):
+        pnl = float(s.pnl_inr[i])
+        peak = max(peak, pnl)
+        if i == 0:
+            continue
+        fired: list[ExitReason] = []
+        if rules.stop_loss_frac is not None and pnl <= -rules.stop_loss_frac * base:
+            fired.append(ExitReason.STOP_LOSS)
+        if rules.max_abs_delta is not None and abs(s.delta[i]) > rules.max_abs_delta:
+            fired.append(ExitReason.GREEK_DELTA)
+        if rules.max_abs_gamma is not None and abs(s.gamma[i]) > rules.max_abs_gamma:
+            fired.append(ExitReason.GREEK_GAMMA)
+        if rules.max_abs_vega_inr is not None and abs(s.vega_inr[i]) > rules.max_abs_vega_inr:
+            fired.append(ExitReason.GREEK_VEGA)
+        if rules.trailing_stop_frac is not None:
+            act = rules.trailing_activation_frac or 0.0
+            if peak >= act * base and pnl <= peak - rules.trailing_stop_frac * base:
+                fired.append(ExitReason.TRAILING_STOP)
+        if rules.profit_target_frac is not None and pnl >= rules.profit_target_frac * base:
+            fired.append(ExitReason.PROFIT_TARGET)
+        if s.after_exit_time[i]:
+            fired.append(ExitReason.TIME_EXIT)
+        if fired:
+            return ExitDecision(i, fired[0], _values(s, i))
+    return None

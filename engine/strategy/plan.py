@@ -1,0 +1,126 @@
+"""The strategy plan (strategy stage): what the simulation needs to know of one strategy.
+
+A plan is built from a validated configuration (``engine.config``) by ``engine.strategy.from_config``
+and is what the entry, exit and selection rules read. It holds typed values only: times as
+``datetime.time``, fractions as floats in [0, 1], points and rupees named as such.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from engine.domain.structures import PositionRole, Right, Side
+from engine.simulation.costs import CostModel, IndiaOptionsCosts
+from engine.simulation.fills import FillPolicy
+
+
+class StrikeMethod(StrEnum):
+    """How a leg's strike is chosen from the chain at entry."""
+
+    ATM = "ATM"
+    ATM_OFFSET = "ATM_OFFSET"          # value: strike steps from ATM, + is up
+    ATM_OFFSET_PTS = "ATM_OFFSET_PTS"  # value: index points from ATM, + is up
+    CLOSEST_PREMIUM = "CLOSEST_PREMIUM"  # value: premium in points
+    DELTA = "DELTA"                    # value: absolute delta in (0, 1)
+    PERCENT_OTM = "PERCENT_OTM"        # value: fraction of spot, on the OTM side of the right
+
+
+class ExpiryMethod(StrEnum):
+    """How a leg's expiry is chosen from the listed expiries at entry."""
+
+    DTE = "DTE"                        # value: target calendar days; nearest, ties to the later
+    WEEKLY_INDEX = "WEEKLY_INDEX"      # value: 0 = nearest expiry, 1 = the next, ...
+    MONTHLY_INDEX = "MONTHLY_INDEX"    # value: 0 = current month's monthly expiry, ...
+
+
+@dataclass(frozen=True)
+class StrikeRule:
+    """A strike-selection method with its value."""
+
+    method: StrikeMethod = StrikeMethod.ATM
+    value: float = 0.0
+
+
+@dataclass(frozen=True)
+class ExpiryRule:
+    """An expiry-selection method with its value."""
+
+    method: ExpiryMethod = ExpiryMethod.DTE
+    value: float = 7.0
+    at_or_beyond: bool = False  # DTE: first expiry at or beyond the target instead of nearest
+
+
+@dataclass(frozen=True)
+class LegSpec:
+    """One leg of the structure to open: what to trade and how to pick it."""
+
+    leg_id: str
+    right: Right
+    side: Side
+    strike: StrikeRule
+    expiry: ExpiryRule
+    lots: int = 1
+    role: PositionRole = PositionRole.PRIMARY
+    strike_anchor: str | None = None  # leg_id whose strike this leg reuses, offset by strike.value pts
+
+
+@dataclass(frozen=True)
+class VixBand:
+    """A VIX range and the premium window it sets (REFERENCE: up to four bands)."""
+
+    vix_low: float
+    vix_high: float
+    premium_min_pts: float | None = None
+    premium_max_pts: float | None = None
+
+
+@dataclass(frozen=True)
+class EntryRules:
+    """When a new position may be opened."""
+
+    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # 0 = Monday
+    window_start: dt.time = dt.time(9, 20)
+    window_end: dt.time = dt.time(15, 0)
+    vix_range: tuple[float, float] | None = None
+    vix_bands: tuple[VixBand, ...] = ()
+    min_premium_pts: float | None = None  # net premium of the structure per unit
+    max_premium_pts: float | None = None
+    reentry_same_day: bool = False
+    max_entries_per_day: int = 1
+
+
+@dataclass(frozen=True)
+class ExitRules:
+    """When an open position is closed. Fractions are of the entry's net premium."""
+
+    profit_target_frac: float | None = None
+    trailing_activation_frac: float | None = None  # trail starts once P&L reaches this
+    trailing_stop_frac: float | None = None        # exit when P&L falls this far from its peak
+    stop_loss_frac: float | None = None
+    exit_time: dt.time | None = None               # on the exit day, this time
+    days_before_expiry: int | None = None          # exit day = front expiry - N trading days
+    max_abs_delta: float | None = None             # position delta, index units (per unit x qty)
+    max_abs_gamma: float | None = None
+    max_abs_vega_inr: float | None = None          # rupees per vol point
+
+
+@dataclass(frozen=True)
+class StrategyPlan:
+    """Everything the simulation needs to run one strategy."""
+
+    name: str
+    symbol: str
+    legs: tuple[LegSpec, ...]
+    start: dt.date
+    end: dt.date
+    bar_minutes: int = 5
+    entry: EntryRules = field(default_factory=EntryRules)
+    exits: ExitRules = field(default_factory=ExitRules)
+    fill: FillPolicy = field(default_factory=FillPolicy)
+    costs: CostModel = field(default_factory=IndiaOptionsCosts)
+    capital_inr: float = 1_000_000.0
+    rate: float = 0.065
+    strike_window_steps: int = 40  # chain slice loaded around spot at entry, in strike steps
+    vix_symbol: str = "INDIAVIX"
