@@ -13,7 +13,9 @@ from rich.table import Table
 
 from engine.cli.common import console, get_ctx, reports_errors
 
-_SUBCOMMANDS: tuple[tuple[str, str], ...] = ()
+_SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("engine.cli.enrich_cmd", "enrich"),
+)
 
 
 @click.group()

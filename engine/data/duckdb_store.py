@@ -120,6 +120,47 @@ class DuckDBStore:
                              place=self.path)
         return DuckDBLoad(self)
 
+    def update_option_greeks(self, batch: pa.Table) -> int:
+        """Fill iv and greeks of option_bars rows still at iv IS NULL from ``batch``.
+
+        ``batch`` has the option_bars key columns plus iv, delta, gamma, vega, theta
+        (named query ``enrich_update``). One transaction; bumps the data version when a
+        row changed. Returns the number of rows updated.
+        """
+        if self.read_only:
+            raise StoreError("the store is open read-only; enrichment needs the write handle",
+                             place=self.path)
+        if batch.num_rows == 0:
+            return 0
+        sql = query_text("duckdb", "enrich_update")
+        self.con.execute("BEGIN TRANSACTION")
+        self.con.register("_posbt_greeks", batch)
+        try:
+            changed = int(self.con.execute(sql).fetchall()[0][0])
+            if changed:
+                self.con.execute(
+                    "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                    "WHERE key = 'data_version'"
+                )
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self.con.execute("ROLLBACK")
+            raise StoreError(f"query 'enrich_update' failed: {exc}") from None
+        finally:
+            self.con.unregister("_posbt_greeks")
+        return changed
+
+    def bulk_load(self) -> DuckDBBulkLoad:
+        """Open a load transaction that appends rows straight to their tables.
+
+        No staging and no anti-join de-duplication: for generators that know every row
+        is new (the synthetic market checks first). Still one transaction.
+        """
+        if self.read_only:
+            raise StoreError("the store is open read-only; loads need the write handle",
+                             place=self.path)
+        return DuckDBBulkLoad(self)
+
     def checkpoint(self) -> None:
         """Flush the write-ahead log into the database file."""
         self.con.execute("CHECKPOINT")
@@ -224,6 +265,45 @@ class DuckDBLoad:
         if self._result is None:
             raise StoreError("the load has not been committed")
         return self._result
+
+
+class DuckDBBulkLoad(DuckDBLoad):
+    """A load transaction that inserts each batch directly (see ``DuckDBStore.bulk_load``)."""
+
+    def append(self, table: str, batch: pa.Table) -> None:
+        """Insert ``batch`` into ``table`` now (committed or rolled back with the rest)."""
+        if table not in TABLE_KEYS:
+            raise StoreError(f"unknown table {table!r}")
+        cols = ", ".join(_quote(c) for c in batch.column_names)
+        self.con.register("_posbt_bulk", batch)
+        try:
+            self.con.execute(
+                f"INSERT INTO {_quote(table)} ({cols}) SELECT {cols} FROM _posbt_bulk"  # noqa: S608
+            )
+        finally:
+            self.con.unregister("_posbt_bulk")
+        self._offered[table] = self._offered.get(table, 0) + batch.num_rows
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.con.execute("ROLLBACK")
+            return
+        try:
+            if any(self._offered.values()):
+                self.con.execute(
+                    "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                    "WHERE key = 'data_version'"
+                )
+            self.con.execute("COMMIT")
+        except Exception:  # pragma: no cover - commit failures are I/O errors
+            self.con.execute("ROLLBACK")
+            raise
+        self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._offered))
 
 
 def open_store(path: str | Path, *, read_only: bool = True) -> DuckDBStore:
