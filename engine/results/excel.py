@@ -1,0 +1,149 @@
+"""Results workbook (results stage): the BT_* sheets, written with openpyxl, atomically.
+
+The user's workbook is never modified in place by default: the output is a new workbook holding
+a copy of the input's config sheets plus the BT_* sheets, written to a temporary file in the
+target folder and renamed over the target only when complete. Sheets whose names start with
+``BT_`` belong to posbt and are replaced on each run; no other sheet is touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.chart import LineChart, Reference
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from engine.errors import PosbtError
+from engine.results.tables import (
+    Table,
+    equity_table,
+    fills_table,
+    greeks_table,
+    summary_table,
+    trades_table,
+    transitions_table,
+)
+from engine.simulation.loop import BacktestResult
+
+RESULT_PREFIX = "BT_"
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+MAX_SERIES_ROWS = 200_000  # Excel holds 1,048,576 rows; keep sheets usable
+
+
+def _write_table(ws: Worksheet, table: Table) -> None:
+    headers, rows = table
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.fill = _HEADER_FILL
+        cell.font = _HEADER_FONT
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+    ws.freeze_panes = "A2"
+    for i, h in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, len(str(h)) + 4))
+    for i, h in enumerate(headers, start=1):
+        fmt = _number_format(str(h))
+        if fmt:
+            for col in ws.iter_cols(min_col=i, max_col=i, min_row=2, max_row=ws.max_row):
+                for c in col:
+                    c.number_format = fmt
+
+
+def _number_format(header: str) -> str | None:
+    if header.endswith("_inr"):
+        return "#,##0.00"
+    if header.endswith("_pts"):
+        return "0.00"
+    if header in ("ts", "entry_ts", "exit_ts"):
+        return "yyyy-mm-dd hh:mm"
+    if header in ("date", "expiry"):
+        return "yyyy-mm-dd"
+    return None
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, dt.datetime | dt.date | int | float | str) or v is None:
+        return v
+    return str(v)
+
+
+def _equity_chart(ws: Worksheet, n_rows: int) -> None:
+    if n_rows < 2:
+        return
+    chart = LineChart()
+    chart.title = "Equity (INR)"
+    chart.y_axis.title = "INR"
+    chart.x_axis.title = "date"
+    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=n_rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=n_rows + 1))
+    chart.height, chart.width = 9, 22
+    ws.add_chart(chart, "F2")
+    dd = LineChart()
+    dd.title = "Drawdown (INR)"
+    dd.add_data(Reference(ws, min_col=4, min_row=1, max_row=n_rows + 1), titles_from_data=True)
+    dd.set_categories(Reference(ws, min_col=2, min_row=2, max_row=n_rows + 1))
+    dd.height, dd.width = 7, 22
+    ws.add_chart(dd, "F22")
+
+
+def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]:
+    greeks = greeks_table(results)
+    n = len(greeks[1])
+    if n > MAX_SERIES_ROWS:
+        greeks = greeks_table(results, every_n=-(-n // MAX_SERIES_ROWS))
+    return [("BT_Summary", summary_table(results)), ("BT_Trades", trades_table(results)),
+            ("BT_Fills", fills_table(results)), ("BT_Log", transitions_table(results)),
+            ("BT_Greeks", greeks), ("BT_Equity", equity_table(results))]
+
+
+def write_results(results: Sequence[BacktestResult], out_path: Path,
+                  source_workbook: Path | None = None) -> Path:
+    """Write the BT_* sheets to ``out_path`` (a copy of ``source_workbook`` when given)."""
+    out_path = Path(out_path)
+    if source_workbook is not None and source_workbook.resolve() == out_path.resolve():
+        raise PosbtError("the results workbook would overwrite the input; choose another --out",
+                         place=str(out_path))
+    if source_workbook is not None and source_workbook.suffix.lower() in (".xlsx", ".xlsm"):
+        wb = load_workbook(source_workbook, keep_vba=source_workbook.suffix.lower() == ".xlsm")
+        for name in [n for n in wb.sheetnames if n.startswith(RESULT_PREFIX)]:
+            del wb[name]
+    else:
+        wb = Workbook()
+        default = wb.active
+        if default is not None:
+            wb.remove(default)
+    for name, table in _result_sheets(results):
+        ws = wb.create_sheet(name)
+        _write_table(ws, table)
+        if name == "BT_Equity":
+            _equity_chart(ws, len(table[1]))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out_path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out_path
+
+
+def write_in_place(results: Sequence[BacktestResult], workbook: Path) -> Path:
+    """Add the BT_* sheets to ``workbook`` itself, after copying it to ``<name>.bak<suffix>``."""
+    backup = workbook.with_name(f"{workbook.stem}.bak{workbook.suffix}")
+    shutil.copy2(workbook, backup)
+    tmp_out = workbook.with_name(f".{workbook.stem}.posbt-out{workbook.suffix}")
+    write_results(results, tmp_out, source_workbook=backup)
+    os.replace(tmp_out, workbook)
+    return backup

@@ -1,0 +1,116 @@
+"""Result tables (results stage): records of a run as column dicts, ready for sheets and stores.
+
+Each function returns ``(headers, rows)`` with units in the header names, so the BT_* sheets,
+the results store and the server's JSON share one shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from engine.results.metrics import Metrics
+from engine.simulation.loop import BacktestResult
+from engine.simulation.market import to_datetime
+
+Table = tuple[list[str], list[list[Any]]]
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, np.floating):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def summary_table(results: Sequence[BacktestResult]) -> Table:
+    """One row per metric, one column per strategy (A/B side by side)."""
+    names = [f.name for f in dataclasses.fields(Metrics)]
+    headers = ["Metric", *(r.plan.name for r in results)]
+    rows: list[list[Any]] = [
+        ["symbol", *(r.plan.symbol for r in results)],
+        ["start", *(r.plan.start for r in results)],
+        ["end", *(r.plan.end for r in results)],
+        ["capital_inr", *(r.plan.capital_inr for r in results)],
+    ]
+    for n in names:
+        rows.append([n, *(_clean(getattr(r.metrics, n)) if r.metrics else None for r in results)])
+    rows.append(["skipped_entries", *(len(r.skips) for r in results)])
+    rows.append(["anomalies", *(len(r.anomalies) for r in results)])
+    rows.append(["margin_note", *("SPAN is not public; margin figures are estimates" for _ in results)])
+    return headers, rows
+
+
+def trades_table(results: Sequence[BacktestResult]) -> Table:
+    """Every closed trade of every strategy."""
+    headers = ["strategy", "trade_id", "structure", "entry_ts", "exit_ts", "exit_reason",
+               "entry_spot", "exit_spot", "lots", "lot_size", "premium_inr", "pnl_gross_inr",
+               "costs_inr", "pnl_net_inr", "max_profit_inr", "max_loss_inr", "hold_days",
+               "adjustments"]
+    rows = [[r.plan.name, t.trade_id, t.structure, t.entry_ts, t.exit_ts, t.exit_reason.value,
+             t.entry_spot, t.exit_spot, t.lots, t.lot_size, t.premium_inr, t.pnl_gross_inr,
+             t.costs_inr, t.pnl_net_inr, _clean(t.max_profit_inr), _clean(t.max_loss_inr),
+             round(t.hold_days, 4), t.adjustments]
+            for r in results for t in r.trades]
+    return headers, rows
+
+
+def fills_table(results: Sequence[BacktestResult]) -> Table:
+    """Every fill (orders and settlements)."""
+    headers = ["strategy", "trade_id", "ts", "leg_id", "expiry", "strike", "right", "qty_units",
+               "price_pts", "bar_low_pts", "bar_high_pts", "slippage_pts", "costs_inr", "kind", "note"]
+    rows = [[r.plan.name, f.trade_id, f.ts, f.leg_id, f.expiry, f.strike, f.right, f.qty_units,
+             f.price_pts, f.bar_low_pts, f.bar_high_pts, f.slippage_pts, f.costs_inr, f.kind, f.note]
+            for r in results for f in r.fills]
+    return headers, rows
+
+
+def transitions_table(results: Sequence[BacktestResult]) -> Table:
+    """Lifecycle transitions with reasons and trigger values, plus skipped entries."""
+    headers = ["strategy", "trade_id", "ts", "from_state", "to_state", "reason", "values"]
+    rows: list[list[Any]] = [
+        [r.plan.name, x.trade_id, x.ts, x.from_state.value, x.to_state.value, x.reason,
+         ", ".join(f"{k}={_fmt(v)}" for k, v in x.values.items())]
+        for r in results for x in r.transitions]
+    rows += [[r.plan.name, None, s.ts, "PENDING", "CLOSED", "entry skipped: " + s.reason, ""]
+             for r in results for s in r.skips]
+    return headers, rows
+
+
+def _fmt(v: float) -> str:
+    return "" if not math.isfinite(v) else f"{v:.4g}"
+
+
+def greeks_table(results: Sequence[BacktestResult], every_n: int = 1) -> Table:
+    """Per-bar position P&L and greeks of open positions (optionally every n-th bar)."""
+    headers = ["strategy", "trade_id", "ts", "spot", "mtm_inr", "delta", "gamma", "vega_inr",
+               "theta_inr"]
+    rows: list[list[Any]] = []
+    for r in results:
+        s = r.series
+        cols = [s.column(c) for c in ("ts", "trade_id", "spot", "mtm_inr", "delta", "gamma",
+                                      "vega_inr", "theta_inr")]
+        for i in range(0, cols[0].size, max(every_n, 1)):
+            rows.append([r.plan.name, int(cols[1][i]), to_datetime(cols[0][i]),
+                         *(_clean(float(c[i])) for c in cols[2:])])
+    return headers, rows
+
+
+def equity_table(results: Sequence[BacktestResult]) -> Table:
+    """Daily equity and drawdown per strategy."""
+    headers = ["strategy", "date", "equity_inr", "drawdown_inr"]
+    rows: list[list[Any]] = []
+    for r in results:
+        peak = -math.inf
+        for d, e in zip(r.equity_dates, r.equity_inr, strict=True):
+            peak = max(peak, e)
+            rows.append([r.plan.name, d, e, e - peak])
+    return headers, rows
