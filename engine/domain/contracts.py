@@ -111,6 +111,10 @@ class ContractMaster:
                                 f"the master covers {span}", place=self.source)
         return found
 
+    def exchange(self, symbol: str) -> str:
+        """The exchange that lists ``symbol`` (its latest row's), e.g. for ``load_calendar``."""
+        return self._rows(symbol)[-1].exchange
+
     def strike_step(self, symbol: str, on: date) -> float:
         """Strike interval in index points for series trading on ``on``."""
         return self.spec(symbol, on).strike_step

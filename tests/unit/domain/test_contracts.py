@@ -28,6 +28,8 @@ def test_symbols_and_rows(master: ContractMaster) -> None:
     assert master.strike_step("NIFTY", date(2024, 6, 1)) == 50
     assert master.strike_step("BANKNIFTY", date(2024, 6, 1)) == 100
     assert master.spec("SENSEX", date(2024, 6, 1)).exchange == "BSE"
+    assert master.exchange("SENSEX") == "BSE"
+    assert master.exchange("NIFTY") == "NSE"
 
 
 def test_lot_size_in_force_on_a_date(master: ContractMaster) -> None:
