@@ -156,14 +156,10 @@ def _skew_expiry(atms: list[ExpiryATM], tenor_days: int) -> date | None:
     return best.expiry
 
 
-def _compute(store: Store, symbol: str, at: datetime, lookback: int,
-             p: SnapshotParams) -> VolSnapshot:
-    miss = _Missing()
-    need_days = lookback + max(p.hv_window, p.atr_period) + p.atr_period + 5
-    days_back = int(need_days * 1.5) + 10
-    (o, h, lo, c), hist, has_today = _ohlc(store, symbol, at, days_back, p)
-    if not has_today:
-        miss["spot"] = f"no spot bar of {symbol} stamped on {at.date()} at or before {at}"
+def _bar_metrics(ohlc: list[FloatArray], lookback: int, p: SnapshotParams,
+                 miss: _Missing) -> tuple[dict[HVMethod, float], float, float]:
+    """(HV per estimator, ATR, ATR percentile) on the daily bars incl. today's partial bar."""
+    o, h, lo, c = ohlc
     bar_reason = ohlc_reason(o, h, lo, c) or NanReason.SHORT_HISTORY
     hvs = {m: float(hv(o, h, lo, c, p.hv_window, m)[-1]) if c.size else math.nan
            for m in HVMethod}
@@ -176,7 +172,13 @@ def _compute(store: Store, symbol: str, at: datetime, lookback: int,
     atr_pct = iv_percentile(atr_now, atr_hist, lookback=lookback, min_history=p.min_history)
     miss.check("atr_pct", atr_pct, percentile_reason(atr_now, atr_hist, lookback=lookback,
                                                      min_history=p.min_history))
+    return hvs, atr_now, atr_pct
 
+
+def _iv_metrics(store: Store, symbol: str, at: datetime, lookback: int, days_back: int,
+                p: SnapshotParams, miss: _Missing) -> tuple[Chain | None, list[ExpiryATM],
+                                                            TermPoint, FloatArray, float]:
+    """(chain, ATM per expiry, term point, IV history, current IV); IVP/IVR notes."""
     chain, atms, term = _chain_term(store, symbol, at, p)
     no_iv = (f"no option chain of {symbol} at or before {at} that day" if chain is None
              else NanReason.NO_IV)
@@ -184,36 +186,44 @@ def _compute(store: Store, symbol: str, at: datetime, lookback: int,
     for d, v in term.iv_by_days.items():
         miss.check(f"atm_iv_{d}d", v, no_iv)
     miss.check("atm_iv", iv_now, no_iv)
+    miss.check("atm_iv_front", term.front.atm_iv if term.front else math.nan, no_iv)
+    miss.check("atm_iv_back", term.back.atm_iv if term.back else math.nan,
+               "fewer than two listed expiries with an IV")
     ivs = daily_ivs(store, symbol, at.date() - timedelta(days=days_back),
                     at.date() - timedelta(days=1), rate=p.rate, max_dte=p.max_dte,
                     days=tuple(sorted({7, 30, 60, p.iv_tenor_days})))
-    iv_hist = ivs.iv(p.iv_tenor_days)
-    ivp = iv_percentile(iv_now, iv_hist, lookback=lookback, min_history=p.min_history)
-    ivr = iv_rank(iv_now, iv_hist, lookback=lookback, min_history=p.min_history)
-    iv_reason = percentile_reason(iv_now, iv_hist, lookback=lookback, min_history=p.min_history)
-    miss.check("ivp", ivp, iv_reason)
-    miss.check("ivr", ivr, iv_reason)
-    hv_ratio = iv_now / hvs[p.hv_method] if hvs[p.hv_method] > 0 else math.nan
-    miss.check("iv_hv_ratio", hv_ratio, "needs both the ATM IV and the HV")
+    return chain, atms, term, ivs.iv(p.iv_tenor_days), iv_now
 
+
+def _term_metrics(term: TermPoint, p: SnapshotParams,
+                  miss: _Missing) -> tuple[float, TermClass | None, float]:
+    """(slope, class, forward vol) between the front and back listed expiries."""
     front, back = term.front, term.back
     f_iv = front.atm_iv if front else math.nan
     b_iv = back.atm_iv if back else math.nan
-    miss.check("atm_iv_front", f_iv, no_iv)
-    miss.check("atm_iv_back", b_iv, "fewer than two listed expiries with an IV")
     slope, term_class = term_structure(f_iv, b_iv, p.term_tolerance)
     miss.check("term_slope", slope, "needs front and back ATM IVs")
     fwd_vol = (float(forward_vol(f_iv, front.t_years, b_iv, back.t_years))
                if front and back else math.nan)
     miss.check("forward_vol", fwd_vol, "needs front and back ATM IVs (T2 > T1, no arbitrage)")
+    return slope, term_class, fwd_vol
 
+
+def _skew_metrics(chain: Chain | None, atms: list[ExpiryATM], p: SnapshotParams,
+                  miss: _Missing) -> tuple[float, float]:
+    """(25-delta risk reversal, moneyness skew) at the expiry nearest the skew tenor."""
     skew_exp = _skew_expiry(atms, p.skew_tenor_days)
     rr = risk_reversal_25d(chain, skew_exp, p.rate) if chain and skew_exp else math.nan
     mskew = (moneyness_skew(chain, skew_exp, p.rate, moneyness=p.skew_moneyness)
              if chain and skew_exp else math.nan)
     miss.check("rr25", rr, "the 25-delta call or put is not listed (or has no IV)")
     miss.check("moneyness_skew", mskew, "the strikes at +/- moneyness are not listed")
+    return rr, mskew
 
+
+def _regime_metrics(store: Store, at: datetime, iv_now: float, iv_hist: FloatArray,
+                    p: SnapshotParams, miss: _Missing) -> tuple[float, Regime | None, bool | None]:
+    """(VIX at ``at``, regime, IV crush flag)."""
     vix = _one(store.query("vol_vix_at", {"vix_symbol": p.vix_symbol, "at": at}), "close")
     miss.check("vix", vix, f"no {p.vix_symbol} bar at or before {at} that day")
     bands = p.regime_bands
@@ -222,18 +232,43 @@ def _compute(store: Store, symbol: str, at: datetime, lookback: int,
     regime = volatility_regime(regime_value, bands)
     if regime is None:
         miss["regime"] = f"no {'VIX' if bands.basis == 'VIX' else 'IV percentile'} value"
-    crush_series = np.append(iv_hist, iv_now)
     crush: bool | None = None
-    if crush_series.size > p.crush_bars and math.isfinite(iv_now):
-        crush = bool(iv_crush(crush_series, p.crush_drop_pct, p.crush_bars)[-1])
+    if iv_hist.size >= p.crush_bars and math.isfinite(iv_now):
+        crush = bool(iv_crush(np.append(iv_hist, iv_now), p.crush_drop_pct, p.crush_bars)[-1])
     else:
         miss["iv_crush"] = "needs the current IV and crush_bars previous closes"
+    return vix, regime, crush
 
+
+def _compute(store: Store, symbol: str, at: datetime, lookback: int,
+             p: SnapshotParams) -> VolSnapshot:
+    miss = _Missing()
+    need_days = lookback + max(p.hv_window, p.atr_period) + p.atr_period + 5
+    days_back = int(need_days * 1.5) + 10
+    ohlc, hist, has_today = _ohlc(store, symbol, at, days_back, p)
+    if not has_today:
+        miss["spot"] = f"no spot bar of {symbol} stamped on {at.date()} at or before {at}"
+    hvs, atr_now, atr_pct = _bar_metrics(ohlc, lookback, p, miss)
+    chain, atms, term, iv_hist, iv_now = _iv_metrics(store, symbol, at, lookback, days_back,
+                                                     p, miss)
+    kw = {"lookback": lookback, "min_history": p.min_history}
+    ivp, ivr = iv_percentile(iv_now, iv_hist, **kw), iv_rank(iv_now, iv_hist, **kw)
+    iv_reason = percentile_reason(iv_now, iv_hist, **kw)
+    miss.check("ivp", ivp, iv_reason)
+    miss.check("ivr", ivr, iv_reason)
+    hv_ratio = iv_now / hvs[p.hv_method] if hvs[p.hv_method] > 0 else math.nan
+    miss.check("iv_hv_ratio", hv_ratio, "needs both the ATM IV and the HV")
+    slope, term_class, fwd_vol = _term_metrics(term, p, miss)
+    rr, mskew = _skew_metrics(chain, atms, p, miss)
+    vix, regime, crush = _regime_metrics(store, at, iv_now, iv_hist, p, miss)
+    front, back = term.front, term.back
     return VolSnapshot(
         symbol=symbol, at=at, lookback=lookback, chain_ts=chain.ts if chain else None,
-        spot=float(c[-1]) if has_today else math.nan, atm_iv=iv_now,
+        spot=float(ohlc[3][-1]) if has_today else math.nan, atm_iv=iv_now,
         atm_iv_7d=term.iv_by_days.get(7, math.nan), atm_iv_30d=term.iv_by_days.get(30, math.nan),
-        atm_iv_60d=term.iv_by_days.get(60, math.nan), atm_iv_front=f_iv, atm_iv_back=b_iv,
+        atm_iv_60d=term.iv_by_days.get(60, math.nan),
+        atm_iv_front=front.atm_iv if front else math.nan,
+        atm_iv_back=back.atm_iv if back else math.nan,
         front_expiry=front.expiry if front else None, back_expiry=back.expiry if back else None,
         ivp=ivp, ivr=ivr, hv=hvs, atr=atr_now, atr_pct=atr_pct, iv_hv_ratio=hv_ratio,
         term_slope=slope, term_class=term_class, forward_vol=fwd_vol, rr25=rr,
