@@ -136,3 +136,29 @@ def _spec(symbol: str, start: date, end: date | None, lot: int) -> ContractSpec:
     return ContractSpec(symbol=symbol, valid_from=start, valid_to=end, exchange="NSE",
                         lot_size=lot, strike_step=50.0, weekly_expiry_weekday=3,
                         monthly_expiry_weekday=3)
+
+
+@pytest.mark.parametrize(("symbol", "expiry", "lot"), [
+    # NIFTY 75 -> 50 (NSE/FAOP/47854): July 2021 monthly and August weeklies onwards
+    ("NIFTY", date(2021, 7, 22), 75),  # July weekly kept 75
+    ("NIFTY", date(2021, 7, 29), 50),  # July monthly
+    ("NIFTY", date(2021, 8, 5), 50),  # first August weekly
+    ("NIFTY", date(2021, 6, 24), 75),  # June monthly
+    # BANKNIFTY 40 -> 20 on 26 Oct 2018 for every open contract
+    ("BANKNIFTY", date(2018, 10, 25), 40),  # Oct monthly expired the day before
+    ("BANKNIFTY", date(2018, 11, 1), 20),
+    ("BANKNIFTY", date(2018, 12, 27), 20),
+    # BANKNIFTY 20 -> 25 for contracts expiring on or after 30 Jul 2020
+    ("BANKNIFTY", date(2020, 7, 23), 20),
+    ("BANKNIFTY", date(2020, 7, 30), 25),
+    # BANKNIFTY 25 -> 15: weeklies up to 20 Jul 2023 kept 25, July monthly 27 Jul at 15
+    ("BANKNIFTY", date(2023, 7, 20), 25),
+    ("BANKNIFTY", date(2023, 7, 27), 15),
+    ("BANKNIFTY", date(2023, 8, 3), 15),
+    # FINNIFTY 40 -> 25: July 2024 weeklies kept 40; monthly 30 Jul and weekly 6 Aug at 25
+    ("FINNIFTY", date(2024, 7, 23), 40),
+    ("FINNIFTY", date(2024, 7, 30), 25),
+    ("FINNIFTY", date(2024, 8, 6), 25),
+])
+def test_published_revisions(master: ContractMaster, symbol: str, expiry: date, lot: int) -> None:
+    assert master.lot_size(symbol, expiry) == lot
