@@ -20,6 +20,9 @@ from engine.home import posbt_home
 # (module, attribute) of each command or group added to the root.
 _COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("engine.cli.data_cmds", "data"),
+    ("engine.cli.config_cmds", "validate"),
+    ("engine.cli.config_cmds", "template"),
+    ("engine.cli.config_cmds", "convert"),
 )
 
 

@@ -1,0 +1,66 @@
+"""The inheritance merge: Global defaults -> Strategy -> Leg -> runtime -> volatility.
+
+Config stage, between the sources (plain dicts) and ``model_validate``. The precedence
+is the order of the arguments: later layers win. Mappings merge key by key, at every
+depth; anything else (scalars, lists such as ``legs`` or ``adjustment_rules``) is
+replaced whole by the later layer. Inputs are never modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``layers`` left to right into a new dict."""
+    out: dict[str, Any] = {}
+    for layer in layers:
+        _merge_into(out, layer)
+    return out
+
+
+def _merge_into(target: dict[str, Any], layer: Mapping[str, Any]) -> None:
+    for key, value in layer.items():
+        current = target.get(key)
+        if isinstance(value, Mapping) and isinstance(current, dict):
+            _merge_into(current, value)
+        elif isinstance(value, Mapping):
+            fresh: dict[str, Any] = {}
+            _merge_into(fresh, value)
+            target[key] = fresh
+        elif isinstance(value, list):
+            target[key] = [_copy(v) for v in value]
+        else:
+            target[key] = value
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return merge_layers(value)
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def nest(flat: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
+    """``{("a", "b"): 1}`` -> ``{"a": {"b": 1}}`` (how a sheet's rows become a layer)."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = out
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return out
+
+
+def flatten(nested: Mapping[str, Any], prefix: tuple[str, ...] = ()
+            ) -> dict[tuple[str, ...], Any]:
+    """Inverse of :func:`nest` for mappings (lists stay leaves)."""
+    out: dict[tuple[str, ...], Any] = {}
+    for key, value in nested.items():
+        if isinstance(value, Mapping):
+            out.update(flatten(value, (*prefix, key)))
+        else:
+            out[(*prefix, key)] = value
+    return out

@@ -1,0 +1,172 @@
+"""Validation of one merged strategy dict: types and ranges (pydantic), cross-field
+checks, "not yet acted on" warnings and lookback sufficiency against the store.
+
+Config stage, right after the merge. Every finding becomes a :class:`Problem` whose
+place comes from the sources' :class:`~engine.config.paths.Places` and whose Excel
+name comes from the registry. ``model_validate`` runs once per merged dict.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from engine.config.checks import cross_field_findings
+from engine.config.models.strategy import StrategyConfig
+from engine.config.paths import Places, excel_name_for, known_keys, model_at
+from engine.config.problems import Problem
+from engine.config.registry import ParamInfo, Sheet, params
+from engine.data.store import Store
+
+_NUMBER = {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float",
+           "finite_number"}
+_BOUND = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
+          "less_than": "<"}
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else f"{value}"
+
+
+def friendly(err: ErrorDetails) -> str:
+    """A one-line message for a pydantic error, in the user's terms."""
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if kind in _NUMBER:
+        whole = "whole " if kind.startswith("int") else ""
+        return f"expected a {whole}number, got {_shown(value)}"
+    if kind in _BOUND:
+        bound = next(iter(v for k, v in ctx.items() if k in ("ge", "gt", "le", "lt")))
+        return f"must be {_BOUND[kind]} {bound:g}, got {_shown(value)}"
+    if kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"must be one of {expected}, got {_shown(value)}"
+    if kind == "bool_parsing" or kind == "bool_type":
+        return f"expected TRUE or FALSE, got {_shown(value)}"
+    if kind.startswith("time"):
+        return f"expected a time of day HH:MM, got {_shown(value)}"
+    if kind.startswith("date"):
+        return f"expected a date (a date cell or YYYY-MM-DD), got {_shown(value)}"
+    if kind == "missing":
+        return "is required"
+    if kind == "rule_type":
+        return f"{err['msg']}, got {_shown(value)}"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return str(err["msg"])
+
+
+def _extra_message(loc: tuple[str | int, ...]) -> str:
+    key = str(loc[-1])
+    model = model_at(loc[:-1])
+    hint = ""
+    if model is not None:
+        close = difflib.get_close_matches(key, known_keys(model), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown parameter {key!r}{hint}"
+
+
+def _type_problems(exc: ValidationError, places: Places) -> list[Problem]:
+    out: list[Problem] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden":
+            message = _extra_message(loc)
+            name = None
+        else:
+            message, name = friendly(err), excel_name_for(loc)
+        out.append(Problem(places.find(loc), message, name))
+    return out
+
+
+def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
+    """Warnings for parameters set away from their default that nothing acts on yet."""
+    out: list[Problem] = []
+    dumped = cfg.model_dump(mode="json")
+    items: list[tuple[tuple[str | int, ...], ParamInfo, Any]] = []
+    for p in params(Sheet.POSITIONAL):
+        items.append((p.path, p, _dig(dumped, p.path)))
+    for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
+        for i, row in enumerate(dumped[key]):
+            for p in params(sheet):
+                if not p.required and _has(row, p.path):
+                    items.append(((key, i, *p.path), p, _dig(row, p.path)))
+    for path, p, value in items:
+        if p.meta.acted_on or p.required or _same(value, _json(p.default)):
+            continue
+        out.append(Problem(places.find(path), "accepted, not yet acted on by the engine "
+                           f"(set to {_shown(value)})", p.excel_name, "warning"))
+    return out
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_json(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def _dig(obj: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        obj = obj[key]
+    return obj
+
+
+def _has(obj: Any, path: tuple[str, ...]) -> bool:
+    for key in path:
+        if not isinstance(obj, dict) or key not in obj:
+            return False
+        obj = obj[key]
+    return True
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return [str(x) for x in a] == [str(x) for x in b]
+    return bool(a == b)
+
+
+def _lookback(cfg: StrategyConfig, store: Store, places: Places) -> list[Problem]:
+    """Warn when the store holds fewer daily closes before the start than a lookback needs."""
+    vf = cfg.volatility_filter
+    needs = {("volatility_filter", "ivp_lookback"): vf.ivp_lookback if vf.use_ivp else 0,
+             ("volatility_filter", "ivr_lookback"): vf.ivr_lookback if vf.use_ivr else 0,
+             ("volatility_filter", "atr_lookback"):
+                 vf.atr_lookback + vf.atr_period if vf.use_atr_percentile else 0,
+             ("volatility_filter", "hv_lookback"): vf.hv_lookback if vf.use_hv else 0}
+    start = cfg.backtest.start_date
+    if start is None:
+        return []
+    rows = store.query("daily_closes", {
+        "symbol": cfg.backtest.symbol.value, "vix_symbol": cfg.vix_config.vix_symbol,
+        "date_from": date(1900, 1, 1), "date_to": start - timedelta(days=1)}).num_rows
+    out = []
+    for path, need in needs.items():
+        if need > rows:
+            name = excel_name_for(path)
+            out.append(Problem(places.find(path), f"needs {need} daily closes before StartDate "
+                               f"({start}); the store has {rows} for {cfg.backtest.symbol}",
+                               name, "warning"))
+    return out
+
+
+def validate_strategy(data: Mapping[str, Any], places: Places, store: Store | None = None
+                      ) -> tuple[StrategyConfig | None, list[Problem]]:
+    """Validate one merged strategy dict once; return the config (None on errors) and all
+    problems (errors and warnings) with places."""
+    try:
+        cfg = StrategyConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        return None, _type_problems(exc, places)
+    problems = [Problem(places.find(path), msg, excel_name_for(path), sev)
+                for path, msg, sev in cross_field_findings(cfg)]
+    problems += _not_acted_on(cfg, places)
+    if store is not None:
+        problems += _lookback(cfg, store, places)
+    ok = not any(p.severity == "error" for p in problems)
+    return (cfg if ok else None), problems

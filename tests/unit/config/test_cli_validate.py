@@ -1,0 +1,44 @@
+"""``posbt validate``: exit 0 when valid (warnings allowed), 1 with every problem when not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine.cli.main import cli
+
+from .conftest import FIXTURES
+
+
+def test_validate_plan_example_exit_0(home: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["validate", str(FIXTURES / "plan_example2_aggressive_iron_fly.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "valid: 1 strategies (Aggressive_Iron_Fly_Vol_Aware)" in result.output
+    assert "warning: plan_example2_aggressive_iron_fly.yaml:20 greek_limits.max_position_vega "\
+           "(MaxPositionVega): accepted, not yet acted on" in result.output
+
+
+def test_validate_broken_exit_1_lists_all(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("strategy_name: A\nshort_leg_dte: x\nvolatility_filter: {ivr_lookback: 3}\n")
+    result = CliRunner().invoke(cli, ["validate", "--quiet-warnings", str(path)])
+    assert result.exit_code == 1
+    assert "error: bad.yaml:2 short_leg_dte (ShortLegDTE): expected a whole number, got 'x'" \
+        in result.output
+    assert "error: bad.yaml:3 volatility_filter.ivr_lookback (IVRLookback): must be >= 20, " \
+           "got 3" in result.output
+    assert "invalid: 2 errors" in result.output
+    assert "warning:" not in result.output
+
+
+def test_validate_missing_or_unknown_file(home: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "nope.yaml: file not found" in result.output
+    other = tmp_path / "a.txt"
+    other.write_text("x")
+    result = CliRunner().invoke(cli, ["validate", str(other)])
+    assert result.exit_code == 1
+    assert "unknown config file type '.txt'" in result.output
