@@ -14,7 +14,9 @@ from rich.table import Table
 from engine.cli.common import console, get_ctx, reports_errors
 
 _SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("engine.cli.demo_cmd", "demo"),
     ("engine.cli.enrich_cmd", "enrich"),
+    ("engine.cli.import_cmds", "import_group"),
 )
 
 

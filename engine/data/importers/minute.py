@@ -1,0 +1,155 @@
+"""Vendor minute-bar importer (GDFL layout by default, other vendors through a mapping).
+
+Stage: data ingestion (minute CSV -> option_bars / futures_bars / spot_bars / vix_bars at
+``bar_minutes`` 1, plus the expiries the option tickers show). Layout (GDFL)::
+
+    Ticker,Date,Time,Open,High,Low,Close,Volume,Open Interest
+    NIFTY03JUL2522800CE.NFO,01/07/2025,10:58:59,...
+
+Rules:
+- the ticker decides the table: options and futures by their form (see ``tickers``),
+  index rows (``NIFTY.NSE``, ``NIFTY 50``) go to spot_bars, ``INDIA VIX`` to vix_bars;
+- time stamp: GDFL stamps a bar at its last second, ``10:58:59`` is the bar closing at
+  ``10:59:00`` (posbt stamps bars at their close); a mapping says ``bar_stamp: close``
+  (already the close), ``end_second`` (GDFL) or ``start`` (the bar's open);
+- bars whose close stamp is outside the session (after 09:15, up to 15:30) are ignored;
+- volume and open interest are taken as units, as GDFL gives them;
+- monthly tickers and continuous futures (``NIFTY-I``) get their expiry from the store's
+  expiries or from the expiries this file shows; rows that cannot be resolved are held to
+  the end of the file, then rejected with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from engine.data.importers.convert import check_bar, convert
+from engine.data.importers.expirybook import ExpiryBook, refresh_expiry_kinds, resolve_expiry
+from engine.data.importers.fields import RowError, close_stamp
+from engine.data.importers.loader import RowSink, run_import
+from engine.data.importers.mapping import (
+    GDFL_MINUTE,
+    Mapping,
+    MappingError,
+    check_mapping,
+    load_mapping,
+    mapping_from_dict,
+)
+from engine.data.importers.report import ImportReport
+from engine.data.importers.sources import RecordSource
+from engine.data.importers.tickers import ParsedTicker, TickerError, TickerKind, parse_ticker
+from engine.data.store import Store
+
+SESSION_OPEN = dt.time(9, 15)
+SESSION_CLOSE = dt.time(15, 30)
+MINUTE_TYPES = {"ticker": "VARCHAR", "date": "DATE", "time": "TIME", "datetime": "TIMESTAMP",
+                "open": "DOUBLE", "high": "DOUBLE", "low": "DOUBLE", "close": "DOUBLE",
+                "volume": "BIGINT", "oi": "BIGINT"}
+
+
+def _value(record: dict[str, Any], mapping: Mapping, field: str) -> Any:
+    source = mapping.columns.get(field)
+    raw = record.get(source) if source is not None else mapping.constants.get(field)
+    return convert(raw, MINUTE_TYPES[field], field, mapping)
+
+
+def _stamp(record: dict[str, Any], mapping: Mapping) -> dt.datetime:
+    if "datetime" in mapping.columns:
+        ts = _value(record, mapping, "datetime")
+    else:
+        day, tod = _value(record, mapping, "date"), _value(record, mapping, "time")
+        ts = None if day is None or tod is None else dt.datetime.combine(day, tod)
+    if ts is None:
+        raise RowError("date/time is empty")
+    stamped: dt.datetime = close_stamp(ts, mapping.bar_stamp)
+    return stamped
+
+
+def _bar(record: dict[str, Any], mapping: Mapping) -> dict[str, Any]:
+    bar = {k: _value(record, mapping, k) for k in ("open", "high", "low", "close")}
+    for k, v in bar.items():
+        if v is None:
+            raise RowError(f"{k} is empty")
+    bar["volume"] = _value(record, mapping, "volume")
+    check_bar(bar)
+    return bar
+
+
+def _place(sink: RowSink, books: ExpiryBook, ticker: ParsedTicker, expiry: dt.date,
+           base: dict[str, Any], line: int) -> None:
+    row = {"symbol": ticker.symbol, "expiry": expiry, **base}
+    if ticker.kind is TickerKind.OPTION:
+        if sink.add("option_bars", {**row, "strike": ticker.strike, "right": ticker.right}, line):
+            books.add(ticker.symbol, expiry)
+    else:
+        sink.add("futures_bars", row, line)
+
+
+def _as_mapping(mapping: Mapping | str | Path | None) -> Mapping:
+    if mapping is None:
+        return mapping_from_dict(GDFL_MINUTE, "GDFL layout")
+    return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+
+
+def import_minute(store: Store, path: str | Path,
+                  mapping: Mapping | str | Path | None = None) -> ImportReport:
+    """Import one vendor minute file (GDFL layout unless ``mapping`` says otherwise)."""
+    spec = _as_mapping(mapping)
+    if spec.target != "minute":
+        raise MappingError("mapping key target: a minute mapping needs `target: minute` "
+                           f"(got {spec.target!r}; use `posbt data import table`)",
+                           place=str(mapping))
+    books = ExpiryBook(store)
+
+    def body(sink: RowSink, report: ImportReport) -> None:
+        held: list[tuple[int, ParsedTicker, dict[str, Any]]] = []
+        with RecordSource(path, report, delimiter=spec.delimiter) as source:
+            check_mapping(spec, MINUTE_TYPES, source.header, source.place(),
+                          ("ticker", "ts", "open", "high", "low", "close"))
+            for line, record in source.records():
+                try:
+                    ticker = parse_ticker(str(_value(record, spec, "ticker") or ""))
+                    ts = _stamp(record, spec)
+                    if not SESSION_OPEN < ts.time() <= SESSION_CLOSE:
+                        report.ignore("bar outside the 09:15-15:30 session")
+                        continue
+                    base = {"bar_minutes": spec.bar_minutes, "ts": ts, **_bar(record, spec)}
+                    if ticker.kind is TickerKind.INDEX:
+                        table = "vix_bars" if ticker.symbol == "INDIAVIX" else "spot_bars"
+                        if table == "vix_bars":
+                            base.pop("volume")
+                        sink.add(table, {"symbol": ticker.symbol, **base}, line)
+                        continue
+                    base["oi"] = _value(record, spec, "oi")
+                    expiry = resolve_expiry(books, ticker, ts.date(), seen=False)
+                    if expiry is None:
+                        held.append((line, ticker, base))
+                    else:
+                        _place(sink, books, ticker, expiry, base, line)
+                except (RowError, TickerError) as exc:
+                    report.reject(line, str(exc.args[0]) if isinstance(exc, RowError)
+                                  else exc.message)
+            source.finish()
+        for line, ticker, base in held:
+            expiry = resolve_expiry(books, ticker, base["ts"].date())
+            if expiry is None:
+                report.reject(line, f"cannot resolve the expiry of {ticker.symbol} "
+                              f"{_what(ticker)}: no such expiry is stored or in this file; "
+                              "import the bhavcopy for those days first")
+                continue
+            _place(sink, books, ticker, expiry, base, line)
+        for r in books.rows():
+            sink.add_derived("expiries", r)
+
+    report = run_import(store, path, "minute", body)
+    refresh_expiry_kinds(store)
+    return report
+
+
+def _what(ticker: ParsedTicker) -> str:
+    if ticker.expiry_month is not None:
+        year, month = ticker.expiry_month
+        return f"monthly {year:04d}-{month:02d}"
+    return f"continuous future series {ticker.series}"
