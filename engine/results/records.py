@@ -39,6 +39,7 @@ class ExitReason(StrEnum):
     PROFIT_TARGET = "PROFIT_TARGET"
     TRAILING_STOP = "TRAILING_STOP"
     STOP_LOSS = "STOP_LOSS"
+    MAX_LOSS = "MAX_LOSS"
     TIME_EXIT = "TIME_EXIT"
     EXPIRY = "EXPIRY"
     GREEK_DELTA = "GREEK_DELTA"
@@ -103,6 +104,7 @@ class TradeRecord:
     pnl_gross_inr: float     # sum of fill cash flows (settlement included)
     costs_inr: float
     adjustments: int = 0
+    margin_inr: float = float("nan")
     max_profit_inr: float = float("nan")
     max_loss_inr: float = float("nan")
 
@@ -137,6 +139,7 @@ class SeriesBuffer:
     gamma: list[np.ndarray] = field(default_factory=list)
     vega_inr: list[np.ndarray] = field(default_factory=list)
     theta_inr: list[np.ndarray] = field(default_factory=list)
+    vega_tw_inr: list[np.ndarray] = field(default_factory=list)
 
     def column(self, name: str) -> np.ndarray:
         """One column concatenated over every chunk."""

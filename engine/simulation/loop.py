@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.data.store import Store
+from engine.domain.contracts import ContractMaster
 from engine.domain.structures import Leg
 from engine.errors import DataMissingError
 from engine.results.metrics import Metrics, TradeStats, compute_metrics
@@ -32,10 +33,12 @@ from engine.results.records import (
     TradeRecord,
     Transition,
 )
+from engine.risk.limits import entry_block_reason, estimate_margin_inr, greek_caps, term_weighted_vega
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
+from engine.simulation.quality import quote_jumps
 from engine.simulation.valuation import fill_missing_greeks, position_path
 from engine.strategy.entry import EntryAttempt, entry_mask, open_structure
-from engine.strategy.exits import ExitDecision, first_exit
+from engine.strategy.exits import ExitDecision, PathState, first_exit
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError
 
@@ -65,6 +68,14 @@ class ContractInfo:
     lot_size: Callable[[dt.date, dt.date], int]      # (expiry, on) -> units per lot
     strike_step: Callable[[dt.date], float]          # on -> strike step in points
 
+    @classmethod
+    def from_master(cls, master: ContractMaster, symbol: str) -> ContractInfo:
+        """Lot size by contract series (kept for an open contract) and strike step by date."""
+        return cls(
+            lot_size=lambda expiry, on: master.lot_size(symbol, expiry,
+                                                        kind=master.infer_kind(symbol, expiry)),
+            strike_step=lambda on: master.strike_step(symbol, on))
+
 
 def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                  exit_finder: Callable[..., ExitDecision | None] = first_exit,
@@ -76,10 +87,10 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     vix = mv.vix_at(tl.ts, plan.start, plan.end) if needs_vix else np.full(len(tl), np.nan)
     eligible = np.flatnonzero(entry_mask(tl, plan.entry, vix))
     day_start = _first_bar_of_next_day(tl)
-    result = BacktestResult(plan=plan)
-    realized = np.zeros(len(tl))
-    open_mtm = np.zeros(len(tl))
+    book = _Book(result=BacktestResult(plan=plan), realized=np.zeros(len(tl)),
+                 open_mtm=np.zeros(len(tl)))
     i, trade_id = 0, 0
+    peak_equity = plan.capital_inr
     while True:
         pos = int(np.searchsorted(eligible, i))
         if pos >= eligible.size:
@@ -90,16 +101,57 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         at = to_datetime(tl.ts[k])
         try:
             attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts)
+            opened = _enter(plan, mv, tl, k, attempt, trade_id + 1, book)
         except (SelectionError, DataMissingError) as exc:
-            result.skips.append(SkipRecord(at, str(exc)))
+            book.result.skips.append(SkipRecord(at, str(exc)))
             i = int(day_start[k])
             continue
         trade_id += 1
-        j = _simulate_position(plan, mv, tl, k, attempt, trade_id, contracts, exit_finder, result,
-                               realized, open_mtm)
+        j = _run_to_exit(plan, tl, opened, exit_finder, book)
+        day_pnl = _day_realized(tl, book.realized, j)
         i = j + 1 if plan.entry.reentry_same_day else int(day_start[j])
-    _finish(plan, tl, result, realized, open_mtm)
-    return result
+        if plan.risk.max_daily_loss_inr is not None and day_pnl <= -plan.risk.max_daily_loss_inr:
+            book.result.anomalies.append(
+                f"{to_datetime(tl.ts[j]).date()}: daily loss {day_pnl:,.0f} INR reached "
+                f"MaxDailyLossINR; no more entries that day")
+            i = int(day_start[j])
+        equity = plan.capital_inr + float(book.realized[: j + 1].sum())
+        peak_equity = max(peak_equity, equity)
+        if plan.risk.max_drawdown_frac is not None and \
+                peak_equity - equity >= plan.risk.max_drawdown_frac * plan.capital_inr:
+            book.result.anomalies.append(
+                f"{to_datetime(tl.ts[j])}: drawdown {peak_equity - equity:,.0f} INR reached "
+                f"MaxDrawdown; the backtest stopped trading")
+            break
+    _finish(plan, tl, book.result, book.realized, book.open_mtm)
+    return book.result
+
+
+@dataclass
+class _Book:
+    """Mutable accumulators of one run (owned by ``run_backtest``)."""
+
+    result: BacktestResult
+    realized: np.ndarray
+    open_mtm: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A position that passed its entry checks, with its path loaded."""
+
+    trade_id: int
+    k: int
+    attempt: EntryAttempt
+    paths: LegPaths
+    fills: list[FillRecord]
+    front: dt.date
+    margin_inr: float
+
+
+def _day_realized(tl: Timeline, realized: np.ndarray, j: int) -> float:
+    same_day = tl.days == tl.days[j]
+    return float(realized[same_day].sum())
 
 
 def _first_bar_of_next_day(tl: Timeline) -> np.ndarray:
@@ -109,28 +161,49 @@ def _first_bar_of_next_day(tl: Timeline) -> np.ndarray:
     return starts[np.searchsorted(change, np.arange(len(tl)), side="right")]
 
 
-def _simulate_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int,
-                       attempt: EntryAttempt, trade_id: int, contracts: ContractInfo,
-                       exit_finder: Callable[..., ExitDecision | None], result: BacktestResult,
-                       realized: np.ndarray, open_mtm: np.ndarray) -> int:
+def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: EntryAttempt,
+           trade_id: int, book: _Book) -> _Opened:
+    """Load the path, price the entry fills and apply the risk checks; raise to skip."""
     legs = attempt.legs
     front = min(leg.expiry for leg in legs)
     settle_at = np.datetime64(dt.datetime.combine(front, SETTLE_TIME), "us")
     i1 = int(np.searchsorted(tl.ts, settle_at, side="right")) - 1
+    if i1 < k:
+        raise SelectionError(f"front expiry {front} has already settled at {to_datetime(tl.ts[k])}")
     paths = attempt.paths if attempt.paths is not None else mv.leg_paths(legs, tl, k, i1)
     fill_missing_greeks(paths, legs, tl, k, plan.rate)
-    entry_fills = [_fill(plan, paths, tl, trade_id, leg, 0, +1, attempt.lot_sizes[n], n, result)
-                   for n, leg in enumerate(legs)]
-    qty = np.array([f.qty_units for f in entry_fills], dtype=float)
-    entry_px = np.array([f.price_pts for f in entry_fills])
+    fills = [_fill(plan, paths, tl, trade_id, leg, 0, +1, attempt.lot_sizes[n], n)
+             for n, leg in enumerate(legs)]
+    qty = np.array([f.qty_units for f in fills], dtype=float)
+    px = np.array([f.price_pts for f in fills])
+    margin = estimate_margin_inr(legs, px, attempt.lot_sizes, float(tl.close[k]), plan.risk)
+    g0 = {"delta": float(paths.delta[0] @ qty), "gamma": float(paths.gamma[0] @ qty),
+          "theta": float(paths.theta[0] @ qty), "vega": float(paths.vega[0] @ qty)}
+    caps = greek_caps(plan.risk, ivp=None)
+    reason = entry_block_reason(g0, caps, max(leg.lots for leg in legs), margin,
+                                plan.capital_inr, plan.risk)
+    if reason is not None:
+        raise SelectionError(f"entry blocked by risk limits: {reason}")
+    return _Opened(trade_id, k, attempt, paths, fills, front, margin)
+
+
+def _run_to_exit(plan: StrategyPlan, tl: Timeline, o: _Opened,
+                 exit_finder: Callable[..., ExitDecision | None], book: _Book) -> int:
+    """Evaluate exits over the path, fill the exit, record everything; returns the exit bar."""
+    result, k, legs, paths, front = book.result, o.k, o.attempt.legs, o.paths, o.front
+    trade_id = o.trade_id
+    qty = np.array([f.qty_units for f in o.fills], dtype=float)
+    entry_px = np.array([f.price_pts for f in o.fills])
     premium_inr = float(-(qty * entry_px).sum())
     at = to_datetime(tl.ts[k])
     result.transitions.append(Transition(trade_id, at, PositionState.PENDING, PositionState.OPEN,
                                          "entry", {"spot": float(tl.close[k]),
-                                                   "premium_inr": premium_inr}))
+                                                   "premium_inr": premium_inr,
+                                                   "margin_inr": o.margin_inr}))
     state = position_path(paths, tl, k, qty, entry_px, plan, front)
     decision = exit_finder(state, plan.exits)
     n = paths.close.shape[0]
+    settle_at = np.datetime64(dt.datetime.combine(front, SETTLE_TIME), "us")
     if decision is None:
         j = n - 1
         reason = ExitReason.EXPIRY if tl.days[k + j] == np.datetime64(front, "D") and \
@@ -143,24 +216,33 @@ def _simulate_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int,
     exit_fills = []
     for m, leg in enumerate(legs):
         if decision.reason is ExitReason.EXPIRY and leg.expiry == front:
-            exit_fills.append(_settle(plan, tl, trade_id, leg, k + j, -int(qty[m]), result))
+            exit_fills.append(_settle(plan, tl, trade_id, leg, k + j, -int(qty[m])))
         else:
-            exit_fills.append(_fill(plan, paths, tl, trade_id, leg, j, -1, attempt.lot_sizes[m], m,
-                                    result, qty_units=-int(qty[m])))
+            exit_fills.append(_fill(plan, paths, tl, trade_id, leg, j, -1, o.attempt.lot_sizes[m], m,
+                                    qty_units=-int(qty[m])))
     result.transitions.append(Transition(trade_id, exit_at, PositionState.CLOSING,
                                          PositionState.CLOSED, decision.reason.value, {}))
-    fills = entry_fills + exit_fills
+    fills = o.fills + exit_fills
     result.fills.extend(fills)
     gross = float(sum(f.cash_inr for f in fills))
     costs = float(sum(f.costs_inr for f in fills))
-    lots = min(leg.lots for leg in legs)
     result.trades.append(TradeRecord(
-        trade_id=trade_id, strategy=plan.name, symbol=plan.symbol, structure=attempt.structure_name,
-        entry_ts=at, exit_ts=exit_at, exit_reason=decision.reason, entry_spot=float(tl.close[k]),
-        exit_spot=float(tl.close[k + j]), lots=lots, lot_size=attempt.lot_sizes[0],
-        premium_inr=premium_inr, pnl_gross_inr=gross, costs_inr=costs,
+        trade_id=trade_id, strategy=plan.name, symbol=plan.symbol,
+        structure=o.attempt.structure_name, entry_ts=at, exit_ts=exit_at,
+        exit_reason=decision.reason, entry_spot=float(tl.close[k]), exit_spot=float(tl.close[k + j]),
+        lots=min(leg.lots for leg in legs), lot_size=o.attempt.lot_sizes[0],
+        premium_inr=premium_inr, pnl_gross_inr=gross, costs_inr=costs, margin_inr=o.margin_inr,
         max_profit_inr=float(np.nanmax(state.pnl_inr[:j + 1])),
         max_loss_inr=float(np.nanmin(state.pnl_inr[:j + 1]))))
+    _record_series(result, tl, k, j, trade_id, state, paths, legs, qty)
+    _flag_anomalies(plan, result, trade_id, state, paths, j, exit_at)
+    book.open_mtm[k:k + j] += state.pnl_inr[:j]
+    book.realized[k + j] += gross - costs
+    return k + j
+
+
+def _record_series(result: BacktestResult, tl: Timeline, k: int, j: int, trade_id: int,
+                   state: PathState, paths: LegPaths, legs: tuple[Leg, ...], qty: np.ndarray) -> None:
     rows = slice(0, j + 1)
     s = result.series
     s.ts.append(tl.ts[k:k + j + 1])
@@ -171,17 +253,32 @@ def _simulate_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int,
     s.gamma.append(state.gamma[rows])
     s.vega_inr.append(state.vega_inr[rows])
     s.theta_inr.append(state.theta_inr[rows])
-    open_mtm[k:k + j] += state.pnl_inr[:j]
-    realized[k + j] += gross - costs
-    stale = paths.stale[j] if j < n else np.zeros(len(legs), bool)
-    if stale.any():
+    days = tl.days[k:k + j + 1].astype(np.int64)[:, None]
+    dte = np.array([np.datetime64(leg.expiry, "D").astype(np.int64) for leg in legs])[None, :] - days
+    s.vega_tw_inr.append(term_weighted_vega(paths.vega[rows] * qty[None, :], dte.astype(float)))
+
+
+def _flag_anomalies(plan: StrategyPlan, result: BacktestResult, trade_id: int, state: PathState,
+                    paths: LegPaths, j: int, exit_at: dt.datetime) -> None:
+    if paths.stale[j].any():
         result.anomalies.append(f"trade {trade_id}: stale quote used for the exit fill at {exit_at}")
-    return k + j
+    caps = greek_caps(plan.risk, ivp=None)
+    series = {"delta": state.delta, "gamma": state.gamma, "theta": state.theta_inr,
+              "vega": state.vega_inr}
+    for name, cap in caps.items():
+        over = np.abs(np.nan_to_num(series[name][: j + 1])) > cap
+        if over.any():
+            result.anomalies.append(
+                f"trade {trade_id}: position {name} exceeded its cap {cap:g} on "
+                f"{int(over.sum())} bars without an exit rule resolving it")
+    jumps = quote_jumps(paths.close[: j + 1], plan.jump_sigma)
+    if jumps:
+        result.anomalies.append(f"trade {trade_id}: {jumps} quote jumps beyond "
+                                f"{plan.jump_sigma:g} sigma on the legs' paths")
 
 
 def _fill(plan: StrategyPlan, paths: LegPaths, tl: Timeline, trade_id: int, leg: Leg, row: int,
-          direction: int, lot_size: int, col: int, result: BacktestResult,
-          qty_units: int | None = None) -> FillRecord:
+          direction: int, lot_size: int, col: int, qty_units: int | None = None) -> FillRecord:
     from engine.simulation.fills import BarQuote
 
     nxt = row + 1 < paths.open.shape[0]
@@ -200,8 +297,8 @@ def _fill(plan: StrategyPlan, paths: LegPaths, tl: Timeline, trade_id: int, leg:
                       note=price.fallback)
 
 
-def _settle(plan: StrategyPlan, tl: Timeline, trade_id: int, leg: Leg, bar: int, units: int,
-            result: BacktestResult) -> FillRecord:
+def _settle(plan: StrategyPlan, tl: Timeline, trade_id: int, leg: Leg, bar: int,
+            units: int) -> FillRecord:
     spot = float(tl.close[bar])
     intrinsic = leg.intrinsic_pts(spot)
     ts = to_datetime(tl.ts[bar])

@@ -4,8 +4,8 @@ Two implementations of the same rules: ``first_exit`` evaluates every trigger as
 whole path and takes the earliest bar (the event-skipping engine), ``first_exit_scalar`` walks bar
 by bar (the reference the benchmark and tests compare against). Both are causal: the decision at
 bar i uses values at bars <= i only (running peak for the trailing stop). Bar 0 is the entry bar
-and never exits. When several triggers fire on the same bar the priority is: stop loss, greek
-limits (delta, gamma, vega), trailing stop, profit target, time exit.
+and never exits. When several triggers fire on the same bar the priority is: stop loss, maximum
+loss in rupees, greek limits (delta, gamma, vega), trailing stop, profit target, time exit.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from engine.results.records import ExitReason
 from engine.strategy.plan import ExitRules
 
 PRIORITY: tuple[ExitReason, ...] = (
-    ExitReason.STOP_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA, ExitReason.GREEK_VEGA,
+    ExitReason.STOP_LOSS, ExitReason.MAX_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA,
+    ExitReason.GREEK_VEGA,
     ExitReason.TRAILING_STOP, ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT,
 )
 
@@ -53,6 +54,8 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
     masks: dict[ExitReason, np.ndarray] = {}
     if rules.stop_loss_frac is not None:
         masks[ExitReason.STOP_LOSS] = s.pnl_inr <= -rules.stop_loss_frac * base
+    if rules.max_loss_inr is not None:
+        masks[ExitReason.MAX_LOSS] = s.pnl_inr <= -rules.max_loss_inr
     if rules.max_abs_delta is not None:
         masks[ExitReason.GREEK_DELTA] = np.abs(s.delta) > rules.max_abs_delta
     if rules.max_abs_gamma is not None:
@@ -107,6 +110,8 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
         fired: list[ExitReason] = []
         if rules.stop_loss_frac is not None and pnl <= -rules.stop_loss_frac * base:
             fired.append(ExitReason.STOP_LOSS)
+        if rules.max_loss_inr is not None and pnl <= -rules.max_loss_inr:
+            fired.append(ExitReason.MAX_LOSS)
         if rules.max_abs_delta is not None and abs(s.delta[i]) > rules.max_abs_delta:
             fired.append(ExitReason.GREEK_DELTA)
         if rules.max_abs_gamma is not None and abs(s.gamma[i]) > rules.max_abs_gamma:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from engine.domain.structures import PositionRole, Right, Side
+from engine.risk.limits import RiskLimits
 from engine.simulation.costs import CostModel, IndiaOptionsCosts
 from engine.simulation.fills import FillPolicy
 
@@ -99,6 +100,7 @@ class ExitRules:
     trailing_activation_frac: float | None = None  # trail starts once P&L reaches this
     trailing_stop_frac: float | None = None        # exit when P&L falls this far from its peak
     stop_loss_frac: float | None = None
+    max_loss_inr: float | None = None              # close when the position loses this much
     exit_time: dt.time | None = None               # on the exit day, this time
     days_before_expiry: int | None = None          # exit day = front expiry - N trading days
     max_abs_delta: float | None = None             # position delta, index units (per unit x qty)
@@ -124,3 +126,5 @@ class StrategyPlan:
     rate: float = 0.065
     strike_window_steps: int = 40  # chain slice loaded around spot at entry, in strike steps
     vix_symbol: str = "INDIAVIX"
+    risk: RiskLimits = field(default_factory=RiskLimits)
+    jump_sigma: float = 8.0  # flag leg quote moves beyond this many robust sigmas

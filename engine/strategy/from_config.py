@@ -1,0 +1,145 @@
+"""From a validated ``StrategyConfig`` (config stage) to the ``StrategyPlan`` the simulation runs.
+
+This is the one place where configuration field names meet engine names; ``ACTED_ON`` lists every
+config field path the engine reads, so docs and ``posbt validate`` can tell which parameters act.
+A config that asks for something the engine cannot do yet (S/R-based strikes, stop recovery) is
+refused here with the parameter's Excel name, before any data is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final
+
+from engine.config.models.strategy import StrategyConfig
+from engine.domain.structures import PositionRole, Right, Side
+from engine.errors import PosbtError
+from engine.simulation.costs import CostModel, CustomCosts, IndiaOptionsCosts, NoCosts
+from engine.simulation.fills import FillModel, FillPolicy, SlippageUnit
+from engine.strategy.plan import (
+    EntryRules,
+    ExitRules,
+    ExpiryMethod,
+    ExpiryRule,
+    LegSpec,
+    StrategyPlan,
+    StrikeMethod,
+    StrikeRule,
+    VixBand,
+)
+
+BAR_MINUTES: Final[dict[str, int]] = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60,
+                                      "1d": 1440}
+WEEKDAYS: Final[dict[str, int]] = {"MONDAY": 0, "TUESDAY": 1, "WEDNESDAY": 2, "THURSDAY": 3,
+                                   "FRIDAY": 4}
+
+ACTED_ON: Final[frozenset[str]] = frozenset({
+    "strategy_name", "enabled", "short_leg_dte", "long_leg_dte", "strategy_subtype",
+    "wing_width_pts", "wing_steps", "calendar_right",
+    "backtest.symbol", "backtest.start_date", "backtest.end_date", "backtest.bar_interval",
+    "backtest.capital_inr", "backtest.lots",
+    "vix_config.use_vix_bands", "vix_config.vix_symbol",
+    *(f"vix_config.band{i}_{p}" for i in range(1, 5)
+      for p in ("low", "high", "premium_min", "premium_max")),
+    "entry_rules.vix_min_entry", "entry_rules.vix_max_entry", "entry_rules.entry_start_time",
+    "entry_rules.entry_end_time", "entry_rules.entry_weekdays", "entry_rules.min_premium",
+    "entry_rules.max_premium", "entry_rules.expiry_at_or_beyond", "entry_rules.allow_reentry",
+    "exit_rules.exit_time", "exit_rules.exit_days_before_expiry", "exit_rules.hold_to_expiry",
+    "exit_rules.profit_target", "exit_rules.use_trailing_profit", "exit_rules.trailing_activation",
+    "exit_rules.trailing_step", "exit_rules.stop_loss", "exit_rules.exit_delta_breach",
+    "exit_rules.exit_gamma_breach", "greek_limits.max_position_vega",
+    "costs.fill_model", "costs.slippage_kind", "costs.slippage_value", "costs.cost_preset",
+    "costs.brokerage_per_order_inr", "costs.exchange_txn_rate", "costs.tick_size_pts",
+    "costs.risk_free_rate",
+    "legs.leg_id", "legs.right", "legs.side", "legs.lots", "legs.strike_method",
+    "legs.strike_value", "legs.expiry_method", "legs.expiry_value", "legs.position_role",
+})
+
+
+def plan_from_config(cfg: StrategyConfig, first_day: dt.date, last_day: dt.date) -> StrategyPlan:
+    """The simulation plan for ``cfg``; blank dates default to the store's range [first, last]."""
+    where = f"strategy {cfg.strategy_name}"
+    if cfg.exit_rules.stop_recovery.value != "NONE":
+        raise PosbtError("StopRecovery other than NONE is not supported by the engine yet", place=where)
+    legs = tuple(_leg(cfg, leg_index) for leg_index in range(len(cfg.legs)))
+    if not legs:
+        raise PosbtError("the strategy has no legs (LegParameter rows or a structure subtype)",
+                         place=where)
+    bt = cfg.backtest
+    start = bt.start_date or first_day
+    end = bt.end_date or last_day
+    if end < start:
+        raise PosbtError(f"EndDate {end} is before StartDate {start}", place=where)
+    return StrategyPlan(
+        name=cfg.strategy_name, symbol=bt.symbol.value, legs=legs, start=start, end=end,
+        bar_minutes=BAR_MINUTES[bt.bar_interval.value], entry=_entry(cfg), exits=_exits(cfg),
+        fill=FillPolicy(FillModel(cfg.costs.fill_model.value), cfg.costs.slippage_value,
+                        SlippageUnit(cfg.costs.slippage_kind.value), cfg.costs.tick_size_pts),
+        costs=_costs(cfg), capital_inr=bt.capital_inr, rate=cfg.costs.risk_free_rate,
+        vix_symbol=cfg.vix_config.vix_symbol)
+
+
+def _leg(cfg: StrategyConfig, i: int) -> LegSpec:
+    leg = cfg.legs[i]
+    if leg.strike_method.value == "SR_BASED":
+        raise PosbtError("StrikeMethod SR_BASED needs support/resistance levels, not available yet",
+                         place=f"LegParameter {cfg.strategy_name}/{leg.leg_id} (StrikeMethod)")
+    method = ExpiryMethod(leg.expiry_method.value)
+    if leg.expiry_value is not None:
+        value = float(leg.expiry_value)
+    elif method is ExpiryMethod.DTE:
+        long_dte = cfg.long_leg_dte if cfg.long_leg_dte is not None else cfg.short_leg_dte
+        value = float(long_dte if leg.side.value == "BUY" and cfg.strategy_subtype.value ==
+                      "CALENDAR_SPREAD" else cfg.short_leg_dte)
+    else:
+        value = 0.0
+    return LegSpec(
+        leg_id=leg.leg_id, right=Right(leg.right.value), side=Side(leg.side.value),
+        strike=StrikeRule(StrikeMethod(leg.strike_method.value), leg.strike_value),
+        expiry=ExpiryRule(method, value, at_or_beyond=cfg.entry_rules.expiry_at_or_beyond),
+        lots=leg.lots or cfg.backtest.lots, role=PositionRole(leg.position_role.value))
+
+
+def _entry(cfg: StrategyConfig) -> EntryRules:
+    e = cfg.entry_rules
+    vix_range = None
+    if e.vix_min_entry is not None or e.vix_max_entry is not None:
+        vix_range = (e.vix_min_entry if e.vix_min_entry is not None else 0.0,
+                     e.vix_max_entry if e.vix_max_entry is not None else 1e9)
+    bands: list[VixBand] = []
+    v = cfg.vix_config
+    if v.use_vix_bands:
+        for i in range(1, 5):
+            lo, hi = getattr(v, f"band{i}_low"), getattr(v, f"band{i}_high")
+            if lo is not None and hi is not None:
+                bands.append(VixBand(lo, hi, getattr(v, f"band{i}_premium_min"),
+                                     getattr(v, f"band{i}_premium_max")))
+    return EntryRules(
+        weekdays=frozenset(WEEKDAYS[d.value] for d in e.entry_weekdays),
+        window_start=e.entry_start_time, window_end=e.entry_end_time, vix_range=vix_range,
+        vix_bands=tuple(bands), min_premium_pts=e.min_premium, max_premium_pts=e.max_premium,
+        reentry_same_day=e.allow_reentry)
+
+
+def _exits(cfg: StrategyConfig) -> ExitRules:
+    x = cfg.exit_rules
+    scheduled = not x.hold_to_expiry
+    return ExitRules(
+        profit_target_frac=x.profit_target,
+        trailing_activation_frac=x.trailing_activation if x.use_trailing_profit else None,
+        trailing_stop_frac=x.trailing_step if x.use_trailing_profit else None,
+        stop_loss_frac=x.stop_loss,
+        exit_time=x.exit_time if scheduled else None,
+        days_before_expiry=x.exit_days_before_expiry if scheduled else None,
+        max_abs_delta=x.exit_delta_breach, max_abs_gamma=x.exit_gamma_breach,
+        max_abs_vega_inr=cfg.greek_limits.max_position_vega)
+
+
+def _costs(cfg: StrategyConfig) -> CostModel:
+    c = cfg.costs
+    preset = c.cost_preset.value
+    if preset == "INDIA":
+        return IndiaOptionsCosts(brokerage_per_order_inr=c.brokerage_per_order_inr)
+    if preset == "CUSTOM":
+        return CustomCosts(per_order_inr=c.brokerage_per_order_inr, turnover_frac=c.exchange_txn_rate)
+    return NoCosts()
