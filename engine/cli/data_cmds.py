@@ -17,6 +17,8 @@ _SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("engine.cli.demo_cmd", "demo"),
     ("engine.cli.enrich_cmd", "enrich"),
     ("engine.cli.import_cmds", "import_group"),
+    ("engine.cli.check_cmd", "check"),
+    ("engine.cli.vol_cmd", "features"),
 )
 
 
