@@ -1,0 +1,106 @@
+"""Store health checks behind ``posbt data check``: what is wrong with the stored data.
+
+Stage: data layer, after imports (and the demo generator), before enrichment and
+backtests. Each check is a named query (``sql/duckdb/queries/check_*.sql``) returning
+(check_name, tbl, symbol, n, example) rows, except the strike-step check, which compares
+each contract's strike with the step in force on its first trading day (the store's
+``instruments`` table, else the shipped contract master). Errors: duplicate keys, zero or
+negative prices, high below low, open/close outside the range, crossed quotes, strikes
+off the step. Warnings: missing bars inside sessions, missing trading days, expiries
+without data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+from engine.data.store import Store
+from engine.domain.contracts import ContractMaster, load_contracts
+from engine.errors import PosbtError
+
+
+class Severity(StrEnum):
+    """How bad a finding is: errors make ``posbt data check`` exit 1."""
+
+    ERROR = "ERROR"
+    WARNING = "WARNING"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem kind in one table and symbol: how many and one example."""
+
+    check: str
+    severity: Severity
+    table: str
+    symbol: str
+    count: int
+    example: str
+
+
+# named query -> severity of what it finds
+CHECK_QUERIES: tuple[tuple[str, Severity], ...] = (
+    ("check_duplicates", Severity.ERROR),
+    ("check_prices", Severity.ERROR),
+    ("check_missing_bars", Severity.WARNING),
+    ("check_missing_days", Severity.WARNING),
+    ("check_expiries_without_data", Severity.WARNING),
+)
+
+
+def _steps(store: Store) -> dict[str, list[tuple[dt.date, dt.date | None, float]]]:
+    steps: dict[str, list[tuple[dt.date, dt.date | None, float]]] = defaultdict(list)
+    for r in store.query("check_instruments").to_pylist():
+        steps[r["symbol"]].append((r["valid_from"], r["valid_to"], r["strike_step"]))
+    return steps
+
+
+def _step_on(steps: dict[str, list[tuple[dt.date, dt.date | None, float]]],
+             master: ContractMaster | None, symbol: str, on: dt.date) -> float | None:
+    for start, end, step in steps.get(symbol, ()):
+        if start <= on and (end is None or on <= end):
+            return step
+    if master is None:
+        return None
+    try:
+        return master.strike_step(symbol, on)
+    except PosbtError:
+        return None
+
+
+def strike_findings(store: Store, master: ContractMaster | None = None) -> list[Finding]:
+    """Contracts whose strike is not a multiple of the step in force when they traded."""
+    steps = _steps(store)
+    if master is None:
+        master = load_contracts()
+    off: dict[str, list[str]] = defaultdict(list)
+    for r in store.query("check_strikes").to_pylist():
+        step = _step_on(steps, master, r["symbol"], r["first_day"])
+        if step is None or step <= 0:
+            continue
+        ratio = r["strike"] / step
+        if not math.isclose(ratio, round(ratio), abs_tol=1e-9):
+            off[r["symbol"]].append(f"{r['symbol']} {r['expiry']} {r['strike']:g} "
+                                    f"(step {step:g})")
+    return [Finding("strike off the strike step", Severity.ERROR, "option_bars", symbol,
+                    len(examples), examples[0]) for symbol, examples in sorted(off.items())]
+
+
+def run_checks(store: Store, master: ContractMaster | None = None) -> list[Finding]:
+    """Every check over the whole store; an empty list means nothing was found."""
+    findings: list[Finding] = []
+    for name, severity in CHECK_QUERIES:
+        for r in store.query(name).to_pylist():
+            findings.append(Finding(r["check_name"], severity, r["tbl"], r["symbol"],
+                                    int(r["n"]), str(r["example"])))
+    findings.extend(strike_findings(store, master))
+    return findings
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    """True when any finding is an error."""
+    return any(f.severity is Severity.ERROR for f in findings)
