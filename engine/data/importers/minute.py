@@ -55,11 +55,35 @@ def _value(record: dict[str, Any], mapping: Mapping, field: str) -> Any:
     return convert(raw, MINUTE_TYPES[field], field, mapping)
 
 
-def _stamp(record: dict[str, Any], mapping: Mapping) -> dt.datetime:
+class _Memo:
+    """Per-file caches: a minute file repeats each ticker, date and time many times."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self._seen: dict[tuple[str, Any], Any] = {}
+
+    def value(self, record: dict[str, Any], field: str) -> Any:
+        source = self.mapping.columns.get(field)
+        raw = record.get(source) if source is not None else self.mapping.constants.get(field)
+        key = (field, raw)
+        if key not in self._seen:
+            self._seen[key] = convert(raw, MINUTE_TYPES[field], field, self.mapping)
+        return self._seen[key]
+
+    def ticker(self, record: dict[str, Any]) -> ParsedTicker:
+        text = str(self.value(record, "ticker") or "")
+        key = ("parsed", text)
+        if key not in self._seen:
+            self._seen[key] = parse_ticker(text)
+        parsed: ParsedTicker = self._seen[key]
+        return parsed
+
+
+def _stamp(record: dict[str, Any], mapping: Mapping, memo: _Memo) -> dt.datetime:
     if "datetime" in mapping.columns:
         ts = _value(record, mapping, "datetime")
     else:
-        day, tod = _value(record, mapping, "date"), _value(record, mapping, "time")
+        day, tod = memo.value(record, "date"), memo.value(record, "time")
         ts = None if day is None or tod is None else dt.datetime.combine(day, tod)
     if ts is None:
         raise RowError("date/time is empty")
@@ -105,13 +129,14 @@ def import_minute(store: Store, path: str | Path,
 
     def body(sink: RowSink, report: ImportReport) -> None:
         held: list[tuple[int, ParsedTicker, dict[str, Any]]] = []
+        memo = _Memo(spec)
         with RecordSource(path, report, delimiter=spec.delimiter) as source:
             check_mapping(spec, MINUTE_TYPES, source.header, source.place(),
                           ("ticker", "ts", "open", "high", "low", "close"))
             for line, record in source.records():
                 try:
-                    ticker = parse_ticker(str(_value(record, spec, "ticker") or ""))
-                    ts = _stamp(record, spec)
+                    ticker = memo.ticker(record)
+                    ts = _stamp(record, spec, memo)
                     if not SESSION_OPEN < ts.time() <= SESSION_CLOSE:
                         report.ignore("bar outside the 09:15-15:30 session")
                         continue
