@@ -1,0 +1,128 @@
+"""The engine's front door: run a config file's strategies end to end.
+
+Used by ``posbt run``, the local server's backtest jobs and the Excel macros (through the server
+or in-process). Reads market data read-only, validates the config once (every problem with its
+place), checks that the store covers each strategy's window before anything runs, runs each
+strategy, writes the results workbook atomically and keeps every run in the results store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from engine.config.loader import LoadedConfig, load_config
+from engine.config.models.strategy import StrategyConfig
+from engine.data.duckdb_store import DuckDBStore
+from engine.domain.contracts import load_contracts
+from engine.errors import DataMissingError, PosbtError
+from engine.home import market_db_path, results_db_path
+from engine.results.excel import write_in_place, write_results
+from engine.results.store import ResultsStore, canonical_json
+from engine.simulation.loop import BacktestResult, ContractInfo, run_backtest
+from engine.strategy.from_config import BAR_MINUTES, plan_from_config
+from engine.strategy.plan import StrategyPlan
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class RunOutcome:
+    """What a run of a config file produced."""
+
+    results: list[BacktestResult] = field(default_factory=list)
+    out_path: Path | None = None
+    backup_path: Path | None = None
+    run_ids: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def default_out_path(config_path: Path) -> Path:
+    """``book.xlsx`` -> ``book_results.xlsx`` beside it (YAML too)."""
+    return config_path.with_name(f"{config_path.stem}_results.xlsx")
+
+
+def store_window(store: DuckDBStore, symbol: str, bar_minutes: int) -> tuple[dt.date, dt.date]:
+    """First and last day of spot bars at ``bar_minutes``; DataMissingError when none."""
+    row = store.query("spot_range", {"symbol": symbol, "bar_minutes": bar_minutes}).to_pylist()[0]
+    if row["first_ts"] is None:
+        label = "daily" if bar_minutes == 1440 else f"{bar_minutes}-minute"
+        raise DataMissingError(f"the store has no {label} {symbol} bars; build them with "
+                               "`posbt data demo` or import data", place="spot_bars")
+    return row["first_ts"].date(), row["last_ts"].date()
+
+
+def plan_for(cfg: StrategyConfig, store: DuckDBStore, date_from: dt.date | None,
+             date_to: dt.date | None) -> StrategyPlan:
+    """The strategy's plan with its window checked against the store (before anything runs)."""
+    bar_minutes = BAR_MINUTES[cfg.backtest.bar_interval.value]
+    first, last = store_window(store, cfg.backtest.symbol.value, bar_minutes)
+    plan = plan_from_config(cfg, first, last)
+    start = date_from or plan.start
+    end = date_to or plan.end
+    if start < first or end > last:
+        raise DataMissingError(
+            f"strategy {cfg.strategy_name} asks for {cfg.backtest.symbol.value} "
+            f"{cfg.backtest.bar_interval.value} bars from {start} to {end}, but the store holds "
+            f"{first} to {last}", place=f"strategy {cfg.strategy_name} (StartDate/EndDate)")
+    if end < start:
+        raise PosbtError(f"--to {end} is before --from {start}")
+    return replace(plan, start=start, end=end)
+
+
+def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None = None,
+             date_from: dt.date | None = None, date_to: dt.date | None = None,
+             out: Path | None = None, in_place: bool = False,
+             progress: Progress | None = None) -> RunOutcome:
+    """Validate, run and write results for the strategies of ``config_path``."""
+    store = DuckDBStore(market_db_path(home), read_only=True)
+    try:
+        loaded: LoadedConfig = load_config(config_path, store=store)
+        configs = _pick(loaded, strategies, config_path)
+        plans = [(cfg, plan_for(cfg, store, date_from, date_to)) for cfg in configs]
+        master = load_contracts()
+        outcome = RunOutcome(warnings=[str(w) for w in loaded.report.warnings])
+        fingerprint = f"data_version={store.data_version()}"
+        for _cfg, plan in plans:
+            def step(frac: float, name: str = plan.name) -> None:
+                if progress is not None:
+                    progress(name, frac)
+            result = run_backtest(plan, store, ContractInfo.from_master(master, plan.symbol),
+                                  on_progress=step)
+            outcome.results.append(result)
+            step(1.0)
+    finally:
+        store.close()
+    results_store = ResultsStore(results_db_path(home))
+    try:
+        for cfg, result in zip(configs, outcome.results, strict=True):
+            outcome.run_ids.append(results_store.save(
+                result, canonical_json(cfg.model_dump(mode="json")), fingerprint,
+                source_file=str(config_path)))
+    finally:
+        results_store.close()
+    if in_place:
+        if config_path.suffix.lower() not in (".xlsx", ".xlsm"):
+            raise PosbtError("--in-place needs a workbook input", place=str(config_path))
+        outcome.backup_path = write_in_place(outcome.results, config_path)
+        outcome.out_path = config_path
+    else:
+        outcome.out_path = write_results(outcome.results, out or default_out_path(config_path),
+                                         source_workbook=config_path)
+    return outcome
+
+
+def _pick(loaded: LoadedConfig, names: Sequence[str] | None, path: Path) -> list[StrategyConfig]:
+    configs = [c for c in loaded.configs() if c.enabled]
+    if names:
+        known = {c.strategy_name: c for c in loaded.configs()}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise PosbtError(f"no strategy named {', '.join(missing)}; the file has "
+                             f"{', '.join(sorted(known)) or 'none'}", place=str(path))
+        configs = [known[n] for n in names]
+    if not configs:
+        raise PosbtError("no enabled strategy to run", place=str(path))
+    return configs

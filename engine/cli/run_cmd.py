@@ -1,0 +1,55 @@
+"""``posbt run``: backtest the strategies of a workbook or YAML file and write the results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from engine.api import run_file
+from engine.cli.common import console, get_ctx, reports_errors
+
+
+@click.command("run")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--strategy", "strategies", multiple=True, help="Run only this strategy (repeatable).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day (default: the strategy's StartDate, else the store's first day).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last day (default: the strategy's EndDate, else the store's last day).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Results workbook (default: <config>_results.xlsx beside the input).")
+@click.option("--in-place", is_flag=True,
+              help="Add the BT_* sheets to the input workbook itself (a .bak copy is kept).")
+@reports_errors
+def run(config: Path, strategies: tuple[str, ...], date_from: dt.datetime | None,
+        date_to: dt.datetime | None, out: Path | None, in_place: bool) -> None:
+    """Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place."""
+    ctx = get_ctx()
+    out_console = console()
+    last: dict[str, int] = {}
+
+    def progress(name: str, frac: float) -> None:
+        pct = int(frac * 100)
+        if pct // 10 != last.get(name, -1) // 10:
+            click.echo(f"{name}: {pct}%", err=True)
+        last[name] = pct
+
+    outcome = run_file(config, ctx.home, strategies=strategies or None,
+                       date_from=date_from.date() if date_from else None,
+                       date_to=date_to.date() if date_to else None, out=out, in_place=in_place,
+                       progress=progress)
+    for w in outcome.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for r, run_id in zip(outcome.results, outcome.run_ids, strict=True):
+        m = r.metrics
+        if m is None:  # pragma: no cover - run_backtest always sets metrics
+            continue
+        out_console.print(
+            f"{r.plan.name}: {m.trades} trades, net P&L {m.net_pnl_inr:,.0f} INR, "
+            f"max drawdown {m.max_drawdown_inr:,.0f} INR, win rate "
+            f"{m.win_rate:.0%} ({len(r.skips)} entries skipped, run {run_id})")
+    if outcome.backup_path is not None:
+        out_console.print(f"backup of the input: {outcome.backup_path}")
+    out_console.print(f"results: {outcome.out_path}")

@@ -1,0 +1,124 @@
+"""The results store (results stage): every run kept in ``$POSBT_HOME/results.duckdb``.
+
+A run row holds the validated config (JSON), its hash, a fingerprint of the market data it read
+(the market store's data version and row counts) and the engine version, so a result can always
+be traced to what produced it. Only the process that owns the file writes it (the CLI, or the
+server when it runs); market data lives in a different file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from engine import __version__
+from engine.data.sqlfiles import sql_root
+from engine.errors import StoreError
+from engine.simulation.loop import BacktestResult
+
+
+def config_hash(config_json: str) -> str:
+    """SHA-256 of the canonical config JSON (first 16 hex digits)."""
+    return hashlib.sha256(config_json.encode("utf-8")).hexdigest()[:16]
+
+
+class ResultsStore:
+    """Append-only store of backtest runs."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path)
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open the results store: {exc}", place=self.path) from None
+        self.con.execute((sql_root() / "results" / "schema.sql").read_text(encoding="utf-8"))
+
+    def save(self, result: BacktestResult, config_json: str, data_fingerprint: str,
+             source_file: str | None = None, started_at: dt.datetime | None = None) -> str:
+        """Store one run with its trades, fills and series; returns its run id."""
+        run_id = uuid.uuid4().hex[:12]
+        p, m = result.plan, result.metrics
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, started_at or dt.datetime.now(), p.name, p.symbol, p.start, p.end,
+                 config_json, config_hash(config_json), data_fingerprint, __version__,
+                 source_file, m.net_pnl_inr if m else None, len(result.trades)])
+            if result.trades:
+                self._append("trades", pa.table({
+                    "run_id": [run_id] * len(result.trades),
+                    **{c: [getattr(t, c) for t in result.trades] for c in (
+                        "trade_id", "structure", "entry_ts", "exit_ts")},
+                    "exit_reason": [t.exit_reason.value for t in result.trades],
+                    **{c: [getattr(t, c) for t in result.trades] for c in (
+                        "entry_spot", "exit_spot", "lots", "lot_size", "premium_inr",
+                        "pnl_gross_inr", "costs_inr")},
+                    "pnl_net_inr": [t.pnl_net_inr for t in result.trades],
+                    "margin_inr": [t.margin_inr for t in result.trades],
+                    "adjustments": [t.adjustments for t in result.trades]}))
+            if result.fills:
+                cols = ("trade_id", "ts", "leg_id", "expiry", "strike", "right", "qty_units",
+                        "price_pts", "slippage_pts", "costs_inr", "kind", "note")
+                self._append("fills", pa.table({"run_id": [run_id] * len(result.fills),
+                                                **{c: [getattr(f, c) for f in result.fills]
+                                                   for c in cols}}))
+            s = result.series
+            ts = s.column("ts")
+            if ts.size:
+                ids = s.column("trade_id").astype(np.int32)
+                self._append("pnl_series", pa.table({
+                    "run_id": [run_id] * ts.size, "trade_id": ids, "ts": ts,
+                    "spot": s.column("spot"), "mtm_inr": s.column("mtm_inr")}))
+                self._append("greek_series", pa.table({
+                    "run_id": [run_id] * ts.size, "trade_id": ids, "ts": ts,
+                    "delta": s.column("delta"), "gamma": s.column("gamma"),
+                    "vega_inr": s.column("vega_inr"), "theta_inr": s.column("theta_inr"),
+                    "vega_tw_inr": s.column("vega_tw_inr")}))
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        return run_id
+
+    def _append(self, table: str, batch: pa.Table) -> None:
+        self.con.register("_posbt_results_batch", batch)
+        try:
+            cols = ", ".join(f'"{c}"' for c in batch.column_names)
+            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _posbt_results_batch')  # noqa: S608
+        finally:
+            self.con.unregister("_posbt_results_batch")
+
+    def runs(self) -> list[dict[str, object]]:
+        """Every stored run, newest first."""
+        table = self.con.sql(
+            "SELECT run_id, started_at, strategy, symbol, config_hash, data_fingerprint, "
+            "engine_version, net_pnl_inr, trades FROM runs ORDER BY started_at DESC").to_arrow_table()
+        rows: list[dict[str, object]] = table.to_pylist()
+        return rows
+
+    def count(self, table: str, run_id: str) -> int:
+        """Rows of ``table`` belonging to ``run_id``."""
+        if table not in ("trades", "fills", "pnl_series", "greek_series", "adjustments"):
+            raise StoreError(f"unknown results table {table!r}")
+        rows = self.con.execute(f'SELECT count(*) FROM "{table}" WHERE run_id = ?',  # noqa: S608
+                                [run_id]).fetchall()
+        return int(rows[0][0])
+
+    def close(self) -> None:
+        """Close the file."""
+        self.con.close()
+
+
+def canonical_json(data: object) -> str:
+    """Stable JSON text (sorted keys, ISO dates) for hashing and storing configs."""
+    return json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))

@@ -1,0 +1,86 @@
+"""``posbt run`` end to end on a constructed market: YAML in, results workbook out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from engine.cli.main import cli
+from engine.data.duckdb_store import DuckDBStore
+from engine.results.store import ResultsStore
+from tests.unit.simulation.builder import load_market
+from tests.unit.simulation.test_golden import FLY_QUOTES, FLY_SPOT, STAMPS, W1
+
+FLY_YAML = """
+strategy_name: "Golden_Fly"
+strategy_subtype: "IRON_FLY"
+wing_width_pts: 300
+backtest:
+  symbol: NIFTY
+  bar_interval: 5m
+  capital_inr: 1000000
+costs:
+  cost_preset: NONE
+entry_rules:
+  entry_start_time: "09:20"
+  entry_end_time: "09:20"
+exit_rules:
+  hold_to_expiry: true
+  profit_target: null
+  stop_loss: null
+"""
+
+
+@pytest.fixture
+def market_home(home: Path) -> Path:
+    store = DuckDBStore(home / "market.duckdb")
+    load_market(store, STAMPS, FLY_SPOT, FLY_QUOTES, [(W1, "WEEKLY")])
+    store.close()
+    return home
+
+
+def test_run_yaml_writes_results_and_keeps_the_run(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    result = CliRunner().invoke(cli, ["run", str(cfg)])
+    assert result.exit_code == 0, result.output
+    # credit 240, settled at 22130: (240 - 130) x lot 75 (NIFTY weekly 9 Jan 2025) = 8,250
+    assert "Golden_Fly: 1 trades, net P&L 8,250 INR" in result.output
+    out = tmp_path / "fly_results.xlsx"
+    wb = load_workbook(out)
+    assert wb.sheetnames[:2] == ["BT_Summary", "BT_Trades"]
+    store = ResultsStore(market_home / "results.duckdb")
+    runs = store.runs()
+    assert runs[0]["strategy"] == "Golden_Fly" and runs[0]["trades"] == 1
+    assert store.count("fills", str(runs[0]["run_id"])) == 8  # 4 entry fills + 4 settlements
+    store.close()
+
+
+def test_run_refuses_window_outside_the_store(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    result = CliRunner().invoke(cli, ["run", str(cfg), "--from", "2024-01-01"])
+    assert result.exit_code == 1
+    assert "strategy Golden_Fly asks for NIFTY 5m bars from 2024-01-01" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_unknown_strategy_and_bad_config(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    result = CliRunner().invoke(cli, ["run", str(cfg), "--strategy", "Nope"])
+    assert result.exit_code == 1 and "no strategy named Nope" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FLY_YAML.replace("wing_width_pts: 300", "wing_width_pts: -5"))
+    result = CliRunner().invoke(cli, ["run", str(bad)])
+    assert result.exit_code == 1 and "WingWidthPts" in result.output
+
+
+def test_run_without_store_says_what_to_do(home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    result = CliRunner().invoke(cli, ["run", str(cfg)])
+    assert result.exit_code == 1 and "posbt data demo" in result.output
