@@ -1,0 +1,192 @@
+"""Which days the synthetic market covers, and one symbol-day's chain, ready to store.
+
+Data stage, between the spec/paths (before) and ``generate.py`` (after, which loads the
+rows). ``plan_days`` picks the daily-only history (``history_days`` trading days before
+the window, so 252-day percentiles exist from the first intraday day), the intraday
+window, and a longer trading-day list that runs past the window's last expiry for the
+trading clock. ``day_option_rows`` prices one day's chain: ATM +/- n strikes, the ATM
+strike fixed for the whole day from the day's open (rounded to the strike step), for
+every expiry listed that day within the horizon (an expiry is tradable on its own day
+until 15:30), both rights; intraday bars at the spec's interval plus the daily bar
+(aggregated from them), or the daily bar alone on history days.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from engine.data.synthetic.bars import aggregate_daily, option_table
+from engine.data.synthetic.chain import (
+    ChainInputs,
+    ChainPrices,
+    ChainQuotes,
+    price_chain,
+    quote_chain,
+)
+from engine.data.synthetic.clock import (
+    DAILY_BAR_MINUTES,
+    SESSION_MINUTES,
+    bar_close_points,
+    bar_timestamps,
+    intraday_weights,
+    trading_years,
+)
+from engine.data.synthetic.paths import IndexPath
+from engine.data.synthetic.spec import MarketSpec, SymbolSpec
+from engine.domain.calendar import TradingCalendar
+from engine.domain.contracts import ContractMaster
+from engine.domain.expiries import Expiry, listed_expiries
+from engine.errors import PosbtError
+
+FloatArray = npt.NDArray[np.float64]
+_QUOTE_STREAM = 3
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """Trading days: ``days`` = history then window (the simulated path), ``clock_days`` =
+    ``days`` followed by trading days past the window (for time to far expiries)."""
+
+    days: tuple[dt.date, ...]
+    history_days: int
+    clock_days: tuple[dt.date, ...]
+
+    @property
+    def window(self) -> tuple[dt.date, ...]:
+        """The intraday window's trading days."""
+        return self.days[self.history_days:]
+
+    def clock_index(self, d: dt.date) -> int:
+        """Index of ``d`` in ``clock_days`` (the last trading day on or before it)."""
+        return bisect.bisect_right(self.clock_days, d) - 1
+
+
+def plan_days(spec: MarketSpec, calendar: TradingCalendar) -> DayPlan:
+    """History, window and clock days of ``spec`` on ``calendar``."""
+    window = calendar.trading_days(spec.start, spec.window_end)
+    if spec.days is not None:
+        window = window[: spec.days]
+    if not window:
+        raise PosbtError("no trading day in the window", place=f"start {spec.start}")
+    lookback = spec.start - dt.timedelta(days=spec.history_days * 2 + 30)
+    before = calendar.trading_days(lookback, spec.start - dt.timedelta(days=1))
+    history = before[len(before) - spec.history_days:] if spec.history_days else []
+    tail_end = window[-1] + dt.timedelta(days=spec.horizon_days + 14)
+    tail = calendar.trading_days(window[-1] + dt.timedelta(days=1), tail_end)
+    days = (*history, *window)
+    return DayPlan(days=days, history_days=len(history), clock_days=(*days, *tail))
+
+
+def bar_weights(interval_minutes: int) -> FloatArray:
+    """Each bar's share of a day's activity times bars per day (mean 1): U-shaped."""
+    if interval_minutes == DAILY_BAR_MINUTES:
+        return np.ones(1)
+    w = intraday_weights().reshape(-1, interval_minutes).mean(axis=1)
+    return np.asarray(w / w.mean(), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class DayContext:
+    """Everything fixed for one symbol over the run."""
+
+    spec: MarketSpec
+    symbol: SymbolSpec
+    path: IndexPath
+    plan: DayPlan
+    master: ContractMaster
+    calendar: TradingCalendar
+
+
+def day_expiries(ctx: DayContext, day: dt.date) -> list[Expiry]:
+    """Expiries listed on ``day`` within the horizon, today's included."""
+    return listed_expiries(ctx.symbol.symbol, day, ctx.spec.horizon_days, ctx.master,
+                           ctx.calendar, include_on=True)
+
+
+def day_strikes(ctx: DayContext, day: dt.date, open_pts: float) -> FloatArray:
+    """ATM +/- n strikes on the contract's step, ATM from the day's open."""
+    step = ctx.master.strike_step(ctx.symbol.symbol, day)
+    atm = round(open_pts / step) * step
+    n = ctx.spec.strikes_each_side
+    return np.asarray(atm + step * np.arange(-n, n + 1, dtype=np.float64), dtype=np.float64)
+
+
+def _day_rng(ctx: DayContext, i: int) -> np.random.Generator:
+    code = zlib.crc32(ctx.symbol.symbol.encode())
+    return np.random.default_rng([ctx.spec.seed, _QUOTE_STREAM, code, i])
+
+
+@dataclass(frozen=True)
+class DayChain:
+    """One day's chain: the request, model prices and quotes, and what rows need."""
+
+    inputs: ChainInputs
+    prices: ChainPrices
+    quotes: ChainQuotes
+    bar_minutes: int
+    underlying: FloatArray
+
+
+def day_chain(ctx: DayContext, i: int, intraday: bool) -> DayChain | None:
+    """Price and quote path day ``i``'s chain (intraday bars, or the daily bar alone);
+    None when no expiry is listed that day."""
+    day = ctx.plan.days[i]
+    expiries = day_expiries(ctx, day)
+    if not expiries:
+        return None
+    p = ctx.path
+    strikes = day_strikes(ctx, day, float(np.exp(p.log_spot[i, 0])))
+    exp_dates = tuple(e.date for e in expiries)
+    exp_idx = np.array([ctx.plan.clock_index(e) for e in exp_dates], dtype=np.int64)
+    lots = np.array([ctx.master.lot_size(ctx.symbol.symbol, e.date, kind=e.kind)
+                     for e in expiries], dtype=np.int64)
+    n = ctx.spec.interval_minutes if intraday else DAILY_BAR_MINUTES
+    points = bar_close_points(n)
+    if intraday:
+        log_ohlc = np.stack([
+            p.log_spot[i, points - n],
+            p.log_high[i].reshape(-1, n).max(axis=1),
+            p.log_low[i].reshape(-1, n).min(axis=1),
+            p.log_spot[i, points],
+        ])
+    else:
+        log_ohlc = np.array([[p.log_spot[i, 0]], [p.log_high[i].max()], [p.log_low[i].min()],
+                             [p.log_spot[i, -1]]])
+    inputs = ChainInputs(
+        ts=bar_timestamps([day], points)[0], log_ohlc=log_ohlc, log_var=p.log_var[i, points],
+        tau_trading=trading_years(ctx.plan.clock_index(day), points[:, None], exp_idx[None, :]),
+        expiries=exp_dates, strikes=strikes,
+    )
+    prices = price_chain(inputs, ctx.symbol, ctx.spec.rate)
+    volume_minutes = float(n if intraday else SESSION_MINUTES)
+    quotes = quote_chain(prices, ctx.symbol, lots, volume_minutes, bar_weights(n),
+                         ctx.spec.tick_pts, _day_rng(ctx, i))
+    underlying = np.asarray(np.round(np.exp(log_ohlc[3]) * 100.0) / 100.0, dtype=np.float64)
+    return DayChain(inputs=inputs, prices=prices, quotes=quotes, bar_minutes=n,
+                    underlying=underlying)
+
+
+def day_option_rows(ctx: DayContext, i: int, intraday: bool) -> list[pa.Table]:
+    """option_bars rows of path day ``i``: intraday bars then the daily bar aggregated from
+    them, or the daily bar alone. Empty when no expiry is listed that day."""
+    chain = day_chain(ctx, i, intraday)
+    if chain is None:
+        return []
+    sym, inp, q = ctx.symbol.symbol, chain.inputs, chain.quotes
+    if not intraday:
+        return [option_table(sym, DAILY_BAR_MINUTES, inp.ts, inp.expiries, inp.strikes, q,
+                             chain.underlying)]
+    daily_ts = bar_timestamps([ctx.plan.days[i]], bar_close_points(DAILY_BAR_MINUTES))[0]
+    return [
+        option_table(sym, chain.bar_minutes, inp.ts, inp.expiries, inp.strikes, q,
+                     chain.underlying),
+        option_table(sym, DAILY_BAR_MINUTES, daily_ts, inp.expiries, inp.strikes,
+                     aggregate_daily(q), chain.underlying[-1:]),
+    ]

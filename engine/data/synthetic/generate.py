@@ -1,0 +1,170 @@
+"""Build a synthetic market into a store: ``generate_market(spec, store) -> GenerationReport``.
+
+Data stage, the last step of the generator (``spec`` -> ``paths`` -> ``vix``/``surface``
+-> ``chain`` -> ``bars``/``days`` -> here -> the store). Per symbol, in symbol order:
+instruments and holidays (``engine.domain.seed``), the index path over history + window,
+daily bars for every day and intraday bars over the window, option bars streamed day
+by day in (symbol, ts) order, in batches of about ``BATCH_ROWS`` rows so memory stays
+bounded, all in one transaction (a symbol goes in whole or not at all); then its listed
+expiries (source GENERATED). The VIX-like index (``INDIAVIX``) comes from the NIFTY
+model's volatility state, daily and at the intraday interval, whichever symbols are asked.
+
+Idempotent: a symbol whose index bars are already in the store is skipped and named in
+the report (nothing is mixed into existing data); the same for INDIAVIX. Stores that
+offer ``bulk_load()`` (DuckDB) take the rows without the anti-join de-duplication a
+normal load does, since a skipped-or-new symbol's rows are new by construction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Final, Protocol, runtime_checkable
+
+import pyarrow as pa
+
+from engine.data.store import LoadSession, Store
+from engine.data.synthetic.bars import (
+    bar_stamps,
+    index_table,
+    point_bar_arrays,
+    spot_bar_arrays,
+)
+from engine.data.synthetic.clock import DAILY_BAR_MINUTES
+from engine.data.synthetic.days import DayContext, DayPlan, day_expiries, day_option_rows, plan_days
+from engine.data.synthetic.paths import IndexPath, simulate_index
+from engine.data.synthetic.spec import (
+    VIX_SOURCE_SYMBOL,
+    VIX_SYMBOL,
+    GenerationReport,
+    MarketSpec,
+    SymbolSpec,
+    default_symbol_spec,
+)
+from engine.data.synthetic.vix import vix_from_log_var
+from engine.domain.calendar import TradingCalendar, load_calendar
+from engine.domain.contracts import ContractMaster, load_contracts
+from engine.domain.expiries import Expiry, ExpirySource, expiry_rows
+from engine.domain.seed import seed_reference_tables
+
+BATCH_ROWS: Final = 2_000_000
+Progress = Callable[[int], None]
+
+
+@runtime_checkable
+class BulkLoadingStore(Protocol):
+    """A store that can append rows known to be new without de-duplicating them."""
+
+    def bulk_load(self) -> LoadSession:
+        """Open a load transaction without the anti-join."""
+
+
+def _open_bulk(store: Store) -> LoadSession:
+    if isinstance(store, BulkLoadingStore):
+        return store.bulk_load()
+    return store.load()
+
+
+def present_series(store: Store) -> set[tuple[str, str]]:
+    """(table, symbol) pairs that already have bars in ``store``."""
+    rows = store.query("info_bars").to_pylist()
+    return {(str(r["tbl"]), str(r["symbol"])) for r in rows}
+
+
+def _index_tables(symbol: str, path: IndexPath, plan: DayPlan, interval: int) -> list[pa.Table]:
+    tables = [index_table(symbol, DAILY_BAR_MINUTES, bar_stamps(plan.days, DAILY_BAR_MINUTES),
+                          spot_bar_arrays(path.log_spot, path.log_high, path.log_low,
+                                          DAILY_BAR_MINUTES))]
+    if interval != DAILY_BAR_MINUTES:
+        h = plan.history_days
+        tables.append(index_table(symbol, interval, bar_stamps(plan.window, interval),
+                                  spot_bar_arrays(path.log_spot[h:], path.log_high[h:],
+                                                  path.log_low[h:], interval)))
+    return tables
+
+
+def vix_tables(path: IndexPath, spec: SymbolSpec, plan: DayPlan, interval: int) -> list[pa.Table]:
+    """INDIAVIX bars (daily for every day, intraday over the window) from ``path``."""
+    vix = vix_from_log_var(path.log_var, spec)
+    tables = [index_table(VIX_SYMBOL, DAILY_BAR_MINUTES, bar_stamps(plan.days, DAILY_BAR_MINUTES),
+                          point_bar_arrays(vix, DAILY_BAR_MINUTES))]
+    if interval != DAILY_BAR_MINUTES:
+        h = plan.history_days
+        tables.append(index_table(VIX_SYMBOL, interval, bar_stamps(plan.window, interval),
+                                  point_bar_arrays(vix[h:], interval)))
+    return tables
+
+
+def _generate_symbol(ctx: DayContext, store: Store, report: GenerationReport,
+                     progress: Progress) -> None:
+    symbol = ctx.symbol.symbol
+    interval = ctx.spec.interval_minutes
+    listed: set[Expiry] = set()
+    with _open_bulk(store) as tx:
+        for table in _index_tables(symbol, ctx.path, ctx.plan, interval):
+            tx.append("spot_bars", table)
+            report.add("spot_bars", table.num_rows)
+        pending: list[pa.Table] = []
+        pending_rows = 0
+        for i, day in enumerate(ctx.plan.days):
+            intraday = i >= ctx.plan.history_days and interval != DAILY_BAR_MINUTES
+            listed.update(day_expiries(ctx, day))
+            for table in day_option_rows(ctx, i, intraday):
+                pending.append(table)
+                pending_rows += table.num_rows
+            if pending_rows >= BATCH_ROWS:
+                _flush(tx, pending, report)
+                pending, pending_rows = [], 0
+            progress(1)
+        _flush(tx, pending, report)
+    with store.load() as etx:
+        etx.append("expiries", expiry_rows(symbol, listed, ExpirySource.GENERATED))
+    report.add("expiries", etx.result.inserted.get("expiries", 0))
+
+
+def _flush(tx: LoadSession, tables: list[pa.Table], report: GenerationReport) -> None:
+    if not tables:
+        return
+    batch = pa.concat_tables(tables)
+    tx.append("option_bars", batch)
+    report.add("option_bars", batch.num_rows)
+
+
+def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = None, *,
+                    master: ContractMaster | None = None,
+                    calendar: TradingCalendar | None = None) -> GenerationReport:
+    """Generate ``spec`` into ``store``; ``progress(n)`` is called as days are done
+    (``len(symbols) * (history + window days)`` in all). Symbols already present are
+    skipped and listed in ``report.skipped_symbols``."""
+    started = time.perf_counter()
+    master = master if master is not None else load_contracts()
+    calendar = calendar if calendar is not None else load_calendar()
+    advance: Progress = progress if progress is not None else (lambda n: None)
+    plan = plan_days(spec, calendar)
+    report = GenerationReport(history_days=plan.history_days, window_days=len(plan.window))
+    seeded = seed_reference_tables(store)
+    for table in ("instruments", "holidays"):
+        report.add(table, seeded.inserted.get(table, 0))
+    present = present_series(store)
+    for sym_spec in sorted(spec.symbols, key=lambda s: s.symbol):
+        if ("spot_bars", sym_spec.symbol) in present:
+            report.skipped_symbols.append(sym_spec.symbol)
+            advance(len(plan.days))
+            continue
+        path = simulate_index(sym_spec, len(plan.days), spec.seed, spec.rate)
+        ctx = DayContext(spec=spec, symbol=sym_spec, path=path, plan=plan, master=master,
+                         calendar=calendar)
+        _generate_symbol(ctx, store, report, advance)
+        report.generated_symbols.append(sym_spec.symbol)
+    if ("vix_bars", VIX_SYMBOL) in present:
+        report.skipped_symbols.append(VIX_SYMBOL)
+    else:
+        vix_spec = next((s for s in spec.symbols if s.symbol == VIX_SOURCE_SYMBOL),
+                        default_symbol_spec(VIX_SOURCE_SYMBOL))
+        vix_path = simulate_index(vix_spec, len(plan.days), spec.seed, spec.rate)
+        with _open_bulk(store) as tx:
+            for table in vix_tables(vix_path, vix_spec, plan, spec.interval_minutes):
+                tx.append("vix_bars", table)
+                report.add("vix_bars", table.num_rows)
+    report.seconds = time.perf_counter() - started
+    return report
