@@ -204,3 +204,18 @@ def groups_in_order() -> tuple[Group, ...]:
 def parameter_count() -> int:
     """Parameters per strategy: PositionalParameter + one leg + the rule fields."""
     return sum(len(params(s)) for s in Sheet)
+
+
+def engine_acted_on() -> frozenset[str]:
+    """Field paths the engine reads (``engine.strategy.from_config.ACTED_ON``), if present."""
+    try:
+        from engine.strategy.from_config import ACTED_ON
+    except ImportError:  # pragma: no cover - before the strategy stage exists
+        return frozenset()
+    return frozenset(str(p) for p in ACTED_ON)
+
+
+def is_acted_on(p: ParamInfo) -> bool:
+    """Whether something in the engine acts on ``p`` (its metadata or the engine's list)."""
+    prefix = {Sheet.POSITIONAL: "", Sheet.LEG: "legs.", Sheet.ADJUSTMENT: "adjustment_rules."}
+    return p.meta.acted_on or f"{prefix[p.sheet]}{p.dotted}" in engine_acted_on()

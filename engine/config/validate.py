@@ -20,7 +20,7 @@ from engine.config.checks import cross_field_findings
 from engine.config.models.strategy import StrategyConfig
 from engine.config.paths import Places, excel_name_for, known_keys, model_at
 from engine.config.problems import Problem
-from engine.config.registry import ParamInfo, Sheet, params
+from engine.config.registry import ParamInfo, Sheet, is_acted_on, params
 from engine.data.store import Store
 
 _NUMBER = {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float",
@@ -96,7 +96,7 @@ def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
                 if not p.required and _has(row, p.path):
                     items.append(((key, i, *p.path), p, _dig(row, p.path)))
     for path, p, value in items:
-        if p.meta.acted_on or p.required or _same(value, _json(p.default)):
+        if p.required or is_acted_on(p) or _same(value, _json(p.default)):
             continue
         out.append(Problem(places.find(path), "accepted, not yet acted on by the engine "
                            f"(set to {_shown(value)})", p.excel_name, "warning"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from engine.cli.main import cli
+from engine.config.registry import Sheet, by_excel_name, is_acted_on
 
 from .conftest import FIXTURES
 
@@ -16,8 +17,11 @@ def test_validate_plan_example_exit_0(home: Path) -> None:
         cli, ["validate", str(FIXTURES / "plan_example2_aggressive_iron_fly.yaml")])
     assert result.exit_code == 0, result.output
     assert "valid: 1 strategies (Aggressive_Iron_Fly_Vol_Aware)" in result.output
-    assert "warning: plan_example2_aggressive_iron_fly.yaml:20 greek_limits.max_position_vega "\
-           "(MaxPositionVega): accepted, not yet acted on" in result.output
+    # warnings follow the engine's ACTED_ON list; VolatilityRegime (line 6) is set to HIGH
+    regime = by_excel_name(Sheet.POSITIONAL)["VolatilityRegime"]
+    line = ("warning: plan_example2_aggressive_iron_fly.yaml:6 volatility_filter."
+            "volatility_regime (VolatilityRegime): accepted, not yet acted on")
+    assert (line in result.output) is not is_acted_on(regime)
 
 
 def test_validate_broken_exit_1_lists_all(home: Path, tmp_path: Path) -> None:

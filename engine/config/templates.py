@@ -1,0 +1,106 @@
+"""Generated artefacts: the shipped template workbook and docs/parameters.md.
+
+Config stage output, from the same models as everything else. ``python -m
+engine.config.templates`` (or scripts/gen_templates.py) regenerates both; a test fails
+when the committed files drift from the models.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.config.examples import EXAMPLES
+from engine.config.layout import config_sheets, to_cell, unit_range
+from engine.config.models.strategy import StrategyConfig
+from engine.config.registry import Sheet, is_acted_on, params
+from engine.errors import PosbtError
+
+TEMPLATE_NAME = "posbt_template.xlsx"
+_SHEET_NOTES = {
+    Sheet.POSITIONAL: "one row per parameter, one column per strategy",
+    Sheet.LEG: "one row per leg, keyed by StrategyName + LegID",
+    Sheet.ADJUSTMENT: "one row per rule, keyed by StrategyName + RuleID; a cell applies "
+                      "only to the rule types named",
+}
+
+
+def example_configs(names: Sequence[str] | None = None) -> list[StrategyConfig]:
+    """The plan's examples (all, or those named), validated."""
+    chosen = list(EXAMPLES) if names is None else list(names)
+    unknown = [n for n in chosen if n not in EXAMPLES]
+    if unknown:
+        raise PosbtError(f"unknown example {unknown[0]!r}; choose from " + ", ".join(EXAMPLES),
+                         place="--example")
+    return [StrategyConfig.model_validate(EXAMPLES[n]) for n in chosen]
+
+
+def write_template(out: Path, names: Sequence[str] | None = None) -> None:
+    """Write a config workbook with the chosen examples as strategy columns."""
+    from engine.workbook.openpyxl_adapter import OpenpyxlWriter
+
+    OpenpyxlWriter(Path(out)).write_sheets(config_sheets(example_configs(names)))
+
+
+def _cell_text(value: object) -> str:
+    text = "" if value is None else str(to_cell(value))
+    return text.replace("|", "\\|")
+
+
+def parameters_md() -> str:
+    """The parameter reference, one table per sheet."""
+    lines = ["# posbt parameter reference", "",
+             "Generated from engine/config by `python -m engine.config.templates`; do not "
+             "edit by hand.", "",
+             "Fractions such as IVP are in [0, 1] (0.30 = 30%). A price move is a fraction of "
+             "spot unless the name ends in Pts. Greek limits are per position in rupees per "
+             "unit of the greek.", ""]
+    not_acted: list[str] = []
+    total = 0
+    for sheet in Sheet:
+        ps = params(sheet)
+        total += len(ps)
+        lines += [f"## {sheet.value}", "", f"{_SHEET_NOTES[sheet]}; {len(ps)} parameters.", "",
+                  "| Group | Excel name | Field | Type | Default | Unit / range | "
+                  "Description | Acted on | Aliases |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for p in ps:
+            acted = is_acted_on(p)
+            if not acted:
+                not_acted.append(f"{sheet.value}: {p.excel_name}")
+            scope = f" ({', '.join(p.rule_types)} only)" if p.rule_types else ""
+            group = p.meta.group.value if p.meta.group else ""
+            default = "required" if p.required else _cell_text(p.default)
+            lines.append(f"| {group} | {p.excel_name} | `{p.dotted}` | {p.kind} | {default} | "
+                         f"{_cell_text(unit_range(p))} | {p.meta.description}{scope} | "
+                         f"{'yes' if acted else 'not yet'} | {', '.join(p.meta.aliases)} |")
+        lines.append("")
+    lines += ["## Accepted, not yet acted on", "",
+              f"{len(not_acted)} of {total} parameters are read and validated but the engine "
+              "does not act on them yet; `posbt validate` warns when one is set away from its "
+              "default.", ""]
+    lines += [f"- {n}" for n in not_acted]
+    return "\n".join(lines) + "\n"
+
+
+def generate(root: Path) -> list[Path]:
+    """Write workbook_templates/posbt_template.xlsx and docs/parameters.md under ``root``."""
+    template = root / "workbook_templates" / TEMPLATE_NAME
+    docs = root / "docs" / "parameters.md"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    write_template(template)
+    docs.write_text(parameters_md(), encoding="utf-8")
+    return [template, docs]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Regenerate the artefacts under the given root (default: the current folder)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    for path in generate(Path(args[0]) if args else Path.cwd()):
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

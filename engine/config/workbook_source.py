@@ -1,0 +1,306 @@
+"""Workbook source: the config sheets of an .xlsx file read into plain dicts with cells.
+
+Config stage (a source; the loader merges and validates). Reads PositionalParameter
+(one column per strategy, or the transposed layout, one row per strategy, detected from
+the header), LegParameter, AdjustmentRules, GlobalDefaults and VolatilityOverrides
+through the workbook protocol. Structural problems (missing sheet or column, merged
+header cells, formulas without values, unknown names, blank rows, hidden sheets) are
+reported with their cell; value problems are left to validation, which names the cell.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.config.layout import GLOBAL_DEFAULTS, POSITIONAL_HEADER, VOL_OVERRIDES
+from engine.config.merge import nest
+from engine.config.paths import Key
+from engine.config.problems import Problem
+from engine.config.raw import PlaceMap, RawConfig, RawStrategy
+from engine.config.registry import ParamInfo, Sheet, by_excel_name
+from engine.workbook.protocol import Cell, WorkbookReader
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Reader:
+    def __init__(self, book: WorkbookReader, raw: RawConfig) -> None:
+        self.book, self.raw = book, raw
+
+    def err(self, place: str, msg: str, name: str | None = None, warn: bool = False) -> None:
+        self.raw.problems.append(Problem(place, msg, name, "warning" if warn else "error"))
+
+    def value(self, sheet: str, cell: Cell, p: ParamInfo | None) -> tuple[bool, Any]:
+        """(usable, value) of a cell for parameter ``p``."""
+        place = f"{sheet}!{cell.address}"
+        name = p.excel_name if p else None
+        if cell.formula is not None and cell.value is None:
+            self.err(place, f"formula {cell.formula} has no computed value; open and save the "
+                     "workbook in Excel, or type the value", name)
+            return False, None
+        v = cell.value
+        if p is None:
+            return True, v
+        if p.kind == "date" and isinstance(v, datetime):
+            return True, v.date()
+        if p.kind == "date" and isinstance(v, str):
+            if _ISO.match(v.strip()):
+                self.err(place, f"date typed as text; read as {v.strip()} (format the cell "
+                         "as a date)", name, warn=True)
+                return True, date.fromisoformat(v.strip())
+            self.err(place, f"expected a date (a date cell or YYYY-MM-DD), got {v!r}", name)
+            return False, None
+        if p.kind in ("enum", "float_or_dynamic") and isinstance(v, str):
+            up = v.strip().upper()
+            return True, up if up in p.choices or up == "DYNAMIC" else v.strip()
+        return True, v
+
+    def header(self, sheet: str, rows: list[list[Cell]]) -> dict[str, Cell] | None:
+        info = self.book.sheet_info(sheet)
+        for rng in info.merged_ranges:
+            if re.match(r"^[A-Z]+1:", rng):
+                self.err(f"{sheet}!{rng.split(':')[0]}", f"merged header cells {rng}: "
+                         "unmerge them so every column has its own name")
+                return None
+        if not rows:
+            return {}
+        return {str(c.value).strip(): c for c in rows[0] if not c.blank}
+
+    def check_hidden(self, sheet: str) -> None:
+        if self.book.sheet_info(sheet).hidden:
+            self.err(sheet, "sheet is hidden; its values are used", warn=True)
+
+
+def _body(rows: list[list[Cell]], sheet: str, reader: _Reader) -> list[list[Cell]]:
+    """Data rows below the header; blank rows inside the table are warned about, skipped."""
+    body = rows[1:]
+    last = max((i for i, r in enumerate(body) if any(not c.blank for c in r)), default=-1)
+    out = []
+    for i, row in enumerate(body[: last + 1]):
+        if all(c.blank for c in row):
+            reader.err(f"{sheet}!A{i + 2}", "blank row inside the table (rows below it are "
+                       "still read)", warn=True)
+            continue
+        out.append(row)
+    return out
+
+
+def _unknown(reader: _Reader, place: str, name: str, sheet: Sheet, warn: bool) -> None:
+    close = difflib.get_close_matches(name, list(by_excel_name(sheet)), n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    what = "column" if warn else "parameter"
+    reader.err(place, f"unknown {what} {name!r}{hint}" + (" (ignored)" if warn else ""),
+               warn=warn)
+
+
+def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -> None:
+    sheet = Sheet.POSITIONAL.value
+    names = by_excel_name(Sheet.POSITIONAL)
+    if "StrategyName" in hdr and "Parameter" not in hdr:  # transposed: one row per strategy
+        for row in _body(rows, sheet, reader):
+            flat: dict[tuple[str, ...], Any] = {}
+            places: PlaceMap = {}
+            for cell in row:
+                col_name = next((k for k, c in hdr.items() if c.col == cell.col), None)
+                if col_name is None or cell.blank:
+                    continue
+                p = names.get(col_name)
+                if p is None:
+                    _unknown(reader, f"{sheet}!{hdr[col_name].address}", col_name,
+                             Sheet.POSITIONAL, warn=False)
+                    continue
+                ok, v = reader.value(sheet, cell, p)
+                if ok:
+                    flat[p.path], places[p.path] = v, f"{sheet}!{cell.address}"
+            _add_strategy(reader, flat, places, f"{sheet}!A{row[0].row}")
+        return
+    for col_name in POSITIONAL_HEADER[:2]:
+        if col_name not in hdr:
+            reader.err(f"{sheet}!1", f"missing required column {col_name}")
+            return
+    pcol = hdr["Parameter"].col
+    first = max(c.col for k, c in hdr.items() if k in POSITIONAL_HEADER) + 1
+    columns = sorted({c.col for row in rows for c in row if c.col >= first and not c.blank})
+    flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
+    for row in _body(rows, sheet, reader):
+        pcell = row[pcol - 1] if len(row) >= pcol else None
+        if pcell is None or pcell.blank:
+            continue  # a section row
+        pname = str(pcell.value).strip()
+        p = names.get(pname)
+        if p is None:
+            _unknown(reader, f"{sheet}!{pcell.address}", pname, Sheet.POSITIONAL, warn=False)
+            continue
+        for cell in row:
+            if cell.col in flats and not cell.blank:
+                ok, v = reader.value(sheet, cell, p)
+                if ok:
+                    flats[cell.col][0][p.path] = v
+                    flats[cell.col][1][p.path] = f"{sheet}!{cell.address}"
+    for col in columns:
+        flat, places = flats[col]
+        head = next((c for c in hdr.values() if c.col == col), None)
+        if ("strategy_name",) not in flat and head is not None:
+            flat[("strategy_name",)] = str(head.value)
+        _add_strategy(reader, flat, places, f"{sheet}!{_letter(col)}1")
+
+
+def _letter(col: int) -> str:
+    from engine.workbook.protocol import column_letter
+    return column_letter(col)
+
+
+def _add_strategy(reader: _Reader, flat: dict[tuple[str, ...], Any], places: PlaceMap,
+                  origin: str) -> None:
+    if not flat:
+        return
+    name = str(flat.get(("strategy_name",), f"strategy at {origin}"))
+    layer = nest(flat)
+    reader.raw.strategies.append(RawStrategy(name=name, origin=origin, layer=layer,
+                                             places=dict(places)))
+
+
+def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ...]) -> None:
+    name = sheet.value
+    rows = reader.book.rows(name)
+    reader.check_hidden(name)
+    hdr = reader.header(name, rows)
+    if hdr is None:
+        return
+    missing = [c for c in required if c not in hdr]
+    if missing:
+        reader.err(f"{name}!1", "missing required column " + ", ".join(missing))
+        return
+    names = by_excel_name(sheet)
+    for col_name, cell in hdr.items():
+        if col_name != "StrategyName" and col_name not in names:
+            _unknown(reader, f"{name}!{cell.address}", col_name, sheet, warn=True)
+    by_col = {c.col: names[k] for k, c in hdr.items() if k in names}
+    strategies = {s.name: s for s in reader.raw.strategies}
+    counts: dict[str, int] = {}
+    for row in _body(rows, name, reader):
+        scell = next((c for c in row if c.col == hdr["StrategyName"].col), None)
+        sname = str(scell.value).strip() if scell is not None and not scell.blank else ""
+        strat = strategies.get(sname)
+        if strat is None:
+            where = scell.address if scell is not None else f"A{row[0].row}"
+            reader.err(f"{name}!{where}", f"strategy {sname!r} is not in PositionalParameter")
+            continue
+        i = counts.get(sname, 0)
+        counts[sname] = i + 1
+        flat: dict[tuple[str, ...], Any] = {}
+        for cell in row:
+            p = by_col.get(cell.col)
+            if p is None or cell.blank:
+                continue
+            ok, v = reader.value(name, cell, p)
+            if ok:
+                flat[p.path] = v
+                strat.places[(key, i, *p.path)] = f"{name}!{cell.address}"
+        strat.places.setdefault((key, i), f"{name}!A{row[0].row}")
+        strat.leg_layer.setdefault(key, []).append(_rule_fields(nest(flat), key, reader,
+                                                                name, row))
+
+
+def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
+                 row: list[Cell]) -> dict[str, Any]:
+    """Drop (with an error) rule cells that do not apply to the row's RuleType."""
+    if key != "adjustment_rules":
+        return data
+    rtype = str(data.get("rule_type", "")).upper()
+    for excel, p in by_excel_name(Sheet.ADJUSTMENT).items():
+        if p.rule_types and rtype in {t for t in _all_types()} and rtype not in p.rule_types \
+                and p.path[0] in data:
+            data.pop(p.path[0])
+            reader.err(f"{sheet}!A{row[0].row}", f"{excel} does not apply to RuleType {rtype} "
+                       f"(only {', '.join(p.rule_types)})", excel)
+    return data
+
+
+def _all_types() -> tuple[str, ...]:
+    from engine.config.enums import AdjustmentType
+    return tuple(t.value for t in AdjustmentType)
+
+
+def _key_value_sheet(reader: _Reader) -> None:
+    if GLOBAL_DEFAULTS not in reader.book.sheet_names():
+        return
+    rows = reader.book.rows(GLOBAL_DEFAULTS)
+    reader.check_hidden(GLOBAL_DEFAULTS)
+    names = by_excel_name(Sheet.POSITIONAL)
+    flat: dict[tuple[str, ...], Any] = {}
+    for row in _body(rows, GLOBAL_DEFAULTS, reader):
+        if len(row) < 2 or row[0].blank or row[1].blank:
+            continue
+        p = names.get(str(row[0].value).strip())
+        if p is None:
+            _unknown(reader, f"{GLOBAL_DEFAULTS}!{row[0].address}", str(row[0].value),
+                     Sheet.POSITIONAL, warn=False)
+            continue
+        ok, v = reader.value(GLOBAL_DEFAULTS, row[1], p)
+        if ok:
+            flat[p.path] = v
+            reader.raw.global_places[p.path] = f"{GLOBAL_DEFAULTS}!{row[1].address}"
+    reader.raw.global_defaults = nest(flat)
+
+
+def _overrides(reader: _Reader) -> None:
+    if VOL_OVERRIDES not in reader.book.sheet_names():
+        return
+    names = by_excel_name(Sheet.POSITIONAL)
+    strategies = {s.name: s for s in reader.raw.strategies}
+    for row in _body(reader.book.rows(VOL_OVERRIDES), VOL_OVERRIDES, reader):
+        if len(row) < 4 or any(c.blank for c in row[:3]):
+            continue
+        strat = strategies.get(str(row[0].value).strip())
+        p = names.get(str(row[2].value).strip())
+        if strat is None or p is None:
+            bad = row[0] if strat is None else row[2]
+            reader.err(f"{VOL_OVERRIDES}!{bad.address}", f"unknown name {bad.value!r}")
+            continue
+        ok, v = reader.value(VOL_OVERRIDES, row[3], p)
+        if ok:
+            regime = str(row[1].value).strip().upper()
+            node = strat.regime_overrides.setdefault(regime, {})
+            for k in p.path[:-1]:
+                node = node.setdefault(k, {})
+            node[p.path[-1]] = v
+            path: tuple[Key, ...] = ("volatility_overrides", regime, *p.path)
+            strat.places[path] = f"{VOL_OVERRIDES}!{row[3].address}"
+            strat.places.setdefault(("volatility_overrides", regime),
+                                    f"{VOL_OVERRIDES}!{row[1].address}")
+
+
+def read_book(book: WorkbookReader, source: str) -> RawConfig:
+    """Read the config sheets of ``book`` into a :class:`RawConfig`."""
+    raw = RawConfig(source=source)
+    reader = _Reader(book, raw)
+    sheets = book.sheet_names()
+    if Sheet.POSITIONAL.value not in sheets:
+        reader.err(source, f"workbook has no {Sheet.POSITIONAL.value} sheet (sheets: "
+                   + ", ".join(sheets) + ")")
+        return raw
+    reader.check_hidden(Sheet.POSITIONAL.value)
+    rows = book.rows(Sheet.POSITIONAL.value)
+    hdr = reader.header(Sheet.POSITIONAL.value, rows)
+    if hdr is not None:
+        _positional(reader, rows, hdr)
+    _key_value_sheet(reader)
+    if Sheet.LEG.value in sheets:
+        _rows_sheet(reader, Sheet.LEG, "legs", ("StrategyName", "LegID"))
+    if Sheet.ADJUSTMENT.value in sheets:
+        _rows_sheet(reader, Sheet.ADJUSTMENT, "adjustment_rules",
+                    ("StrategyName", "RuleID", "RuleType"))
+    _overrides(reader)
+    return raw
+
+
+def read_workbook(path: Path) -> RawConfig:
+    """Read an .xlsx config workbook from disk."""
+    from engine.workbook.openpyxl_adapter import OpenpyxlReader
+
+    return read_book(OpenpyxlReader(path), str(path))
