@@ -14,16 +14,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from engine.data.store import Store
 from engine.pricing import implied_vol
 from engine.volatility.chain import ExpiryATM
 from engine.volatility.percentile import FloatArray
-from engine.volatility.term import CONSTANT_MATURITY_DAYS, constant_maturity_ivs
+from engine.volatility.term import (
+    CONSTANT_MATURITY_DAYS,
+    DAYS_PER_YEAR,
+    constant_maturity_ivs,
+)
 
 MIN_FRONT_T_YEARS = 1.0 / 365.0
 DEFAULT_MAX_DTE = 120
@@ -120,20 +125,53 @@ def daily_ivs(store: Store, symbol: str, date_from: date, date_to: date, *, rate
     if table.num_rows == 0:
         return empty
     atm_iv = _solve_missing(table, rate)
-    trade_dates = table.column("trade_date").to_pylist()
-    expiries = table.column("expiry").to_pylist()
-    t = table.column("t_years").to_pylist()
-    fwd = table.column("forward").to_pylist()
-    strikes = table.column("atm_strike").to_pylist()
-    by_date: dict[date, list[ExpiryATM]] = {}
-    for i, d in enumerate(trade_dates):
-        by_date.setdefault(d, []).append(
-            ExpiryATM(expiries[i], t[i], fwd[i], strikes[i], float(atm_iv[i])))
-    dates = sorted(by_date)
-    points = [summarise(by_date[d], days) for d in dates]
+    t = np.asarray(table.column("t_years").to_numpy(), dtype=np.float64)
+    day_codes = table.column("trade_date").cast(pa.int32()).to_numpy()
+    all_days, _ = np.unique(day_codes, return_inverse=True)
+    ok = np.isfinite(atm_iv) & (atm_iv > 0) & (t > 0)
+    t_mat, iv_mat, count = _pivot(np.searchsorted(all_days, day_codes[ok]), t[ok], atm_iv[ok],
+                                  all_days.size)
+    rows = np.arange(all_days.size)
+    first = np.sum(t_mat < MIN_FRONT_T_YEARS, axis=1)  # NaN compares False
+    front = np.where(first < count, iv_mat[rows, np.minimum(first, iv_mat.shape[1] - 1)], np.nan)
+    back = np.where(first + 1 < count,
+                    iv_mat[rows, np.minimum(first + 1, iv_mat.shape[1] - 1)], np.nan)
+    epoch = date(1970, 1, 1)
     return DailyIVs(
-        dates=dates,
-        iv_by_days={d: np.asarray([p.iv_by_days[d] for p in points]) for d in days},
-        front_iv=np.asarray([p.front.atm_iv if p.front else np.nan for p in points]),
-        back_iv=np.asarray([p.back.atm_iv if p.back else np.nan for p in points]),
+        dates=[epoch + timedelta(days=int(d)) for d in all_days],
+        iv_by_days={d: _cm_rows(t_mat, iv_mat, count, d / DAYS_PER_YEAR) for d in days},
+        front_iv=front, back_iv=back,
     )
+
+
+def _pivot(day: npt.NDArray[np.intp], t: FloatArray, iv: FloatArray,
+           n_days: int) -> tuple[FloatArray, FloatArray, npt.NDArray[np.intp]]:
+    """(T, IV) as day x expiry matrices, each row sorted by T and NaN-padded; counts."""
+    order = np.lexsort((t, day))
+    day, t, iv = day[order], t[order], iv[order]
+    count = np.bincount(day, minlength=n_days)
+    starts = np.concatenate([[0], np.cumsum(count)[:-1]])
+    col = np.arange(day.size) - starts[day]
+    width = max(int(count.max()) if count.size else 0, 1)
+    t_mat = np.full((n_days, width), np.nan)
+    iv_mat = np.full((n_days, width), np.nan)
+    t_mat[day, col] = t
+    iv_mat[day, col] = iv
+    return t_mat, iv_mat, count
+
+
+def _cm_rows(t_mat: FloatArray, iv_mat: FloatArray, count: npt.NDArray[np.intp],
+             target: float) -> FloatArray:
+    """``term.constant_maturity_iv`` for every row at once (flat vol beyond the ends)."""
+    rows = np.arange(t_mat.shape[0])
+    last = np.maximum(count - 1, 0)
+    j = np.clip(np.sum(t_mat < target, axis=1), 1, np.maximum(last, 1))
+    lo, hi = np.minimum(j - 1, t_mat.shape[1] - 1), np.minimum(j, t_mat.shape[1] - 1)
+    t0, t1 = t_mat[rows, lo], t_mat[rows, hi]
+    w0, w1 = iv_mat[rows, lo] ** 2 * t0, iv_mat[rows, hi] ** 2 * t1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = w0 + (w1 - w0) * (target - t0) / (t1 - t0)
+        inner = np.sqrt(np.where(w > 0, w, np.nan) / target)
+    out = np.where(target <= t_mat[:, 0], iv_mat[:, 0],
+                   np.where(target >= t_mat[rows, last], iv_mat[rows, last], inner))
+    return np.where(count > 0, out, np.nan)

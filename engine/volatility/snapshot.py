@@ -9,7 +9,9 @@ No lookahead: history is the ``lookback`` previous DAILY closes strictly before 
 trading date; the current value is what is stamped at or before ``at`` that day (the
 latest chain, today's bars so far merged into one partial daily bar). The IV used for
 IVP, IVR, IV/HV and the IVP regime is the ``params.iv_tenor_days`` (30) constant-maturity
-ATM IV.
+ATM IV. Its daily history comes from the daily_features table when that table has a row
+for every daily close of the window (``posbt data features`` computes it with the default
+parameters), else from the option bars (slower on a cold cache).
 """
 
 from __future__ import annotations
@@ -175,7 +177,7 @@ def _bar_metrics(ohlc: list[FloatArray], lookback: int, p: SnapshotParams,
     return hvs, atr_now, atr_pct
 
 
-def _iv_metrics(store: Store, symbol: str, at: datetime, lookback: int, days_back: int,
+def _iv_metrics(store: Store, symbol: str, at: datetime, n_closes: int, days_back: int,
                 p: SnapshotParams, miss: _Missing) -> tuple[Chain | None, list[ExpiryATM],
                                                             TermPoint, FloatArray, float]:
     """(chain, ATM per expiry, term point, IV history, current IV); IVP/IVR notes."""
@@ -189,10 +191,22 @@ def _iv_metrics(store: Store, symbol: str, at: datetime, lookback: int, days_bac
     miss.check("atm_iv_front", term.front.atm_iv if term.front else math.nan, no_iv)
     miss.check("atm_iv_back", term.back.atm_iv if term.back else math.nan,
                "fewer than two listed expiries with an IV")
-    ivs = daily_ivs(store, symbol, at.date() - timedelta(days=days_back),
-                    at.date() - timedelta(days=1), rate=p.rate, max_dte=p.max_dte,
+    return chain, atms, term, _iv_history(store, symbol, at, days_back, n_closes, p), iv_now
+
+
+def _iv_history(store: Store, symbol: str, at: datetime, days_back: int, n_closes: int,
+                p: SnapshotParams) -> FloatArray:
+    """Daily ATM IVs before ``at``'s date: from daily_features when it holds a row for every
+    daily close of the window (and the tenor is one it stores), else from option bars."""
+    start, end = at.date() - timedelta(days=days_back), at.date() - timedelta(days=1)
+    if p.iv_tenor_days in (7, 30, 60) and n_closes > 0:
+        stored = store.query("features_history", {"symbol": symbol, "date_from": start,
+                                                  "date_to": end})
+        if stored.num_rows == n_closes:
+            return _f(stored, f"atm_iv_{p.iv_tenor_days}d")
+    ivs = daily_ivs(store, symbol, start, end, rate=p.rate, max_dte=p.max_dte,
                     days=tuple(sorted({7, 30, 60, p.iv_tenor_days})))
-    return chain, atms, term, ivs.iv(p.iv_tenor_days), iv_now
+    return ivs.iv(p.iv_tenor_days)
 
 
 def _term_metrics(term: TermPoint, p: SnapshotParams,
@@ -249,8 +263,8 @@ def _compute(store: Store, symbol: str, at: datetime, lookback: int,
     if not has_today:
         miss["spot"] = f"no spot bar of {symbol} stamped on {at.date()} at or before {at}"
     hvs, atr_now, atr_pct = _bar_metrics(ohlc, lookback, p, miss)
-    chain, atms, term, iv_hist, iv_now = _iv_metrics(store, symbol, at, lookback, days_back,
-                                                     p, miss)
+    chain, atms, term, iv_hist, iv_now = _iv_metrics(store, symbol, at, hist.num_rows,
+                                                     days_back, p, miss)
     kw = {"lookback": lookback, "min_history": p.min_history}
     ivp, ivr = iv_percentile(iv_now, iv_hist, **kw), iv_rank(iv_now, iv_hist, **kw)
     iv_reason = percentile_reason(iv_now, iv_hist, **kw)

@@ -252,3 +252,19 @@ def test_regimes_and_crush() -> None:
     assert iv_crush([0.20, 0.15, 0.16, 0.12], 0.2, 2).tolist() == [False, False, True, True]
     assert not iv_crush([0.2, 0.1], 1.5, 1).any()
     assert not iv_crush([0.2, np.nan, 0.1], 0.2, 1).any()
+
+
+def test_vectorised_daily_constant_maturity_matches_the_scalar_one() -> None:
+    from engine.volatility.daily import _cm_rows, _pivot
+
+    rng = np.random.default_rng(9)
+    n_days = 30
+    day = rng.integers(0, n_days, 200)
+    t = rng.uniform(0.001, 0.3, 200)
+    iv = rng.uniform(0.1, 0.3, 200)
+    t_mat, iv_mat, count = _pivot(day, t, iv, n_days + 2)  # two days with no expiry
+    for target in (0.0005, 7 / 365, 30 / 365, 60 / 365, 0.5):
+        got = _cm_rows(t_mat, iv_mat, count, target)
+        for d in range(n_days + 2):
+            ref = constant_maturity_iv(t[day == d], iv[day == d], target)
+            assert got[d] == pytest.approx(ref, nan_ok=True), (d, target)
