@@ -134,11 +134,13 @@ class DayChain:
     underlying: FloatArray
 
 
-def day_chain(ctx: DayContext, i: int, intraday: bool) -> DayChain | None:
-    """Price and quote path day ``i``'s chain (intraday bars, or the daily bar alone);
-    None when no expiry is listed that day."""
+def day_chain(ctx: DayContext, i: int, intraday: bool,
+              expiries: list[Expiry] | None = None) -> DayChain | None:
+    """Price and quote path day ``i``'s chain (intraday bars, or the daily bar alone) for
+    ``expiries`` (default: those listed that day); None when there are none."""
     day = ctx.plan.days[i]
-    expiries = day_expiries(ctx, day)
+    if expiries is None:
+        expiries = day_expiries(ctx, day)
     if not expiries:
         return None
     p = ctx.path
@@ -173,20 +175,22 @@ def day_chain(ctx: DayContext, i: int, intraday: bool) -> DayChain | None:
                     underlying=underlying)
 
 
-def day_option_rows(ctx: DayContext, i: int, intraday: bool) -> list[pa.Table]:
-    """option_bars rows of path day ``i``: intraday bars then the daily bar aggregated from
-    them, or the daily bar alone. Empty when no expiry is listed that day."""
-    chain = day_chain(ctx, i, intraday)
+def day_option_rows(ctx: DayContext, i: int,
+                    intraday: bool) -> tuple[list[pa.Table], list[Expiry]]:
+    """option_bars rows of path day ``i`` (intraday bars then the daily bar aggregated from
+    them, or the daily bar alone) and the expiries listed that day."""
+    expiries = day_expiries(ctx, ctx.plan.days[i])
+    chain = day_chain(ctx, i, intraday, expiries)
     if chain is None:
-        return []
+        return [], expiries
     sym, inp, q = ctx.symbol.symbol, chain.inputs, chain.quotes
     if not intraday:
         return [option_table(sym, DAILY_BAR_MINUTES, inp.ts, inp.expiries, inp.strikes, q,
-                             chain.underlying)]
+                             chain.underlying)], expiries
     daily_ts = bar_timestamps([ctx.plan.days[i]], bar_close_points(DAILY_BAR_MINUTES))[0]
     return [
         option_table(sym, chain.bar_minutes, inp.ts, inp.expiries, inp.strikes, q,
                      chain.underlying),
         option_table(sym, DAILY_BAR_MINUTES, daily_ts, inp.expiries, inp.strikes,
                      aggregate_daily(q), chain.underlying[-1:]),
-    ]
+    ], expiries

@@ -3,22 +3,27 @@
 Data stage, the last step of the generator (``spec`` -> ``paths`` -> ``vix``/``surface``
 -> ``chain`` -> ``bars``/``days`` -> here -> the store). Per symbol, in symbol order:
 instruments and holidays (``engine.domain.seed``), the index path over history + window,
-daily bars for every day and intraday bars over the window, option bars streamed day
-by day in (symbol, ts) order, in batches of about ``BATCH_ROWS`` rows so memory stays
-bounded, all in one transaction (a symbol goes in whole or not at all); then its listed
-expiries (source GENERATED). The VIX-like index (``INDIAVIX``) comes from the NIFTY
-model's volatility state, daily and at the intraday interval, whichever symbols are asked.
+its listed expiries (source GENERATED), option bars streamed day by day in (symbol, ts)
+order in batches of about ``BATCH_ROWS`` rows, then the daily and intraday index bars.
+The VIX-like index (``INDIAVIX``) comes from the NIFTY model's volatility state, daily
+and at the intraday interval, whichever symbols are asked.
 
-Idempotent: a symbol whose index bars are already in the store is skipped and named in
-the report (nothing is mixed into existing data); the same for INDIAVIX. Stores that
-offer ``bulk_load()`` (DuckDB) take the rows without the anti-join de-duplication a
-normal load does, since a skipped-or-new symbol's rows are new by construction.
+Memory stays bounded because each batch is its own transaction (DuckDB keeps a
+transaction's uncommitted rows in memory: one transaction for 100M rows needs tens of
+GB). The index bars go in last and mark a symbol complete. Idempotent: a symbol whose
+index bars are already stored is skipped and named in the report (nothing is mixed into
+existing data), the same for INDIAVIX; option bars without index bars (an interrupted
+run, or imported data) are refused with a message saying what to do. Stores that offer
+``bulk_load()`` (DuckDB) take the rows without the anti-join de-duplication of a normal
+load, since a new symbol's rows are new by construction. Pricing and inserting overlap
+on two threads (NumPy and DuckDB release the GIL).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Final, Protocol, runtime_checkable
 
 import pyarrow as pa
@@ -31,7 +36,7 @@ from engine.data.synthetic.bars import (
     spot_bar_arrays,
 )
 from engine.data.synthetic.clock import DAILY_BAR_MINUTES
-from engine.data.synthetic.days import DayContext, DayPlan, day_expiries, day_option_rows, plan_days
+from engine.data.synthetic.days import DayContext, DayPlan, day_option_rows, plan_days
 from engine.data.synthetic.paths import IndexPath, simulate_index
 from engine.data.synthetic.spec import (
     VIX_SOURCE_SYMBOL,
@@ -46,8 +51,9 @@ from engine.domain.calendar import TradingCalendar, load_calendar
 from engine.domain.contracts import ContractMaster, load_contracts
 from engine.domain.expiries import Expiry, ExpirySource, expiry_rows
 from engine.domain.seed import seed_reference_tables
+from engine.errors import StoreError
 
-BATCH_ROWS: Final = 2_000_000
+BATCH_ROWS: Final = 1_000_000
 Progress = Callable[[int], None]
 
 
@@ -95,39 +101,70 @@ def vix_tables(path: IndexPath, spec: SymbolSpec, plan: DayPlan, interval: int) 
     return tables
 
 
+class _BackgroundWriter:
+    """Writes option batches, one transaction each, on a worker thread while the next
+    batch is generated. At most one write is in flight; ``drain`` waits for it and
+    re-raises its error."""
+
+    def __init__(self, store: Store, report: GenerationReport) -> None:
+        self._store = store
+        self._report = report
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posbt-write")
+        self._pending: Future[None] | None = None
+
+    def _write(self, batch: pa.Table) -> None:
+        with _open_bulk(self._store) as tx:
+            tx.append("option_bars", batch)
+
+    def submit(self, tables: list[pa.Table]) -> None:
+        if not tables:
+            return
+        batch = pa.concat_tables(tables)
+        self.drain()
+        self._pending = self._pool.submit(self._write, batch)
+        self._report.add("option_bars", batch.num_rows)
+
+    def drain(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.drain()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def _generate_symbol(ctx: DayContext, store: Store, report: GenerationReport,
                      progress: Progress) -> None:
     symbol = ctx.symbol.symbol
     interval = ctx.spec.interval_minutes
     listed: set[Expiry] = set()
-    with _open_bulk(store) as tx:
-        for table in _index_tables(symbol, ctx.path, ctx.plan, interval):
-            tx.append("spot_bars", table)
-            report.add("spot_bars", table.num_rows)
+    writer = _BackgroundWriter(store, report)
+    try:
         pending: list[pa.Table] = []
         pending_rows = 0
-        for i, day in enumerate(ctx.plan.days):
+        for i in range(len(ctx.plan.days)):
             intraday = i >= ctx.plan.history_days and interval != DAILY_BAR_MINUTES
-            listed.update(day_expiries(ctx, day))
-            for table in day_option_rows(ctx, i, intraday):
-                pending.append(table)
-                pending_rows += table.num_rows
+            tables, expiries = day_option_rows(ctx, i, intraday)
+            listed.update(expiries)
+            pending.extend(tables)
+            pending_rows += sum(t.num_rows for t in tables)
             if pending_rows >= BATCH_ROWS:
-                _flush(tx, pending, report)
+                writer.submit(pending)
                 pending, pending_rows = [], 0
             progress(1)
-        _flush(tx, pending, report)
+        writer.submit(pending)
+    finally:
+        writer.close()
     with store.load() as etx:
         etx.append("expiries", expiry_rows(symbol, listed, ExpirySource.GENERATED))
     report.add("expiries", etx.result.inserted.get("expiries", 0))
-
-
-def _flush(tx: LoadSession, tables: list[pa.Table], report: GenerationReport) -> None:
-    if not tables:
-        return
-    batch = pa.concat_tables(tables)
-    tx.append("option_bars", batch)
-    report.add("option_bars", batch.num_rows)
+    with _open_bulk(store) as tx:  # last: index bars mark the symbol complete
+        for table in _index_tables(symbol, ctx.path, ctx.plan, interval):
+            tx.append("spot_bars", table)
+            report.add("spot_bars", table.num_rows)
 
 
 def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = None, *,
@@ -151,6 +188,12 @@ def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = 
             report.skipped_symbols.append(sym_spec.symbol)
             advance(len(plan.days))
             continue
+        if ("option_bars", sym_spec.symbol) in present:
+            raise StoreError(
+                f"{sym_spec.symbol} has option bars but no index bars (an interrupted "
+                "`posbt data demo`, or imported options); the generator does not mix into "
+                "them: remove the store file (or pick other symbols) and run again",
+                place=getattr(store, "path", None))
         path = simulate_index(sym_spec, len(plan.days), spec.seed, spec.rate)
         ctx = DayContext(spec=spec, symbol=sym_spec, path=path, plan=plan, master=master,
                          calendar=calendar)

@@ -188,3 +188,15 @@ def test_demo_command_bad_input_exits_1_without_traceback(home: Path) -> None:
         assert result.exit_code == 1, result.output
         assert place in result.output
         assert "Traceback" not in result.output
+
+
+def test_option_bars_without_index_bars_are_refused(mem_store: DuckDBStore) -> None:
+    # an interrupted run leaves option bars but no index bars: the generator will not mix
+    with mem_store.load() as tx:
+        tx.append("option_bars", pa.table({
+            "symbol": ["NIFTY"], "expiry": [dt.date(2025, 1, 2)], "strike": [22000.0],
+            "right": ["CE"], "bar_minutes": pa.array([15], pa.int16()),
+            "ts": [dt.datetime(2025, 1, 1, 9, 30)], "open": [1.0], "high": [1.0],
+            "low": [1.0], "close": [1.0]}))
+    with pytest.raises(PosbtError, match="option bars but no index bars"):
+        generate_market(_small(), mem_store)
