@@ -19,6 +19,7 @@ _SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("engine.cli.import_cmds", "import_group"),
     ("engine.cli.check_cmd", "check"),
     ("engine.cli.vol_cmd", "features"),
+    ("engine.cli.levels_cmd", "import_group"),
 )
 
 

@@ -25,6 +25,7 @@ _COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("engine.cli.config_cmds", "convert"),
     ("engine.cli.vol_cmd", "vol"),
     ("engine.cli.run_cmd", "run"),
+    ("engine.cli.levels_cmd", "levels"),
 )
 
 
