@@ -46,10 +46,13 @@ def run(config: Path, strategies: tuple[str, ...], date_from: dt.datetime | None
         m = r.metrics
         if m is None:  # pragma: no cover - run_backtest always sets metrics
             continue
+        win = "n/a" if m.win_rate != m.win_rate else f"{m.win_rate:.0%}"
         out_console.print(
             f"{r.plan.name}: {m.trades} trades, net P&L {m.net_pnl_inr:,.0f} INR, "
-            f"max drawdown {m.max_drawdown_inr:,.0f} INR, win rate "
-            f"{m.win_rate:.0%} ({len(r.skips)} entries skipped, run {run_id})")
+            f"max drawdown {abs(m.max_drawdown_inr):,.0f} INR, win rate {win} "
+            f"({len(r.skips)} entries skipped, run {run_id})")
+        if r.skips:
+            out_console.print(f"  first skipped entry: {r.skips[0].ts} {r.skips[0].reason}")
     if outcome.backup_path is not None:
         out_console.print(f"backup of the input: {outcome.backup_path}")
     out_console.print(f"results: {outcome.out_path}")

@@ -177,13 +177,21 @@ class DuckDBStore:
 
 
 class DuckDBLoad:
-    """One load transaction against a ``DuckDBStore``."""
+    """One load transaction against a ``DuckDBStore``.
+
+    Each appended batch is de-duplicated on the table's key and inserted at once, skipping keys
+    already stored (by earlier loads or earlier batches of this one); the whole load commits or
+    rolls back together. Batches are never staged in tables created inside the transaction:
+    DuckDB 2.0.0 returns no rows when aggregating over such a table once it exceeds one row
+    group (122,880 rows), which silently dropped large loads (regression test in
+    tests/unit/data/test_duckdb_store.py).
+    """
 
     def __init__(self, store: DuckDBStore) -> None:
         self.store = store
         self.con = store.con
-        self._staged: dict[str, str] = {}
         self._offered: dict[str, int] = {}
+        self._inserted: dict[str, int] = {}
         self._result: LoadResult | None = None
 
     def __enter__(self) -> DuckDBLoad:
@@ -191,42 +199,30 @@ class DuckDBLoad:
         return self
 
     def append(self, table: str, batch: pa.Table) -> None:
-        """Stage ``batch`` for ``table``; columns missing from it are NULL."""
+        """Insert the new rows of ``batch`` into ``table``; columns missing from it are NULL."""
         if table not in TABLE_KEYS:
             raise StoreError(f"unknown table {table!r}")
-        stage = self._staged.get(table)
-        if stage is None:
-            stage = f"_stage_{table}"
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {_quote(stage)} AS "  # noqa: S608
-                f"SELECT * FROM {_quote(table)} LIMIT 0"
-            )
-            self._staged[table] = stage
+        keys = TABLE_KEYS[table]
+        missing = [k for k in keys if k not in batch.column_names]
+        if missing:
+            raise StoreError(f"batch for {table} lacks key columns {missing}")
         cols = ", ".join(_quote(c) for c in batch.column_names)
+        key_list = ", ".join(_quote(k) for k in keys)
+        join = " AND ".join(f"t.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in keys)
+        order_list = ", ".join(_quote(k) for k in TABLE_SORT.get(table, keys))
+        before = self._count(table)
         self.con.register("_posbt_batch", batch)
         try:
             self.con.execute(
-                f"INSERT INTO {_quote(stage)} ({cols}) SELECT {cols} FROM _posbt_batch"  # noqa: S608
+                f"INSERT INTO {_quote(table)} ({cols}) "  # noqa: S608
+                f"SELECT {cols} FROM (SELECT DISTINCT ON ({key_list}) * FROM _posbt_batch) s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}) "
+                f"ORDER BY {order_list}"
             )
         finally:
             self.con.unregister("_posbt_batch")
         self._offered[table] = self._offered.get(table, 0) + batch.num_rows
-
-    def _commit_table(self, table: str, stage: str) -> int:
-        keys = TABLE_KEYS[table]
-        key_list = ", ".join(_quote(k) for k in keys)
-        join = " AND ".join(f"t.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in keys)
-        order = TABLE_SORT.get(table, keys)
-        order_list = ", ".join(_quote(k) for k in order)
-        before = self._count(table)
-        self.con.execute(
-            f"INSERT INTO {_quote(table)} "  # noqa: S608
-            f"SELECT * FROM (SELECT DISTINCT ON ({key_list}) * FROM {_quote(stage)}) s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}) "
-            f"ORDER BY {order_list}"
-        )
-        self.con.execute(f"DROP TABLE {_quote(stage)}")
-        return self._count(table) - before
+        self._inserted[table] = self._inserted.get(table, 0) + self._count(table) - before
 
     def _count(self, table: str) -> int:
         return self.store._count(table)
@@ -239,25 +235,18 @@ class DuckDBLoad:
     ) -> None:
         if exc_type is not None:
             self.con.execute("ROLLBACK")
-            self._drop_stages()
             return
         try:
-            inserted = {t: self._commit_table(t, s) for t, s in self._staged.items()}
-            if any(inserted.values()):
+            if any(self._inserted.values()):
                 self.con.execute(
                     "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
                     "WHERE key = 'data_version'"
                 )
             self.con.execute("COMMIT")
-        except Exception:
+        except Exception:  # pragma: no cover - commit failures are I/O errors
             self.con.execute("ROLLBACK")
-            self._drop_stages()
             raise
-        self._result = LoadResult(offered=dict(self._offered), inserted=inserted)
-
-    def _drop_stages(self) -> None:
-        for stage in self._staged.values():
-            self.con.execute(f"DROP TABLE IF EXISTS {_quote(stage)}")
+        self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._inserted))
 
     @property
     def result(self) -> LoadResult:

@@ -37,10 +37,13 @@ from engine.risk.limits import entry_block_reason, estimate_margin_inr, greek_ca
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
 from engine.simulation.quality import quote_jumps
 from engine.simulation.valuation import fill_missing_greeks, position_path
-from engine.strategy.entry import EntryAttempt, entry_mask, open_structure
+from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_structure
 from engine.strategy.exits import ExitDecision, PathState, first_exit
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError
+from engine.strategy.volfilter import gate_reason
+from engine.volatility import Regime, RegimeBands, SnapshotCache, VolSnapshot, volatility_regime
+from engine.volatility.snapshot import volatility_snapshot
 
 SETTLE_TIME = dt.time(15, 30)
 
@@ -55,6 +58,7 @@ class BacktestResult:
     transitions: list[Transition] = field(default_factory=list)
     skips: list[SkipRecord] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)
+    regime_changes: list[tuple[dt.datetime, str, str, float]] = field(default_factory=list)
     series: SeriesBuffer = field(default_factory=SeriesBuffer)
     equity_dates: list[dt.date] = field(default_factory=list)
     equity_inr: list[float] = field(default_factory=list)
@@ -83,13 +87,15 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     """Run ``plan`` over ``store`` and return trades, fills, transitions, series and metrics."""
     mv = MarketView(store, plan.symbol, plan.bar_minutes, plan.vix_symbol)
     tl = mv.timeline(plan.start, plan.end)
-    needs_vix = plan.entry.vix_range is not None or bool(plan.entry.vix_bands)
-    vix = mv.vix_at(tl.ts, plan.start, plan.end) if needs_vix else np.full(len(tl), np.nan)
-    eligible = np.flatnonzero(entry_mask(tl, plan.entry, vix))
+    vix = mv.vix_at(tl.ts, plan.start, plan.end)
+    eligible = np.flatnonzero(entry_mask(tl, plan.entry, vix, _blocked_days(plan, mv, tl)))
     day_start = _first_bar_of_next_day(tl)
     book = _Book(result=BacktestResult(plan=plan), realized=np.zeros(len(tl)),
                  open_mtm=np.zeros(len(tl)))
+    book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
+    snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
     i, trade_id = 0, 0
+    entries_today: dict[np.datetime64, int] = {}
     peak_equity = plan.capital_inr
     while True:
         pos = int(np.searchsorted(eligible, i))
@@ -100,8 +106,16 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
             on_progress(k / len(tl))
         at = to_datetime(tl.ts[k])
         try:
+            ivp: float | None = None
+            if plan.vol_gate.active or plan.risk.volatility_adjusted:
+                snap = volatility_snapshot(store, plan.symbol, at, plan.vol_gate.lookback,
+                                           params=plan.vol_gate.params, cache=snapshots)
+                ivp = snap.ivp if snap.ivp == snap.ivp else None
+                why = gate_reason(snap, plan.vol_gate)
+                if why is not None:
+                    raise SelectionError(f"volatility filter: {why}")
             attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts)
-            opened = _enter(plan, mv, tl, k, attempt, trade_id + 1, book)
+            opened = _enter(plan, mv, tl, k, attempt, trade_id + 1, book, ivp)
         except (SelectionError, DataMissingError) as exc:
             book.result.skips.append(SkipRecord(at, str(exc)))
             i = int(day_start[k])
@@ -109,7 +123,8 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         trade_id += 1
         j = _run_to_exit(plan, tl, opened, exit_finder, book)
         day_pnl = _day_realized(tl, book.realized, j)
-        i = j + 1 if plan.entry.reentry_same_day else int(day_start[j])
+        entries_today[tl.days[k]] = entries_today.get(tl.days[k], 0) + 1
+        i = _next_search_bar(plan, tl, day_start, j, entries_today.get(tl.days[j], 0))
         if plan.risk.max_daily_loss_inr is not None and day_pnl <= -plan.risk.max_daily_loss_inr:
             book.result.anomalies.append(
                 f"{to_datetime(tl.ts[j]).date()}: daily loss {day_pnl:,.0f} INR reached "
@@ -149,6 +164,45 @@ class _Opened:
     margin_inr: float
 
 
+def _blocked_days(plan: StrategyPlan, mv: MarketView, tl: Timeline) -> frozenset[np.datetime64]:
+    """Days with no entries: event blackouts and, when configured, listed expiry days."""
+    blocked: set[np.datetime64] = set()
+    if plan.entry.event_blackout:
+        blocked |= blackout_days(tl.days, mv.events(plan.start - dt.timedelta(days=30),
+                                                    plan.end + dt.timedelta(days=30)),
+                                 plan.entry.event_days_before, plan.entry.event_days_after)
+    if plan.entry.skip_expiry_day:
+        blocked |= {np.datetime64(e, "D") for e, _ in mv.listed_expiries()}
+    return frozenset(blocked)
+
+
+def _next_search_bar(plan: StrategyPlan, tl: Timeline, day_start: np.ndarray, j: int,
+                     entries_on_exit_day: int) -> int:
+    """Where the entry search resumes after a position closed at bar ``j``: later the same day
+    (after the cooldown) while re-entries are allowed and fewer than 1 + MaxReentries entries
+    were made that day, else the next trading day."""
+    if plan.entry.reentry_same_day and entries_on_exit_day <= plan.entry.max_reentries:
+        resume = tl.ts[j] + np.timedelta64(plan.entry.reentry_cooldown_minutes, "m")
+        return max(j + 1, int(np.searchsorted(tl.ts, resume, side="left")))
+    return int(day_start[j])
+
+
+def regime_changes(tl: Timeline, vix: np.ndarray, bands: RegimeBands
+                   ) -> list[tuple[dt.datetime, str, str, float]]:
+    """(time, from, to, VIX) at every bar where the VIX-band regime changes during the run."""
+    if bands.basis != "VIX":
+        return []
+    out: list[tuple[dt.datetime, str, str, float]] = []
+    last: Regime | None = None
+    for i in np.flatnonzero(np.isfinite(vix)):
+        regime = volatility_regime(float(vix[i]), bands)
+        if regime is not None and regime is not last:
+            if last is not None:
+                out.append((to_datetime(tl.ts[i]), last.value, regime.value, float(vix[i])))
+            last = regime
+    return out
+
+
 def _day_realized(tl: Timeline, realized: np.ndarray, j: int) -> float:
     same_day = tl.days == tl.days[j]
     return float(realized[same_day].sum())
@@ -162,7 +216,7 @@ def _first_bar_of_next_day(tl: Timeline) -> np.ndarray:
 
 
 def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: EntryAttempt,
-           trade_id: int, book: _Book) -> _Opened:
+           trade_id: int, book: _Book, ivp: float | None = None) -> _Opened:
     """Load the path, price the entry fills and apply the risk checks; raise to skip."""
     legs = attempt.legs
     front = min(leg.expiry for leg in legs)
@@ -179,7 +233,7 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
     margin = estimate_margin_inr(legs, px, attempt.lot_sizes, float(tl.close[k]), plan.risk)
     g0 = {"delta": float(paths.delta[0] @ qty), "gamma": float(paths.gamma[0] @ qty),
           "theta": float(paths.theta[0] @ qty), "vega": float(paths.vega[0] @ qty)}
-    caps = greek_caps(plan.risk, ivp=None)
+    caps = greek_caps(plan.risk, ivp=ivp)
     reason = entry_block_reason(g0, caps, max(leg.lots for leg in legs), margin,
                                 plan.capital_inr, plan.risk)
     if reason is not None:

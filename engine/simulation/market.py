@@ -34,6 +34,7 @@ class Timeline:
 
     ts: np.ndarray      # datetime64[us]
     close: np.ndarray   # spot close
+    open: np.ndarray    # spot open
     days: np.ndarray    # datetime64[D] of each bar
 
     def __len__(self) -> int:
@@ -81,6 +82,7 @@ class MarketView:
                 place="spot_bars")
         ts = t.column("ts").to_numpy().astype("datetime64[us]")
         return Timeline(ts=ts, close=t.column("close").to_numpy().astype(float),
+                        open=t.column("open").to_numpy().astype(float),
                         days=ts.astype("datetime64[D]"))
 
     def listed_expiries(self) -> list[tuple[dt.date, str]]:
@@ -124,12 +126,22 @@ class MarketView:
         strikes = t.column("strike").to_numpy().astype(float)
         rights = np.array(t.column("right").to_pylist(), dtype=str)
         closes = t.column("close").to_numpy(zero_copy_only=False).astype(float)
-        deltas = np.asarray(t.column("delta").to_numpy(zero_copy_only=False), dtype=float)
+        cols = {c: np.asarray(t.column(c).to_numpy(zero_copy_only=False), dtype=float)
+                for c in ("delta", "volume", "oi", "bid", "ask")}
         out: dict[dt.date, ChainSlice] = {}
         for e in expiries:
             m = exp == e
-            out[e] = ChainSlice(strikes[m], rights[m], closes[m], deltas[m])
+            out[e] = ChainSlice(strikes[m], rights[m], closes[m], cols["delta"][m],
+                                volume=cols["volume"][m], oi=cols["oi"][m], bid=cols["bid"][m],
+                                ask=cols["ask"][m])
         return out
+
+    def events(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, str, bool]]:
+        """(date, name, blackout_entry) of the symbol's events (and '*' events) in the window."""
+        t = self.store.query("events_between", {"symbol": self.symbol, "date_from": start,
+                                                "date_to": end})
+        return list(zip(t.column("date").to_pylist(), t.column("name").to_pylist(),
+                        t.column("blackout_entry").to_pylist(), strict=True))
 
     def leg_paths(self, legs: Sequence[Leg], timeline: Timeline, i0: int, i1: int) -> LegPaths:
         """Quotes of ``legs`` on timeline bars i0..i1 (inclusive), previous quote carried forward."""

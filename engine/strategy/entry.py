@@ -10,6 +10,7 @@ entry is skipped; the loop records it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ import numpy as np
 from engine.domain.structures import Leg
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
 from engine.strategy.plan import EntryRules, StrategyPlan
-from engine.strategy.selection import SelectionError, select_expiry, select_strike
+from engine.strategy.selection import ChainSlice, SelectionError, select_expiry, select_strike
 
 if TYPE_CHECKING:
     from engine.simulation.loop import ContractInfo
@@ -35,8 +36,9 @@ class EntryAttempt:
     paths: LegPaths | None = None
 
 
-def entry_mask(tl: Timeline, rules: EntryRules, vix: np.ndarray) -> np.ndarray:
-    """Bars at which an entry may be attempted (schedule and VIX filters)."""
+def entry_mask(tl: Timeline, rules: EntryRules, vix: np.ndarray,
+               blocked_days: frozenset[np.datetime64] = frozenset()) -> np.ndarray:
+    """Bars at which an entry may be attempted (schedule, VIX, gap and blocked-day filters)."""
     minutes = ((tl.ts - tl.days.astype("datetime64[us]")) // np.timedelta64(1, "m")).astype(int)
     lo = rules.window_start.hour * 60 + rules.window_start.minute
     hi = rules.window_end.hour * 60 + rules.window_end.minute
@@ -49,7 +51,43 @@ def entry_mask(tl: Timeline, rules: EntryRules, vix: np.ndarray) -> np.ndarray:
         for band in rules.vix_bands:
             in_band |= (vix >= band.vix_low) & (vix < band.vix_high)
         mask &= in_band
+    if blocked_days:
+        mask &= ~np.isin(tl.days, np.array(sorted(blocked_days), dtype="datetime64[D]"))
+    if rules.max_gap_frac is not None:
+        mask &= ~gap_days(tl, rules.max_gap_frac)
     return np.asarray(mask)
+
+
+def gap_days(tl: Timeline, max_gap_frac: float) -> np.ndarray:
+    """True on every bar of a day whose first open is beyond ``max_gap_frac`` of the previous
+    day's last close (the first day of the timeline has no previous close and is never a gap)."""
+    starts = np.flatnonzero(np.r_[True, tl.days[1:] != tl.days[:-1]])
+    gap = np.zeros(len(tl), dtype=bool)
+    for n in range(1, starts.size):
+        prev_close = tl.close[starts[n] - 1]
+        move = abs(tl.open[starts[n]] - prev_close) / prev_close
+        if move > max_gap_frac:
+            end = starts[n + 1] if n + 1 < starts.size else len(tl)
+            gap[starts[n]:end] = True
+    return gap
+
+
+def blackout_days(days: np.ndarray, events: list[tuple[dt.date, str, bool]], before: int,
+                  after: int) -> frozenset[np.datetime64]:
+    """Trading days (of ``days``) from ``before`` trading days ahead of each entry-blackout event
+    to ``after`` trading days after it, the event day included."""
+    trading = np.unique(days)
+    out: set[np.datetime64] = set()
+    for when, _name, blocks_entry in events:
+        if not blocks_entry:
+            continue
+        day = np.datetime64(when, "D")
+        pos = int(np.searchsorted(trading, day))  # first trading day on or after the event
+        on_trading_day = pos < trading.size and trading[pos] == day
+        first = max(pos - before, 0)
+        last = min(pos + after if on_trading_day else pos + after - 1, trading.size - 1)
+        out.update(trading[first:last + 1])
+    return frozenset(out)
 
 
 def premium_window(rules: EntryRules, vix: float) -> tuple[float | None, float | None]:
@@ -88,6 +126,13 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
     base_lots = min(leg.lots for leg in legs)
     net = sum(-leg.signed_lots * (chain[leg.expiry].price(leg.strike, leg.right) or 0.0)
               for leg in legs) / base_lots
+    front = min(expiries)
+    dte = (front - on).days
+    if not plan.entry.min_dte <= dte <= plan.entry.max_dte:
+        raise SelectionError(f"front expiry {front} is {dte} DTE, outside "
+                             f"[{plan.entry.min_dte}, {plan.entry.max_dte}]")
+    for leg in legs:
+        _check_liquidity(plan.entry, chain[leg.expiry], leg)
     lo, hi = premium_window(plan.entry, vix)
     if lo is not None and abs(net) < lo:
         raise SelectionError(f"net premium {net:.2f} pts below the minimum {lo:g}")
@@ -95,6 +140,25 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
         raise SelectionError(f"net premium {net:.2f} pts above the maximum {hi:g}")
     lot_sizes = tuple(contracts.lot_size(leg.expiry, on) for leg in legs)
     return EntryAttempt(tuple(legs), lot_sizes, _structure_name(legs, plan.name), net)
+
+
+def _check_liquidity(rules: EntryRules, chain: ChainSlice, leg: Leg) -> None:
+    """Raise when a leg's quote at entry fails the minimum OI / volume or the spread cap."""
+    name = f"leg {leg.leg_id} ({leg.strike:g} {leg.right.value})"
+    oi = chain.field("oi", leg.strike, leg.right)
+    if rules.min_oi > 0 and not oi >= rules.min_oi:
+        raise SelectionError(f"{name}: open interest {oi:g} below MinOI {rules.min_oi}")
+    vol = chain.field("volume", leg.strike, leg.right)
+    if rules.min_volume > 0 and not vol >= rules.min_volume:
+        raise SelectionError(f"{name}: volume {vol:g} below MinVolume {rules.min_volume}")
+    if rules.max_spread_frac is not None:
+        bid, ask = chain.field("bid", leg.strike, leg.right), chain.field("ask", leg.strike, leg.right)
+        if np.isfinite(bid) and np.isfinite(ask) and ask > 0:
+            mid = (bid + ask) / 2
+            spread = (ask - bid) / mid
+            if spread > rules.max_spread_frac:
+                raise SelectionError(f"{name}: bid-ask spread {spread:.1%} of mid above "
+                                     f"{rules.max_spread_frac:.1%}")
 
 
 def _structure_name(legs: list[Leg], fallback: str) -> str:

@@ -14,6 +14,7 @@ from typing import Final
 from engine.config.models.strategy import StrategyConfig
 from engine.domain.structures import PositionRole, Right, Side
 from engine.errors import PosbtError
+from engine.risk.limits import RiskLimits
 from engine.simulation.costs import CostModel, CustomCosts, IndiaOptionsCosts, NoCosts
 from engine.simulation.fills import FillModel, FillPolicy, SlippageUnit
 from engine.strategy.plan import (
@@ -27,6 +28,9 @@ from engine.strategy.plan import (
     StrikeRule,
     VixBand,
 )
+from engine.strategy.volfilter import VolGate
+from engine.volatility import Regime, RegimeBands, SnapshotParams, TermClass
+from engine.volatility.types import HVMethod
 
 BAR_MINUTES: Final[dict[str, int]] = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60,
                                       "1d": 1440}
@@ -44,6 +48,30 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "entry_rules.vix_min_entry", "entry_rules.vix_max_entry", "entry_rules.entry_start_time",
     "entry_rules.entry_end_time", "entry_rules.entry_weekdays", "entry_rules.min_premium",
     "entry_rules.max_premium", "entry_rules.expiry_at_or_beyond", "entry_rules.allow_reentry",
+    "entry_rules.max_reentries", "entry_rules.reentry_cooldown_minutes",
+    "entry_rules.skip_expiry_day", "entry_rules.min_dte_entry", "entry_rules.max_dte_entry",
+    "entry_rules.max_gap_frac", "entry_rules.min_oi", "entry_rules.min_volume",
+    "entry_rules.max_bid_ask_spread", "entry_rules.use_event_blackout",
+    "entry_rules.event_days_before", "entry_rules.event_days_after",
+    "volatility_filter.use_ivp", "volatility_filter.ivp_lookback",
+    "volatility_filter.ivp_min_entry", "volatility_filter.ivp_max_entry",
+    "volatility_filter.use_ivr", "volatility_filter.ivr_min_entry",
+    "volatility_filter.ivr_max_entry", "volatility_filter.use_atr_percentile",
+    "volatility_filter.atr_period", "volatility_filter.atr_percentile_min",
+    "volatility_filter.atr_percentile_max", "volatility_filter.hv_period",
+    "volatility_filter.hv_estimator", "volatility_filter.use_iv_hv_ratio",
+    "volatility_filter.iv_hv_ratio_min", "volatility_filter.iv_hv_ratio_max",
+    "volatility_filter.iv_tenor_days", "volatility_filter.term_structure_type",
+    "volatility_filter.term_structure_flat_tol", "volatility_filter.volatility_regime",
+    "volatility_filter.regime_lookback",
+    "position_limits.max_lots", "position_limits.max_capital_per_trade",
+    "position_limits.max_loss_per_trade_inr", "position_limits.max_daily_loss_inr",
+    "position_limits.max_drawdown", "position_limits.exposure_margin",
+    "position_limits.naked_margin",
+    "greek_limits.max_position_delta", "greek_limits.max_position_gamma",
+    "greek_limits.max_position_theta", "greek_limits.volatility_adjusted",
+    "greek_limits.high_ivp_threshold", "greek_limits.high_ivp_scale",
+    "greek_limits.term_vega_weighting",
     "exit_rules.exit_time", "exit_rules.exit_days_before_expiry", "exit_rules.hold_to_expiry",
     "exit_rules.profit_target", "exit_rules.use_trailing_profit", "exit_rules.trailing_activation",
     "exit_rules.trailing_step", "exit_rules.stop_loss", "exit_rules.exit_delta_breach",
@@ -76,7 +104,43 @@ def plan_from_config(cfg: StrategyConfig, first_day: dt.date, last_day: dt.date)
         fill=FillPolicy(FillModel(cfg.costs.fill_model.value), cfg.costs.slippage_value,
                         SlippageUnit(cfg.costs.slippage_kind.value), cfg.costs.tick_size_pts),
         costs=_costs(cfg), capital_inr=bt.capital_inr, rate=cfg.costs.risk_free_rate,
-        vix_symbol=cfg.vix_config.vix_symbol)
+        vix_symbol=cfg.vix_config.vix_symbol, risk=_risk(cfg), vol_gate=_vol_gate(cfg))
+
+
+def _risk(cfg: StrategyConfig) -> RiskLimits:
+    pl, gl = cfg.position_limits, cfg.greek_limits
+    return RiskLimits(
+        max_lots=pl.max_lots, max_capital_per_trade_frac=pl.max_capital_per_trade,
+        max_loss_per_trade_inr=pl.max_loss_per_trade_inr, max_daily_loss_inr=pl.max_daily_loss_inr,
+        max_drawdown_frac=pl.max_drawdown, exposure_margin_frac=pl.exposure_margin,
+        naked_margin_frac=pl.naked_margin, max_delta_inr=gl.max_position_delta,
+        max_gamma_inr=gl.max_position_gamma, max_theta_inr=gl.max_position_theta,
+        max_vega_inr=gl.max_position_vega, term_vega_weighting=gl.term_vega_weighting,
+        volatility_adjusted=gl.volatility_adjusted, high_ivp_threshold=gl.high_ivp_threshold,
+        high_ivp_scale=gl.high_ivp_scale)
+
+
+def _band(use: bool, lo: float, hi: float) -> tuple[float, float] | None:
+    """A gate's range, or None when it is off or spans everything (0..1)."""
+    return (lo, hi) if use and (lo > 0.0 or hi < 1.0) else None
+
+
+def _vol_gate(cfg: StrategyConfig) -> VolGate:
+    v = cfg.volatility_filter
+    method = HVMethod(v.hv_estimator.value.lower())
+    params = SnapshotParams(
+        rate=cfg.costs.risk_free_rate, vix_symbol=cfg.vix_config.vix_symbol,
+        iv_tenor_days=v.iv_tenor_days, hv_window=v.hv_period, hv_method=method,
+        atr_period=v.atr_period, term_tolerance=v.term_structure_flat_tol,
+        regime_bands=RegimeBands(lookback=v.regime_lookback))
+    term = None if v.term_structure_type.value == "ANY" else TermClass(v.term_structure_type.value)
+    regime = None if v.volatility_regime.value == "ANY" else Regime(v.volatility_regime.value)
+    return VolGate(
+        ivp=_band(v.use_ivp, v.ivp_min_entry, v.ivp_max_entry),
+        ivr=_band(v.use_ivr, v.ivr_min_entry, v.ivr_max_entry),
+        atr_pct=_band(v.use_atr_percentile, v.atr_percentile_min, v.atr_percentile_max),
+        iv_hv=(v.iv_hv_ratio_min, v.iv_hv_ratio_max) if v.use_iv_hv_ratio else None,
+        term=term, regime=regime, lookback=v.ivp_lookback, hv_method=method, params=params)
 
 
 def _leg(cfg: StrategyConfig, i: int) -> LegSpec:
@@ -118,7 +182,13 @@ def _entry(cfg: StrategyConfig) -> EntryRules:
         weekdays=frozenset(WEEKDAYS[d.value] for d in e.entry_weekdays),
         window_start=e.entry_start_time, window_end=e.entry_end_time, vix_range=vix_range,
         vix_bands=tuple(bands), min_premium_pts=e.min_premium, max_premium_pts=e.max_premium,
-        reentry_same_day=e.allow_reentry)
+        reentry_same_day=e.allow_reentry, max_reentries=e.max_reentries,
+        reentry_cooldown_minutes=e.reentry_cooldown_minutes, skip_expiry_day=e.skip_expiry_day,
+        min_dte=e.min_dte_entry, max_dte=e.max_dte_entry, max_gap_frac=e.max_gap_frac,
+        min_oi=e.min_oi, min_volume=e.min_volume,
+        max_spread_frac=e.max_bid_ask_spread if e.max_bid_ask_spread < 1.0 else None,
+        event_blackout=e.use_event_blackout, event_days_before=e.event_days_before,
+        event_days_after=e.event_days_after)
 
 
 def _exits(cfg: StrategyConfig) -> ExitRules:
@@ -132,7 +202,7 @@ def _exits(cfg: StrategyConfig) -> ExitRules:
         exit_time=x.exit_time if scheduled else None,
         days_before_expiry=x.exit_days_before_expiry if scheduled else None,
         max_abs_delta=x.exit_delta_breach, max_abs_gamma=x.exit_gamma_breach,
-        max_abs_vega_inr=cfg.greek_limits.max_position_vega)
+        max_loss_inr=cfg.position_limits.max_loss_per_trade_inr)
 
 
 def _costs(cfg: StrategyConfig) -> CostModel:

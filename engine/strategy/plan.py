@@ -15,6 +15,7 @@ from engine.domain.structures import PositionRole, Right, Side
 from engine.risk.limits import RiskLimits
 from engine.simulation.costs import CostModel, IndiaOptionsCosts
 from engine.simulation.fills import FillPolicy
+from engine.strategy.volfilter import VolGate
 
 
 class StrikeMethod(StrEnum):
@@ -89,7 +90,18 @@ class EntryRules:
     min_premium_pts: float | None = None  # net premium of the structure per unit
     max_premium_pts: float | None = None
     reentry_same_day: bool = False
-    max_entries_per_day: int = 1
+    max_reentries: int = 0                 # extra entries per day after the first
+    reentry_cooldown_minutes: int = 0
+    skip_expiry_day: bool = False          # no entries on a listed expiry day of the symbol
+    min_dte: int = 0                       # front leg's calendar days to expiry at entry
+    max_dte: int = 10_000
+    max_gap_frac: float | None = None      # skip days opening this far from the previous close
+    min_oi: int = 0                        # every leg's open interest at entry
+    min_volume: int = 0                    # every leg's bar volume at entry
+    max_spread_frac: float | None = None   # every leg's (ask - bid) / mid at entry, when quoted
+    event_blackout: bool = False
+    event_days_before: int = 1
+    event_days_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,4 +139,5 @@ class StrategyPlan:
     strike_window_steps: int = 40  # chain slice loaded around spot at entry, in strike steps
     vix_symbol: str = "INDIAVIX"
     risk: RiskLimits = field(default_factory=RiskLimits)
+    vol_gate: VolGate = field(default_factory=VolGate)
     jump_sigma: float = 8.0  # flag leg quote moves beyond this many robust sigmas

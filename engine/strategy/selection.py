@@ -30,6 +30,18 @@ class ChainSlice:
     rights: np.ndarray  # of str "CE"/"PE"
     closes: np.ndarray
     deltas: np.ndarray  # NaN where unknown
+    volume: np.ndarray | None = None  # NaN where unknown
+    oi: np.ndarray | None = None
+    bid: np.ndarray | None = None
+    ask: np.ndarray | None = None
+
+    def field(self, name: str, strike: float, right: Right) -> float:
+        """One column's value for a contract (NaN when absent)."""
+        arr = getattr(self, name)
+        mask = (self.strikes == strike) & (self.rights == right.value)
+        if arr is None or not mask.any():
+            return float("nan")
+        return float(arr[mask][0])
 
     def price(self, strike: float, right: Right) -> float | None:
         """Close of the contract, or None when the chain has no quote for it."""

@@ -27,6 +27,8 @@ costs:
 entry_rules:
   entry_start_time: "09:20"
   entry_end_time: "09:20"
+volatility_filter:
+  use_iv_hv_ratio: false
 exit_rules:
   hold_to_expiry: true
   profit_target: null
