@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from engine.data.synthetic.clock import (
     STEPS_PER_DAY,
     TRADING_DAYS_PER_YEAR,
     bar_close_points,
+    bar_timestamps,
     day_fraction_at_points,
     step_years,
     trading_years,
@@ -152,6 +154,14 @@ def test_trading_clock() -> None:
     assert float(trading_years(2, 375, 4)) == pytest.approx(2 / 252)
     assert float(trading_years(4, 375, 4)) == 0.0
     np.testing.assert_array_equal(bar_close_points(15)[:2], [15, 30])
+    # bars are stamped at their close: 375 one-minute bars 09:16..15:30, 75 five-minute
+    one = bar_timestamps([dt.date(2025, 1, 1)], bar_close_points(1))[0]
+    assert one.size == 375
+    assert str(one[0]) == "2025-01-01T09:16" and str(one[-1]) == "2025-01-01T15:30"
+    five = bar_timestamps([dt.date(2025, 1, 1)], bar_close_points(5))[0]
+    assert five.size == 75 and str(five[0]) == "2025-01-01T09:20"
+    daily = bar_timestamps([dt.date(2025, 1, 1)], bar_close_points(1440))[0]
+    assert [str(x) for x in daily] == ["2025-01-01T15:30"]
     with pytest.raises(ValueError, match="divide"):
         bar_close_points(7)
 
