@@ -21,6 +21,7 @@ on two threads (NumPy and DuckDB release the GIL).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,10 +72,23 @@ def _open_bulk(store: Store) -> LoadSession:
     return store.load()
 
 
-def present_series(store: Store) -> set[tuple[str, str]]:
-    """(table, symbol) pairs that already have bars in ``store``."""
-    rows = store.query("info_bars").to_pylist()
-    return {(str(r["tbl"]), str(r["symbol"])) for r in rows}
+def series_state(store: Store, symbol: str) -> str:
+    """"complete" when ``symbol`` has index bars, "partial" when it has option bars only,
+    else "absent" (cheap queries: no scan of option_bars unless index bars are missing)."""
+    latest = store.query("vol_latest_ts", {"symbol": symbol}).column("ts")[0].as_py()
+    if latest is not None:
+        return "complete"
+    if store.query("vol_option_intervals", {"symbol": symbol}).num_rows:
+        return "partial"
+    return "absent"
+
+
+def vix_present(store: Store) -> bool:
+    """True when the store already has daily INDIAVIX bars."""
+    rows = store.query("vix_path", {"symbol": VIX_SYMBOL, "bar_minutes": DAILY_BAR_MINUTES,
+                                    "ts_from": dt.datetime(1900, 1, 1),
+                                    "ts_to": dt.datetime(2999, 12, 31)})
+    return bool(rows.num_rows > 0)
 
 
 def _index_tables(symbol: str, path: IndexPath, plan: DayPlan, interval: int) -> list[pa.Table]:
@@ -182,13 +196,13 @@ def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = 
     seeded = seed_reference_tables(store)
     for table in ("instruments", "holidays"):
         report.add(table, seeded.inserted.get(table, 0))
-    present = present_series(store)
     for sym_spec in sorted(spec.symbols, key=lambda s: s.symbol):
-        if ("spot_bars", sym_spec.symbol) in present:
+        state = series_state(store, sym_spec.symbol)
+        if state == "complete":
             report.skipped_symbols.append(sym_spec.symbol)
             advance(len(plan.days))
             continue
-        if ("option_bars", sym_spec.symbol) in present:
+        if state == "partial":
             raise StoreError(
                 f"{sym_spec.symbol} has option bars but no index bars (an interrupted "
                 "`posbt data demo`, or imported options); the generator does not mix into "
@@ -199,7 +213,7 @@ def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = 
                          calendar=calendar)
         _generate_symbol(ctx, store, report, advance)
         report.generated_symbols.append(sym_spec.symbol)
-    if ("vix_bars", VIX_SYMBOL) in present:
+    if vix_present(store):
         report.skipped_symbols.append(VIX_SYMBOL)
     else:
         vix_spec = next((s for s in spec.symbols if s.symbol == VIX_SOURCE_SYMBOL),
