@@ -4,7 +4,7 @@ Structure stage, called by ``strategy`` (entries, adjustments, exits), the CLI a
 Levels for day D are fixed before D's session: every method reads bars stamped strictly
 before D 00:00 (so strictly before any decision time on D), which is what makes a cache per
 (symbol, day, method, parameters) sound. Daily bars come from ``sr_daily_bars`` (stored
-daily bars, or days aggregated from intraday bars); the volume profile uses the finest
+daily bars) or, when none are stored, ``sr_daily_from_intraday``; the volume profile uses the finest
 intraday bars (``sr_intraday_bars``) and falls back to daily bars; option volume
 (``sr_option_volume``) stands in when index bars carry no volume, else time at price.
 
@@ -197,9 +197,11 @@ def _method_levels(method: SRMethod, x: _Inputs, required: bool) -> list[SRLevel
 
 def _load_daily(store: Store, symbol: str, on: date) -> Bars:
     start = datetime.combine(on, time())
-    table = store.query("sr_daily_bars", {"symbol": symbol,
-                                          "ts_from": start - timedelta(days=DAILY_HISTORY_DAYS),
-                                          "before": start})
+    params = {"symbol": symbol, "ts_from": start - timedelta(days=DAILY_HISTORY_DAYS),
+              "before": start}
+    table = store.query("sr_daily_bars", params)
+    if table.num_rows == 0:
+        table = store.query("sr_daily_from_intraday", params)
     if table.num_rows < 2:
         raise DataMissingError(f"{symbol}: {table.num_rows} daily bar(s) before {on}; levels "
                                "need history (import bars or run `posbt data demo`)",
