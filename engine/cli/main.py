@@ -24,6 +24,7 @@ _COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("engine.cli.config_cmds", "template"),
     ("engine.cli.config_cmds", "convert"),
     ("engine.cli.vol_cmd", "vol"),
+    ("engine.cli.breakeven_cmd", "breakeven"),
     ("engine.cli.run_cmd", "run"),
     ("engine.cli.levels_cmd", "levels"),
 )
