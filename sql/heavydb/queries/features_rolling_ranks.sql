@@ -1,0 +1,8 @@
+-- mode: python
+-- Rolling IV percentile and IV rank of a bound daily series. HeavyDB cannot unnest bound
+-- lists and has no framed rank functions, so no SQL runs: the store computes it in NumPy
+-- (heavydb_post.features_rolling_ranks) with the DuckDB text's exact rules:
+--   ivp = count of the :lookback previous values strictly below today's / their count
+--   ivr = (v - lo) / (hi - lo) over the previous values and today's; 0.5 when hi = lo
+--   NULL when today's value is NULL or fewer than :min_count previous values are valid.
+-- params: dates, values, lookback, min_count

@@ -1,0 +1,6 @@
+-- mode: python
+-- Columns of one canonical table. HeavyDB has no information_schema.columns, so no SQL
+-- runs: the store reads sql/heavydb/schema/*.sql (heavydb_sql.schema_columns) and gives
+-- DuckDB's type names (TEXT -> VARCHAR, TIMESTAMP(0) -> TIMESTAMP, ...) and the same
+-- columns (load_id, HeavyDB bookkeeping, is left out).
+-- params: table_name

@@ -1,0 +1,15 @@
+-- Optional index futures bars; forwards come from put-call parity when absent.
+CREATE TABLE IF NOT EXISTS futures_bars (
+    symbol      TEXT NOT NULL ENCODING DICT(32),
+    expiry      DATE NOT NULL ENCODING DAYS(32),
+    bar_minutes SMALLINT NOT NULL,
+    ts          TIMESTAMP(0) NOT NULL,
+    "open"      DOUBLE NOT NULL,
+    high        DOUBLE NOT NULL,
+    low         DOUBLE NOT NULL,
+    "close"     DOUBLE NOT NULL,
+    settle      DOUBLE,
+    volume      BIGINT,
+    oi          BIGINT,
+    load_id     BIGINT
+) WITH (fragment_size = 8000000, sort_column = 'ts');
