@@ -2,7 +2,8 @@
 
 Data stage, the last step of the generator (``spec`` -> ``paths`` -> ``vix``/``surface``
 -> ``chain`` -> ``bars``/``days`` -> here -> the store). Per symbol, in symbol order:
-instruments and holidays (``engine.domain.seed``), the index path over history + window,
+instruments and holidays (``engine.domain.seed``), the index path over history + window
+(scaled so the window opens from ``spot0``),
 its listed expiries (source GENERATED), option bars streamed day by day in (symbol, ts)
 order in batches of about ``BATCH_ROWS`` rows, then the daily and intraday index bars.
 The VIX-like index (``INDIAVIX``) comes from the NIFTY model's volatility state, daily
@@ -38,7 +39,7 @@ from engine.data.synthetic.bars import (
 )
 from engine.data.synthetic.clock import DAILY_BAR_MINUTES
 from engine.data.synthetic.days import DayContext, DayPlan, day_option_rows, plan_days
-from engine.data.synthetic.paths import IndexPath, simulate_index
+from engine.data.synthetic.paths import IndexPath, rebased, simulate_index
 from engine.data.synthetic.spec import (
     VIX_SOURCE_SYMBOL,
     VIX_SYMBOL,
@@ -208,7 +209,8 @@ def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = 
                 "`posbt data demo`, or imported options); the generator does not mix into "
                 "them: remove the store file (or pick other symbols) and run again",
                 place=getattr(store, "path", None))
-        path = simulate_index(sym_spec, len(plan.days), spec.seed, spec.rate)
+        path = rebased(simulate_index(sym_spec, len(plan.days), spec.seed, spec.rate),
+                       plan.history_days, sym_spec.spot0)
         ctx = DayContext(spec=spec, symbol=sym_spec, path=path, plan=plan, master=master,
                          calendar=calendar)
         _generate_symbol(ctx, store, report, advance)

@@ -142,3 +142,21 @@ def simulate_index(spec: SymbolSpec, n_days: int, seed: int, rate: float) -> Ind
         log_low=low,
         prev_close=float(spec.spot0),
     )
+
+
+def rebased(path: IndexPath, day: int, level: float) -> IndexPath:
+    """``path`` scaled so that the close before path day ``day`` equals ``level``.
+
+    The generator anchors the index at ``spot0`` when its intraday window opens (the
+    history before it wanders freely); returns are unchanged.
+    """
+    before = path.prev_close if day == 0 else float(np.exp(path.log_spot[day - 1, -1]))
+    shift = float(np.log(level / before))
+    return IndexPath(
+        symbol=path.symbol,
+        log_spot=path.log_spot + shift,
+        log_var=path.log_var,
+        log_high=path.log_high + shift,
+        log_low=path.log_low + shift,
+        prev_close=path.prev_close * float(np.exp(shift)),
+    )

@@ -32,7 +32,8 @@ VIX_SOURCE_SYMBOL: Final = "NIFTY"
 
 @dataclass(frozen=True)
 class SymbolSpec:
-    """Model parameters of one synthetic index.
+    """Model parameters of one synthetic index (``spot0``: the level the intraday window
+    opens from; the daily history before it is scaled to end there).
 
     Volatility: ``x = ln(v)`` (``v`` the instantaneous variance per trading year) follows an
     Ornstein-Uhlenbeck process ``dx = kappa (ln(vol_median^2) - x) dt + vol_of_logvar dW_v``

@@ -19,7 +19,7 @@ from engine.data.synthetic.clock import (
     step_years,
     trading_years,
 )
-from engine.data.synthetic.paths import ar1, simulate_index
+from engine.data.synthetic.paths import ar1, rebased, simulate_index
 from engine.data.synthetic.spec import DEFAULT_SYMBOLS, SymbolSpec, default_symbol_spec
 from engine.data.synthetic.vix import (
     VIX_TENOR_YEARS,
@@ -175,3 +175,12 @@ def test_bad_parameters_are_refused_with_their_place() -> None:
         simulate_index(NIFTY, 0, 1, 0.065)
     other = default_symbol_spec("finnifty")
     assert other.symbol == "FINNIFTY" and other.vol_median == NIFTY.vol_median
+
+
+def test_rebased_path_opens_the_window_at_spot0() -> None:
+    p = simulate_index(NIFTY, 10, seed=1, rate=0.065)
+    q = rebased(p, 4, 22000.0)
+    assert float(np.exp(q.log_spot[3, -1])) == pytest.approx(22000.0)  # close before day 4
+    np.testing.assert_allclose(np.diff(q.log_spot, axis=1), np.diff(p.log_spot, axis=1),
+                               atol=1e-12)  # same returns
+    assert rebased(p, 0, 22000.0).prev_close == pytest.approx(22000.0)

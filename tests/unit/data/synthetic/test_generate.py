@@ -45,6 +45,11 @@ def test_counts_and_stamps(small_store: DuckDBStore) -> None:
         "SELECT DISTINCT strftime(ts, '%H:%M') AS hm FROM spot_bars WHERE bar_minutes = 1440"
     ).to_pylist()
     assert daily == [{"hm": "15:30"}]
+    # the window opens from spot0 = 22000 (one overnight gap away)
+    first_open = small_store.sql(
+        "SELECT open FROM spot_bars WHERE bar_minutes = 1440 AND ts = TIMESTAMP '2025-01-01 15:30'"
+    ).column("open")[0].as_py()
+    assert abs(first_open / 22000.0 - 1.0) < 0.03
     # 2025-01-01: expiries within 20 days are 2, 9, 16 Jan (weekly Thursdays)
     # -> 3 expiries x 5 strikes x 2 rights = 30 contracts x (25 bars + 1 daily)
     day1 = small_store.sql(
