@@ -192,6 +192,8 @@ def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = 
     master = master if master is not None else load_contracts()
     calendar = calendar if calendar is not None else load_calendar()
     advance: Progress = progress if progress is not None else (lambda n: None)
+    for sym_spec in spec.symbols:
+        master.specs(sym_spec.symbol)  # unknown symbol -> ContractError before any write
     plan = plan_days(spec, calendar)
     report = GenerationReport(history_days=plan.history_days, window_days=len(plan.window))
     seeded = seed_reference_tables(store)

@@ -188,11 +188,14 @@ def test_demo_command_builds_then_says_it_is_there(home: Path) -> None:
 
 def test_demo_command_bad_input_exits_1_without_traceback(home: Path) -> None:
     for args, place in ((["--interval", "3m"], "--interval"), (["--symbols", ","], "--symbols"),
-                        (["--days", "0"], "MarketSpec.days")):
+                        (["--days", "0"], "MarketSpec.days"),
+                        (["--symbols", "FOO", "--days", "1"], "unknown symbol 'FOO'")):
         result = CliRunner().invoke(cli, ["data", "demo", *args])
         assert result.exit_code == 1, result.output
         assert place in result.output
         assert "Traceback" not in result.output
+    assert not (home / "market.duckdb").exists() or DuckDBStore(
+        home / "market.duckdb", read_only=True).table_counts()["option_bars"] == 0
 
 
 def test_option_bars_without_index_bars_are_refused(mem_store: DuckDBStore) -> None:
