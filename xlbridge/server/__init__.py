@@ -1,0 +1,2 @@
+"""The local server (``posbt serve``): FastAPI app, backtest jobs in worker processes,
+request guards and structured logs."""

@@ -1,0 +1,232 @@
+"""Backtest jobs: a queue, one worker process at a time, states persisted to a JSON file.
+
+Server stage: the API submits requests here; a runner thread starts each job's worker
+(:mod:`xlbridge.server.worker`) in its own ``spawn`` process, so cell functions stay fast
+on a small machine and a cancel can terminate it. Job states are written to
+``$POSBT_HOME/jobs.json`` at every state change; on start, jobs left queued or running by
+a previous server are marked failed (never done). A job survives its client: nothing
+here depends on the HTTP connection that submitted it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from xlbridge.server.worker import run_job
+
+POLL_S = 0.1
+RESTART_ERROR = "the server stopped before this job finished; submit it again"
+
+
+class JobState(StrEnum):
+    """Where a job is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL = {JobState.DONE, JobState.FAILED, JobState.CANCELLED}
+
+
+def _now() -> str:
+    """Wall-clock stamp for job bookkeeping (never a valuation time)."""
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+@dataclass
+class Job:
+    """One backtest job as the API shows it (``result`` holds the results once done)."""
+
+    id: str
+    request: dict[str, Any]
+    state: JobState = JobState.QUEUED
+    progress: float = 0.0
+    log: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+    created: str = field(default_factory=_now)
+    finished: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """The job without its results (``GET /v1/jobs/{id}``)."""
+        out = asdict(self)
+        out.pop("result")
+        out["state"] = self.state.value
+        out["progress"] = round(self.progress, 1)
+        return out
+
+
+class JobManager:
+    """Runs jobs one at a time in worker processes; thread-safe."""
+
+    def __init__(self, home: Path, jobs_file: Path, on_event: Callable[[str, dict[str, Any]], None]
+                 | None = None) -> None:
+        self.home, self.jobs_file = home, jobs_file
+        self._on_event = on_event or (lambda _e, _d: None)
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._pending: queue_mod.Queue[str | None] = queue_mod.Queue()
+        self._cancel: set[str] = set()
+        self._stopping = threading.Event()
+        self._ctx = mp.get_context("spawn")
+        self._load()
+        self._runner = threading.Thread(target=self._run_loop, name="posbt-jobs", daemon=True)
+        self._runner.start()
+
+    # -- persistence ---------------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.jobs_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        for raw in data if isinstance(data, list) else []:
+            try:
+                job = Job(**{**raw, "state": JobState(raw["state"])})
+            except (TypeError, KeyError, ValueError):
+                continue
+            if job.state not in FINAL:
+                job.state, job.finished = JobState.FAILED, _now()
+                job.errors.append({"place": None, "excel_name": None, "message": RESTART_ERROR})
+            self._jobs[job.id] = job
+        self._save()
+
+    def _save(self) -> None:
+        self.jobs_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.jobs_file.with_suffix(".tmp")
+        rows = [{**asdict(j), "state": j.state.value} for j in self._jobs.values()]
+        tmp.write_text(json.dumps(rows, default=str), encoding="utf-8")
+        os.replace(tmp, self.jobs_file)
+
+    # -- API -----------------------------------------------------------------------------
+    def submit(self, request: dict[str, Any]) -> Job:
+        job = Job(id=uuid.uuid4().hex[:12], request=request)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._save()
+        self._on_event("job_submitted", {"job": job.id, "path": request.get("path")})
+        self._pending.put(job.id)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.state is JobState.RUNNING)
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a queued or running job (a finished one is left as it is)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.state in FINAL:
+                return job
+            self._cancel.add(job_id)
+            if job.state is JobState.QUEUED:
+                self._finish(job, JobState.CANCELLED)
+        return job
+
+    def shutdown(self) -> None:
+        """Stop the runner: a running job's worker is terminated and the job marked failed."""
+        self._stopping.set()
+        self._pending.put(None)
+        self._runner.join(timeout=10)
+
+    # -- runner --------------------------------------------------------------------------
+    def _finish(self, job: Job, state: JobState) -> None:
+        job.state, job.finished = state, _now()
+        if state is JobState.DONE:
+            job.progress = 100.0
+        self._save()
+        self._on_event("job_" + state.value, {"job": job.id, "errors": job.errors})
+
+    def _run_loop(self) -> None:
+        while (job_id := self._pending.get()) is not None and not self._stopping.is_set():
+            with self._lock:
+                job = self._jobs[job_id]
+                if job.state is not JobState.QUEUED:
+                    continue
+                job.state = JobState.RUNNING
+                self._save()
+            self._run_one(job)
+        with self._lock:
+            for job in self._jobs.values():
+                if job.state not in FINAL:
+                    job.errors.append({"place": None, "excel_name": None,
+                                       "message": RESTART_ERROR})
+                    self._finish(job, JobState.FAILED)
+
+    def _run_one(self, job: Job) -> None:
+        messages = self._ctx.Queue()
+        proc = self._ctx.Process(target=run_job, args=(job.request, str(self.home), messages),
+                                 name=f"posbt-job-{job.id}", daemon=True)
+        proc.start()
+        self._on_event("job_started", {"job": job.id, "pid": proc.pid})
+        final: JobState | None = None
+        while final is None:
+            if job.id in self._cancel or self._stopping.is_set():
+                proc.terminate()
+                final = JobState.CANCELLED if job.id in self._cancel else JobState.FAILED
+                break
+            try:
+                msg = messages.get(timeout=POLL_S)
+            except queue_mod.Empty:
+                if not proc.is_alive():
+                    final = self._drain(job, messages) or self._died(job, proc.exitcode)
+                continue
+            final = self._apply(job, msg)
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - terminate() did not take
+            proc.kill()
+            proc.join()
+        messages.close()
+        messages.join_thread()
+        with self._lock:
+            if final is JobState.CANCELLED:
+                job.log.append("cancelled; the worker was stopped")
+            elif final is JobState.FAILED and self._stopping.is_set() and not job.errors:
+                job.errors.append({"place": None, "excel_name": None, "message": RESTART_ERROR})
+            self._finish(job, final)
+
+    def _drain(self, job: Job, messages: Any) -> JobState | None:
+        while True:
+            try:
+                msg = messages.get_nowait()
+            except queue_mod.Empty:
+                return None
+            if (state := self._apply(job, msg)) is not None:
+                return state
+
+    def _died(self, job: Job, code: int | None) -> JobState:
+        job.errors.append({"place": None, "excel_name": None,
+                           "message": f"the backtest worker exited with code {code}"})
+        return JobState.FAILED
+
+    def _apply(self, job: Job, msg: tuple[Any, ...]) -> JobState | None:
+        kind = msg[0]
+        with self._lock:
+            if kind == "progress":
+                job.progress = float(msg[1])
+            elif kind == "log":
+                job.log.append(str(msg[1]))
+            elif kind == "done":
+                job.result = msg[1]
+                return JobState.DONE
+            elif kind == "failed":
+                job.errors.extend(msg[1])
+                return JobState.FAILED
+        return None
