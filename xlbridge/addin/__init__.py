@@ -1,0 +1,1 @@
+"""The ribbon add-in: customUI XML and VBA as text, and the script that builds posbt.xlam."""
