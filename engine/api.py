@@ -80,10 +80,19 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
     store = DuckDBStore(market_db_path(home), read_only=True)
     try:
         loaded: LoadedConfig = load_config(config_path, store=store)
-        configs = _pick(loaded, strategies, config_path)
-        plans = [(cfg, plan_for(cfg, store, date_from, date_to)) for cfg in configs]
-        master = load_contracts()
         outcome = RunOutcome(warnings=[str(w) for w in loaded.report.warnings])
+        plans: list[tuple[StrategyConfig, StrategyPlan]] = []
+        problems: list[PosbtError] = []
+        for cfg in _pick(loaded, strategies, config_path):
+            try:
+                plans.append((cfg, plan_for(cfg, store, date_from, date_to)))
+            except PosbtError as exc:  # one strategy that cannot run does not stop the others
+                problems.append(exc)
+                outcome.warnings.append(f"strategy {cfg.strategy_name} not run: {exc}")
+        if not plans:
+            raise problems[0]
+        configs = [cfg for cfg, _ in plans]
+        master = load_contracts()
         fingerprint = f"data_version={store.data_version()}"
         for _cfg, plan in plans:
             def step(frac: float, name: str = plan.name) -> None:

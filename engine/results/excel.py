@@ -25,6 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from engine.errors import PosbtError
 from engine.results.tables import (
     Table,
+    adjustments_table,
+    breakevens_table,
     equity_table,
     fills_table,
     greeks_table,
@@ -96,14 +98,32 @@ def _equity_chart(ws: Worksheet, n_rows: int) -> None:
     ws.add_chart(dd, "F22")
 
 
+def _band_chart(ws: Worksheet, n_rows: int) -> None:
+    if n_rows < 2:
+        return
+    chart = LineChart()
+    chart.title = "Spot and breakeven band"
+    chart.y_axis.title = "index points"
+    for col in (4, 5, 6):
+        chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=n_rows + 1),
+                       titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=3, min_row=2, max_row=n_rows + 1))
+    chart.height, chart.width = 10, 24
+    ws.add_chart(chart, "H2")
+
+
 def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]:
     greeks = greeks_table(results)
     n = len(greeks[1])
     if n > MAX_SERIES_ROWS:
         greeks = greeks_table(results, every_n=-(-n // MAX_SERIES_ROWS))
+    bes = breakevens_table(results)
+    if len(bes[1]) > MAX_SERIES_ROWS:
+        bes = breakevens_table(results, every_n=-(-len(bes[1]) // MAX_SERIES_ROWS))
     return [("BT_Summary", summary_table(results)), ("BT_Trades", trades_table(results)),
-            ("BT_Fills", fills_table(results)), ("BT_Log", transitions_table(results)),
-            ("BT_Greeks", greeks), ("BT_Equity", equity_table(results))]
+            ("BT_Adjustments", adjustments_table(results)), ("BT_Fills", fills_table(results)),
+            ("BT_Log", transitions_table(results)), ("BT_Greeks", greeks),
+            ("BT_Breakevens", bes), ("BT_Equity", equity_table(results))]
 
 
 def write_results(results: Sequence[BacktestResult], out_path: Path,
@@ -127,6 +147,8 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
         _write_table(ws, table)
         if name == "BT_Equity":
             _equity_chart(ws, len(table[1]))
+        if name == "BT_Breakevens":
+            _band_chart(ws, len(table[1]))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
     os.close(fd)

@@ -120,6 +120,26 @@ class TradeRecord:
 
 
 @dataclass(frozen=True)
+class AdjustmentRecord:
+    """An adjustment that fired (APPLIED) or was due and could not (BLOCKED), with why."""
+
+    trade_id: int
+    ts: dt.datetime
+    rule_id: str
+    action: str
+    status: str                       # APPLIED | BLOCKED
+    reason: str
+    values: dict[str, float] = field(default_factory=dict)
+    closed: tuple[str, ...] = ()
+    opened: tuple[str, ...] = ()
+    cash_inr: float = 0.0             # + credit received, - debit paid (before costs)
+    costs_inr: float = 0.0
+    greeks_before: dict[str, float] = field(default_factory=dict)
+    be_before: tuple[float | None, float | None] = (None, None)
+    be_after: tuple[float | None, float | None] = (None, None)
+
+
+@dataclass(frozen=True)
 class SkipRecord:
     """An entry that was considered and not taken, with the reason."""
 
@@ -140,6 +160,8 @@ class SeriesBuffer:
     vega_inr: list[np.ndarray] = field(default_factory=list)
     theta_inr: list[np.ndarray] = field(default_factory=list)
     vega_tw_inr: list[np.ndarray] = field(default_factory=list)
+    be_lower: list[np.ndarray] = field(default_factory=list)
+    be_upper: list[np.ndarray] = field(default_factory=list)
 
     def column(self, name: str) -> np.ndarray:
         """One column concatenated over every chunk."""

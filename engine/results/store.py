@@ -72,6 +72,14 @@ class ResultsStore:
                 self._append("fills", pa.table({"run_id": [run_id] * len(result.fills),
                                                 **{c: [getattr(f, c) for f in result.fills]
                                                    for c in cols}}))
+            if result.adjustments:
+                adj = result.adjustments
+                self._append("adjustments", pa.table({
+                    "run_id": [run_id] * len(adj), "trade_id": [a.trade_id for a in adj],
+                    "ts": [a.ts for a in adj], "rule_id": [a.rule_id for a in adj],
+                    "action": [a.action for a in adj], "status": [a.status for a in adj],
+                    "reason": [a.reason for a in adj], "debit_inr": [-a.cash_inr for a in adj],
+                    "costs_inr": [a.costs_inr for a in adj]}))
             s = result.series
             ts = s.column("ts")
             if ts.size:

@@ -114,3 +114,32 @@ def equity_table(results: Sequence[BacktestResult]) -> Table:
             peak = max(peak, e)
             rows.append([r.plan.name, d, e, e - peak])
     return headers, rows
+
+
+def adjustments_table(results: Sequence[BacktestResult]) -> Table:
+    """Every adjustment applied or blocked, with trigger values, legs, cash and breakevens."""
+    headers = ["strategy", "trade_id", "ts", "rule_id", "action", "status", "reason",
+               "trigger_values", "legs_closed", "legs_opened", "cash_inr", "costs_inr",
+               "delta_before", "be_lower_before", "be_upper_before", "be_lower_after",
+               "be_upper_after"]
+    rows = [[r.plan.name, a.trade_id, a.ts, a.rule_id, a.action, a.status, a.reason,
+             ", ".join(f"{k}={_fmt(v)}" for k, v in a.values.items()), " ".join(a.closed),
+             " ".join(a.opened), a.cash_inr, a.costs_inr, a.greeks_before.get("delta"),
+             a.be_before[0], a.be_before[1], a.be_after[0], a.be_after[1]]
+            for r in results for a in r.adjustments]
+    return headers, rows
+
+
+def breakevens_table(results: Sequence[BacktestResult], every_n: int = 1) -> Table:
+    """Spot against the position's breakeven band per bar (iron flies in closed form)."""
+    headers = ["strategy", "trade_id", "ts", "spot", "be_lower_pts", "be_upper_pts"]
+    rows: list[list[Any]] = []
+    for r in results:
+        s = r.series
+        ts, ids, spot = s.column("ts"), s.column("trade_id"), s.column("spot")
+        lo, hi = s.column("be_lower"), s.column("be_upper")
+        for i in range(0, ts.size, max(every_n, 1)):
+            if lo.size and np.isfinite(lo[i]):
+                rows.append([r.plan.name, int(ids[i]), to_datetime(ts[i]), float(spot[i]),
+                             float(lo[i]), float(hi[i])])
+    return headers, rows

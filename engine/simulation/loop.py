@@ -21,10 +21,10 @@ import numpy as np
 
 from engine.data.store import Store
 from engine.domain.contracts import ContractMaster
-from engine.domain.structures import Leg
 from engine.errors import DataMissingError
 from engine.results.metrics import Metrics, TradeStats, compute_metrics
 from engine.results.records import (
+    AdjustmentRecord,
     ExitReason,
     FillRecord,
     PositionState,
@@ -33,19 +33,29 @@ from engine.results.records import (
     TradeRecord,
     Transition,
 )
-from engine.risk.limits import entry_block_reason, estimate_margin_inr, greek_caps, term_weighted_vega
+from engine.risk.limits import entry_block_reason, estimate_margin_inr, greek_caps
+from engine.simulation.daily import daily_metrics
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
-from engine.simulation.quality import quote_jumps
-from engine.simulation.valuation import fill_missing_greeks, position_path
+from engine.simulation.position import (
+    SETTLE_TIME,
+    Ledger,
+    Position,
+    apply_firing,
+    build_segment,
+    close_position,
+    fill_leg,
+    horizon,
+    next_firing,
+    record_segment,
+)
+from engine.simulation.valuation import fill_missing_greeks
 from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_structure
-from engine.strategy.exits import ExitDecision, PathState, first_exit
+from engine.strategy.exits import ExitDecision, first_exit
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError
 from engine.strategy.volfilter import gate_reason
 from engine.volatility import Regime, RegimeBands, SnapshotCache, VolSnapshot, volatility_regime
 from engine.volatility.snapshot import volatility_snapshot
-
-SETTLE_TIME = dt.time(15, 30)
 
 
 @dataclass
@@ -58,6 +68,7 @@ class BacktestResult:
     transitions: list[Transition] = field(default_factory=list)
     skips: list[SkipRecord] = field(default_factory=list)
     anomalies: list[str] = field(default_factory=list)
+    adjustments: list[AdjustmentRecord] = field(default_factory=list)
     regime_changes: list[tuple[dt.datetime, str, str, float]] = field(default_factory=list)
     series: SeriesBuffer = field(default_factory=SeriesBuffer)
     equity_dates: list[dt.date] = field(default_factory=list)
@@ -94,6 +105,7 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                  open_mtm=np.zeros(len(tl)))
     book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
     snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
+    daily = daily_metrics(store, plan.symbol, tl) if plan.adjustments.rules else {}
     i, trade_id = 0, 0
     entries_today: dict[np.datetime64, int] = {}
     peak_equity = plan.capital_inr
@@ -121,7 +133,7 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
             i = int(day_start[k])
             continue
         trade_id += 1
-        j = _run_to_exit(plan, tl, opened, exit_finder, book)
+        j = _run_position(plan, mv, tl, opened, exit_finder, book, contracts, daily)
         day_pnl = _day_realized(tl, book.realized, j)
         entries_today[tl.days[k]] = entries_today.get(tl.days[k], 0) + 1
         i = _next_search_bar(plan, tl, day_start, j, entries_today.get(tl.days[j], 0))
@@ -226,7 +238,7 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
         raise SelectionError(f"front expiry {front} has already settled at {to_datetime(tl.ts[k])}")
     paths = attempt.paths if attempt.paths is not None else mv.leg_paths(legs, tl, k, i1)
     fill_missing_greeks(paths, legs, tl, k, plan.rate)
-    fills = [_fill(plan, paths, tl, trade_id, leg, 0, +1, attempt.lot_sizes[n], n)
+    fills = [fill_leg(plan, paths, tl, trade_id, leg, 0, n, leg.signed_lots * attempt.lot_sizes[n])
              for n, leg in enumerate(legs)]
     qty = np.array([f.qty_units for f in fills], dtype=float)
     px = np.array([f.price_pts for f in fills])
@@ -241,129 +253,52 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
     return _Opened(trade_id, k, attempt, paths, fills, front, margin)
 
 
-def _run_to_exit(plan: StrategyPlan, tl: Timeline, o: _Opened,
-                 exit_finder: Callable[..., ExitDecision | None], book: _Book) -> int:
-    """Evaluate exits over the path, fill the exit, record everything; returns the exit bar."""
-    result, k, legs, paths, front = book.result, o.k, o.attempt.legs, o.paths, o.front
-    trade_id = o.trade_id
-    qty = np.array([f.qty_units for f in o.fills], dtype=float)
-    entry_px = np.array([f.price_pts for f in o.fills])
-    premium_inr = float(-(qty * entry_px).sum())
-    at = to_datetime(tl.ts[k])
-    result.transitions.append(Transition(trade_id, at, PositionState.PENDING, PositionState.OPEN,
-                                         "entry", {"spot": float(tl.close[k]),
-                                                   "premium_inr": premium_inr,
-                                                   "margin_inr": o.margin_inr}))
-    state = position_path(paths, tl, k, qty, entry_px, plan, front)
-    decision = exit_finder(state, plan.exits)
-    n = paths.close.shape[0]
-    settle_at = np.datetime64(dt.datetime.combine(front, SETTLE_TIME), "us")
-    if decision is None:
-        j = n - 1
-        reason = ExitReason.EXPIRY if tl.days[k + j] == np.datetime64(front, "D") and \
-            tl.ts[k + j] <= settle_at else ExitReason.END_OF_DATA
-        decision = ExitDecision(j, reason, {"pnl_inr": float(state.pnl_inr[j])})
-    j = decision.bar
-    exit_at = to_datetime(tl.ts[k + j])
-    result.transitions.append(Transition(trade_id, exit_at, PositionState.OPEN, PositionState.CLOSING,
-                                         decision.reason.value, decision.values))
-    exit_fills = []
-    for m, leg in enumerate(legs):
-        if decision.reason is ExitReason.EXPIRY and leg.expiry == front:
-            exit_fills.append(_settle(plan, tl, trade_id, leg, k + j, -int(qty[m])))
-        else:
-            exit_fills.append(_fill(plan, paths, tl, trade_id, leg, j, -1, o.attempt.lot_sizes[m], m,
-                                    qty_units=-int(qty[m])))
-    result.transitions.append(Transition(trade_id, exit_at, PositionState.CLOSING,
-                                         PositionState.CLOSED, decision.reason.value, {}))
-    fills = o.fills + exit_fills
-    result.fills.extend(fills)
-    gross = float(sum(f.cash_inr for f in fills))
-    costs = float(sum(f.costs_inr for f in fills))
-    result.trades.append(TradeRecord(
-        trade_id=trade_id, strategy=plan.name, symbol=plan.symbol,
-        structure=o.attempt.structure_name, entry_ts=at, exit_ts=exit_at,
-        exit_reason=decision.reason, entry_spot=float(tl.close[k]), exit_spot=float(tl.close[k + j]),
-        lots=min(leg.lots for leg in legs), lot_size=o.attempt.lot_sizes[0],
-        premium_inr=premium_inr, pnl_gross_inr=gross, costs_inr=costs, margin_inr=o.margin_inr,
-        max_profit_inr=float(np.nanmax(state.pnl_inr[:j + 1])),
-        max_loss_inr=float(np.nanmin(state.pnl_inr[:j + 1]))))
-    _record_series(result, tl, k, j, trade_id, state, paths, legs, qty)
-    _flag_anomalies(plan, result, trade_id, state, paths, j, exit_at)
-    book.open_mtm[k:k + j] += state.pnl_inr[:j]
-    book.realized[k + j] += gross - costs
-    return k + j
-
-
-def _record_series(result: BacktestResult, tl: Timeline, k: int, j: int, trade_id: int,
-                   state: PathState, paths: LegPaths, legs: tuple[Leg, ...], qty: np.ndarray) -> None:
-    rows = slice(0, j + 1)
-    s = result.series
-    s.ts.append(tl.ts[k:k + j + 1])
-    s.trade_id.append(np.full(j + 1, trade_id))
-    s.spot.append(tl.close[k:k + j + 1])
-    s.mtm_inr.append(state.pnl_inr[rows])
-    s.delta.append(state.delta[rows])
-    s.gamma.append(state.gamma[rows])
-    s.vega_inr.append(state.vega_inr[rows])
-    s.theta_inr.append(state.theta_inr[rows])
-    days = tl.days[k:k + j + 1].astype(np.int64)[:, None]
-    dte = np.array([np.datetime64(leg.expiry, "D").astype(np.int64) for leg in legs])[None, :] - days
-    s.vega_tw_inr.append(term_weighted_vega(paths.vega[rows] * qty[None, :], dte.astype(float)))
-
-
-def _flag_anomalies(plan: StrategyPlan, result: BacktestResult, trade_id: int, state: PathState,
-                    paths: LegPaths, j: int, exit_at: dt.datetime) -> None:
-    if paths.stale[j].any():
-        result.anomalies.append(f"trade {trade_id}: stale quote used for the exit fill at {exit_at}")
-    caps = greek_caps(plan.risk, ivp=None)
-    series = {"delta": state.delta, "gamma": state.gamma, "theta": state.theta_inr,
-              "vega": state.vega_inr}
-    for name, cap in caps.items():
-        over = np.abs(np.nan_to_num(series[name][: j + 1])) > cap
-        if over.any():
-            result.anomalies.append(
-                f"trade {trade_id}: position {name} exceeded its cap {cap:g} on "
-                f"{int(over.sum())} bars without an exit rule resolving it")
-    jumps = quote_jumps(paths.close[: j + 1], plan.jump_sigma)
-    if jumps:
-        result.anomalies.append(f"trade {trade_id}: {jumps} quote jumps beyond "
-                                f"{plan.jump_sigma:g} sigma on the legs' paths")
-
-
-def _fill(plan: StrategyPlan, paths: LegPaths, tl: Timeline, trade_id: int, leg: Leg, row: int,
-          direction: int, lot_size: int, col: int, qty_units: int | None = None) -> FillRecord:
-    from engine.simulation.fills import BarQuote
-
-    nxt = row + 1 < paths.open.shape[0]
-    quote = BarQuote(open=float(paths.open[row, col]), high=float(paths.high[row, col]),
-                     low=float(paths.low[row, col]), close=float(paths.close[row, col]),
-                     bid=_opt(paths.bid[row, col]), ask=_opt(paths.ask[row, col]),
-                     next_open=float(paths.open[row + 1, col]) if nxt else None)
-    units = qty_units if qty_units is not None else leg.signed_lots * lot_size * direction
-    is_buy = units > 0
-    price = plan.fill.fill(quote, is_buy)
-    bar = paths.i0 + row + (1 if plan.fill.model.value == "NEXT_OPEN" and nxt else 0)
-    ts = to_datetime(tl.ts[bar])
-    costs = plan.costs.for_fill(is_buy, price.price_pts, abs(units), ts.date())
-    return FillRecord(trade_id, ts, leg.leg_id, leg.expiry, leg.strike, leg.right.value, units,
-                      price.price_pts, quote.low, quote.high, price.slippage_pts, costs.total_inr,
-                      note=price.fallback)
-
-
-def _settle(plan: StrategyPlan, tl: Timeline, trade_id: int, leg: Leg, bar: int,
-            units: int) -> FillRecord:
-    spot = float(tl.close[bar])
-    intrinsic = leg.intrinsic_pts(spot)
-    ts = to_datetime(tl.ts[bar])
-    costs = plan.costs.for_exercise(units < 0, intrinsic, abs(units), ts.date())
-    return FillRecord(trade_id, ts, leg.leg_id, leg.expiry, leg.strike, leg.right.value, units,
-                      intrinsic, intrinsic, intrinsic, 0.0, costs.total_inr, kind="SETTLEMENT",
-                      note=f"cash settlement at index close {spot:.2f}")
-
-
-def _opt(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
+def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
+                  exit_finder: Callable[..., ExitDecision | None], book: _Book,
+                  contracts: ContractInfo, daily: dict[str, np.ndarray]) -> int:
+    """Segments of the position until an exit fires; returns the exit bar."""
+    result, k = book.result, o.k
+    premium = float(sum(f.cash_inr for f in o.fills))
+    primary = next((j for j, leg in enumerate(o.attempt.legs)
+                    if leg.role.value == "PRIMARY"), 0)
+    pos = Position(trade_id=o.trade_id, k=k, structure=o.attempt.structure_name,
+                   legs=list(o.attempt.legs), lot_sizes=list(o.attempt.lot_sizes),
+                   fills=list(o.fills), margin_inr=o.margin_inr, premium_inr=premium,
+                   ref_spot=float(tl.close[k]), qty=[f.qty_units for f in o.fills],
+                   iv_entry=float(o.paths.iv[0, primary]),
+                   ivp_entry=float(daily["ivp"][k]) if "ivp" in daily else float("nan"))
+    result.transitions.append(Transition(o.trade_id, to_datetime(tl.ts[k]), PositionState.PENDING,
+                                         PositionState.OPEN, "entry",
+                                         {"spot": float(tl.close[k]), "premium_inr": premium,
+                                          "margin_inr": o.margin_inr}))
+    ledger = Ledger(result.trades, result.fills, result.transitions, result.adjustments,
+                    result.anomalies, result.series, book.realized, book.open_mtm)
+    c = k
+    paths: LegPaths | None = o.paths
+    while True:
+        front, h = horizon(tl, pos.legs)
+        if paths is None:
+            paths = mv.leg_paths(pos.legs, tl, c, max(h, c))
+            fill_missing_greeks(paths, pos.legs, tl, c, plan.rate)
+        seg = build_segment(plan, tl, pos, c, paths, daily)
+        n = paths.close.shape[0]
+        decision = exit_finder(seg.state, plan.exits)
+        if decision is None:
+            j = n - 1
+            settle_at = np.datetime64(dt.datetime.combine(front, SETTLE_TIME), "us")
+            reason = ExitReason.EXPIRY if tl.days[c + j] == np.datetime64(front, "D") and \
+                tl.ts[c + j] <= settle_at else ExitReason.END_OF_DATA
+            decision = ExitDecision(j, reason, {"pnl_inr": float(seg.state.pnl_inr[j])})
+        limit = decision.bar - (1 if plan.adjustments.exits_first else 0)
+        firing = next_firing(plan, pos, seg, limit, ledger)
+        if firing is None:
+            record_segment(plan, tl, pos, seg, decision.bar, True, ledger)
+            return close_position(plan, tl, pos, seg, decision, ledger)
+        if apply_firing(plan, mv, tl, pos, seg, firing, contracts.lot_size,
+                        contracts.strike_step, ledger):
+            record_segment(plan, tl, pos, seg, firing.bar, False, ledger)
+            c, paths = c + firing.bar, None
+        # a blocked attempt re-evaluates the same segment with the rule's retry wait in force
 
 
 def _finish(plan: StrategyPlan, tl: Timeline, result: BacktestResult, realized: np.ndarray,

@@ -56,6 +56,7 @@ class LegPaths:
     gamma: np.ndarray
     vega: np.ndarray
     theta: np.ndarray
+    iv: np.ndarray      # NaN where not enriched (filled by valuation.fill_missing_greeks)
     stale: np.ndarray   # True where the bar had no quote and the previous one was carried
 
 
@@ -152,7 +153,7 @@ class MarketView:
             "rights": [leg.right.value for leg in legs]})
         n, m = i1 - i0 + 1, len(legs)
         cols = {c: np.full((n, m), np.nan) for c in
-                ("open", "close", "high", "low", "bid", "ask", "delta", "gamma", "vega", "theta")}
+                ("open", "close", "high", "low", "bid", "ask", "delta", "gamma", "vega", "theta", "iv")}
         have = np.zeros((n, m), dtype=bool)
         if t.num_rows:
             ts = t.column("ts").to_numpy().astype("datetime64[us]")

@@ -26,8 +26,11 @@ from engine.strategy.plan import StrategyPlan
 
 def fill_missing_greeks(paths: LegPaths, legs: Sequence[Leg], tl: Timeline, i0: int,
                         rate: float) -> None:
-    """Compute delta, gamma, vega, theta in place where the store had none."""
-    missing = ~np.isfinite(paths.delta) & np.isfinite(paths.close)
+    """Compute iv and greeks in place where the store had none (stored values are kept)."""
+    quoted = np.isfinite(paths.close)
+    need_iv = ~np.isfinite(paths.iv) & quoted
+    need_greeks = ~np.isfinite(paths.delta) & quoted
+    missing = need_iv | need_greeks
     if not missing.any():
         return
     n = paths.close.shape[0]
@@ -41,10 +44,13 @@ def fill_missing_greeks(paths: LegPaths, legs: Sequence[Leg], tl: Timeline, i0: 
         fwd = spot[rows] * np.exp(rate * t)
         iv = implied_vol(paths.close[rows, j], fwd, leg.strike, t, rate, leg.right.value)
         g = greeks(fwd, leg.strike, t, rate, iv, leg.right.value)
-        paths.delta[rows, j] = g.delta
-        paths.gamma[rows, j] = g.gamma
-        paths.vega[rows, j] = g.vega
-        paths.theta[rows, j] = g.theta
+        set_iv = need_iv[rows, j]
+        paths.iv[rows[set_iv], j] = iv[set_iv]
+        set_g = need_greeks[rows, j]
+        paths.delta[rows[set_g], j] = g.delta[set_g]
+        paths.gamma[rows[set_g], j] = g.gamma[set_g]
+        paths.vega[rows[set_g], j] = g.vega[set_g]
+        paths.theta[rows[set_g], j] = g.theta[set_g]
 
 
 def exit_clock(tl: Timeline, i0: int, n: int, plan: StrategyPlan, front: dt.date) -> np.ndarray:

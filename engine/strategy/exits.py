@@ -36,6 +36,7 @@ class PathState:
     theta_inr: np.ndarray  # rupees per calendar day
     after_exit_time: np.ndarray  # bool: the scheduled exit time has been reached
     premium_base_inr: float      # |net premium at entry|, the unit of the fraction thresholds
+    peak_before_inr: float = -math.inf  # highest P&L of the position before this path segment
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
     if rules.max_abs_vega_inr is not None:
         masks[ExitReason.GREEK_VEGA] = np.abs(s.vega_inr) > rules.max_abs_vega_inr
     if rules.trailing_stop_frac is not None:
-        peak = np.maximum.accumulate(s.pnl_inr)
+        peak = np.maximum(np.maximum.accumulate(s.pnl_inr), s.peak_before_inr)
         act = rules.trailing_activation_frac if rules.trailing_activation_frac is not None else 0.0
         armed = peak >= act * base
         masks[ExitReason.TRAILING_STOP] = armed & (s.pnl_inr <= peak - rules.trailing_stop_frac * base)
@@ -101,7 +102,7 @@ def first_exit(s: PathState, rules: ExitRules) -> ExitDecision | None:
 def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
     """The same rules evaluated bar by bar with plain Python (the reference implementation)."""
     base = s.premium_base_inr
-    peak = -math.inf
+    peak = s.peak_before_inr
     for i in range(s.pnl_inr.size):
         pnl = float(s.pnl_inr[i])
         peak = max(peak, pnl)

@@ -11,12 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+from engine.config.models.adjustments import (
+    AdjustmentRule,
+    DoubleCalendarRule,
+    DynamicHedgeRule,
+    ReverseBuyRule,
+    RollDiagonalRule,
+    RollDownRule,
+    RollUpRule,
+)
 from engine.config.models.strategy import StrategyConfig
 from engine.domain.structures import PositionRole, Right, Side
 from engine.errors import PosbtError
 from engine.risk.limits import RiskLimits
 from engine.simulation.costs import CostModel, CustomCosts, IndiaOptionsCosts, NoCosts
 from engine.simulation.fills import FillModel, FillPolicy, SlippageUnit
+from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.plan import (
     EntryRules,
     ExitRules,
@@ -81,6 +91,20 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "costs.risk_free_rate",
     "legs.leg_id", "legs.right", "legs.side", "legs.lots", "legs.strike_method",
     "legs.strike_value", "legs.expiry_method", "legs.expiry_value", "legs.position_role",
+    "max_adjustments", "adjustment_cooldown_minutes",
+    *(f"adjustment_rules.{name}" for name in (
+        "rule_id", "enabled", "priority", "trigger_conditions", "trigger_logic",
+        "price_move_threshold", "price_move_threshold_pts", "time_decay_threshold",
+        "greek_threshold_greek", "greek_threshold_value", "ivp_trigger", "ivr_trigger",
+        "atr_trigger", "cross_direction", "iv_change_trigger", "be_trigger_type",
+        "be_distance_trigger", "sr_proximity_pts", "volatility_trigger.ivp_drop",
+        "volatility_trigger.ivp_rise", "target_strike_method", "target_strike_value",
+        "max_debit_allowed", "max_debit_pts", "min_credit_required", "max_times_per_position",
+        "cooldown_minutes", "allowed_start_time", "allowed_end_time", "blackout_days",
+        "volatility_blackout_ivp_min", "volatility_blackout_ivp_max", "roll_strike_steps",
+        "roll_long_leg", "new_dte", "scalping_threshold", "reverse_parts", "reverse_lots",
+        "second_offset_steps", "second_right", "hedge_instrument", "target_delta", "delta_band",
+        "rebalance_minutes", "rule_type")),
 })
 
 
@@ -104,7 +128,62 @@ def plan_from_config(cfg: StrategyConfig, first_day: dt.date, last_day: dt.date)
         fill=FillPolicy(FillModel(cfg.costs.fill_model.value), cfg.costs.slippage_value,
                         SlippageUnit(cfg.costs.slippage_kind.value), cfg.costs.tick_size_pts),
         costs=_costs(cfg), capital_inr=bt.capital_inr, rate=cfg.costs.risk_free_rate,
-        vix_symbol=cfg.vix_config.vix_symbol, risk=_risk(cfg), vol_gate=_vol_gate(cfg))
+        vix_symbol=cfg.vix_config.vix_symbol, risk=_risk(cfg), vol_gate=_vol_gate(cfg),
+        adjustments=AdjustmentPolicy(
+            rules=tuple(_rule(r) for r in cfg.adjustment_rules if r.enabled),
+            max_adjustments=cfg.max_adjustments,
+            cooldown_minutes=cfg.adjustment_cooldown_minutes))
+
+
+def _rule(r: AdjustmentRule) -> AdjRule:
+    """The engine's view of one validated adjustment rule."""
+    t = r.trigger_conditions
+    trigger = TriggerSpec(
+        kinds=frozenset(Trig(k.value) for k in t), any_of=r.trigger_logic.value == "ANY",
+        price_move_frac=r.price_move_threshold, price_move_pts=r.price_move_threshold_pts,
+        time_decay_frac=r.time_decay_threshold,
+        greek=r.greek_threshold_greek.value.lower() if r.greek_threshold_greek else None,
+        greek_inr=r.greek_threshold_value, ivp_level=r.ivp_trigger, ivr_level=r.ivr_trigger,
+        atr_level=r.atr_trigger, cross_above=r.cross_direction.value == "ABOVE",
+        iv_change_frac=r.iv_change_trigger,
+        be_type=r.be_trigger_type.value if r.be_trigger_type else None,
+        be_distance_pts=r.be_distance_trigger, sr_proximity_pts=r.sr_proximity_pts,
+        ivp_drop=r.volatility_trigger.ivp_drop, ivp_rise=r.volatility_trigger.ivp_rise)
+    if r.target_strike_method.value == "SR_BASED":
+        raise PosbtError("TargetStrikeMethod SR_BASED is not supported yet",
+                         place=f"AdjustmentRules {r.rule_id} (TargetStrikeMethod)")
+    vol_blackout = None
+    if r.volatility_blackout_ivp_min is not None or r.volatility_blackout_ivp_max is not None:
+        vol_blackout = (r.volatility_blackout_ivp_min or 0.0,
+                        1.0 if r.volatility_blackout_ivp_max is None else r.volatility_blackout_ivp_max)
+    extra: dict[str, object] = {}
+    if isinstance(r, RollUpRule | RollDownRule | RollDiagonalRule):
+        extra["roll_steps"] = r.roll_strike_steps
+    if isinstance(r, RollUpRule | RollDownRule):
+        extra["roll_long_leg"] = r.roll_long_leg
+    if isinstance(r, RollDiagonalRule):
+        extra["new_dte"] = r.new_dte
+    if isinstance(r, ReverseBuyRule):
+        extra.update(scalp_frac=r.scalping_threshold, parts=r.reverse_parts,
+                     part_lots=r.reverse_lots)
+    if isinstance(r, DoubleCalendarRule):
+        extra["second_offset_steps"] = r.second_offset_steps
+        if r.second_right is not None:
+            extra["second_right"] = Right(r.second_right.value)
+    if isinstance(r, DynamicHedgeRule):
+        extra.update(hedge_with_future=r.hedge_instrument.value == "FUTURE",
+                     target_delta_inr=r.target_delta, delta_band_inr=r.delta_band,
+                     rebalance_minutes=r.rebalance_minutes)
+    return AdjRule(
+        rule_id=r.rule_id, action=AdjAction(r.rule_type.value), trigger=trigger,
+        priority=r.priority,
+        target_strike=StrikeRule(StrikeMethod(r.target_strike_method.value), r.target_strike_value),
+        max_debit_frac=r.max_debit_allowed, max_debit_pts=r.max_debit_pts,
+        min_credit_frac=r.min_credit_required, be_improvement_pts=r.be_improvement_required_pts,
+        max_times=r.max_times_per_position, cooldown_minutes=r.cooldown_minutes,
+        start_time=r.allowed_start_time, end_time=r.allowed_end_time,
+        blackout_weekdays=frozenset(WEEKDAYS[d.value] for d in r.blackout_days),
+        vol_blackout_ivp=vol_blackout, **extra)  # type: ignore[arg-type]
 
 
 def _risk(cfg: StrategyConfig) -> RiskLimits:

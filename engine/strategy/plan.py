@@ -9,49 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from engine.domain.structures import PositionRole, Right, Side
 from engine.risk.limits import RiskLimits
 from engine.simulation.costs import CostModel, IndiaOptionsCosts
 from engine.simulation.fills import FillPolicy
+from engine.strategy.adjustments.rules import AdjustmentPolicy
+from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
 from engine.strategy.volfilter import VolGate
 
-
-class StrikeMethod(StrEnum):
-    """How a leg's strike is chosen from the chain at entry."""
-
-    ATM = "ATM"
-    ATM_OFFSET = "ATM_OFFSET"          # value: strike steps from ATM, + is up
-    ATM_OFFSET_PTS = "ATM_OFFSET_PTS"  # value: index points from ATM, + is up
-    CLOSEST_PREMIUM = "CLOSEST_PREMIUM"  # value: premium in points
-    DELTA = "DELTA"                    # value: absolute delta in (0, 1)
-    PERCENT_OTM = "PERCENT_OTM"        # value: fraction of spot, on the OTM side of the right
-
-
-class ExpiryMethod(StrEnum):
-    """How a leg's expiry is chosen from the listed expiries at entry."""
-
-    DTE = "DTE"                        # value: target calendar days; nearest, ties to the later
-    WEEKLY_INDEX = "WEEKLY_INDEX"      # value: 0 = nearest expiry, 1 = the next, ...
-    MONTHLY_INDEX = "MONTHLY_INDEX"    # value: 0 = current month's monthly expiry, ...
-
-
-@dataclass(frozen=True)
-class StrikeRule:
-    """A strike-selection method with its value."""
-
-    method: StrikeMethod = StrikeMethod.ATM
-    value: float = 0.0
-
-
-@dataclass(frozen=True)
-class ExpiryRule:
-    """An expiry-selection method with its value."""
-
-    method: ExpiryMethod = ExpiryMethod.DTE
-    value: float = 7.0
-    at_or_beyond: bool = False  # DTE: first expiry at or beyond the target instead of nearest
+__all__ = ["EntryRules", "ExitRules", "ExpiryMethod", "ExpiryRule", "LegSpec", "StrategyPlan",
+           "StrikeMethod", "StrikeRule", "VixBand"]
 
 
 @dataclass(frozen=True)
@@ -140,4 +108,5 @@ class StrategyPlan:
     vix_symbol: str = "INDIAVIX"
     risk: RiskLimits = field(default_factory=RiskLimits)
     vol_gate: VolGate = field(default_factory=VolGate)
+    adjustments: AdjustmentPolicy = field(default_factory=AdjustmentPolicy)
     jump_sigma: float = 8.0  # flag leg quote moves beyond this many robust sigmas

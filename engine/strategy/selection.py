@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.domain.structures import Right
-from engine.strategy.plan import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
+from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
 
 
 class SelectionError(Exception):

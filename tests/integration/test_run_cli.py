@@ -86,3 +86,17 @@ def test_run_without_store_says_what_to_do(home: Path, tmp_path: Path) -> None:
     cfg.write_text(FLY_YAML)
     result = CliRunner().invoke(cli, ["run", str(cfg)])
     assert result.exit_code == 1 and "posbt data demo" in result.output
+
+
+def test_one_strategy_that_cannot_run_does_not_stop_the_others(market_home: Path,
+                                                               tmp_path: Path) -> None:
+    cfg = tmp_path / "two.yaml"
+    other = FLY_YAML.replace('"Golden_Fly"', '"Daily_Fly"').replace("bar_interval: 5m",
+                                                                  "bar_interval: 1d")
+    cfg.write_text(FLY_YAML + "---\n" + other)
+    result = CliRunner().invoke(cli, ["run", str(cfg)])
+    assert result.exit_code == 0, result.output
+    # the store has no daily NIFTY bars: Daily_Fly is reported, Golden_Fly still runs
+    assert "warning: strategy Daily_Fly not run: spot_bars: the store has no daily NIFTY bars" \
+        in result.output
+    assert "Golden_Fly: 1 trades, net P&L 8,250 INR" in result.output

@@ -111,6 +111,7 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "enrich_chain_rows": [{"symbol": "NIFTY", "day_start": _ts(D1, 0, 0), "day_end": _ts(D2, 0, 0)}],
     "enrich_days": [{"symbol": None}, {"symbol": "NIFTY"}, {"symbol": "O'Hare"}],
     "enrich_futures": [{"symbol": "NIFTY", "day_start": _ts(D1, 0, 0), "day_end": _ts(D2, 0, 0)}],
+    "daily_metrics": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "events_between": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "expiries_from": [{"symbol": "NIFTY", "on_date": D1}, {"symbol": "NIFTY", "on_date": E2}],
     "features_history": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],

@@ -55,7 +55,8 @@ def test_docs_list_not_yet_acted_on() -> None:
     assert "| IVPMinEntry | `volatility_filter.ivp_min_entry` | float | 0.0 | fraction 0-1; 0..1 |" \
         in text
     assert "## Accepted, not yet acted on" in text
-    assert "- AdjustmentRules: ScalpingThreshold" in text
+    assert "- AdjustmentRules: VolAdjustedSizing" in text  # acted-on ones leave this list
+    assert "- AdjustmentRules: ScalpingThreshold" not in text
 
 
 def test_template_has_validation_lists_frozen_panes_and_formats(tmp_path: Path) -> None:

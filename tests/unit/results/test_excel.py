@@ -40,8 +40,9 @@ def test_new_workbook_copies_config_and_adds_results(tmp_path: Path, result) -> 
     out = write_results([result], tmp_path / "book_results.xlsx", source_workbook=src)
     assert _digest(src) == before  # the input is untouched
     back = load_workbook(out)
-    assert back.sheetnames == ["PositionalParameter", "BT_Summary", "BT_Trades", "BT_Fills",
-                               "BT_Log", "BT_Greeks", "BT_Equity"]  # BT_Old replaced
+    assert back.sheetnames == ["PositionalParameter", "BT_Summary", "BT_Trades", "BT_Adjustments",
+                               "BT_Fills", "BT_Log", "BT_Greeks", "BT_Breakevens",
+                               "BT_Equity"]  # BT_Old replaced
     assert back["PositionalParameter"]["B1"].value == "golden"
     trades = back["BT_Trades"]
     header = [c.value for c in trades[1]]
@@ -52,6 +53,10 @@ def test_new_workbook_copies_config_and_adds_results(tmp_path: Path, result) -> 
     assert summary["net_pnl_inr"] == pytest.approx(8250)
     assert summary["trades"] == 1
     assert len(back["BT_Equity"]._charts) == 2
+    # the iron fly's band: 22,000 -/+ 240 on every bar it was open
+    band = [(r[4].value, r[5].value) for r in back["BT_Breakevens"].iter_rows(min_row=2)]
+    assert band and set(band) == {(21760.0, 22240.0)}
+    assert len(back["BT_Breakevens"]._charts) == 1
 
 
 def test_same_path_refused_and_in_place_keeps_backup(tmp_path: Path, result) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,234 @@
+"""When an adjustment rule fires (strategy stage): trigger and constraint masks over a path segment.
+
+A segment is the stretch of an open position between two events (entry, adjustment); bar 0 is the
+event bar and never fires. Every mask is causal: bar i uses values stamped at or before bar i.
+Daily metrics (IVP, IVR, ATR percentile) are the previous trading day's values from daily_features,
+so an intraday bar never sees its own day's close. A trigger whose input is unavailable (no daily
+features, no breakeven for the structure) cannot fire; the reason is recorded once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """What rules see of a segment, per bar."""
+
+    ts: np.ndarray                  # datetime64[us]
+    spot: np.ndarray
+    pnl_inr: np.ndarray
+    greeks: dict[str, np.ndarray]   # delta, gamma, theta, vega in rupees per unit of the greek
+    ref_spot: float                 # spot at entry or at the last applied adjustment
+    premium_base_inr: float
+    iv: np.ndarray                  # IV of the position's first primary leg (NaN unknown)
+    iv_entry: float
+    daily: dict[str, np.ndarray] = field(default_factory=dict)   # ivp / ivr / atr_pct per bar
+    ivp_entry: float = float("nan")
+    be_lower: float | None = None
+    be_upper: float | None = None
+    sr_levels: np.ndarray | None = None
+
+
+@dataclass
+class RuleState:
+    """Per position and rule: how often it fired, when, and its open reverse-buy tranches."""
+
+    times: int = 0
+    last_fire: np.datetime64 | None = None
+    retry_after: np.datetime64 | None = None
+    tranche_direction: int = 0               # +1 up (calls bought), -1 down
+    tranches_bought: int = 0
+    blocked_noted: set[str] = field(default_factory=set)
+
+
+Mask = np.ndarray
+
+
+def _move_pts(view: SegmentView) -> np.ndarray:
+    return np.asarray(view.spot - view.ref_spot)
+
+
+def _threshold_pts(rule: AdjRule, view: SegmentView) -> float | None:
+    t = rule.trigger
+    if t.price_move_pts is not None:
+        return t.price_move_pts
+    if t.price_move_frac is not None:
+        return t.price_move_frac * view.ref_spot
+    return None
+
+
+def _crossing(x: np.ndarray, level: float, above: bool) -> np.ndarray:
+    prev = np.concatenate(([x[0]], x[:-1]))
+    with np.errstate(invalid="ignore"):
+        return np.asarray((prev < level) & (x >= level) if above else (prev > level) & (x <= level))
+
+
+def _kind_mask(kind: Trig, rule: AdjRule, view: SegmentView, state: RuleState
+               ) -> tuple[Mask | None, str | None]:
+    """(mask, None) or (None, why the condition cannot be evaluated)."""
+    t = rule.trigger
+    n = view.spot.size
+    if kind is Trig.PRICE_MOVE:
+        thr = _threshold_pts(rule, view)
+        if thr is None:
+            return None, "PRICE_MOVE needs PriceMoveThreshold or PriceMoveThresholdPts"
+        move = _move_pts(view)
+        if rule.action is AdjAction.ROLL_UP:
+            return move >= thr, None
+        if rule.action is AdjAction.ROLL_DOWN:
+            return -move >= thr, None
+        if rule.action is AdjAction.REVERSE_BUY:
+            need = (state.tranches_bought + 1) * thr
+            if state.tranche_direction > 0:
+                return move >= need, None
+            if state.tranche_direction < 0:
+                return -move >= need, None
+        return np.abs(move) >= thr, None
+    if kind is Trig.TIME_DECAY:
+        if t.time_decay_frac is None:
+            return None, "TIME_DECAY needs TimeDecayThreshold"
+        return view.pnl_inr >= t.time_decay_frac * view.premium_base_inr, None
+    if kind is Trig.GREEK:
+        if t.greek is None or t.greek_inr is None:
+            return None, "GREEK needs GreekThresholdGreek and GreekThresholdValue"
+        return np.abs(np.nan_to_num(view.greeks[t.greek])) >= t.greek_inr, None
+    if kind in (Trig.IVP_CROSS, Trig.IVR_CROSS, Trig.ATR_CROSS):
+        name, level = {Trig.IVP_CROSS: ("ivp", t.ivp_level), Trig.IVR_CROSS: ("ivr", t.ivr_level),
+                       Trig.ATR_CROSS: ("atr_pct", t.atr_level)}[kind]
+        if level is None:
+            return None, f"{kind.value} needs its level"
+        series = view.daily.get(name)
+        if series is None or not np.isfinite(series).any():
+            return None, f"{name} history unavailable (run `posbt data features`)"
+        return _crossing(series, level, t.cross_above), None
+    if kind is Trig.IV_CHANGE:
+        if t.iv_change_frac is None:
+            return None, "IV_CHANGE needs IVChangeTrigger"
+        if not np.isfinite(view.iv_entry) or view.iv_entry <= 0:
+            return None, "IV at entry unavailable"
+        with np.errstate(invalid="ignore"):
+            return np.abs(view.iv / view.iv_entry - 1.0) >= t.iv_change_frac, None
+    if kind is Trig.VOLATILITY:
+        series = view.daily.get("ivp")
+        if series is None or not np.isfinite(view.ivp_entry):
+            return None, "IVP history unavailable for the volatility trigger"
+        out = np.zeros(n, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if t.ivp_drop is not None:
+                out |= view.ivp_entry - series >= t.ivp_drop
+            if t.ivp_rise is not None:
+                out |= series - view.ivp_entry >= t.ivp_rise
+        return out, None
+    if kind is Trig.BREAKEVEN:
+        return _breakeven_mask(rule, view)
+    if kind is Trig.SR_HIT:
+        if view.sr_levels is None or view.sr_levels.size == 0:
+            return None, "no support/resistance levels for SR_HIT"
+        if t.sr_proximity_pts is None:
+            return None, "SR_HIT needs RuleSRProximityPts"
+        dist = np.min(np.abs(view.spot[:, None] - view.sr_levels[None, :]), axis=1)
+        return dist <= t.sr_proximity_pts, None
+    return None, f"unknown trigger {kind}"  # pragma: no cover
+
+
+def _breakeven_mask(rule: AdjRule, view: SegmentView) -> tuple[Mask | None, str | None]:
+    t = rule.trigger
+    if view.be_lower is None or view.be_upper is None:
+        return None, "breakevens are only available for iron flies here"
+    be_type = t.be_type or "DISTANCE"
+    outside = (view.spot <= view.be_lower) | (view.spot >= view.be_upper)
+    if be_type == "BREACH":
+        return outside, None
+    if be_type == "PROBABILITY":
+        return None, "probability-of-touch triggers are not supported yet"
+    if t.be_distance_pts is None:
+        return None, f"{be_type} needs BEDistanceTrigger"
+    dist = np.minimum(np.abs(view.spot - view.be_lower), np.abs(view.spot - view.be_upper))
+    return (dist <= t.be_distance_pts) | outside, None
+
+
+def default_kinds(rule: AdjRule) -> frozenset[Trig]:
+    """The rule's trigger kinds, or the one its action implies when none are given."""
+    if rule.trigger.kinds:
+        return rule.trigger.kinds
+    if rule.action is AdjAction.DYNAMIC_HEDGE:
+        return frozenset()
+    return frozenset({Trig.PRICE_MOVE})
+
+
+def trigger_mask(rule: AdjRule, view: SegmentView, state: RuleState) -> tuple[Mask, str | None]:
+    """Bars where the rule's trigger holds (bar 0 off), and why it cannot fire when that is so."""
+    n = view.spot.size
+    masks: list[Mask] = []
+    missing: list[str] = []
+    for kind in sorted(default_kinds(rule)):
+        m, why = _kind_mask(kind, rule, view, state)
+        if m is None:
+            missing.append(why or kind.value)
+        else:
+            masks.append(m)
+    if rule.action is AdjAction.DYNAMIC_HEDGE:
+        delta = np.nan_to_num(view.greeks["delta"], nan=rule.target_delta_inr)
+        masks.append(np.abs(delta - rule.target_delta_inr) > rule.delta_band_inr)
+    if rule.trigger.any_of:
+        out = np.zeros(n, dtype=bool)
+        for m in masks:
+            out |= m
+        reason = "; ".join(missing) if not masks and missing else None
+    else:
+        out = np.ones(n, dtype=bool) if not missing else np.zeros(n, dtype=bool)
+        for m in masks:
+            out &= m
+        reason = "; ".join(missing) if missing else None
+    if n:
+        out[0] = False
+    return out, reason
+
+
+def constraint_masks(rule: AdjRule, view: SegmentView, state: RuleState,
+                     last_any: np.datetime64 | None, global_cooldown_min: int
+                     ) -> list[tuple[Mask, str]]:
+    """(allowed mask, reason when not allowed) for each constraint of the rule."""
+    ts = view.ts
+    minutes = ((ts - ts.astype("datetime64[D]")) // np.timedelta64(1, "m")).astype(int)
+    lo = rule.start_time.hour * 60 + rule.start_time.minute
+    hi = rule.end_time.hour * 60 + rule.end_time.minute
+    out: list[tuple[Mask, str]] = [
+        ((minutes >= lo) & (minutes <= hi), f"outside allowed hours {rule.start_time:%H:%M}-"
+                                            f"{rule.end_time:%H:%M}"),
+    ]
+    if rule.blackout_weekdays:
+        weekday = (ts.astype("datetime64[D]").astype(np.int64) - 4) % 7
+        out.append((~np.isin(weekday, list(rule.blackout_weekdays)), "blackout weekday"))
+    if rule.vol_blackout_ivp is not None:
+        ivp = view.daily.get("ivp")
+        if ivp is not None:
+            lo_ivp, hi_ivp = rule.vol_blackout_ivp
+            with np.errstate(invalid="ignore"):
+                out.append((~((ivp >= lo_ivp) & (ivp <= hi_ivp)),
+                            f"volatility blackout (IVP in [{lo_ivp:g}, {hi_ivp:g}])"))
+    if state.last_fire is not None and rule.cooldown_minutes > 0:
+        until = state.last_fire + np.timedelta64(rule.cooldown_minutes, "m")
+        out.append((ts >= until, f"cooldown {rule.cooldown_minutes} min"))
+    if last_any is not None and global_cooldown_min > 0:
+        until = last_any + np.timedelta64(global_cooldown_min, "m")
+        out.append((ts >= until, f"adjustment cooldown {global_cooldown_min} min"))
+    if state.retry_after is not None:
+        out.append((ts >= state.retry_after, "retry wait after a blocked attempt"))
+    if rule.action is AdjAction.DYNAMIC_HEDGE and state.last_fire is not None:
+        until = state.last_fire + np.timedelta64(rule.rebalance_minutes, "m")
+        out.append((ts >= until, f"hedge rebalance interval {rule.rebalance_minutes} min"))
+    return out
+
+
+def to_time(ts: np.datetime64) -> dt.time:
+    """Wall-clock time of a datetime64 stamp."""
+    minutes = int((ts - ts.astype("datetime64[D]")) // np.timedelta64(1, "m"))
+    return dt.time(minutes // 60, minutes % 60)
