@@ -32,3 +32,14 @@ def test_readme_starts_with_main_job_and_test_command() -> None:
 def test_ci_runs_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "Run the tests" in ci and "README.md" in ci
+
+
+def test_serve_is_registered_without_engine_importing_xlbridge() -> None:
+    from click.testing import CliRunner
+
+    from engine.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0 and "127.0.0.1" in result.output
+    engine_sources = "\n".join(p.read_text() for p in (ROOT / "engine").rglob("*.py"))
+    assert "import xlbridge" not in engine_sources and "from xlbridge" not in engine_sources
