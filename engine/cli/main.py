@@ -27,6 +27,7 @@ _COMMAND_MODULES: tuple[tuple[str, str], ...] = (
     ("engine.cli.breakeven_cmd", "breakeven"),
     ("engine.cli.run_cmd", "run"),
     ("engine.cli.levels_cmd", "levels"),
+    ("engine.cli.demo_all", "demo_all"),
 )
 
 

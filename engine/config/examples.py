@@ -1,7 +1,9 @@
-"""The plan's three example strategies (PLAN.md appendix), as the YAML there writes them.
+"""The strategies shipped in the template: the plan's three examples and the demo strategies.
 
-Config stage data: the template generator preloads them as strategy columns, and a test
-checks they equal tests/fixtures/config/plan_example*.yaml key for key.
+Config stage data: the template generator preloads them as strategy columns. ``EXAMPLES`` are
+the plan's examples exactly as PLAN.md's YAML writes them (a test checks they equal
+tests/fixtures/config/plan_example*.yaml key for key); ``EXAMPLE_LEGS`` adds LegParameter rows
+to the one that names no legs, and ``DEMO_STRATEGIES`` trade regularly on the demo market.
 """
 
 from __future__ import annotations
@@ -53,3 +55,63 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+# LegParameter rows the template adds to a plan example that has none (the plan's CUSTOM
+# example names no legs, so as written it cannot run): a double calendar two strike steps
+# either side of ATM, short at the weekly (7 DTE), long about a month out (30 DTE).
+EXAMPLE_LEGS: dict[str, list[dict[str, Any]]] = {
+    "Dynamic_Complete_Vol_Suite": [
+        {"leg_id": "SC", "right": "CE", "side": "SELL", "strike_method": "ATM_OFFSET",
+         "strike_value": 2, "expiry_method": "DTE", "expiry_value": 7},
+        {"leg_id": "LC", "right": "CE", "side": "BUY", "strike_method": "ATM_OFFSET",
+         "strike_value": 2, "expiry_method": "DTE", "expiry_value": 30},
+        {"leg_id": "SP", "right": "PE", "side": "SELL", "strike_method": "ATM_OFFSET",
+         "strike_value": -2, "expiry_method": "DTE", "expiry_value": 7},
+        {"leg_id": "LP", "right": "PE", "side": "BUY", "strike_method": "ATM_OFFSET",
+         "strike_value": -2, "expiry_method": "DTE", "expiry_value": 30},
+    ],
+}
+
+# Volatility filter of the demo strategies: gates that would only thin out entries on the
+# synthetic market are off, so the demo trades every week (the plan examples keep theirs).
+_DEMO_VOL_FILTER: dict[str, Any] = {
+    "use_ivp": False, "use_ivr": False, "use_atr_percentile": False, "use_iv_hv_ratio": False,
+    "term_structure_type": "ANY", "volatility_regime": "ANY",
+}
+
+# Strategies that trade regularly on the demo market (`posbt data demo`: NIFTY 5m, 2025).
+DEMO_STRATEGIES: dict[str, dict[str, Any]] = {
+    "Demo_Weekly_IronFly": {
+        "strategy_name": "Demo_Weekly_IronFly",
+        "position_type": "WEEKLY",
+        "strategy_subtype": "IRON_FLY",
+        "short_leg_dte": 7,
+        "wing_width_pts": 300,
+        "entry_rules": {"entry_start_time": "09:30", "entry_end_time": "11:00",
+                        "use_event_blackout": False},
+        "volatility_filter": _DEMO_VOL_FILTER,
+        "exit_rules": {"profit_target": 0.5, "use_trailing_profit": True,
+                       "trailing_activation": 0.25, "trailing_step": 0.1, "stop_loss": 0.5},
+    },
+    "Demo_Weekly_Calendar": {
+        "strategy_name": "Demo_Weekly_Calendar",
+        "position_type": "WEEKLY",
+        "strategy_subtype": "CALENDAR_SPREAD",
+        "short_leg_dte": 7,
+        "long_leg_dte": 30,
+        "entry_rules": {"entry_start_time": "09:30", "entry_end_time": "11:00",
+                        "use_event_blackout": False},
+        "volatility_filter": _DEMO_VOL_FILTER,
+        "exit_rules": {"profit_target": 0.25, "stop_loss": 0.3},
+    },
+}
+
+
+def template_strategies() -> dict[str, dict[str, Any]]:
+    """Every strategy of the shipped template: the plan's examples (with ``EXAMPLE_LEGS``
+    added) followed by the demo strategies. Fresh dicts; the constants are not touched."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, data in EXAMPLES.items():
+        out[name] = {**data, "legs": EXAMPLE_LEGS[name]} if name in EXAMPLE_LEGS else dict(data)
+    out.update({name: dict(data) for name, data in DEMO_STRATEGIES.items()})
+    return out

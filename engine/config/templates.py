@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.config.examples import EXAMPLES
+from engine.config.examples import template_strategies
 from engine.config.layout import config_sheets, to_cell, unit_range
 from engine.config.models.strategy import StrategyConfig
 from engine.config.registry import Sheet, is_acted_on, params
@@ -27,13 +27,15 @@ _SHEET_NOTES = {
 
 
 def example_configs(names: Sequence[str] | None = None) -> list[StrategyConfig]:
-    """The plan's examples (all, or those named), validated."""
-    chosen = list(EXAMPLES) if names is None else list(names)
-    unknown = [n for n in chosen if n not in EXAMPLES]
+    """The template's strategies (all, or those named), validated: the plan's examples with
+    their added LegParameter rows, then the demo strategies."""
+    known = template_strategies()
+    chosen = list(known) if names is None else list(names)
+    unknown = [n for n in chosen if n not in known]
     if unknown:
-        raise PosbtError(f"unknown example {unknown[0]!r}; choose from " + ", ".join(EXAMPLES),
+        raise PosbtError(f"unknown example {unknown[0]!r}; choose from " + ", ".join(known),
                          place="--example")
-    return [StrategyConfig.model_validate(EXAMPLES[n]) for n in chosen]
+    return [StrategyConfig.model_validate(known[n]) for n in chosen]
 
 
 def write_template(out: Path, names: Sequence[str] | None = None) -> None:
