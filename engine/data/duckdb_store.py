@@ -59,6 +59,7 @@ class DuckDBStore:
                     place=self.path,
                 ) from None
             raise StoreError(f"cannot open the store: {text}", place=self.path) from None
+        self.con.execute("SET enable_progress_bar = false")  # our own bars report progress
         if not read_only:
             self._ensure_schema()
 
