@@ -61,6 +61,25 @@ def _write_table(ws: Worksheet, table: Table) -> None:
                     c.number_format = fmt
 
 
+_FRACTION_METRICS = {"return_on_capital", "return_on_margin", "cagr", "max_drawdown_frac",
+                     "win_rate"}
+_RATIO_METRICS = {"sharpe", "sortino", "profit_factor", "avg_hold_days", "adjustments_per_trade"}
+
+
+def _format_summary(ws: Worksheet) -> None:
+    """Metric names readable, rupees with separators, fractions as percentages."""
+    ws.column_dimensions["A"].width = 24
+    for col in range(2, ws.max_column + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 30
+    for row in ws.iter_rows(min_row=2):
+        metric = str(row[0].value)
+        fmt = ("#,##0" if metric.endswith("_inr") else "0.00%" if metric in _FRACTION_METRICS
+               else "0.00" if metric in _RATIO_METRICS else None)
+        for cell in row[1:]:
+            if fmt and isinstance(cell.value, int | float):
+                cell.number_format = fmt
+
+
 def _number_format(header: str) -> str | None:
     if header.endswith("_inr"):
         return "#,##0.00"
@@ -145,6 +164,8 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
     for name, table in _result_sheets(results):
         ws = wb.create_sheet(name)
         _write_table(ws, table)
+        if name == "BT_Summary":
+            _format_summary(ws)
         if name == "BT_Equity":
             _equity_chart(ws, len(table[1]))
         if name == "BT_Breakevens":

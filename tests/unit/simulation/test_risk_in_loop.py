@@ -69,10 +69,17 @@ def test_unresolved_greek_breach_is_an_anomaly(fly_store: DuckDBStore) -> None:
 
 
 def test_quote_jumps_by_hand() -> None:
-    # moves 1, 1, 1, 50, 1: median 1, MAD 0 -> no robust scale -> 0 jumps
-    assert quote_jumps(np.array([[1.0], [2], [3], [4], [54], [55]]), 8) == 0
-    # moves 1, 2, 1, 2, 40: median 2, |dev| 1,0,1,0,38 -> MAD 1 -> sigma 1.4826; 38 > 8 x 1.4826
-    assert quote_jumps(np.array([[0.0], [1], [3], [4], [6], [46]]), 8) == 1
+    # log moves of 100 -> 101 -> 102 -> 103 -> 104 are ~0.0099 each: no robust scale (MAD 0)
+    assert quote_jumps(np.array([[100.0], [101], [102], [103], [104]]), 8) == 0
+    # moves +1%, +2%, +1%, +2%, then x1.5: median ~0.0198, MAD ~0.0099 (sigma ~0.0147);
+    # log(1.5) = 0.405 is ~26 sigmas away -> 1 jump
+    prices = np.array([[100.0], [101], [103.02], [104.05], [106.13], [159.2]])
+    assert quote_jumps(prices, 8) == 1
+    # the same move across a day boundary is an overnight gap, not a jump
+    days = np.array(["2025-01-06"] * 5 + ["2025-01-07"], dtype="datetime64[D]")
+    assert quote_jumps(prices, 8, days) == 0
+    # prices under one point are ignored (a tick is a large relative move there)
+    assert quote_jumps(prices / 200, 8) == 0
     assert quote_jumps(np.array([[1.0], [2]]), 8) == 0
 
 
