@@ -1,0 +1,206 @@
+"""Benchmark: the event-skipping backtest on one year of 1-minute synthetic NIFTY.
+
+Cases, each on a 1-minute decision grid (BarInterval 1m), volatility gates off so they trade
+every week: (a) a weekly ATM call calendar and (b) a weekly iron fly, each with a trailing
+profit target and a stop loss; (c) the calendar with two adjustment rules (ROLL_UP and
+DOUBLE_CALENDAR on price moves) and (d) the iron fly with reverse buying. (c) and (d) run
+once ``plan_from_config`` carries the rules into the plan (a non-empty ``plan.adjustments``);
+until then they print "pending".
+
+Each case runs twice, each time in a fresh process (so peak RSS is that run's): with the
+vectorised exit rules (``first_exit``, the engine's default) and with the bar-by-bar
+reference (``first_exit_scalar``: a plain Python loop over every 1-minute bar of every open
+position's path, checking every exit rule at each bar). Entries, chain loading and fills are
+the same code in both, so the ratio measures the exit evaluation over the path; both must give
+the same trades (entry and exit time, reason, net P&L).
+
+The market (about 2 GB, a few minutes to generate) is built once and reused from
+``$POSBT_HOME/bench/market.duckdb`` (``--days N``: a shorter market in its own file).
+
+    .venv/bin/python benchmarks/backtest.py [--home DIR] [--days N] [--cases a,b,c,d]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from engine.api import plan_for
+from engine.config.models.strategy import StrategyConfig
+from engine.data.duckdb_store import DuckDBStore
+from engine.data.synthetic.generate import generate_market
+from engine.data.synthetic.spec import market_spec
+from engine.domain.contracts import load_contracts
+from engine.home import posbt_home
+from engine.simulation.loop import ContractInfo, run_backtest
+from engine.strategy.exits import first_exit, first_exit_scalar
+from engine.strategy.plan import StrategyPlan
+from engine.volatility.features import compute_daily_features
+
+TARGET_S = 3.0
+TARGET_RSS_MIB = 2048.0
+
+_GATES_OFF: dict[str, Any] = {"use_ivp": False, "use_ivr": False, "use_atr_percentile": False,
+                              "use_iv_hv_ratio": False}
+_COMMON: dict[str, Any] = {
+    "position_type": "WEEKLY", "short_leg_dte": 7,
+    "backtest": {"symbol": "NIFTY", "bar_interval": "1m"},
+    "entry_rules": {"entry_start_time": "09:30", "entry_end_time": "11:00",
+                    "use_event_blackout": False},
+    "volatility_filter": _GATES_OFF,
+}
+_CALENDAR: dict[str, Any] = {
+    **_COMMON, "strategy_subtype": "CALENDAR_SPREAD", "long_leg_dte": 30,
+    "exit_rules": {"profit_target": 0.3, "use_trailing_profit": True,
+                   "trailing_activation": 0.15, "trailing_step": 0.08, "stop_loss": 0.3},
+}
+_IRON_FLY: dict[str, Any] = {
+    **_COMMON, "strategy_subtype": "IRON_FLY", "wing_width_pts": 300,
+    "exit_rules": {"profit_target": 0.5, "use_trailing_profit": True,
+                   "trailing_activation": 0.25, "trailing_step": 0.1, "stop_loss": 0.5},
+}
+CASES: dict[str, dict[str, Any]] = {
+    "a": {**_CALENDAR, "strategy_name": "Bench_Weekly_Calendar"},
+    "b": {**_IRON_FLY, "strategy_name": "Bench_Weekly_IronFly"},
+    "c": {**_CALENDAR, "strategy_name": "Bench_Calendar_Adjusted", "adjustment_rules": [
+        {"rule_id": "R1", "rule_type": "ROLL_UP", "trigger_conditions": ["PRICE_MOVE"],
+         "price_move_threshold": 0.01, "max_debit_allowed": 0.10},
+        {"rule_id": "R2", "rule_type": "DOUBLE_CALENDAR", "trigger_conditions": ["PRICE_MOVE"],
+         "price_move_threshold": 0.015, "second_offset_steps": 2}]},
+    "d": {**_IRON_FLY, "strategy_name": "Bench_IronFly_ReverseBuy", "adjustment_rules": [
+        {"rule_id": "RB", "rule_type": "REVERSE_BUY", "trigger_conditions": ["PRICE_MOVE"],
+         "price_move_threshold": 0.005, "max_debit_allowed": 0.25, "scalping_threshold": 0.70,
+         "reverse_parts": 4, "max_times_per_position": 4}]},
+}
+FINDERS = {"vector": first_exit, "scalar": first_exit_scalar}
+
+
+def market_path(home: Path, days: int | None) -> Path:
+    """The cached benchmark market: one year, or ``days`` trading days in its own file."""
+    name = "market.duckdb" if days is None else f"market_{days}d.duckdb"
+    return home / "bench" / name
+
+
+def ensure_market(path: Path, days: int | None) -> str:
+    """Generate 1-minute NIFTY (and daily_features) into ``path`` unless already there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = DuckDBStore(path)
+    try:
+        t0 = time.perf_counter()
+        spec = market_spec(["NIFTY"], interval_minutes=1, years=1.0, days=days)
+        report = generate_market(spec, store)
+        compute_daily_features(store, ["NIFTY"])
+        store.checkpoint()
+    finally:
+        store.close()
+    if report.generated_symbols:
+        return (f"generated NIFTY 1m, {report.window_days} trading days, "
+                f"{report.total_rows:,} rows in {time.perf_counter() - t0:.0f} s: {path}")
+    return f"reusing {path}"
+
+
+def case_plan(case: str, store: DuckDBStore) -> StrategyPlan | None:
+    """The case's plan, or None while the engine does not carry its adjustment rules."""
+    cfg = StrategyConfig.model_validate(CASES[case])
+    plan = plan_for(cfg, store, None, None)
+    if cfg.adjustment_rules and not getattr(plan, "adjustments", None):
+        return None
+    return plan
+
+
+def run_child(db: Path, case: str, finder: str) -> dict[str, Any]:
+    """Run one case with one exit finder in this process; timings, RSS and the trades."""
+    store = DuckDBStore(db, read_only=True)
+    try:
+        plan = case_plan(case, store)
+        if plan is None:
+            return {"pending": True}
+        contracts = ContractInfo.from_master(load_contracts(), plan.symbol)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        # warm-up on the first week: numba compiles its kernels once per process
+        run_backtest(replace(plan, end=min(plan.end, plan.start + dt.timedelta(days=7))),
+                     store, contracts, exit_finder=FINDERS[finder])
+        t0 = time.perf_counter()
+        result = run_backtest(plan, store, contracts, exit_finder=FINDERS[finder])
+        wall = time.perf_counter() - t0
+    finally:
+        store.close()
+    trades = [(t.entry_ts.isoformat(), t.exit_ts.isoformat(), t.exit_reason.value,
+               round(t.pnl_gross_inr - t.costs_inr, 2)) for t in result.trades]
+    return {"pending": False, "wall_s": wall, "skips": len(result.skips), "trades": trades,
+            "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+            "rss_before_mib": rss_before}
+
+
+def _spawn(db: Path, case: str, finder: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", case, finder, "--db", str(db)],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        lines = [ln for ln in out.stderr.strip().splitlines() if ln.strip()]
+        return {"error": lines[-1] if lines else f"exit code {out.returncode}"}
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def report_case(db: Path, case: str) -> bool:
+    """Run both finders for ``case`` and print one block; True when the targets are met."""
+    name = CASES[case]["strategy_name"]
+    vec = _spawn(db, case, "vector")
+    if "error" in vec:
+        print(f"({case}) {name}: FAILED: {vec['error']}")
+        return False
+    if vec["pending"]:
+        print(f"({case}) {name}: pending (the engine does not act on adjustment rules yet)")
+        return True
+    ref = _spawn(db, case, "scalar")
+    if "error" in ref:
+        print(f"({case}) {name}: bar-by-bar reference FAILED: {ref['error']}")
+        return False
+    same = vec["trades"] == ref["trades"]
+    ok = same and vec["wall_s"] <= TARGET_S and vec["rss_mib"] < TARGET_RSS_MIB
+    print(f"({case}) {name}: {len(vec['trades'])} trades, {vec['skips']} skipped entries")
+    print(f"    vectorised exits : {vec['wall_s']:6.2f} s wall, peak RSS {vec['rss_mib']:,.0f} MiB "
+          f"({vec['rss_before_mib']:,.0f} MiB before the run)")
+    print(f"    bar-by-bar exits : {ref['wall_s']:6.2f} s wall, peak RSS {ref['rss_mib']:,.0f} MiB")
+    print(f"    speed ratio {ref['wall_s'] / vec['wall_s']:.1f}x; same trades: {same}; "
+          f"targets ({TARGET_S:.0f} s, {TARGET_RSS_MIB / 1024:.0f} GB): "
+          f"{'met' if ok else 'NOT met'}")
+    if not same:
+        diff = next(i for i, (x, y) in enumerate(zip(vec["trades"], ref["trades"], strict=False))
+                    if x != y) if vec["trades"] and ref["trades"] else 0
+        print(f"    first difference at trade {diff + 1}")
+    return bool(ok)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or, with --child, one measured run); returns the exit code."""
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--home", type=Path, default=None, help="posbt home (default $POSBT_HOME)")
+    ap.add_argument("--days", type=int, default=None, help="trading days (default: one year)")
+    ap.add_argument("--cases", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    ap.add_argument("--child", nargs=2, metavar=("CASE", "FINDER"), help=argparse.SUPPRESS)
+    ap.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(run_child(args.db, args.child[0], args.child[1])))
+        return 0
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        ap.error(f"unknown case {unknown[0]!r}; choose from {', '.join(CASES)}")
+    db = market_path(posbt_home(args.home), args.days)
+    print(ensure_market(db, args.days))
+    results = [report_case(db, c) for c in cases]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
