@@ -43,10 +43,21 @@ def summary_table(results: Sequence[BacktestResult]) -> Table:
     ]
     for n in names:
         rows.append([n, *(_clean(getattr(r.metrics, n)) if r.metrics else None for r in results)])
+    rows.append(["be_success_rate", *(_be_success(r)[0] for r in results)])
+    rows.append(["be_time_inside_frac", *(_be_success(r)[1] for r in results)])
     rows.append(["skipped_entries", *(len(r.skips) for r in results)])
     rows.append(["anomalies", *(len(r.anomalies) for r in results)])
     rows.append(["margin_note", *("SPAN is not public; margin figures are estimates" for _ in results)])
     return headers, rows
+
+
+def _be_success(r: BacktestResult) -> tuple[float | None, float | None]:
+    """(fraction of positions whose spot never left their breakeven band, mean fraction of
+    bars inside it); None without tracked positions."""
+    if not r.be_stats:
+        return None, None
+    return (float(np.mean([stayed for _, _, stayed in r.be_stats])),
+            float(np.mean([inside for _, inside, _ in r.be_stats])))
 
 
 def trades_table(results: Sequence[BacktestResult]) -> Table:
@@ -131,7 +142,8 @@ def adjustments_table(results: Sequence[BacktestResult]) -> Table:
 
 
 def breakevens_table(results: Sequence[BacktestResult], every_n: int = 1) -> Table:
-    """Spot against the position's breakeven band per bar (iron flies in closed form)."""
+    """Spot against the position's breakeven band per bar (every structure with a band; an open
+    side is blank)."""
     headers = ["strategy", "trade_id", "ts", "spot", "be_lower_pts", "be_upper_pts"]
     rows: list[list[Any]] = []
     for r in results:
@@ -139,7 +151,7 @@ def breakevens_table(results: Sequence[BacktestResult], every_n: int = 1) -> Tab
         ts, ids, spot = s.column("ts"), s.column("trade_id"), s.column("spot")
         lo, hi = s.column("be_lower"), s.column("be_upper")
         for i in range(0, ts.size, max(every_n, 1)):
-            if lo.size and np.isfinite(lo[i]):
+            if lo.size and (np.isfinite(lo[i]) or np.isfinite(hi[i])):
                 rows.append([r.plan.name, int(ids[i]), to_datetime(ts[i]), float(spot[i]),
-                             float(lo[i]), float(hi[i])])
+                             _clean(float(lo[i])), _clean(float(hi[i]))])
     return headers, rows

@@ -53,6 +53,7 @@ from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_
 from engine.strategy.exits import ExitDecision, first_exit
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError
+from engine.strategy.sr import SRProvider
 from engine.strategy.volfilter import gate_reason
 from engine.volatility import Regime, RegimeBands, SnapshotCache, VolSnapshot, volatility_regime
 from engine.volatility.snapshot import volatility_snapshot
@@ -74,6 +75,8 @@ class BacktestResult:
     equity_dates: list[dt.date] = field(default_factory=list)
     equity_inr: list[float] = field(default_factory=list)
     metrics: Metrics | None = None
+    log: list[str] = field(default_factory=list)   # breakeven alerts, S/R notes
+    be_stats: list[tuple[int, float, bool]] = field(default_factory=list)  # trade, inside, stayed
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,11 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     day_start = _first_bar_of_next_day(tl)
     book = _Book(result=BacktestResult(plan=plan), realized=np.zeros(len(tl)),
                  open_mtm=np.zeros(len(tl)))
+    sr = SRProvider(store, plan.symbol, plan.structure) if plan.structure.active else None
+    if sr is not None:
+        eligible, sr_skips = sr.entry_filter(tl.ts, tl.close, eligible)
+        book.sr = sr
+        book.result.skips.extend(SkipRecord(at, why) for at, why in sr_skips)
     book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
     snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
     daily = daily_metrics(store, plan.symbol, tl) if plan.adjustments.rules else {}
@@ -151,6 +159,9 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                 f"MaxDrawdown; the backtest stopped trading")
             break
     _finish(plan, tl, book.result, book.realized, book.open_mtm)
+    if sr is not None:
+        book.result.log.extend(sr.notes)
+    book.result.skips.sort(key=lambda x: x.ts)
     return book.result
 
 
@@ -161,6 +172,7 @@ class _Book:
     result: BacktestResult
     realized: np.ndarray
     open_mtm: np.ndarray
+    sr: SRProvider | None = None
 
 
 @dataclass(frozen=True)
@@ -272,7 +284,8 @@ def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
                                          {"spot": float(tl.close[k]), "premium_inr": premium,
                                           "margin_inr": o.margin_inr}))
     ledger = Ledger(result.trades, result.fills, result.transitions, result.adjustments,
-                    result.anomalies, result.series, book.realized, book.open_mtm)
+                    result.anomalies, result.series, book.realized, book.open_mtm, result.log,
+                    result.be_stats)
     c = k
     paths: LegPaths | None = o.paths
     while True:
@@ -280,7 +293,7 @@ def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
         if paths is None:
             paths = mv.leg_paths(pos.legs, tl, c, max(h, c))
             fill_missing_greeks(paths, pos.legs, tl, c, plan.rate)
-        seg = build_segment(plan, tl, pos, c, paths, daily)
+        seg = build_segment(plan, tl, pos, c, paths, daily, book.sr)
         n = paths.close.shape[0]
         decision = exit_finder(seg.state, plan.exits)
         if decision is None:

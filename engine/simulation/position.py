@@ -6,19 +6,25 @@ position's P&L (cash of every fill so far + the open legs' value) and greeks are
 arrays, the exit rules and every adjustment rule are evaluated as masks, and the loop jumps to the
 first bar where something fires. An exit on the same bar as an adjustment wins unless the policy
 says otherwise; several rules due on one bar fire in priority order (lower first), one per bar.
-A rule that fires but is blocked (cooldown, cap, hours, blackout, debit limit, no quote) is
-recorded as blocked with its reason, once per rule and reason.
+A rule that fires but is blocked (cooldown, cap, hours, blackout, debit limit, breakeven
+improvement, no quote) is recorded as blocked with its reason, once per rule and reason.
+Breakevens per bar, band states, touch probabilities (``engine.strategy.breakevens``) and the
+support/resistance inputs (``engine.strategy.sr``) are computed with the segment.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.domain.structures import Leg, PositionRole, Side
+from engine.breakeven import BandState, success_stats
+from engine.domain.structures import Leg, PositionRole
+from engine.pricing.iv import implied_vol
+from engine.pricing.time import t_years
 from engine.results.records import (
     AdjustmentRecord,
     ExitReason,
@@ -33,16 +39,23 @@ from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
 from engine.simulation.quality import quote_jumps
 from engine.simulation.valuation import exit_clock, fill_missing_greeks
 from engine.strategy.adjustments.actions import AdjustmentPlan, Market, plan_adjustment
-from engine.strategy.adjustments.rules import AdjAction, AdjRule
-from engine.strategy.adjustments.triggers import (
-    RuleState,
-    SegmentView,
-    constraint_masks,
-    trigger_mask,
+from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
+from engine.strategy.adjustments.triggers import RuleState, SegmentView, constraint_masks
+from engine.strategy.breakevens import (
+    OpenBook,
+    TriggerInputs,
+    band_path,
+    event_line,
+    improvement_reason,
+    open_book,
+    rule_trigger,
+    states,
+    touch_probability_path,
 )
 from engine.strategy.exits import ExitDecision, PathState
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError
+from engine.strategy.sr import SRProvider
 
 SETTLE_TIME = dt.time(15, 30)
 BLOCKED_RETRY_MIN = 30  # minutes before a rule blocked at trade time is tried again
@@ -60,6 +73,8 @@ class Ledger:
     series: object  # SeriesBuffer
     realized: np.ndarray
     open_mtm: np.ndarray
+    log: list[str] = field(default_factory=list)
+    be_stats: list[tuple[int, float, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -82,6 +97,10 @@ class Position:
     peak_inr: float = -np.inf
     iv_entry: float = float("nan")
     ivp_entry: float = float("nan")
+    be_rows: int = 0                 # bars with a breakeven band, and those with spot inside
+    be_inside: int = 0
+    be_left: bool = False
+    be_logged: set[int] = field(default_factory=set)  # band states already logged
 
     @property
     def cash_inr(self) -> float:
@@ -141,43 +160,68 @@ class Segment:
     front: dt.date
     legs: tuple[Leg, ...]
     qty: tuple[int, ...]
+    lower: np.ndarray        # breakeven band per bar (NaN: none)
+    upper: np.ndarray
+    inputs: TriggerInputs
+
+
+def book_of(pos: Position) -> OpenBook:
+    """The position's ``OpenBook`` (legs, units, cash, costs) for its breakevens."""
+    return open_book(pos.structure, pos.legs, pos.qty, pos.lot_sizes, pos.fills)
 
 
 def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths: LegPaths,
-                  daily: dict[str, np.ndarray]) -> Segment:
-    """P&L, greeks and rule inputs for the current legs from bar ``c``."""
+                  daily: dict[str, np.ndarray], sr: SRProvider | None = None) -> Segment:
+    """P&L, greeks, breakevens and rule inputs for the current legs from bar ``c``."""
     front, _ = horizon(tl, pos.legs)
     n = paths.close.shape[0]
     qty = np.array(pos.qty, dtype=float)
     pnl = pos.cash_inr + paths.close @ qty
     greeks = {"delta": paths.delta @ qty, "gamma": paths.gamma @ qty,
               "theta": paths.theta @ qty, "vega": paths.vega @ qty}
+    ts, spot = tl.ts[c:c + n], tl.close[c:c + n]
+    bp = plan.breakeven
+    lower, upper = band_path(bp, book_of(pos), ts, spot, paths.iv, plan.rate)
+    primary = next((j for j, leg in enumerate(pos.legs) if leg.role is PositionRole.PRIMARY), 0)
+    inputs = _trigger_inputs(plan, pos, ts, spot, lower, upper, paths.iv[:, primary], front, sr)
+    breaks = None
+    if sr is not None and plan.exits.exit_on_sr_break:
+        per_unit = float(np.nan_to_num(greeks["delta"][0])) / max(abs(q) for q in pos.qty)
+        breaks = sr.break_mask(ts, spot, pos.ref_spot, per_unit)
     state = PathState(pnl_inr=pnl, delta=greeks["delta"], gamma=greeks["gamma"],
                       vega_inr=greeks["vega"], theta_inr=greeks["theta"],
                       after_exit_time=exit_clock(tl, c, n, plan, front),
-                      premium_base_inr=abs(pos.premium_inr), peak_before_inr=pos.peak_inr)
-    primary = next((j for j, leg in enumerate(pos.legs) if leg.role is PositionRole.PRIMARY), 0)
-    lower, upper = fly_breakevens(pos)
+                      premium_base_inr=abs(pos.premium_inr), peak_before_inr=pos.peak_inr,
+                      sr_break=breaks,
+                      be_state=states(bp, spot, lower, upper) if bp.enabled else None)
     view = SegmentView(
-        ts=tl.ts[c:c + n], spot=tl.close[c:c + n], pnl_inr=pnl, greeks=greeks,
+        ts=ts, spot=spot, pnl_inr=pnl, greeks=greeks,
         ref_spot=pos.ref_spot, premium_base_inr=abs(pos.premium_inr), iv=paths.iv[:, primary],
         iv_entry=pos.iv_entry, daily={k: v[c:c + n] for k, v in daily.items()},
-        ivp_entry=pos.ivp_entry, be_lower=lower, be_upper=upper)
-    return Segment(c, paths, state, view, front, tuple(pos.legs), tuple(pos.qty))
+        ivp_entry=pos.ivp_entry, be_lower=_first(lower), be_upper=_first(upper),
+        sr_levels=np.asarray(sr.levels_on(to_datetime(ts[0]).date()))
+        if sr is not None and plan.structure.adjustments and n else None)
+    return Segment(c, paths, state, view, front, tuple(pos.legs), tuple(pos.qty), lower, upper,
+                   inputs)
 
 
-def fly_breakevens(pos: Position) -> tuple[float | None, float | None]:
-    """Closed-form iron-fly breakevens: centre -/+ net credit per unit (before costs)."""
-    if pos.structure != "IRON_FLY":
-        return None, None
-    shorts = [(leg, q) for leg, q in zip(pos.legs, pos.qty, strict=True)
-              if leg.side is Side.SELL and leg.role is not PositionRole.SCALP]
-    if not shorts:
-        return None, None
-    centre = shorts[0][0].strike
-    units = abs(shorts[0][1])
-    credit_pts = pos.cash_inr / units if units else 0.0
-    return centre - credit_pts, centre + credit_pts
+def _first(x: np.ndarray) -> float | None:
+    return float(x[0]) if x.size and not np.isnan(x[0]) else None
+
+
+def _trigger_inputs(plan: StrategyPlan, pos: Position, ts: np.ndarray, spot: np.ndarray,
+                    lower: np.ndarray, upper: np.ndarray, iv: np.ndarray, front: dt.date,
+                    sr: SRProvider | None) -> TriggerInputs:
+    """Per-bar S/R distances and breakeven band (and touch probabilities when a rule asks)."""
+    rules = plan.adjustments.rules
+    prob = None
+    if plan.breakeven.enabled and any(r.trigger.be_type == "PROBABILITY" for r in rules):
+        prob = touch_probability_path(ts, spot, lower, upper, iv, front, plan.rate,
+                                      plan.breakeven.config.recalc_frequency)
+    dist = sr.distance_pts(ts, spot) if sr is not None and plan.structure.adjustments and \
+        any(r.trigger.kinds & {Trig.SR_HIT} for r in rules) else None
+    return TriggerInputs(lower if plan.breakeven.enabled else None,
+                         upper if plan.breakeven.enabled else None, prob, dist)
 
 
 @dataclass(frozen=True)
@@ -200,7 +244,8 @@ def next_firing(plan: StrategyPlan, pos: Position, seg: Segment, limit: int,
         st = pos.rule_states.setdefault(rule.rule_id, RuleState())
         if rule.action is AdjAction.REVERSE_BUY:
             best = _earlier(best, _scalp_firing(rule, pos, seg, st))
-        trig, why = trigger_mask(rule, seg.view, st)
+        trig, why = rule_trigger(rule, seg.view, st, seg.inputs,
+                                 plan.breakeven.probability_for(rule.rule_id))
         if why is not None:
             _note_blocked(pos, rule, st, seg, 0, f"cannot evaluate: {why}", ledger)
             continue
@@ -310,6 +355,8 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
                                   direction=st.tranche_direction or direction,
                                   n_hedges=st.times + 1)
         _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot)
+        if f.scalp_leg is None:
+            _check_breakevens(plan, rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot)
     except SelectionError as exc:
         st.retry_after = tl.ts[bar] + np.timedelta64(max(rule.cooldown_minutes, BLOCKED_RETRY_MIN), "m")
         ledger.adjustments.append(AdjustmentRecord(
@@ -350,6 +397,40 @@ def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment,
                              f"{rule.min_credit_frac:g} x entry premium {base:,.0f}")
 
 
+def _check_breakevens(plan: StrategyPlan, rule: AdjRule, pos: Position, adj: AdjustmentPlan,
+                      seg: Segment, row: int, mv: MarketView, tl: Timeline, bar: int,
+                      lot_of: Callable[[dt.date, dt.date], int]) -> None:
+    """Raise when the adjustment fails BEImprovementRequired / MaintainBEInAdjustments: the band
+    after it is priced at the bar (closes, chain prices, kept legs' IVs, new legs' implied IVs)."""
+    bp = plan.breakeven
+    if not bp.enabled or (rule.be_improvement_pts is None and not bp.maintain_be):
+        return
+    at, spot = to_datetime(tl.ts[bar]), float(tl.close[bar])
+    keep = [j for j in range(len(pos.legs)) if j not in adj.close]
+    cash = pos.cash_inr + sum(pos.qty[j] * float(seg.paths.close[row, j]) for j in adj.close)
+    legs, qty = [pos.legs[j] for j in keep], [pos.qty[j] for j in keep]
+    ivs = [float(seg.paths.iv[row, j]) for j in keep]
+    if adj.open:
+        chains = mv.chain(at, sorted({leg.expiry for leg in adj.open}), 0.0, 1e12)
+        for leg in adj.open:
+            px = chains[leg.expiry].price(leg.strike, leg.right) or float("nan")
+            units = leg.signed_lots * lot_of(leg.expiry, at.date())
+            t = t_years(at, leg.expiry)
+            fwd = spot * float(np.exp(plan.rate * t))
+            ivs.append(float(implied_vol(px, fwd, leg.strike, t, plan.rate, leg.right.value)))
+            cash -= units * px
+            legs.append(leg)
+            qty.append(units)
+    after_book = dataclasses.replace(book_of(pos), legs=tuple(legs), qty=tuple(qty), cash_inr=cash)
+    lo, hi = band_path(bp, after_book, tl.ts[bar:bar + 1], tl.close[bar:bar + 1],
+                       np.array([ivs]), plan.rate)
+    why = improvement_reason(bp, rule.be_improvement_pts, spot,
+                             (float(seg.lower[row]), float(seg.upper[row])),
+                             (float(lo[0]), float(hi[0])))
+    if why is not None:
+        raise SelectionError(why)
+
+
 def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg: Segment,
            f: Firing, adj: AdjustmentPlan, bar: int, lot_of: Callable[[dt.date, dt.date], int],
            ledger: Ledger) -> None:
@@ -357,7 +438,8 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
     st = pos.rule_states[rule.rule_id]
     at = to_datetime(tl.ts[bar])
     before = {"delta": float(seg.state.delta[f.bar]), "vega_inr": float(seg.state.vega_inr[f.bar])}
-    be_before = fly_breakevens(pos)
+    be_before = (_first(seg.lower[f.bar:]), _first(seg.upper[f.bar:]))
+    kept_iv = [float(seg.paths.iv[f.bar, j]) for j in range(len(pos.legs)) if j not in adj.close]
     new_fills = [fill_leg(plan, seg.paths, tl, pos.trade_id, pos.legs[j], f.bar, j, -pos.qty[j])
                  for j in adj.close]
     keep = [j for j in range(len(pos.legs)) if j not in adj.close]
@@ -368,6 +450,7 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
         _, h = horizon(tl, list(adj.open))
         opened_paths = mv.leg_paths(list(adj.open), tl, bar, max(h, bar))
         fill_missing_greeks(opened_paths, list(adj.open), tl, bar, plan.rate)
+        kept_iv += [float(x) for x in opened_paths.iv[0]]
         for n, leg in enumerate(adj.open):
             units = leg.signed_lots * lots[len(keep) + n]
             if not np.isfinite(opened_paths.close[0, n]):
@@ -389,7 +472,9 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
         pos.ref_spot = float(tl.close[bar])
     cash = float(sum(x.cash_inr for x in new_fills))
     costs = float(sum(x.costs_inr for x in new_fills))
-    be_after = fly_breakevens(pos)
+    lo, hi = band_path(plan.breakeven, book_of(pos), tl.ts[bar:bar + 1], tl.close[bar:bar + 1],
+                       np.array([kept_iv]), plan.rate)
+    be_after = (_first(lo), _first(hi))
     ledger.adjustments.append(AdjustmentRecord(
         trade_id=pos.trade_id, ts=at, rule_id=rule.rule_id,
         action=rule.action.value + ("_SCALP" if f.scalp_leg is not None else ""),
@@ -436,7 +521,34 @@ def close_position(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
         ledger.anomalies.append(f"trade {pos.trade_id}: stale quote used for the exit fill at "
                                 f"{exit_at}")
     ledger.realized[bar] += gross - costs
+    if pos.be_rows and plan.breakeven.config.be_success_tracking:
+        ledger.be_stats.append((pos.trade_id, pos.be_inside / pos.be_rows, not pos.be_left))
     return bar
+
+
+def _track_band(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment, end: int,
+                ledger: Ledger) -> None:
+    """Success counts over the recorded rows, and one log line per band state that does not
+    close the position (ALERT / HOLD / ADJUST / HEDGE / REVERSE)."""
+    spot, lo, hi = tl.close[seg.c:seg.c + end], seg.lower[:end], seg.upper[:end]
+    known = ~np.isnan(lo) & ~np.isnan(hi)
+    if known.any():
+        stats = success_stats(spot[known], lo[known], hi[known])
+        pos.be_rows += stats.n_bars
+        pos.be_inside += round(stats.fraction_of_time_inside * stats.n_bars)
+        pos.be_left |= not stats.stayed_inside
+    st = seg.state.be_state
+    if st is None:
+        return
+    closes = {BandState.APPROACH: plan.exits.be_close_on_approach,
+              BandState.BREACH: plan.exits.be_close_on_breach}
+    for state in (BandState.APPROACH, BandState.BREACH):
+        hits = np.flatnonzero(st[:end] == state)
+        if hits.size and state not in pos.be_logged and not closes[state]:
+            pos.be_logged.add(state)
+            i = int(hits[0])
+            ledger.log.append(event_line(plan.breakeven, pos.trade_id, to_datetime(tl.ts[seg.c + i]),
+                                         state, float(spot[i]), float(lo[i]), float(hi[i])))
 
 
 def record_segment(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment, upto: int,
@@ -462,9 +574,9 @@ def record_segment(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
     qty = np.array(seg.qty, dtype=float)
     s.vega_tw_inr.append(term_weighted_vega(seg.paths.vega[rows] * qty[None, :],  # type: ignore[attr-defined]
                                             dte.astype(float)))
-    lower, upper = seg.view.be_lower, seg.view.be_upper
-    s.be_lower.append(np.full(end, np.nan if lower is None else lower))  # type: ignore[attr-defined]
-    s.be_upper.append(np.full(end, np.nan if upper is None else upper))  # type: ignore[attr-defined]
+    s.be_lower.append(seg.lower[rows])  # type: ignore[attr-defined]
+    s.be_upper.append(seg.upper[rows])  # type: ignore[attr-defined]
+    _track_band(plan, tl, pos, seg, end, ledger)
     ledger.open_mtm[c:c + upto] += st.pnl_inr[:upto]
     pos.peak_inr = max(pos.peak_inr, float(np.nanmax(st.pnl_inr[rows])))
     caps = greek_caps(plan.risk, ivp=None)
@@ -475,7 +587,7 @@ def record_segment(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
             ledger.anomalies.append(
                 f"trade {pos.trade_id}: position {name} exceeded its cap {cap:g} on "
                 f"{int(over.sum())} bars without an exit rule resolving it")
-    jumps = quote_jumps(seg.paths.close[rows], plan.jump_sigma)
+    jumps = quote_jumps(seg.paths.close[rows], plan.jump_sigma, tl.days[c:c + end])
     if jumps:
         ledger.anomalies.append(f"trade {pos.trade_id}: {jumps} quote jumps beyond "
                                 f"{plan.jump_sigma:g} sigma on the legs' paths")

@@ -5,7 +5,10 @@ whole path and takes the earliest bar (the event-skipping engine), ``first_exit_
 by bar (the reference the benchmark and tests compare against). Both are causal: the decision at
 bar i uses values at bars <= i only (running peak for the trailing stop). Bar 0 is the entry bar
 and never exits. When several triggers fire on the same bar the priority is: stop loss, maximum
-loss in rupees, greek limits (delta, gamma, vega), trailing stop, profit target, time exit.
+loss in rupees, greek limits (delta, gamma, vega), S/R break, breakeven action, trailing stop,
+profit target, time exit. The S/R-break mask (``engine.strategy.sr``) and the breakeven band
+states (``engine.strategy.breakevens``) are computed by the simulation and carried in the
+``PathState``; each is causal on its own.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from engine.strategy.plan import ExitRules
 
 PRIORITY: tuple[ExitReason, ...] = (
     ExitReason.STOP_LOSS, ExitReason.MAX_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA,
-    ExitReason.GREEK_VEGA,
+    ExitReason.GREEK_VEGA, ExitReason.SR_BREAK, ExitReason.BREAKEVEN,
     ExitReason.TRAILING_STOP, ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT,
 )
 
@@ -37,6 +40,8 @@ class PathState:
     after_exit_time: np.ndarray  # bool: the scheduled exit time has been reached
     premium_base_inr: float      # |net premium at entry|, the unit of the fraction thresholds
     peak_before_inr: float = -math.inf  # highest P&L of the position before this path segment
+    sr_break: np.ndarray | None = None  # bool: spot broke an S/R level on a side that hurts
+    be_state: np.ndarray | None = None  # int8 ``BandState`` per bar (None: no breakevens)
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,24 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
         masks[ExitReason.TRAILING_STOP] = armed & (s.pnl_inr <= peak - rules.trailing_stop_frac * base)
     if rules.profit_target_frac is not None:
         masks[ExitReason.PROFIT_TARGET] = s.pnl_inr >= rules.profit_target_frac * base
+    if rules.exit_on_sr_break and s.sr_break is not None:
+        masks[ExitReason.SR_BREAK] = s.sr_break.copy()
+    be = _be_close_mask(s, rules)
+    if be is not None:
+        masks[ExitReason.BREAKEVEN] = be
     masks[ExitReason.TIME_EXIT] = s.after_exit_time.copy()
     for m in masks.values():
         if n:
             m[0] = False
     return masks
+
+
+def _be_close_mask(s: PathState, rules: ExitRules) -> np.ndarray | None:
+    """Bars where the breakeven band state asks to close (APPROACH = 1, BREACH = 2)."""
+    if s.be_state is None or not (rules.be_close_on_approach or rules.be_close_on_breach):
+        return None
+    state = s.be_state
+    return np.asarray(state >= 1) if rules.be_close_on_approach else np.asarray(state == 2)
 
 
 def _values(s: PathState, i: int) -> dict[str, float]:
@@ -119,6 +137,11 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
             fired.append(ExitReason.GREEK_GAMMA)
         if rules.max_abs_vega_inr is not None and abs(s.vega_inr[i]) > rules.max_abs_vega_inr:
             fired.append(ExitReason.GREEK_VEGA)
+        if rules.exit_on_sr_break and s.sr_break is not None and s.sr_break[i]:
+            fired.append(ExitReason.SR_BREAK)
+        if s.be_state is not None and ((rules.be_close_on_approach and s.be_state[i] >= 1) or
+                                       (rules.be_close_on_breach and s.be_state[i] == 2)):
+            fired.append(ExitReason.BREAKEVEN)
         if rules.trailing_stop_frac is not None:
             act = rules.trailing_activation_frac or 0.0
             if peak >= act * base and pnl <= peak - rules.trailing_stop_frac * base:

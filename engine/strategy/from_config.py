@@ -27,6 +27,7 @@ from engine.risk.limits import RiskLimits
 from engine.simulation.costs import CostModel, CustomCosts, IndiaOptionsCosts, NoCosts
 from engine.simulation.fills import FillModel, FillPolicy, SlippageUnit
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
+from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.plan import (
     EntryRules,
     ExitRules,
@@ -38,6 +39,7 @@ from engine.strategy.plan import (
     StrikeRule,
     VixBand,
 )
+from engine.strategy.sr import SRPlan
 from engine.strategy.volfilter import VolGate
 from engine.volatility import Regime, RegimeBands, SnapshotParams, TermClass
 from engine.volatility.types import HVMethod
@@ -104,7 +106,29 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
         "volatility_blackout_ivp_min", "volatility_blackout_ivp_max", "roll_strike_steps",
         "roll_long_leg", "new_dte", "scalping_threshold", "reverse_parts", "reverse_lots",
         "second_offset_steps", "second_right", "hedge_instrument", "target_delta", "delta_band",
-        "rebalance_minutes", "rule_type")),
+        "rebalance_minutes", "rule_type", "be_probability_trigger",
+        "be_improvement_required_pts")),
+    "entry_rules.sr_proximity_required", "exit_rules.exit_on_sr_break",
+    "exit_rules.sr_break_buffer_pts",
+    *(f"market_structure.{name}" for name in (
+        "primary_method", "secondary_method", "volatility_weighted_levels",
+        "high_vol_level_expansion", "low_vol_level_tightening", "use_for_entry",
+        "use_for_adjustment", "use_for_exit", "min_distance_between_levels_pts",
+        "level_strength_threshold", "recent_test_weight", "proximity_pts", "max_levels",
+        *(f"pivot_config.{n}" for n in ("pivot_type", "timeframe", "left_bars", "right_bars",
+                                        "lookback_days")),
+        *(f"volume_config.{n}" for n in ("lookback_days", "bin_size_pts", "value_area_frac",
+                                         "hvn_threshold", "lvn_threshold")),
+        *(f"smc_config.{n}" for n in ("swing_length", "order_block_lookback",
+                                      "fvg_min_size_pts", "use_liquidity_sweeps",
+                                      "bos_confirmation_bars")),
+        *(f"ml_config.{n}" for n in ("model", "n_clusters", "lookback_days", "min_samples",
+                                     "bandwidth_pts")))),
+    *(f"breakeven_config.{name}" for name in (
+        "enabled", "include_commissions", "include_slippage", "volatility_smile_adjustment",
+        "recalc_frequency", "be_distance_alert", "be_approach_action", "be_breach_action",
+        "probability_threshold", "calendar_be_method", "iron_fly_be_wings",
+        "maintain_be_in_adjustments", "be_success_tracking")),
 })
 
 
@@ -132,7 +156,27 @@ def plan_from_config(cfg: StrategyConfig, first_day: dt.date, last_day: dt.date)
         adjustments=AdjustmentPolicy(
             rules=tuple(_rule(r) for r in cfg.adjustment_rules if r.enabled),
             max_adjustments=cfg.max_adjustments,
-            cooldown_minutes=cfg.adjustment_cooldown_minutes))
+            cooldown_minutes=cfg.adjustment_cooldown_minutes),
+        structure=_sr(cfg), breakeven=_breakeven(cfg))
+
+
+def _sr(cfg: StrategyConfig) -> SRPlan:
+    """Where levels act: entries (SRUseForEntry and EntrySRProximity), SR_HIT rules
+    (SRUseForAdjustment) and the S/R-break exit (SRUseForExit or ExitOnSRBreak)."""
+    ms = cfg.market_structure
+    return SRPlan(config=ms, entry_filter=ms.use_for_entry and cfg.entry_rules.sr_proximity_required,
+                  adjustments=ms.use_for_adjustment,
+                  exit_on_break=ms.use_for_exit or cfg.exit_rules.exit_on_sr_break,
+                  break_buffer_pts=cfg.exit_rules.sr_break_buffer_pts)
+
+
+def _breakeven(cfg: StrategyConfig) -> BreakevenPlan:
+    be = cfg.breakeven_config
+    return BreakevenPlan(
+        config=be, maintain_be=be.enabled and be.maintain_be_in_adjustments,
+        probability_by_rule=tuple((r.rule_id, r.be_probability_trigger)
+                                  for r in cfg.adjustment_rules
+                                  if r.be_probability_trigger is not None))
 
 
 def _rule(r: AdjustmentRule) -> AdjRule:
@@ -271,7 +315,7 @@ def _entry(cfg: StrategyConfig) -> EntryRules:
 
 
 def _exits(cfg: StrategyConfig) -> ExitRules:
-    x = cfg.exit_rules
+    x, be = cfg.exit_rules, cfg.breakeven_config
     scheduled = not x.hold_to_expiry
     return ExitRules(
         profit_target_frac=x.profit_target,
@@ -281,7 +325,10 @@ def _exits(cfg: StrategyConfig) -> ExitRules:
         exit_time=x.exit_time if scheduled else None,
         days_before_expiry=x.exit_days_before_expiry if scheduled else None,
         max_abs_delta=x.exit_delta_breach, max_abs_gamma=x.exit_gamma_breach,
-        max_loss_inr=cfg.position_limits.max_loss_per_trade_inr)
+        max_loss_inr=cfg.position_limits.max_loss_per_trade_inr,
+        exit_on_sr_break=cfg.market_structure.use_for_exit or x.exit_on_sr_break,
+        be_close_on_approach=be.enabled and be.be_approach_action.value == "CLOSE",
+        be_close_on_breach=be.enabled and be.be_breach_action.value == "CLOSE")
 
 
 def _costs(cfg: StrategyConfig) -> CostModel:

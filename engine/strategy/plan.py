@@ -15,7 +15,9 @@ from engine.risk.limits import RiskLimits
 from engine.simulation.costs import CostModel, IndiaOptionsCosts
 from engine.simulation.fills import FillPolicy
 from engine.strategy.adjustments.rules import AdjustmentPolicy
+from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
+from engine.strategy.sr import SRPlan
 from engine.strategy.volfilter import VolGate
 
 __all__ = ["EntryRules", "ExitRules", "ExpiryMethod", "ExpiryRule", "LegSpec", "StrategyPlan",
@@ -86,6 +88,9 @@ class ExitRules:
     max_abs_delta: float | None = None             # position delta, index units (per unit x qty)
     max_abs_gamma: float | None = None
     max_abs_vega_inr: float | None = None          # rupees per vol point
+    exit_on_sr_break: bool = False                 # spot broke an S/R level (strategy.sr)
+    be_close_on_approach: bool = False             # BEApproachAction CLOSE
+    be_close_on_breach: bool = False               # BEBreachAction CLOSE
 
 
 @dataclass(frozen=True)
@@ -109,4 +114,6 @@ class StrategyPlan:
     risk: RiskLimits = field(default_factory=RiskLimits)
     vol_gate: VolGate = field(default_factory=VolGate)
     adjustments: AdjustmentPolicy = field(default_factory=AdjustmentPolicy)
-    jump_sigma: float = 8.0  # flag leg quote moves beyond this many robust sigmas
+    jump_sigma: float = 10.0  # flag intraday leg quote moves beyond this many robust sigmas
+    structure: SRPlan = field(default_factory=SRPlan)
+    breakeven: BreakevenPlan = field(default_factory=BreakevenPlan)
