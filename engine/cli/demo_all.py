@@ -11,7 +11,6 @@ and the results workbook's path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -60,25 +59,20 @@ def ensure_market(store: DuckDBStore, spec: MarketSpec) -> list[str]:
 
 
 def summary_lines(outcome: RunOutcome) -> list[str]:
-    """One line per strategy: trades, net P&L, drawdown, win rate, skipped entries."""
+    """One line per strategy: trades, net P&L, drawdown, win rate, adjustments applied (and
+    blocked), skipped entries."""
     lines = []
     for r in outcome.results:
         m = r.metrics
         if m is None:  # pragma: no cover - run_backtest always sets metrics
             continue
         win = "n/a" if m.win_rate != m.win_rate else f"{m.win_rate:.0%}"
+        applied = sum(1 for a in r.adjustments if a.status == "APPLIED")
         lines.append(f"{r.plan.name}: {m.trades} trades, net P&L {m.net_pnl_inr:,.0f} INR, "
                      f"max drawdown {abs(m.max_drawdown_inr):,.0f} INR, win rate {win}, "
+                     f"{applied} adjustments ({len(r.adjustments) - applied} blocked), "
                      f"{len(r.skips)} entries skipped")
     return lines
-
-
-def _adjustment_note(configs: Sequence[StrategyConfig]) -> str | None:
-    names = [c.strategy_name for c in configs if c.adjustment_rules]
-    if not names:
-        return None
-    return (f"note: {', '.join(names)} carry adjustment rules the engine does not act on yet "
-            "(see the warnings of `posbt validate`)")
 
 
 @click.command("demo")
@@ -120,8 +114,8 @@ def demo_all(out: Path | None, days: int | None, interval: str, history_days: in
     outcome = run_file(book, ctx.home, out=results, progress=step)
     for line in summary_lines(outcome):
         say.print(line)
-    note = _adjustment_note(configs)
-    if note is not None:
-        say.print(note)
+    if outcome.warnings:
+        say.print(f"{len(outcome.warnings)} config warnings (parameters set but not acted on); "
+                  f"see them with `posbt validate {book}`")
     say.print(f"results: {outcome.out_path}")
 
