@@ -226,3 +226,19 @@ def test_price_matches_hand_arithmetic(world: tuple[Path, Path, Api]) -> None:
     assert r["price"] == pytest.approx(7.965567, abs=1e-6)
     assert r["delta"] == pytest.approx(0.539828, abs=1e-6)  # N(0.1)
     assert udfs.POSBT_PRICE("CE", 100, 100, 1, 0.2, 0) == pytest.approx(7.965567, abs=1e-6)
+
+
+def test_breakeven_endpoint_and_cells(world: tuple[Path, Path, Api]) -> None:
+    _, _, api = world
+    # iron fly: 22000 -/+ (240 credit - 2 costs) = 21762 / 22238; max loss 300 - 238 = 62
+    r = api.post("/v1/breakeven", json={"kind": "ironfly", "params": {
+        "centre_pts": 22000, "wing_pts": 300, "net_credit_pts": 240, "costs_pts": 2}})
+    assert r.status_code == 200
+    assert (r.json()["lower_pts"], r.json()["upper_pts"]) == (21762.0, 22238.0)
+    assert r.json()["max_loss_pts"] == 62.0
+    assert udfs.POSBT_IRONFLY_BE(22000, 300, 240) == [["lower_pts", "upper_pts"],
+                                                      [21760.0, 22240.0]]
+    cal = udfs.POSBT_CALENDAR_BE(22000, "CE", 7 / 365, 35 / 365, 0.12, 0.13, 150)
+    assert cal[1][0] < 22000 < cal[1][1]
+    r = api.post("/v1/breakeven", json={"kind": "ironfly", "params": {"centre_pts": 22000}})
+    assert r.status_code in (400, 422) and r.json()["place"] == "breakeven ironfly.wing_pts"
