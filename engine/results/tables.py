@@ -46,6 +46,7 @@ def summary_table(results: Sequence[BacktestResult]) -> Table:
     rows.append(["be_success_rate", *(_be_success(r)[0] for r in results)])
     rows.append(["be_time_inside_frac", *(_be_success(r)[1] for r in results)])
     rows.append(["skipped_entries", *(len(r.skips) for r in results)])
+    rows.append(["log_lines", *(len(r.log) for r in results)])
     rows.append(["anomalies", *(len(r.anomalies) for r in results)])
     rows.append(["margin_note", *("SPAN is not public; margin figures are estimates" for _ in results)])
     return headers, rows
@@ -155,3 +156,8 @@ def breakevens_table(results: Sequence[BacktestResult], every_n: int = 1) -> Tab
                 rows.append([r.plan.name, int(ids[i]), to_datetime(ts[i]), float(spot[i]),
                              _clean(float(lo[i])), _clean(float(hi[i]))])
     return headers, rows
+
+
+def log_table(results: Sequence[BacktestResult]) -> Table:
+    """The run's log lines (breakeven alerts and holds, S/R notes), one row each."""
+    return ["strategy", "line"], [[r.plan.name, line] for r in results for line in r.log]
