@@ -34,18 +34,17 @@ from engine.results.records import (
     Transition,
 )
 from engine.risk.limits import entry_block_reason, estimate_margin_inr, greek_caps
+from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
 from engine.simulation.position import (
     SETTLE_TIME,
     Ledger,
     Position,
-    apply_firing,
     build_segment,
     close_position,
     fill_leg,
     horizon,
-    next_firing,
     record_segment,
 )
 from engine.simulation.valuation import fill_missing_greeks

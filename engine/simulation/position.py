@@ -14,17 +14,13 @@ support/resistance inputs (``engine.strategy.sr``) are computed with the segment
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.breakeven import BandState, success_stats
 from engine.domain.structures import Leg, PositionRole
-from engine.pricing.iv import implied_vol
-from engine.pricing.time import t_years
 from engine.results.records import (
     AdjustmentRecord,
     ExitReason,
@@ -35,30 +31,25 @@ from engine.results.records import (
 )
 from engine.risk.limits import greek_caps, term_weighted_vega
 from engine.simulation.fills import BarQuote
-from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
+from engine.simulation.market import LegPaths, Timeline, to_datetime
 from engine.simulation.quality import quote_jumps
-from engine.simulation.valuation import exit_clock, fill_missing_greeks
-from engine.strategy.adjustments.actions import AdjustmentPlan, Market, plan_adjustment
-from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
-from engine.strategy.adjustments.triggers import RuleState, SegmentView, constraint_masks
+from engine.simulation.valuation import exit_clock
+from engine.strategy.adjustments.rules import Trig
+from engine.strategy.adjustments.triggers import RuleState, SegmentView
 from engine.strategy.breakevens import (
     OpenBook,
     TriggerInputs,
     band_path,
     event_line,
-    improvement_reason,
     open_book,
-    rule_trigger,
     states,
     touch_probability_path,
 )
 from engine.strategy.exits import ExitDecision, PathState
 from engine.strategy.plan import StrategyPlan
-from engine.strategy.selection import SelectionError
 from engine.strategy.sr import SRProvider
 
 SETTLE_TIME = dt.time(15, 30)
-BLOCKED_RETRY_MIN = 30  # minutes before a rule blocked at trade time is tried again
 
 
 @dataclass
@@ -198,14 +189,14 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
         ts=ts, spot=spot, pnl_inr=pnl, greeks=greeks,
         ref_spot=pos.ref_spot, premium_base_inr=abs(pos.premium_inr), iv=paths.iv[:, primary],
         iv_entry=pos.iv_entry, daily={k: v[c:c + n] for k, v in daily.items()},
-        ivp_entry=pos.ivp_entry, be_lower=_first(lower), be_upper=_first(upper),
+        ivp_entry=pos.ivp_entry, be_lower=first_finite(lower), be_upper=first_finite(upper),
         sr_levels=np.asarray(sr.levels_on(to_datetime(ts[0]).date()))
         if sr is not None and plan.structure.adjustments and n else None)
     return Segment(c, paths, state, view, front, tuple(pos.legs), tuple(pos.qty), lower, upper,
                    inputs)
 
 
-def _first(x: np.ndarray) -> float | None:
+def first_finite(x: np.ndarray) -> float | None:
     return float(x[0]) if x.size and not np.isnan(x[0]) else None
 
 
@@ -222,270 +213,6 @@ def _trigger_inputs(plan: StrategyPlan, pos: Position, ts: np.ndarray, spot: np.
         any(r.trigger.kinds & {Trig.SR_HIT} for r in rules) else None
     return TriggerInputs(lower if plan.breakeven.enabled else None,
                          upper if plan.breakeven.enabled else None, prob, dist)
-
-
-@dataclass(frozen=True)
-class Firing:
-    """A rule due at a bar of the segment (index into the segment)."""
-
-    bar: int
-    rule: AdjRule
-    scalp_leg: int | None = None
-
-
-def next_firing(plan: StrategyPlan, pos: Position, seg: Segment, limit: int,
-                ledger: Ledger) -> Firing | None:
-    """The first rule (by bar, then priority) that fires before or at ``limit``."""
-    policy = plan.adjustments
-    if not policy.rules:
-        return None
-    best: Firing | None = None
-    for rule in sorted(policy.rules, key=lambda r: r.priority):
-        st = pos.rule_states.setdefault(rule.rule_id, RuleState())
-        if rule.action is AdjAction.REVERSE_BUY:
-            best = _earlier(best, _scalp_firing(rule, pos, seg, st))
-        trig, why = rule_trigger(rule, seg.view, st, seg.inputs,
-                                 plan.breakeven.probability_for(rule.rule_id))
-        if why is not None:
-            _note_blocked(pos, rule, st, seg, 0, f"cannot evaluate: {why}", ledger)
-            continue
-        allowed = np.ones_like(trig)
-        reasons: list[tuple[np.ndarray, str]] = []
-        if st.times >= rule.max_times:
-            reasons.append((np.zeros_like(trig), f"fired {st.times} times (MaxTimesPerPosition)"))
-        if pos.n_adjustments >= policy.max_adjustments:
-            reasons.append((np.zeros_like(trig), f"{pos.n_adjustments} adjustments (MaxAdjustments)"))
-        reasons += constraint_masks(rule, seg.view, st, pos.last_adjustment, policy.cooldown_minutes)
-        for mask, _ in reasons:
-            allowed &= mask
-        fire = trig & allowed
-        first = int(np.argmax(fire)) if fire.any() else None
-        blocked = trig & ~allowed
-        if blocked.any():
-            b = int(np.argmax(blocked))
-            if (first is None or b < first) and b <= limit:
-                reason = next(r for m, r in reasons if not m[b])
-                _note_blocked(pos, rule, st, seg, b, reason, ledger)
-        if first is not None and first <= limit:
-            best = _earlier(best, Firing(first, rule))
-    return best
-
-
-def _earlier(a: Firing | None, b: Firing | None) -> Firing | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return b if (b.bar, b.rule.priority) < (a.bar, a.rule.priority) else a
-
-
-def _scalp_firing(rule: AdjRule, pos: Position, seg: Segment, st: RuleState) -> Firing | None:
-    """Sell a bought tranche at +scalp_frac or when spot reverts to the previous level."""
-    thr = seg.view.ref_spot * (rule.trigger.price_move_frac or 0.0) + \
-        (rule.trigger.price_move_pts or 0.0)
-    best: Firing | None = None
-    for j, leg in enumerate(pos.legs):
-        if leg.role is not PositionRole.SCALP or not leg.leg_id.startswith(f"{rule.rule_id}_T"):
-            continue
-        tranche = int(leg.leg_id.rsplit("_T", 1)[1])
-        bought = next(f.price_pts for f in reversed(pos.fills) if f.leg_id == leg.leg_id)
-        gain = seg.paths.close[:, j] >= bought * (1.0 + rule.scalp_frac)
-        prev_level = seg.view.ref_spot + st.tranche_direction * (tranche - 1) * thr
-        revert = (seg.view.spot <= prev_level) if st.tranche_direction > 0 else \
-            (seg.view.spot >= prev_level)
-        mask = gain | revert
-        mask[0] = False
-        if mask.any():
-            best = _earlier(best, Firing(int(np.argmax(mask)), rule, scalp_leg=j))
-    return best
-
-
-def _note_blocked(pos: Position, rule: AdjRule, st: RuleState, seg: Segment, bar: int,
-                  reason: str, ledger: Ledger) -> None:
-    if reason in st.blocked_noted:
-        return
-    st.blocked_noted.add(reason)
-    ledger.adjustments.append(AdjustmentRecord(
-        trade_id=pos.trade_id, ts=to_datetime(seg.view.ts[bar]), rule_id=rule.rule_id,
-        action=rule.action.value, status="BLOCKED", reason=reason,
-        values=_values(seg, bar)))
-
-
-def _values(seg: Segment, bar: int) -> dict[str, float]:
-    v = seg.view
-    out = {"spot": float(v.spot[bar]), "move_pts": float(v.spot[bar] - v.ref_spot),
-           "pnl_inr": float(v.pnl_inr[bar]), "delta": float(v.greeks["delta"][bar]),
-           "iv": float(v.iv[bar])}
-    for name, series in v.daily.items():
-        out[name] = float(series[bar])
-    return out
-
-
-@dataclass(frozen=True)
-class Applied:
-    """The new state after an adjustment: open legs' paths must be reloaded from ``bar``."""
-
-    bar: int
-
-
-def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg: Segment,
-                 f: Firing, contracts_lot: Callable[[dt.date, dt.date], int],
-                 strike_step: Callable[[dt.date], float], ledger: Ledger) -> bool:
-    """Trade the firing rule at its bar; False (and a BLOCKED record) when it cannot."""
-    rule, bar = f.rule, seg.c + f.bar
-    st = pos.rule_states[rule.rule_id]
-    at = to_datetime(tl.ts[bar])
-    spot = float(tl.close[bar])
-    direction = 1 if spot >= pos.ref_spot else -1
-    try:
-        if f.scalp_leg is not None:
-            adj = AdjustmentPlan((f.scalp_leg,), (), f"scalp {pos.legs[f.scalp_leg].leg_id}")
-        else:
-            if rule.action is AdjAction.REVERSE_BUY and st.tranches_bought >= rule.parts:
-                raise SelectionError(f"all {rule.parts} tranches bought")
-            expiries = sorted({leg.expiry for leg in pos.legs})
-            if rule.action is AdjAction.ROLL_DIAGONAL:
-                expiries = sorted({e for e, _ in mv.listed_expiries() if e >= at.date()})[:8]
-            step = strike_step(at.date())
-            chains = mv.chain(at, expiries, spot - 40 * step, spot + 40 * step)
-            market = Market(at, spot, st.tranche_direction or direction, chains,
-                            mv.listed_expiries(), step, pos.lot_sizes[0],
-                            float(seg.state.delta[f.bar]))
-            adj = plan_adjustment(rule, pos.legs, market, tranche=st.tranches_bought + 1,
-                                  direction=st.tranche_direction or direction,
-                                  n_hedges=st.times + 1)
-        _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot)
-        if f.scalp_leg is None:
-            _check_breakevens(plan, rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot)
-    except SelectionError as exc:
-        st.retry_after = tl.ts[bar] + np.timedelta64(max(rule.cooldown_minutes, BLOCKED_RETRY_MIN), "m")
-        ledger.adjustments.append(AdjustmentRecord(
-            trade_id=pos.trade_id, ts=at, rule_id=rule.rule_id, action=rule.action.value,
-            status="BLOCKED", reason=str(exc), values=_values(seg, f.bar)))
-        return False
-    _trade(plan, mv, tl, pos, seg, f, adj, bar, contracts_lot, ledger)
-    return True
-
-
-def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment, row: int,
-                mv: MarketView, tl: Timeline, bar: int,
-                lot_of: Callable[[dt.date, dt.date], int]) -> None:
-    """Debit/credit limits on the adjustment's cash at the bar's closes."""
-    if rule.max_debit_frac is None and rule.max_debit_pts is None and rule.min_credit_frac is None:
-        return
-    cash = 0.0
-    for j in adj.close:
-        cash += pos.qty[j] * float(seg.paths.close[row, j])
-    at = to_datetime(tl.ts[bar])
-    if adj.open:
-        chains = mv.chain(at, sorted({leg.expiry for leg in adj.open}), 0.0, 1e12)
-        for leg in adj.open:
-            px = chains[leg.expiry].price(leg.strike, leg.right) or 0.0
-            cash -= leg.signed_lots * lot_of(leg.expiry, at.date()) * px
-    base = abs(pos.premium_inr)
-    debit = -cash
-    units = max([abs(pos.qty[j]) for j in adj.close] +
-                [leg.lots * lot_of(leg.expiry, at.date()) for leg in adj.open] + [1])
-    if rule.max_debit_frac is not None and debit > rule.max_debit_frac * base:
-        raise SelectionError(f"debit {debit:,.0f} INR above MaxDebitAllowed "
-                             f"{rule.max_debit_frac:g} x entry premium {base:,.0f}")
-    if rule.max_debit_pts is not None and debit / units > rule.max_debit_pts:
-        raise SelectionError(f"debit {debit / units:.2f} pts per unit above MaxDebitPts "
-                             f"{rule.max_debit_pts:g}")
-    if rule.min_credit_frac is not None and cash < rule.min_credit_frac * base:
-        raise SelectionError(f"credit {cash:,.0f} INR below MinCreditRequired "
-                             f"{rule.min_credit_frac:g} x entry premium {base:,.0f}")
-
-
-def _check_breakevens(plan: StrategyPlan, rule: AdjRule, pos: Position, adj: AdjustmentPlan,
-                      seg: Segment, row: int, mv: MarketView, tl: Timeline, bar: int,
-                      lot_of: Callable[[dt.date, dt.date], int]) -> None:
-    """Raise when the adjustment fails BEImprovementRequired / MaintainBEInAdjustments: the band
-    after it is priced at the bar (closes, chain prices, kept legs' IVs, new legs' implied IVs)."""
-    bp = plan.breakeven
-    if not bp.enabled or (rule.be_improvement_pts is None and not bp.maintain_be):
-        return
-    at, spot = to_datetime(tl.ts[bar]), float(tl.close[bar])
-    keep = [j for j in range(len(pos.legs)) if j not in adj.close]
-    cash = pos.cash_inr + sum(pos.qty[j] * float(seg.paths.close[row, j]) for j in adj.close)
-    legs, qty = [pos.legs[j] for j in keep], [pos.qty[j] for j in keep]
-    ivs = [float(seg.paths.iv[row, j]) for j in keep]
-    if adj.open:
-        chains = mv.chain(at, sorted({leg.expiry for leg in adj.open}), 0.0, 1e12)
-        for leg in adj.open:
-            px = chains[leg.expiry].price(leg.strike, leg.right) or float("nan")
-            units = leg.signed_lots * lot_of(leg.expiry, at.date())
-            t = t_years(at, leg.expiry)
-            fwd = spot * float(np.exp(plan.rate * t))
-            ivs.append(float(implied_vol(px, fwd, leg.strike, t, plan.rate, leg.right.value)))
-            cash -= units * px
-            legs.append(leg)
-            qty.append(units)
-    after_book = dataclasses.replace(book_of(pos), legs=tuple(legs), qty=tuple(qty), cash_inr=cash)
-    lo, hi = band_path(bp, after_book, tl.ts[bar:bar + 1], tl.close[bar:bar + 1],
-                       np.array([ivs]), plan.rate)
-    why = improvement_reason(bp, rule.be_improvement_pts, spot,
-                             (float(seg.lower[row]), float(seg.upper[row])),
-                             (float(lo[0]), float(hi[0])))
-    if why is not None:
-        raise SelectionError(why)
-
-
-def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg: Segment,
-           f: Firing, adj: AdjustmentPlan, bar: int, lot_of: Callable[[dt.date, dt.date], int],
-           ledger: Ledger) -> None:
-    rule = f.rule
-    st = pos.rule_states[rule.rule_id]
-    at = to_datetime(tl.ts[bar])
-    before = {"delta": float(seg.state.delta[f.bar]), "vega_inr": float(seg.state.vega_inr[f.bar])}
-    be_before = (_first(seg.lower[f.bar:]), _first(seg.upper[f.bar:]))
-    kept_iv = [float(seg.paths.iv[f.bar, j]) for j in range(len(pos.legs)) if j not in adj.close]
-    new_fills = [fill_leg(plan, seg.paths, tl, pos.trade_id, pos.legs[j], f.bar, j, -pos.qty[j])
-                 for j in adj.close]
-    keep = [j for j in range(len(pos.legs)) if j not in adj.close]
-    legs = [pos.legs[j] for j in keep] + list(adj.open)
-    lots = [pos.lot_sizes[j] for j in keep] + [lot_of(leg.expiry, at.date()) for leg in adj.open]
-    qty = [pos.qty[j] for j in keep]
-    if adj.open:
-        _, h = horizon(tl, list(adj.open))
-        opened_paths = mv.leg_paths(list(adj.open), tl, bar, max(h, bar))
-        fill_missing_greeks(opened_paths, list(adj.open), tl, bar, plan.rate)
-        kept_iv += [float(x) for x in opened_paths.iv[0]]
-        for n, leg in enumerate(adj.open):
-            units = leg.signed_lots * lots[len(keep) + n]
-            if not np.isfinite(opened_paths.close[0, n]):
-                raise SelectionError(f"no quote for {leg.leg_id} at {at}")  # pragma: no cover
-            new_fills.append(fill_leg(plan, opened_paths, tl, pos.trade_id, leg, 0, n, units))
-            qty.append(units)
-    pos.fills.extend(new_fills)
-    pos.legs, pos.lot_sizes, pos.qty = legs, lots, qty
-    pos.n_adjustments += 1
-    pos.last_adjustment = tl.ts[bar]
-    st.times += 1 if f.scalp_leg is None else 0
-    st.last_fire = tl.ts[bar]
-    st.retry_after = None
-    if rule.action is AdjAction.REVERSE_BUY:
-        if f.scalp_leg is None:  # levels are used once: a scalped tranche is not bought again
-            st.tranche_direction = st.tranche_direction or (1 if tl.close[bar] >= pos.ref_spot else -1)
-            st.tranches_bought += 1
-    elif rule.action is not AdjAction.DYNAMIC_HEDGE:
-        pos.ref_spot = float(tl.close[bar])
-    cash = float(sum(x.cash_inr for x in new_fills))
-    costs = float(sum(x.costs_inr for x in new_fills))
-    lo, hi = band_path(plan.breakeven, book_of(pos), tl.ts[bar:bar + 1], tl.close[bar:bar + 1],
-                       np.array([kept_iv]), plan.rate)
-    be_after = (_first(lo), _first(hi))
-    ledger.adjustments.append(AdjustmentRecord(
-        trade_id=pos.trade_id, ts=at, rule_id=rule.rule_id,
-        action=rule.action.value + ("_SCALP" if f.scalp_leg is not None else ""),
-        status="APPLIED", reason=adj.note, values=_values(seg, f.bar),
-        closed=tuple(x.leg_id for x in new_fills[:len(adj.close)]),
-        opened=tuple(leg.leg_id for leg in adj.open), cash_inr=cash, costs_inr=costs,
-        greeks_before=before, be_before=be_before, be_after=be_after))
-    ledger.transitions.append(Transition(pos.trade_id, at, PositionState.OPEN,
-                                         PositionState.ADJUSTING, rule.rule_id, _values(seg, f.bar)))
-    ledger.transitions.append(Transition(pos.trade_id, at, PositionState.ADJUSTING,
-                                         PositionState.OPEN, adj.note, {"cash_inr": cash}))
 
 
 def close_position(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment,
