@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.domain.structures import PositionRole
+from engine.domain.structures import Leg, PositionRole
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
 from engine.results.records import (
@@ -40,9 +40,10 @@ from engine.strategy.breakevens import (
     rule_trigger,
 )
 from engine.strategy.plan import StrategyPlan
-from engine.strategy.selection import SelectionError
+from engine.strategy.selection import ChainSlice, SelectionError
 
 BLOCKED_RETRY_MIN = 30  # minutes before a rule blocked at trade time is tried again
+MAX_BLOCKED_ATTEMPTS = 5  # blocked trade attempts after which a rule stops for the position
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ def next_firing(plan: StrategyPlan, pos: Position, seg: Segment, limit: int,
         st = pos.rule_states.setdefault(rule.rule_id, RuleState())
         if rule.action is AdjAction.REVERSE_BUY:
             best = _earlier(best, _scalp_firing(rule, pos, seg, st))
+            if st.tranches_bought >= rule.parts:
+                continue  # every level used: only scalps remain
+        if st.given_up:
+            continue
         trig, why = rule_trigger(rule, seg.view, st, seg.inputs,
                                  plan.breakeven.probability_for(rule.rule_id))
         if why is not None:
@@ -158,6 +163,7 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
     at = to_datetime(tl.ts[bar])
     spot = float(tl.close[bar])
     direction = 1 if spot >= pos.ref_spot else -1
+    chains: dict[dt.date, ChainSlice] = {}
     try:
         if f.scalp_leg is not None:
             adj = AdjustmentPlan((f.scalp_leg,), (), f"scalp {pos.legs[f.scalp_leg].leg_id}")
@@ -168,29 +174,50 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
             if rule.action is AdjAction.ROLL_DIAGONAL:
                 expiries = sorted({e for e, _ in mv.listed_expiries() if e >= at.date()})[:8]
             step = strike_step(at.date())
-            chains = mv.chain(at, expiries, spot - 40 * step, spot + 40 * step)
+            chains = mv.chain(at, expiries, spot - 20 * step, spot + 20 * step)
             market = Market(at, spot, st.tranche_direction or direction, chains,
                             mv.listed_expiries(), step, pos.lot_sizes[0],
                             float(seg.state.delta[f.bar]))
             adj = plan_adjustment(rule, pos.legs, market, tranche=st.tranches_bought + 1,
                                   direction=st.tranche_direction or direction,
                                   n_hedges=st.times + 1)
-        _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot)
+        _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
         if f.scalp_leg is None:
-            _check_breakevens(plan, rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot)
+            _check_breakevens(plan, rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
     except SelectionError as exc:
+        reason = str(exc)
         st.retry_after = tl.ts[bar] + np.timedelta64(max(rule.cooldown_minutes, BLOCKED_RETRY_MIN), "m")
+        st.failed_attempts += 1
+        if rule.action is AdjAction.REVERSE_BUY and f.scalp_leg is None:
+            # a tranche that cannot be bought at its level is skipped: the next level is next
+            st.tranche_direction = st.tranche_direction or direction
+            st.tranches_bought += 1
+            reason += f"; tranche {st.tranches_bought} skipped"
+        elif st.failed_attempts >= MAX_BLOCKED_ATTEMPTS:
+            st.given_up = True
+            reason += f"; rule given up for this position after {st.failed_attempts} blocked attempts"
         ledger.adjustments.append(AdjustmentRecord(
             trade_id=pos.trade_id, ts=at, rule_id=rule.rule_id, action=rule.action.value,
-            status="BLOCKED", reason=str(exc), values=_values(seg, f.bar)))
+            status="BLOCKED", reason=reason, values=_values(seg, f.bar)))
         return False
     _trade(plan, mv, tl, pos, seg, f, adj, bar, contracts_lot, ledger)
     return True
 
 
+def _chains_for(mv: MarketView, at: dt.datetime, legs: tuple[Leg, ...],
+                chains: dict[dt.date, ChainSlice]) -> dict[dt.date, ChainSlice]:
+    """The chains already loaded at the bar, plus any expiry of ``legs`` they lack."""
+    missing = sorted({leg.expiry for leg in legs} - set(chains))
+    if missing:
+        strikes = [leg.strike for leg in legs]
+        chains = {**chains, **mv.chain(at, missing, min(strikes), max(strikes))}
+    return chains
+
+
 def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment, row: int,
                 mv: MarketView, tl: Timeline, bar: int,
-                lot_of: Callable[[dt.date, dt.date], int]) -> None:
+                lot_of: Callable[[dt.date, dt.date], int],
+                loaded: dict[dt.date, ChainSlice]) -> None:
     """Debit/credit limits on the adjustment's cash at the bar's closes."""
     if rule.max_debit_frac is None and rule.max_debit_pts is None and rule.min_credit_frac is None:
         return
@@ -199,7 +226,7 @@ def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment,
         cash += pos.qty[j] * float(seg.paths.close[row, j])
     at = to_datetime(tl.ts[bar])
     if adj.open:
-        chains = mv.chain(at, sorted({leg.expiry for leg in adj.open}), 0.0, 1e12)
+        chains = _chains_for(mv, at, adj.open, loaded)
         for leg in adj.open:
             px = chains[leg.expiry].price(leg.strike, leg.right) or 0.0
             cash -= leg.signed_lots * lot_of(leg.expiry, at.date()) * px
@@ -220,7 +247,8 @@ def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment,
 
 def _check_breakevens(plan: StrategyPlan, rule: AdjRule, pos: Position, adj: AdjustmentPlan,
                       seg: Segment, row: int, mv: MarketView, tl: Timeline, bar: int,
-                      lot_of: Callable[[dt.date, dt.date], int]) -> None:
+                      lot_of: Callable[[dt.date, dt.date], int],
+                      loaded: dict[dt.date, ChainSlice]) -> None:
     """Raise when the adjustment fails BEImprovementRequired / MaintainBEInAdjustments: the band
     after it is priced at the bar (closes, chain prices, kept legs' IVs, new legs' implied IVs)."""
     bp = plan.breakeven
@@ -232,7 +260,7 @@ def _check_breakevens(plan: StrategyPlan, rule: AdjRule, pos: Position, adj: Adj
     legs, qty = [pos.legs[j] for j in keep], [pos.qty[j] for j in keep]
     ivs = [float(seg.paths.iv[row, j]) for j in keep]
     if adj.open:
-        chains = mv.chain(at, sorted({leg.expiry for leg in adj.open}), 0.0, 1e12)
+        chains = _chains_for(mv, at, adj.open, loaded)
         for leg in adj.open:
             px = chains[leg.expiry].price(leg.strike, leg.right) or float("nan")
             units = leg.signed_lots * lot_of(leg.expiry, at.date())

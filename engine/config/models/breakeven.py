@@ -50,8 +50,10 @@ class BreakevenConfig(ConfigModel):
                              ge=0, desc="Margin kept from a breakeven")
     be_buffer_type: BEBufferType = param(BEBufferType.FIXED, excel="BEBufferType",
                                          desc="Unit of BEBuffer")
-    recalc_frequency: RecalcFrequency = param(RecalcFrequency.MINUTE, excel="BERecalcFrequency",
-                                              desc="How often breakevens are recomputed")
+    recalc_frequency: RecalcFrequency = param(
+        RecalcFrequency.HOURLY, excel="BERecalcFrequency",
+        desc="How often a calendar's breakevens are recomputed (MINUTE costs ~10 s a year "
+             "at 1-minute bars)")
     track_be_distance: bool = param(True, excel="TrackBEDistance",
                                     desc="Record spot's distance to the breakevens")
     be_distance_alert: float = param(50.0, excel="BEDistanceAlert", unit="points", ge=0,

@@ -44,7 +44,9 @@ class RuleState:
     last_fire: np.datetime64 | None = None
     retry_after: np.datetime64 | None = None
     tranche_direction: int = 0               # +1 up (calls bought), -1 down
-    tranches_bought: int = 0
+    tranches_bought: int = 0                 # levels used (bought, or skipped when unaffordable)
+    failed_attempts: int = 0                 # trade attempts blocked (debit limit, no quote, ...)
+    given_up: bool = False                   # too many blocked attempts: off for the position
     blocked_noted: set[str] = field(default_factory=set)
 
 
