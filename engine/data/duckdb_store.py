@@ -9,6 +9,7 @@ rows whose key is not yet stored (anti-join; the bar tables carry no PRIMARY KEY
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +24,8 @@ from engine.data.tables import TABLE_KEYS, TABLE_SORT
 from engine.errors import StoreError, StoreLockedError
 
 _PID_RE = re.compile(r"PID (\d+)")
+_MEMORY_RE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)")
+READER_MEMORY_LIMIT = "1GB"
 
 
 def _quote(name: str) -> str:
@@ -60,6 +63,12 @@ class DuckDBStore:
                 ) from None
             raise StoreError(f"cannot open the store: {text}", place=self.path) from None
         self.con.execute("SET enable_progress_bar = false")  # our own bars report progress
+        if read_only:  # readers (backtests, the server) keep DuckDB's buffer pool bounded
+            limit = os.environ.get("POSBT_DUCKDB_MEMORY_LIMIT", READER_MEMORY_LIMIT)
+            if not _MEMORY_RE.fullmatch(limit):
+                self.con.close()
+                raise StoreError(f"POSBT_DUCKDB_MEMORY_LIMIT must look like '1GB', got {limit!r}")
+            self.con.execute(f"SET memory_limit = '{limit}'")
         if not read_only:
             self._ensure_schema()
 

@@ -42,8 +42,8 @@ from engine.strategy.breakevens import (
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import ChainSlice, SelectionError
 
-BLOCKED_RETRY_MIN = 30  # minutes before a rule blocked at trade time is tried again
-MAX_BLOCKED_ATTEMPTS = 5  # blocked trade attempts after which a rule stops for the position
+BLOCKED_RETRY_MIN = 60  # minutes before a rule blocked at trade time is tried again
+MAX_BLOCKED_ATTEMPTS = 3  # blocked trade attempts after which a rule stops for the position
 
 
 @dataclass(frozen=True)

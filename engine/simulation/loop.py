@@ -52,6 +52,7 @@ from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_
 from engine.strategy.exits import ExitDecision, first_exit
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError
+from engine.strategy.sizing import EntryValues
 from engine.strategy.sr import SRProvider
 from engine.strategy.volfilter import gate_reason
 from engine.volatility import Regime, RegimeBands, SnapshotCache, VolSnapshot, volatility_regime
@@ -112,7 +113,9 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         book.result.skips.extend(SkipRecord(at, why) for at, why in sr_skips)
     book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
     snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
-    daily = daily_metrics(store, plan.symbol, tl) if plan.adjustments.rules else {}
+    daily = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else {}
+    period = _period_ids(tl, plan.entry.roll_period)
+    recoveries = 0
     i, trade_id = 0, 0
     entries_today: dict[np.datetime64, int] = {}
     peak_equity = plan.capital_inr
@@ -133,7 +136,12 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                 why = gate_reason(snap, plan.vol_gate)
                 if why is not None:
                     raise SelectionError(f"volatility filter: {why}")
-            attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts)
+            values = EntryValues(
+                vix=float(vix[k]), capital_inr=plan.capital_inr,
+                **{name: float(daily[key][k]) for name, key in (
+                    ("ivp", "ivp"), ("ivr", "ivr"), ("atr_pct", "atr_pct")) if key in daily})
+            scale = 0.5 ** recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
+            attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts, values, scale)
             opened = _enter(plan, mv, tl, k, attempt, trade_id + 1, book, ivp)
         except (SelectionError, DataMissingError) as exc:
             book.result.skips.append(SkipRecord(at, str(exc)))
@@ -144,6 +152,21 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         day_pnl = _day_realized(tl, book.realized, j)
         entries_today[tl.days[k]] = entries_today.get(tl.days[k], 0) + 1
         i = _next_search_bar(plan, tl, day_start, j, entries_today.get(tl.days[j], 0))
+        if period is not None:  # one new position per roll period
+            i = max(i, int(np.searchsorted(period, period[k], side="right")))
+        stopped = book.result.trades[-1].exit_reason in (ExitReason.STOP_LOSS, ExitReason.MAX_LOSS)
+        if stopped and plan.exits.stop_recovery != "NONE" and \
+                recoveries < plan.exits.max_recovery_attempts:
+            recoveries += 1  # recovery entry: after the wait, the same day allowed
+            resume = tl.ts[j] + np.timedelta64(plan.exits.recovery_wait_minutes, "m")
+            i = max(j + 1, int(np.searchsorted(tl.ts, resume, side="left")))
+            resume_at = to_datetime(tl.ts[min(i, len(tl) - 1)])
+            book.result.log.append(
+                f"{to_datetime(tl.ts[j])}: trade {trade_id} stopped out; recovery entry "
+                f"{recoveries} of {plan.exits.max_recovery_attempts} from {resume_at}"
+                + (f" at {scale * 0.5:g} x lots" if plan.exits.stop_recovery == "REDUCE" else ""))
+        elif not stopped:
+            recoveries = 0
         if plan.risk.max_daily_loss_inr is not None and day_pnl <= -plan.risk.max_daily_loss_inr:
             book.result.anomalies.append(
                 f"{to_datetime(tl.ts[j]).date()}: daily loss {day_pnl:,.0f} INR reached "
@@ -224,6 +247,25 @@ def regime_changes(tl: Timeline, vix: np.ndarray, bands: RegimeBands
                 out.append((to_datetime(tl.ts[i]), last.value, regime.value, float(vix[i])))
             last = regime
     return out
+
+
+def _needs_daily(plan: StrategyPlan) -> bool:
+    """Whether the run needs the previous day's IVP / IVR / ATR percentile per bar."""
+    return bool(plan.adjustments.rules) or plan.exits.ivp_above is not None or \
+        plan.exits.ivp_below is not None or any(
+            leg.sizing.metric != "NONE" or leg.sizing.condition.startswith("IVP")
+            for leg in plan.legs)
+
+
+def _period_ids(tl: Timeline, roll: str | None) -> np.ndarray | None:
+    """Roll-period number of every bar (Monday-based weeks, fortnights or months), or None."""
+    if roll is None:
+        return None
+    day = tl.days.astype(np.int64)
+    if roll == "MONTHLY":
+        return np.asarray(tl.days.astype("datetime64[M]").astype(np.int64))
+    week = (day - 4) // 7  # 1970-01-05 (day 4) was a Monday
+    return np.asarray(week // 2 if roll == "BIWEEKLY" else week)
 
 
 def _day_realized(tl: Timeline, realized: np.ndarray, j: int) -> float:
@@ -321,5 +363,6 @@ def _finish(plan: StrategyPlan, tl: Timeline, result: BacktestResult, realized: 
     result.equity_inr = [float(equity[i]) for i in last_of_day]
     stats = [TradeStats(t.pnl_net_inr, t.costs_inr, t.hold_days, t.adjustments)
              for t in result.trades]
+    margins = [t.margin_inr for t in result.trades if np.isfinite(t.margin_inr)]
     result.metrics = compute_metrics(result.equity_dates, result.equity_inr, stats,
-                                     plan.capital_inr)
+                                     plan.capital_inr, margin_inr=max(margins) if margins else None)

@@ -184,7 +184,9 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
                       after_exit_time=exit_clock(tl, c, n, plan, front),
                       premium_base_inr=abs(pos.premium_inr), peak_before_inr=pos.peak_inr,
                       sr_break=breaks,
-                      be_state=states(bp, spot, lower, upper) if bp.enabled else None)
+                      be_state=states(bp, spot, lower, upper) if bp.enabled else None,
+                      iv_change=_iv_change(paths.iv[:, primary], pos.iv_entry),
+                      ivp=daily["ivp"][c:c + n] if "ivp" in daily else None)
     view = SegmentView(
         ts=ts, spot=spot, pnl_inr=pnl, greeks=greeks,
         ref_spot=pos.ref_spot, premium_base_inr=abs(pos.premium_inr), iv=paths.iv[:, primary],
@@ -194,6 +196,13 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
         if sr is not None and plan.structure.adjustments and n else None)
     return Segment(c, paths, state, view, front, tuple(pos.legs), tuple(pos.qty), lower, upper,
                    inputs)
+
+
+def _iv_change(iv: np.ndarray, iv_entry: float) -> np.ndarray:
+    """IV relative to the IV at entry, minus one (NaN where either is unknown)."""
+    if not np.isfinite(iv_entry) or iv_entry <= 0:
+        return np.full(iv.shape, np.nan)
+    return np.asarray(iv / iv_entry - 1.0)
 
 
 def first_finite(x: np.ndarray) -> float | None:

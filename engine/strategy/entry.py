@@ -10,6 +10,7 @@ entry is skipped; the loop records it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,9 +18,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.domain.structures import Leg
+from engine.risk.limits import estimate_margin_inr
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
-from engine.strategy.plan import EntryRules, StrategyPlan
+from engine.strategy.plan import EntryRules, LegSpec, StrategyPlan
 from engine.strategy.selection import ChainSlice, SelectionError, select_expiry, select_strike
+from engine.strategy.sizing import EntryValues, sized_lots
 
 if TYPE_CHECKING:
     from engine.simulation.loop import ContractInfo
@@ -34,6 +37,7 @@ class EntryAttempt:
     structure_name: str
     net_premium_pts: float
     paths: LegPaths | None = None
+    notes: tuple[str, ...] = ()
 
 
 def entry_mask(tl: Timeline, rules: EntryRules, vix: np.ndarray,
@@ -99,18 +103,21 @@ def premium_window(rules: EntryRules, vix: float) -> tuple[float | None, float |
 
 
 def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix: float,
-                   contracts: ContractInfo) -> EntryAttempt:
-    """Select and price the plan's legs at bar ``k``; raise ``SelectionError`` to skip."""
+                   contracts: ContractInfo, values: EntryValues | None = None,
+                   lots_scale: float = 1.0) -> EntryAttempt:
+    """Select, size and price the plan's legs at bar ``k``; raise ``SelectionError`` to skip."""
     at = to_datetime(tl.ts[k])
     on = at.date()
     spot = float(tl.close[k])
+    values = values or EntryValues(vix=vix, capital_inr=plan.capital_inr)
     listed = mv.listed_expiries()
     expiries = [select_expiry(listed, on, spec.expiry) for spec in plan.legs]
     step = contracts.strike_step(on)
     width = plan.strike_window_steps * step
     chain = mv.chain(at, sorted(set(expiries)), spot - width, spot + width)
     strikes: dict[str, float] = {}
-    legs: list[Leg] = []
+    chosen: list[tuple[LegSpec, Leg]] = []
+    notes: list[str] = []
     for spec, expiry in zip(plan.legs, expiries, strict=True):
         if spec.strike_anchor is not None:
             if spec.strike_anchor not in strikes:
@@ -118,19 +125,23 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
             strike = strikes[spec.strike_anchor] + spec.strike.value
         else:
             strike = select_strike(chain[expiry], spec.right, spec.strike, spot, step)
-        strikes[spec.leg_id] = strike
         if chain[expiry].price(strike, spec.right) is None:
-            raise SelectionError(f"leg {spec.leg_id}: no quote for {plan.symbol} {expiry} "
-                                 f"{strike:g} {spec.right.value} at {at}")
-        legs.append(Leg(spec.right, spec.side, strike, expiry, spec.lots, spec.role, spec.leg_id))
+            strike = _fallback_strike(plan, chain[expiry], spec, strike, expiry, at, notes)
+        strikes[spec.leg_id] = strike
+        chosen.append((spec, Leg(spec.right, spec.side, strike, expiry, spec.lots, spec.role,
+                                 spec.leg_id)))
+    legs = _sized(plan, chosen, chain, values, lots_scale, contracts, on, spot)
     base_lots = min(leg.lots for leg in legs)
     net = sum(-leg.signed_lots * (chain[leg.expiry].price(leg.strike, leg.right) or 0.0)
               for leg in legs) / base_lots
-    front = min(expiries)
+    front = min(leg.expiry for leg in legs)
     dte = (front - on).days
     if not plan.entry.min_dte <= dte <= plan.entry.max_dte:
         raise SelectionError(f"front expiry {front} is {dte} DTE, outside "
                              f"[{plan.entry.min_dte}, {plan.entry.max_dte}]")
+    if plan.entry.custom_dtes and dte not in plan.entry.custom_dtes:
+        raise SelectionError(f"front expiry {front} is {dte} DTE, not in CustomDTEList "
+                             f"{list(plan.entry.custom_dtes)}")
     for leg in legs:
         _check_liquidity(plan.entry, chain[leg.expiry], leg)
     lo, hi = premium_window(plan.entry, vix)
@@ -139,7 +150,45 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
     if hi is not None and abs(net) > hi:
         raise SelectionError(f"net premium {net:.2f} pts above the maximum {hi:g}")
     lot_sizes = tuple(contracts.lot_size(leg.expiry, on) for leg in legs)
-    return EntryAttempt(tuple(legs), lot_sizes, _structure_name(legs, plan.name), net)
+    return EntryAttempt(tuple(legs), lot_sizes, _structure_name(legs, plan.name), net,
+                        notes=tuple(notes))
+
+
+def _fallback_strike(plan: StrategyPlan, chain: ChainSlice, spec: LegSpec, strike: float,
+                     expiry: dt.date, at: dt.datetime, notes: list[str]) -> float:
+    """The nearest quoted strike of the leg's right when configured; else raise the skip."""
+    what = f"leg {spec.leg_id}: no quote for {plan.symbol} {expiry} {strike:g} {spec.right.value} at {at}"
+    if not plan.entry.nearest_strike_fallback:
+        raise SelectionError(what)
+    quoted = chain.strikes[(chain.rights == spec.right.value) & np.isfinite(chain.closes)
+                           & (chain.closes > 0)]
+    if quoted.size == 0:
+        raise SelectionError(what + " (no quoted strike to fall back to)")
+    nearest = float(quoted[int(np.argmin(np.abs(quoted - strike)))])
+    notes.append(f"{what}: used the nearest quoted strike {nearest:g}")
+    return nearest
+
+
+def _sized(plan: StrategyPlan, chosen: list[tuple[LegSpec, Leg]], chain: dict[dt.date, ChainSlice],
+           values: EntryValues, lots_scale: float, contracts: ContractInfo, on: dt.date,
+           spot: float) -> list[Leg]:
+    """Legs with their lots after activation, dynamic sizing, volatility scaling and the
+    recovery scale; legs sized to 0 lots are not opened."""
+    if any(spec.sizing.mode == "CAPITAL_PCT" for spec, _ in chosen):
+        one = [leg.with_lots(1) for _, leg in chosen]
+        px = np.array([chain[leg.expiry].price(leg.strike, leg.right) or 0.0 for leg in one])
+        per_lot = estimate_margin_inr(one, px, [contracts.lot_size(leg.expiry, on) for leg in one],
+                                      spot, plan.risk)
+        values = dataclasses.replace(values, margin_per_lot_inr=per_lot)
+    legs: list[Leg] = []
+    for spec, leg in chosen:
+        lots = sized_lots(spec.sizing, leg.lots, values) if not spec.sizing.is_default else leg.lots
+        lots = round(lots * lots_scale) if lots_scale != 1.0 else lots
+        if lots > 0:
+            legs.append(leg.with_lots(max(lots, 1) if lots_scale != 1.0 else lots))
+    if not legs:
+        raise SelectionError("no leg is active at entry (ConditionalActivation / sizing)")
+    return legs
 
 
 def _check_liquidity(rules: EntryRules, chain: ChainSlice, leg: Leg) -> None:

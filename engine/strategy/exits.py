@@ -5,10 +5,12 @@ whole path and takes the earliest bar (the event-skipping engine), ``first_exit_
 by bar (the reference the benchmark and tests compare against). Both are causal: the decision at
 bar i uses values at bars <= i only (running peak for the trailing stop). Bar 0 is the entry bar
 and never exits. When several triggers fire on the same bar the priority is: stop loss, maximum
-loss in rupees, greek limits (delta, gamma, vega), S/R break, breakeven action, trailing stop,
-profit target, time exit. The S/R-break mask (``engine.strategy.sr``) and the breakeven band
-states (``engine.strategy.breakevens``) are computed by the simulation and carried in the
-``PathState``; each is causal on its own.
+loss in rupees, greek limits (delta, gamma, vega), S/R break, breakeven action, volatility
+expansion, volatility contraction, IVP extreme, trailing stop, profit target, time exit. The IV is
+that of the position's first primary leg relative to its IV at entry; IVP is the previous trading
+day's (daily_features), so an intraday bar never sees its own day's close. The S/R-break mask
+(``engine.strategy.sr``) and the breakeven band states (``engine.strategy.breakevens``) are
+computed by the simulation and carried in the ``PathState``; each is causal on its own.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from engine.strategy.plan import ExitRules
 PRIORITY: tuple[ExitReason, ...] = (
     ExitReason.STOP_LOSS, ExitReason.MAX_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA,
     ExitReason.GREEK_VEGA, ExitReason.SR_BREAK, ExitReason.BREAKEVEN,
+    ExitReason.VOL_EXPANSION, ExitReason.VOL_CONTRACTION, ExitReason.IVP_EXTREME,
     ExitReason.TRAILING_STOP, ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT,
 )
 
@@ -42,6 +45,8 @@ class PathState:
     peak_before_inr: float = -math.inf  # highest P&L of the position before this path segment
     sr_break: np.ndarray | None = None  # bool: spot broke an S/R level on a side that hurts
     be_state: np.ndarray | None = None  # int8 ``BandState`` per bar (None: no breakevens)
+    iv_change: np.ndarray | None = None  # IV / IV at entry - 1 per bar (NaN unknown)
+    ivp: np.ndarray | None = None        # previous trading day's IVP per bar (NaN unknown)
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,15 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
         masks[ExitReason.GREEK_GAMMA] = np.abs(s.gamma) > rules.max_abs_gamma
     if rules.max_abs_vega_inr is not None:
         masks[ExitReason.GREEK_VEGA] = np.abs(s.vega_inr) > rules.max_abs_vega_inr
+    with np.errstate(invalid="ignore"):
+        if rules.vol_expansion_frac is not None and s.iv_change is not None:
+            masks[ExitReason.VOL_EXPANSION] = s.iv_change >= rules.vol_expansion_frac
+        if rules.vol_contraction_frac is not None and s.iv_change is not None:
+            masks[ExitReason.VOL_CONTRACTION] = s.iv_change <= -rules.vol_contraction_frac
+        if s.ivp is not None and (rules.ivp_above is not None or rules.ivp_below is not None):
+            hi = rules.ivp_above if rules.ivp_above is not None else math.inf
+            lo = rules.ivp_below if rules.ivp_below is not None else -math.inf
+            masks[ExitReason.IVP_EXTREME] = (s.ivp > hi) | (s.ivp < lo)
     if rules.trailing_stop_frac is not None:
         peak = np.maximum(np.maximum.accumulate(s.pnl_inr), s.peak_before_inr)
         act = rules.trailing_activation_frac if rules.trailing_activation_frac is not None else 0.0
@@ -142,6 +156,15 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
         if s.be_state is not None and ((rules.be_close_on_approach and s.be_state[i] >= 1) or
                                        (rules.be_close_on_breach and s.be_state[i] == 2)):
             fired.append(ExitReason.BREAKEVEN)
+        chg = float(s.iv_change[i]) if s.iv_change is not None else math.nan
+        if rules.vol_expansion_frac is not None and chg >= rules.vol_expansion_frac:
+            fired.append(ExitReason.VOL_EXPANSION)
+        if rules.vol_contraction_frac is not None and chg <= -rules.vol_contraction_frac:
+            fired.append(ExitReason.VOL_CONTRACTION)
+        ivp = float(s.ivp[i]) if s.ivp is not None else math.nan
+        if (rules.ivp_above is not None and ivp > rules.ivp_above) or \
+                (rules.ivp_below is not None and ivp < rules.ivp_below):
+            fired.append(ExitReason.IVP_EXTREME)
         if rules.trailing_stop_frac is not None:
             act = rules.trailing_activation_frac or 0.0
             if peak >= act * base and pnl <= peak - rules.trailing_stop_frac * base:

@@ -39,6 +39,7 @@ from engine.strategy.plan import (
     StrikeRule,
     VixBand,
 )
+from engine.strategy.sizing import Sizing
 from engine.strategy.sr import SRPlan
 from engine.strategy.volfilter import VolGate
 from engine.volatility import Regime, RegimeBands, SnapshotParams, TermClass
@@ -93,7 +94,18 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "costs.risk_free_rate",
     "legs.leg_id", "legs.right", "legs.side", "legs.lots", "legs.strike_method",
     "legs.strike_value", "legs.expiry_method", "legs.expiry_value", "legs.position_role",
-    "max_adjustments", "adjustment_cooldown_minutes",
+    "max_adjustments", "adjustment_cooldown_minutes", "roll_frequency", "custom_dte_list",
+    "entry_rules.nearest_strike_fallback", "exit_rules.exit_vol_expansion",
+    "exit_rules.exit_vol_contraction", "exit_rules.exit_ivp_above", "exit_rules.exit_ivp_below",
+    "volatility_filter.ivp_min_exit", "volatility_filter.ivp_max_exit",
+    "exit_rules.stop_recovery", "exit_rules.recovery_wait_minutes",
+    "exit_rules.max_recovery_attempts",
+    "legs.timeframe_override.dte", "legs.timeframe_override.position_type",
+    "legs.conditional_activation.condition", "legs.conditional_activation.threshold",
+    "legs.dynamic_sizing.mode", "legs.dynamic_sizing.min_lots", "legs.dynamic_sizing.max_lots",
+    "legs.dynamic_sizing.capital_fraction", "legs.volatility_scaling.metric",
+    "legs.volatility_scaling.low_threshold", "legs.volatility_scaling.high_threshold",
+    "legs.volatility_scaling.low_factor", "legs.volatility_scaling.high_factor",
     *(f"adjustment_rules.{name}" for name in (
         "rule_id", "enabled", "priority", "trigger_conditions", "trigger_logic",
         "price_move_threshold", "price_move_threshold_pts", "time_decay_threshold",
@@ -135,8 +147,6 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
 def plan_from_config(cfg: StrategyConfig, first_day: dt.date, last_day: dt.date) -> StrategyPlan:
     """The simulation plan for ``cfg``; blank dates default to the store's range [first, last]."""
     where = f"strategy {cfg.strategy_name}"
-    if cfg.exit_rules.stop_recovery.value != "NONE":
-        raise PosbtError("StopRecovery other than NONE is not supported by the engine yet", place=where)
     legs = tuple(_leg(cfg, leg_index) for leg_index in range(len(cfg.legs)))
     if not legs:
         raise PosbtError("the strategy has no legs (LegParameter rows or a structure subtype)",
@@ -272,7 +282,15 @@ def _leg(cfg: StrategyConfig, i: int) -> LegSpec:
         raise PosbtError("StrikeMethod SR_BASED needs support/resistance levels, not available yet",
                          place=f"LegParameter {cfg.strategy_name}/{leg.leg_id} (StrikeMethod)")
     method = ExpiryMethod(leg.expiry_method.value)
-    if leg.expiry_value is not None:
+    override = leg.timeframe_override
+    if override.position_type is not None and override.position_type.value != "CUSTOM":
+        method = ExpiryMethod.MONTHLY_INDEX if override.position_type.value == "MONTHLY" \
+            else ExpiryMethod.WEEKLY_INDEX
+    if override.dte is not None:
+        method, value = ExpiryMethod.DTE, float(override.dte)
+    elif override.position_type is not None and override.position_type.value != "CUSTOM":
+        value = float(leg.expiry_value or 0)
+    elif leg.expiry_value is not None:
         value = float(leg.expiry_value)
     elif method is ExpiryMethod.DTE:
         long_dte = cfg.long_leg_dte if cfg.long_leg_dte is not None else cfg.short_leg_dte
@@ -284,7 +302,18 @@ def _leg(cfg: StrategyConfig, i: int) -> LegSpec:
         leg_id=leg.leg_id, right=Right(leg.right.value), side=Side(leg.side.value),
         strike=StrikeRule(StrikeMethod(leg.strike_method.value), leg.strike_value),
         expiry=ExpiryRule(method, value, at_or_beyond=cfg.entry_rules.expiry_at_or_beyond),
-        lots=leg.lots or cfg.backtest.lots, role=PositionRole(leg.position_role.value))
+        lots=leg.lots or cfg.backtest.lots, role=PositionRole(leg.position_role.value),
+        sizing=Sizing(
+            mode=leg.dynamic_sizing.mode.value,
+            min_lots=leg.dynamic_sizing.min_lots, max_lots=leg.dynamic_sizing.max_lots,
+            capital_frac=leg.dynamic_sizing.capital_fraction,
+            metric=leg.volatility_scaling.metric.value,
+            low_threshold=leg.volatility_scaling.low_threshold,
+            high_threshold=leg.volatility_scaling.high_threshold,
+            low_factor=leg.volatility_scaling.low_factor,
+            high_factor=leg.volatility_scaling.high_factor,
+            condition=leg.conditional_activation.condition.value,
+            condition_threshold=leg.conditional_activation.threshold))
 
 
 def _entry(cfg: StrategyConfig) -> EntryRules:
@@ -311,7 +340,10 @@ def _entry(cfg: StrategyConfig) -> EntryRules:
         min_oi=e.min_oi, min_volume=e.min_volume,
         max_spread_frac=e.max_bid_ask_spread if e.max_bid_ask_spread < 1.0 else None,
         event_blackout=e.use_event_blackout, event_days_before=e.event_days_before,
-        event_days_after=e.event_days_after)
+        event_days_after=e.event_days_after, nearest_strike_fallback=e.nearest_strike_fallback,
+        roll_period=None if cfg.roll_frequency.value == "CUSTOM"
+        else cfg.roll_frequency.value,  # type: ignore[arg-type]
+        custom_dtes=tuple(cfg.custom_dte_list) if cfg.roll_frequency.value == "CUSTOM" else ())
 
 
 def _exits(cfg: StrategyConfig) -> ExitRules:
@@ -328,7 +360,23 @@ def _exits(cfg: StrategyConfig) -> ExitRules:
         max_loss_inr=cfg.position_limits.max_loss_per_trade_inr,
         exit_on_sr_break=cfg.market_structure.use_for_exit or x.exit_on_sr_break,
         be_close_on_approach=be.enabled and be.be_approach_action.value == "CLOSE",
-        be_close_on_breach=be.enabled and be.be_breach_action.value == "CLOSE")
+        be_close_on_breach=be.enabled and be.be_breach_action.value == "CLOSE",
+        vol_expansion_frac=x.exit_vol_expansion, vol_contraction_frac=x.exit_vol_contraction,
+        ivp_above=_lowest(x.exit_ivp_above, cfg.volatility_filter.ivp_max_exit),
+        ivp_below=_highest(x.exit_ivp_below, cfg.volatility_filter.ivp_min_exit),
+        stop_recovery=x.stop_recovery.value,
+        recovery_wait_minutes=x.recovery_wait_minutes,
+        max_recovery_attempts=x.max_recovery_attempts)
+
+
+def _lowest(*values: float | None) -> float | None:
+    given = [v for v in values if v is not None]
+    return min(given) if given else None
+
+
+def _highest(*values: float | None) -> float | None:
+    given = [v for v in values if v is not None]
+    return max(given) if given else None
 
 
 def _costs(cfg: StrategyConfig) -> CostModel:

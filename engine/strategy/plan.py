@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from engine.domain.structures import PositionRole, Right, Side
 from engine.risk.limits import RiskLimits
@@ -17,6 +18,7 @@ from engine.simulation.fills import FillPolicy
 from engine.strategy.adjustments.rules import AdjustmentPolicy
 from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
+from engine.strategy.sizing import Sizing
 from engine.strategy.sr import SRPlan
 from engine.strategy.volfilter import VolGate
 
@@ -36,6 +38,7 @@ class LegSpec:
     lots: int = 1
     role: PositionRole = PositionRole.PRIMARY
     strike_anchor: str | None = None  # leg_id whose strike this leg reuses, offset by strike.value pts
+    sizing: Sizing = field(default_factory=Sizing)  # DynamicSizing, VolatilityScaling, activation
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class EntryRules:
     event_blackout: bool = False
     event_days_before: int = 1
     event_days_after: int = 0
+    roll_period: Literal["WEEKLY", "BIWEEKLY", "MONTHLY"] | None = None  # one new position per period
+    custom_dtes: tuple[int, ...] = ()      # CUSTOM roll: enter only when the front DTE is listed
+    nearest_strike_fallback: bool = False  # no quote at the chosen strike: nearest quoted strike
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,13 @@ class ExitRules:
     exit_on_sr_break: bool = False                 # spot broke an S/R level (strategy.sr)
     be_close_on_approach: bool = False             # BEApproachAction CLOSE
     be_close_on_breach: bool = False               # BEBreachAction CLOSE
+    vol_expansion_frac: float | None = None        # IV rose this much over the IV at entry
+    vol_contraction_frac: float | None = None      # IV fell this much under the IV at entry
+    ivp_above: float | None = None                 # previous day's IVP above this
+    ivp_below: float | None = None                 # previous day's IVP below this
+    stop_recovery: Literal["NONE", "REENTER", "REDUCE"] = "NONE"
+    recovery_wait_minutes: int = 60
+    max_recovery_attempts: int = 0
 
 
 @dataclass(frozen=True)

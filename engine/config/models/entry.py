@@ -63,6 +63,9 @@ class EntryRules(ConfigModel):
                                    le=30, desc="Blackout starts this many days before an event")
     event_days_after: int = param(0, excel="EventDaysAfter", unit="trading days", ge=0, le=30,
                                   desc="Blackout ends this many days after an event")
+    nearest_strike_fallback: bool = param(
+        False, excel="NearestStrikeFallback",
+        desc="No quote at the chosen strike: use the nearest quoted strike instead of skipping")
     allow_reentry: bool = param(False, excel="AllowReentry",
                                 desc="Open a new position after an exit in the same cycle")
     max_reentries: int = param(0, excel="MaxReentries", unit="count", ge=0, le=50,

@@ -186,3 +186,18 @@ def test_large_load_above_one_row_group_is_not_lost(mem_store: DuckDBStore) -> N
 def test_batch_without_key_columns_is_refused(mem_store: DuckDBStore) -> None:
     with pytest.raises(StoreError, match="lacks key columns"), mem_store.load() as tx:
         tx.append("spot_bars", pa.table({"symbol": ["NIFTY"]}))
+
+
+def test_reader_memory_limit_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "market.duckdb"
+    DuckDBStore(path).close()
+    monkeypatch.setenv("POSBT_DUCKDB_MEMORY_LIMIT", "512MB")
+    ro = DuckDBStore(path, read_only=True)
+    try:
+        limit = ro.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        assert limit.replace(" ", "").upper().startswith(("488", "512"))  # MiB or MB shown
+    finally:
+        ro.close()
+    monkeypatch.setenv("POSBT_DUCKDB_MEMORY_LIMIT", "1GB; DROP TABLE x")
+    with pytest.raises(StoreError, match="POSBT_DUCKDB_MEMORY_LIMIT"):
+        DuckDBStore(path, read_only=True)
