@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.domain.structures import Leg, PositionRole
+from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
 from engine.results.records import (
@@ -20,6 +21,7 @@ from engine.results.records import (
     PositionState,
     Transition,
 )
+from engine.risk.limits import greek_caps
 from engine.simulation.market import MarketView, Timeline, to_datetime
 from engine.simulation.position import (
     Ledger,
@@ -183,6 +185,7 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
                                   n_hedges=st.times + 1)
         _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
         if f.scalp_leg is None:
+            _check_limits(plan, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
             _check_breakevens(plan, rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
     except SelectionError as exc:
         reason = str(exc)
@@ -243,6 +246,44 @@ def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment,
     if rule.min_credit_frac is not None and cash < rule.min_credit_frac * base:
         raise SelectionError(f"credit {cash:,.0f} INR below MinCreditRequired "
                              f"{rule.min_credit_frac:g} x entry premium {base:,.0f}")
+
+
+def _check_limits(plan: StrategyPlan, pos: Position, adj: AdjustmentPlan, seg: Segment, row: int,
+                  mv: MarketView, tl: Timeline, bar: int,
+                  lot_of: Callable[[dt.date, dt.date], int],
+                  loaded: dict[dt.date, ChainSlice]) -> None:
+    """Raise when the position after the adjustment would exceed MaxLots or a greek cap."""
+    limits = plan.risk
+    if limits.max_lots is not None:
+        too_big = [leg.leg_id for leg in adj.open if leg.lots > limits.max_lots]
+        if too_big:
+            raise SelectionError(f"{', '.join(too_big)}: more than MaxLots {limits.max_lots}")
+    caps = greek_caps(limits, ivp=None)
+    if not caps or not adj.open:
+        return
+    keep = [j for j in range(len(pos.legs)) if j not in adj.close]
+    after = {"delta": sum(pos.qty[j] * float(seg.paths.delta[row, j]) for j in keep),
+             "gamma": sum(pos.qty[j] * float(seg.paths.gamma[row, j]) for j in keep),
+             "theta": sum(pos.qty[j] * float(seg.paths.theta[row, j]) for j in keep),
+             "vega": sum(pos.qty[j] * float(seg.paths.vega[row, j]) for j in keep)}
+    at, spot = to_datetime(tl.ts[bar]), float(tl.close[bar])
+    chains = _chains_for(mv, at, adj.open, loaded)
+    for leg in adj.open:
+        px = chains[leg.expiry].price(leg.strike, leg.right) or float("nan")
+        t = t_years(at, leg.expiry)
+        fwd = spot * float(np.exp(plan.rate * t))
+        iv = implied_vol(px, fwd, leg.strike, t, plan.rate, leg.right.value)
+        g = greeks(fwd, leg.strike, t, plan.rate, iv, leg.right.value)
+        units = leg.signed_lots * lot_of(leg.expiry, at.date())
+        for name, value in (("delta", g.delta), ("gamma", g.gamma), ("theta", g.theta),
+                            ("vega", g.vega)):
+            after[name] += units * float(value)
+    for name, cap in caps.items():
+        before = float(getattr(seg.state, {"delta": "delta", "gamma": "gamma", "theta": "theta_inr",
+                                           "vega": "vega_inr"}[name])[row])
+        if np.isfinite(after[name]) and abs(after[name]) > cap and abs(after[name]) > abs(before):
+            raise SelectionError(f"position {name} would be {after[name]:,.2f}, above its cap "
+                                 f"{cap:,.2f}")
 
 
 def _check_breakevens(plan: StrategyPlan, rule: AdjRule, pos: Position, adj: AdjustmentPlan,

@@ -246,3 +246,23 @@ def test_unevaluable_trigger_is_recorded_once(mem_store: DuckDBStore) -> None:
     res = run(mem_store, cal_legs(), (rule,))
     blocked = [a for a in res.adjustments if a.status == "BLOCKED"]
     assert len(blocked) == 1 and "run `posbt data features`" in blocked[0].reason
+
+
+def test_adjustment_over_max_lots_is_blocked(mem_store: DuckDBStore) -> None:
+    from engine.risk.limits import RiskLimits
+
+    q = {(W1, 22000.0, "CE"): [180, 230, 300, 310], (W1, 22000.0, "PE"): [175, 120, 70, 65],
+         (W1, 22300.0, "CE"): [60, 80, 110, 115], (W1, 21700.0, "PE"): [55, 40, 25, 24],
+         (W1, 22100.0, "CE"): [130, 20, 75, 90]}
+    load_market(mem_store, STAMPS, [22010, 22120, 22130, 22140], q, [(W1, "WEEKLY")])
+    rule = AdjRule("RB", AdjAction.REVERSE_BUY, TriggerSpec(price_move_pts=100), max_times=4,
+                   part_lots=3)
+    p = StrategyPlan(name="adj", symbol="NIFTY", legs=fly_legs(), start=D1, end=D1,
+                     entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
+                     exits=ExitRules(), costs=NoCosts(),
+                     adjustments=AdjustmentPolicy(rules=(rule,)), risk=RiskLimits(max_lots=2))
+    res = run_backtest(p, mem_store, contracts())
+    # the fly (1 lot a leg) enters under MaxLots 2; the 3-lot tranche at 10:00 would not
+    blocked = [a for a in res.adjustments if a.status == "BLOCKED"]
+    assert blocked and blocked[0].reason.startswith("RB_T1: more than MaxLots 2")
+    assert applied(res) == []
