@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# one definition of each, in the domain; re-exported here for the config models
+from engine.domain.structures import PositionRole as PositionRole
+from engine.domain.structures import Right as Right
+from engine.domain.structures import Side as Side
+
 
 class PositionType(StrEnum):
     WEEKLY = "WEEKLY"
@@ -53,14 +58,6 @@ class Weekday(StrEnum):
     FRIDAY = "FRIDAY"
 
 
-class Right(StrEnum):
-    CE = "CE"
-    PE = "PE"
-
-
-class Side(StrEnum):
-    BUY = "BUY"
-    SELL = "SELL"
 
 
 class StrikeMethod(StrEnum):
@@ -80,12 +77,6 @@ class ExpiryMethod(StrEnum):
     WEEKLY_INDEX = "WEEKLY_INDEX"
     MONTHLY_INDEX = "MONTHLY_INDEX"
 
-
-class PositionRole(StrEnum):
-    PRIMARY = "PRIMARY"
-    HEDGE = "HEDGE"
-    ADJUSTMENT = "ADJUSTMENT"
-    SCALP = "SCALP"
 
 
 class TermStructureType(StrEnum):
@@ -289,3 +280,4 @@ class ActivationCondition(StrEnum):
     VIX_ABOVE = "VIX_ABOVE"
     VIX_BELOW = "VIX_BELOW"
     ON_ADJUSTMENT = "ON_ADJUSTMENT"
+

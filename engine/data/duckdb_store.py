@@ -282,27 +282,7 @@ class DuckDBBulkLoad(DuckDBLoad):
         finally:
             self.con.unregister("_posbt_bulk")
         self._offered[table] = self._offered.get(table, 0) + batch.num_rows
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is not None:
-            self.con.execute("ROLLBACK")
-            return
-        try:
-            if any(self._offered.values()):
-                self.con.execute(
-                    "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
-                    "WHERE key = 'data_version'"
-                )
-            self.con.execute("COMMIT")
-        except Exception:  # pragma: no cover - commit failures are I/O errors
-            self.con.execute("ROLLBACK")
-            raise
-        self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._offered))
+        self._inserted[table] = self._inserted.get(table, 0) + batch.num_rows  # rows known new
 
 
 def open_store(path: str | Path, *, read_only: bool = True) -> DuckDBStore:

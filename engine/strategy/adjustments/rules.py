@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from engine.config.enums import TriggerKind
 from engine.domain.structures import Right
 from engine.strategy.choices import StrikeMethod, StrikeRule
 
@@ -25,19 +26,7 @@ class AdjAction(StrEnum):
     DYNAMIC_HEDGE = "DYNAMIC_HEDGE"
 
 
-class Trig(StrEnum):
-    """Trigger conditions (REFERENCE: ANDed unless the rule says ANY)."""
-
-    PRICE_MOVE = "PRICE_MOVE"
-    TIME_DECAY = "TIME_DECAY"
-    GREEK = "GREEK"
-    SR_HIT = "SR_HIT"
-    IVP_CROSS = "IVP_CROSS"
-    IVR_CROSS = "IVR_CROSS"
-    ATR_CROSS = "ATR_CROSS"
-    IV_CHANGE = "IV_CHANGE"
-    BREAKEVEN = "BREAKEVEN"
-    VOLATILITY = "VOLATILITY"
+Trig = TriggerKind  # trigger conditions (REFERENCE: ANDed unless the rule says ANY)
 
 
 @dataclass(frozen=True)
