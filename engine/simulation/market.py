@@ -159,16 +159,18 @@ class MarketView:
             ts = t.column("ts").to_numpy().astype("datetime64[us]")
             pos = np.searchsorted(timeline.ts[i0:i1 + 1], ts)
             on_grid = (pos < n) & (timeline.ts[i0:i1 + 1][np.minimum(pos, n - 1)] == ts)
-            exp = np.array(t.column("expiry").to_pylist(), dtype=object)
+            exp = t.column("expiry").to_numpy().astype("datetime64[D]")
             strike = t.column("strike").to_numpy().astype(float)
-            right = np.array(t.column("right").to_pylist(), dtype=str)
+            right = np.asarray(t.column("right").to_numpy(zero_copy_only=False)).astype(str)
+            values = {c: np.asarray(t.column(c).to_numpy(zero_copy_only=False), dtype=float)
+                      for c in cols}
             for j, leg in enumerate(legs):
-                sel = on_grid & (exp == leg.expiry) & (strike == leg.strike) & (right == leg.right.value)
+                sel = on_grid & (exp == np.datetime64(leg.expiry, "D")) & (strike == leg.strike) \
+                    & (right == leg.right.value)
                 rows = pos[sel]
                 have[rows, j] = True
                 for c, arr in cols.items():
-                    arr[rows, j] = np.asarray(t.column(c).to_numpy(zero_copy_only=False),
-                                              dtype=float)[sel]
+                    arr[rows, j] = values[c][sel]
         stale = ~have
         for arr in cols.values():
             _ffill_inplace(arr)
