@@ -177,9 +177,11 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
                 expiries = sorted({e for e, _ in mv.listed_expiries() if e >= at.date()})[:8]
             step = strike_step(at.date())
             chains = mv.chain(at, expiries, spot - 20 * step, spot + 20 * step)
+            levels = tuple(float(x) for x in seg.view.sr_levels) \
+                if seg.view.sr_levels is not None else ()
             market = Market(at, spot, st.tranche_direction or direction, chains,
                             mv.listed_expiries(), step, pos.lot_sizes[0],
-                            float(seg.state.delta[f.bar]))
+                            float(seg.state.delta[f.bar]), levels)
             adj = plan_adjustment(rule, pos.legs, market, tranche=st.tranches_bought + 1,
                                   direction=st.tranche_direction or direction,
                                   n_hedges=st.times + 1)

@@ -141,7 +141,9 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                 **{name: float(daily[key][k]) for name, key in (
                     ("ivp", "ivp"), ("ivr", "ivr"), ("atr_pct", "atr_pct")) if key in daily})
             scale = 0.5 ** recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
-            attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts, values, scale)
+            levels = sr.levels_on(at.date()) if sr is not None and plan.structure.strikes else ()
+            attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts, values, scale,
+                                     levels)
             opened = _enter(plan, mv, tl, k, attempt, trade_id + 1, book, ivp)
         except (SelectionError, DataMissingError) as exc:
             book.result.skips.append(SkipRecord(at, str(exc)))

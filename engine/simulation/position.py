@@ -193,7 +193,8 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
         iv_entry=pos.iv_entry, daily={k: v[c:c + n] for k, v in daily.items()},
         ivp_entry=pos.ivp_entry, be_lower=first_finite(lower), be_upper=first_finite(upper),
         sr_levels=np.asarray(sr.levels_on(to_datetime(ts[0]).date()))
-        if sr is not None and plan.structure.adjustments and n else None)
+        if sr is not None and (plan.structure.adjustments or plan.structure.strikes) and n
+        else None)
     return Segment(c, paths, state, view, front, tuple(pos.legs), tuple(pos.qty), lower, upper,
                    inputs)
 

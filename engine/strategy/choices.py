@@ -18,6 +18,7 @@ class StrikeMethod(StrEnum):
     CLOSEST_PREMIUM = "CLOSEST_PREMIUM"  # value: premium in points
     DELTA = "DELTA"                    # value: absolute delta in (0, 1)
     PERCENT_OTM = "PERCENT_OTM"        # value: fraction of spot, on the OTM side of the right
+    SR_BASED = "SR_BASED"              # value: points beyond the nearest S/R level on the OTM side
 
 
 class ExpiryMethod(StrEnum):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,7 +105,7 @@ def premium_window(rules: EntryRules, vix: float) -> tuple[float | None, float |
 
 def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix: float,
                    contracts: ContractInfo, values: EntryValues | None = None,
-                   lots_scale: float = 1.0) -> EntryAttempt:
+                   lots_scale: float = 1.0, levels: Sequence[float] = ()) -> EntryAttempt:
     """Select, size and price the plan's legs at bar ``k``; raise ``SelectionError`` to skip."""
     at = to_datetime(tl.ts[k])
     on = at.date()
@@ -124,7 +125,7 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
                 raise SelectionError(f"leg {spec.leg_id}: anchor leg {spec.strike_anchor} not selected")
             strike = strikes[spec.strike_anchor] + spec.strike.value
         else:
-            strike = select_strike(chain[expiry], spec.right, spec.strike, spot, step)
+            strike = select_strike(chain[expiry], spec.right, spec.strike, spot, step, levels)
         if chain[expiry].price(strike, spec.right) is None:
             strike = _fallback_strike(plan, chain[expiry], spec, strike, expiry, at, notes)
         strikes[spec.leg_id] = strike

@@ -176,6 +176,8 @@ def _sr(cfg: StrategyConfig) -> SRPlan:
     ms = cfg.market_structure
     return SRPlan(config=ms, entry_filter=ms.use_for_entry and cfg.entry_rules.sr_proximity_required,
                   adjustments=ms.use_for_adjustment,
+                  strikes=any(leg.strike_method.value == "SR_BASED" for leg in cfg.legs)
+                  or any(r.target_strike_method.value == "SR_BASED" for r in cfg.adjustment_rules),
                   exit_on_break=ms.use_for_exit or cfg.exit_rules.exit_on_sr_break,
                   break_buffer_pts=cfg.exit_rules.sr_break_buffer_pts)
 
@@ -203,9 +205,6 @@ def _rule(r: AdjustmentRule) -> AdjRule:
         be_type=r.be_trigger_type.value if r.be_trigger_type else None,
         be_distance_pts=r.be_distance_trigger, sr_proximity_pts=r.sr_proximity_pts,
         ivp_drop=r.volatility_trigger.ivp_drop, ivp_rise=r.volatility_trigger.ivp_rise)
-    if r.target_strike_method.value == "SR_BASED":
-        raise PosbtError("TargetStrikeMethod SR_BASED is not supported yet",
-                         place=f"AdjustmentRules {r.rule_id} (TargetStrikeMethod)")
     vol_blackout = None
     if r.volatility_blackout_ivp_min is not None or r.volatility_blackout_ivp_max is not None:
         vol_blackout = (r.volatility_blackout_ivp_min or 0.0,
@@ -278,9 +277,6 @@ def _vol_gate(cfg: StrategyConfig) -> VolGate:
 
 def _leg(cfg: StrategyConfig, i: int) -> LegSpec:
     leg = cfg.legs[i]
-    if leg.strike_method.value == "SR_BASED":
-        raise PosbtError("StrikeMethod SR_BASED needs support/resistance levels, not available yet",
-                         place=f"LegParameter {cfg.strategy_name}/{leg.leg_id} (StrikeMethod)")
     method = ExpiryMethod(leg.expiry_method.value)
     override = leg.timeframe_override
     if override.position_type is not None and override.position_type.value != "CUSTOM":

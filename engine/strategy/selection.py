@@ -86,8 +86,11 @@ def atm_strike(strikes: np.ndarray, ref_price: float) -> float:
 
 
 def select_strike(chain: ChainSlice, right: Right, rule: StrikeRule, spot: float,
-                  strike_step: float) -> float:
-    """Pick a strike of ``right`` from ``chain`` by ``rule``; raises ``SelectionError`` if none."""
+                  strike_step: float, levels: Sequence[float] = ()) -> float:
+    """Pick a strike of ``right`` from ``chain`` by ``rule``; raises ``SelectionError`` if none.
+
+    SR_BASED: calls take the nearest resistance above spot, puts the nearest support below it,
+    moved ``rule.value`` points further out of the money, then the nearest quoted strike."""
     of_right = chain.rights == right.value
     quoted = of_right & np.isfinite(chain.closes) & (chain.closes > 0)
     strikes = chain.strikes[quoted]
@@ -103,6 +106,14 @@ def select_strike(chain: ChainSlice, right: Right, rule: StrikeRule, spot: float
         return atm + round(rule.value / strike_step) * strike_step
     if method is StrikeMethod.PERCENT_OTM:
         target = spot * (1 + rule.value) if right is Right.CE else spot * (1 - rule.value)
+        return float(strikes[int(np.argmin(np.abs(strikes - target)))])
+    if method is StrikeMethod.SR_BASED:
+        side = [lv for lv in levels if (lv > spot if right is Right.CE else lv < spot)]
+        if not side:
+            kind = "resistance above" if right is Right.CE else "support below"
+            raise SelectionError(f"no {kind} spot {spot:.2f} for an SR_BASED strike")
+        level = min(side) if right is Right.CE else max(side)
+        target = level + rule.value if right is Right.CE else level - rule.value
         return float(strikes[int(np.argmin(np.abs(strikes - target)))])
     if method is StrikeMethod.CLOSEST_PREMIUM:
         prices = chain.closes[quoted]

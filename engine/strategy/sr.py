@@ -43,12 +43,13 @@ class SRPlan:
     adjustments: bool = False         # use_for_adjustment: SR_HIT sees the levels
     exit_on_break: bool = False       # use_for_exit or ExitOnSRBreak
     break_buffer_pts: float = 10.0
+    strikes: bool = False             # a leg or a rule picks strikes by SR_BASED
 
     @property
     def active(self) -> bool:
         """True when any use is on (levels must be computed)."""
         return self.config is not None and (self.entry_filter or self.adjustments
-                                            or self.exit_on_break)
+                                            or self.exit_on_break or self.strikes)
 
 
 @dataclass

@@ -47,6 +47,7 @@ class Market:
     strike_step: float
     lot_size: int
     position_delta_inr: float
+    levels: tuple[float, ...] = ()      # support/resistance prices for SR_BASED targets
 
 
 def _quoted(chain: ChainSlice | None, strike: float, right: Right, what: str) -> None:
@@ -58,7 +59,7 @@ def _target(rule: AdjRule, m: Market, expiry: dt.date, right: Right) -> float:
     chain = m.chains.get(expiry)
     if chain is None:
         raise SelectionError(f"no chain for expiry {expiry}")
-    return select_strike(chain, right, rule.target_strike, m.spot, m.strike_step)
+    return select_strike(chain, right, rule.target_strike, m.spot, m.strike_step, m.levels)
 
 
 def _roll(rule: AdjRule, legs: Sequence[Leg], m: Market) -> AdjustmentPlan:
@@ -122,7 +123,7 @@ def _hedge(rule: AdjRule, legs: Sequence[Leg], m: Market, n_hedges: int) -> Adju
     chain = m.chains.get(front)
     if chain is None:
         raise SelectionError(f"no chain for expiry {front}")
-    strike = select_strike(chain, Right.CE, rule.target_strike, m.spot, m.strike_step)
+    strike = select_strike(chain, Right.CE, rule.target_strike, m.spot, m.strike_step, m.levels)
     # excess > 0: too long delta -> short synthetic (sell CE, buy PE)
     ce_side, pe_side = (Side.SELL, Side.BUY) if excess > 0 else (Side.BUY, Side.SELL)
     for right in (Right.CE, Right.PE):

@@ -79,3 +79,14 @@ def test_strike_errors() -> None:
     nodelta = ChainSlice(c.strikes, c.rights, c.closes, np.full(8, np.nan))
     with pytest.raises(SelectionError, match="posbt data enrich"):
         select_strike(nodelta, Right.CE, StrikeRule(StrikeMethod.DELTA, 0.3), 22000, 100)
+
+
+def test_sr_based_strikes() -> None:
+    c = _chain()
+    levels = (21850.0, 22120.0)
+    # call: resistance above 22,040 is 22,120, + 50 = 22,170 -> nearest quoted call 22,200
+    assert select_strike(c, Right.CE, StrikeRule(StrikeMethod.SR_BASED, 50), 22040, 100, levels) == 22200
+    # put: support below is 21,850, - 0 = 21,850 -> nearest quoted put 21,900 (22200 PE unquoted)
+    assert select_strike(c, Right.PE, StrikeRule(StrikeMethod.SR_BASED, 0), 22040, 100, levels) == 21900
+    with pytest.raises(SelectionError, match="no support below spot"):
+        select_strike(c, Right.PE, StrikeRule(StrikeMethod.SR_BASED, 0), 22040, 100, (22120.0,))

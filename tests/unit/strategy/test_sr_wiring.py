@@ -7,6 +7,7 @@ NIFTY, lot size 75, 1 lot, costs off, bar-close fills; weekly expiry W1 = Thu 9 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -211,3 +212,22 @@ def test_rule_trigger_combines_sr_hit_with_other_kinds() -> None:
     m, why = rule_trigger(AdjRule("A", AdjAction.ROLL_UP, spec_any), view, RuleState(),
                           TriggerInputs(), 0.3)
     assert why is None and m.tolist() == [False, False, True, True]
+
+
+def test_sr_based_strike_sells_beyond_the_resistance(mem_store: DuckDBStore) -> None:
+    from tests.unit.simulation.builder import load_market
+
+    add_history(mem_store, {D1: [21900.0, 22240.0]})
+    load_market(mem_store, STAMPS, [22010.0] * 4, CALL_QUOTES, [(W1, "WEEKLY")])
+    leg = LegSpec("short_call", Right.CE, Side.SELL, StrikeRule(StrikeMethod.SR_BASED, 50.0),
+                  WEEKLY)
+    p = StrategyPlan(name="sr", symbol=SYMBOL, legs=(leg,), start=D1, end=D1,
+                     entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
+                     exits=ExitRules(), costs=NoCosts(), structure=SRPlan(config=CFG, strikes=True))
+    res = run_backtest(p, mem_store, contracts())
+    # resistance above 22,010 is 22,240; + 50 pts = 22,290 -> nearest quoted call strike 22,300
+    assert {f.strike for f in res.fills} == {22300.0}
+    # without levels the entry is skipped with the reason
+    p_none = dataclasses.replace(p, structure=SRPlan(config=None, strikes=True))
+    skipped = run_backtest(p_none, mem_store, contracts())
+    assert "no resistance above spot 22010.00" in skipped.skips[0].reason
