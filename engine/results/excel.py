@@ -30,6 +30,7 @@ from engine.results.tables import (
     equity_table,
     fills_table,
     greeks_table,
+    log_table,
     summary_table,
     trades_table,
     transitions_table,
@@ -141,7 +142,8 @@ def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]
         bes = breakevens_table(results, every_n=-(-len(bes[1]) // MAX_SERIES_ROWS))
     return [("BT_Summary", summary_table(results)), ("BT_Trades", trades_table(results)),
             ("BT_Adjustments", adjustments_table(results)), ("BT_Fills", fills_table(results)),
-            ("BT_Log", transitions_table(results)), ("BT_Greeks", greeks),
+            ("BT_Log", transitions_table(results)), ("BT_RunLog", log_table(results)),
+            ("BT_Greeks", greeks),
             ("BT_Breakevens", bes), ("BT_Equity", equity_table(results))]
 
 

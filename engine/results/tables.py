@@ -159,5 +159,12 @@ def breakevens_table(results: Sequence[BacktestResult], every_n: int = 1) -> Tab
 
 
 def log_table(results: Sequence[BacktestResult]) -> Table:
-    """The run's log lines (breakeven alerts and holds, S/R notes), one row each."""
-    return ["strategy", "line"], [[r.plan.name, line] for r in results for line in r.log]
+    """The run's log: volatility-regime changes, anomalies and notes (breakeven alerts, S/R notes,
+    stop recoveries), one row each."""
+    rows: list[list[Any]] = []
+    for r in results:
+        rows += [[r.plan.name, "REGIME", ts, f"volatility regime {old} -> {new} (VIX {vix:.2f})"]
+                 for ts, old, new, vix in r.regime_changes]
+        rows += [[r.plan.name, "ANOMALY", None, line] for line in r.anomalies]
+        rows += [[r.plan.name, "NOTE", None, line] for line in r.log]
+    return ["strategy", "kind", "ts", "line"], rows

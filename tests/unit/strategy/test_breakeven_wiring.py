@@ -199,7 +199,8 @@ def test_alerts_logged_and_success_tracked(mem_store: DuckDBStore) -> None:
     assert res.be_stats == [(1, pytest.approx(5 / 6), False)]
     rows = dict((r[0], r[1]) for r in summary_table([res])[1])
     assert rows["be_success_rate"] == 0.0 and rows["be_time_inside_frac"] == pytest.approx(5 / 6)
-    assert rows["log_lines"] == 2 and log_table([res])[1][1] == ["golden", res.log[1]]
+    notes = [row for row in log_table([res])[1] if row[1] == "NOTE"]
+    assert rows["log_lines"] == 2 and notes[1] == ["golden", "NOTE", None, res.log[1]]
     headers, be_rows = breakevens_table([res])
     assert headers[-2:] == ["be_lower_pts", "be_upper_pts"] and len(be_rows) == 6
     assert be_rows[0][-2:] == [pytest.approx(21760), pytest.approx(22240)]

@@ -146,6 +146,21 @@ def test_regime_changes_logged() -> None:
     assert regime_changes(tl, np.array([11.0] * 4), RegimeBands(basis="IVP")) == []
 
 
+def test_run_log_lists_regime_changes_and_anomalies() -> None:
+    from engine.results.tables import log_table
+    from engine.simulation.loop import BacktestResult
+    from tests.unit.simulation.test_golden import plan as golden_plan
+
+    res = BacktestResult(plan=golden_plan(ExitRules()))
+    res.regime_changes.append((dt.datetime(2025, 1, 6, 10), "LOW", "MEDIUM", 12.5))
+    res.anomalies.append("trade 1: stale quote")
+    res.log.append("a note")
+    headers, rows = log_table([res])
+    assert headers == ["strategy", "kind", "ts", "line"]
+    assert [r[1] for r in rows] == ["REGIME", "ANOMALY", "NOTE"]
+    assert rows[0][3] == "volatility regime LOW -> MEDIUM (VIX 12.50)"
+
+
 @pytest.mark.parametrize("gate_on", [True])
 def test_volatility_gate_in_loop_skips_when_history_missing(mem_store: DuckDBStore,
                                                             gate_on: bool) -> None:
