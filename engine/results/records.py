@@ -140,6 +140,7 @@ class AdjustmentRecord:
     cash_inr: float = 0.0             # + credit received, - debit paid (before costs)
     costs_inr: float = 0.0
     greeks_before: dict[str, float] = field(default_factory=dict)
+    greeks_after: dict[str, float] = field(default_factory=dict)
     be_before: tuple[float | None, float | None] = (None, None)
     be_after: tuple[float | None, float | None] = (None, None)
 

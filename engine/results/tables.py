@@ -132,11 +132,14 @@ def adjustments_table(results: Sequence[BacktestResult]) -> Table:
     """Every adjustment applied or blocked, with trigger values, legs, cash and breakevens."""
     headers = ["strategy", "trade_id", "ts", "rule_id", "action", "status", "reason",
                "trigger_values", "legs_closed", "legs_opened", "cash_inr", "costs_inr",
-               "delta_before", "be_lower_before", "be_upper_before", "be_lower_after",
+               "delta_before", "delta_after", "vega_before_inr", "vega_after_inr",
+               "be_lower_before", "be_upper_before", "be_lower_after",
                "be_upper_after"]
     rows = [[r.plan.name, a.trade_id, a.ts, a.rule_id, a.action, a.status, a.reason,
              ", ".join(f"{k}={_fmt(v)}" for k, v in a.values.items()), " ".join(a.closed),
              " ".join(a.opened), a.cash_inr, a.costs_inr, a.greeks_before.get("delta"),
+             a.greeks_after.get("delta"), a.greeks_before.get("vega_inr"),
+             a.greeks_after.get("vega_inr"),
              a.be_before[0], a.be_before[1], a.be_after[0], a.be_after[1]]
             for r in results for a in r.adjustments]
     return headers, rows

@@ -332,6 +332,11 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
     before = {"delta": float(seg.state.delta[f.bar]), "vega_inr": float(seg.state.vega_inr[f.bar])}
     be_before = (first_finite(seg.lower[f.bar:]), first_finite(seg.upper[f.bar:]))
     kept_iv = [float(seg.paths.iv[f.bar, j]) for j in range(len(pos.legs)) if j not in adj.close]
+    after = {"delta": 0.0, "vega_inr": 0.0}
+    for j in range(len(pos.legs)):
+        if j not in adj.close:
+            after["delta"] += pos.qty[j] * float(seg.paths.delta[f.bar, j])
+            after["vega_inr"] += pos.qty[j] * float(seg.paths.vega[f.bar, j])
     new_fills = [fill_leg(plan, seg.paths, tl, pos.trade_id, pos.legs[j], f.bar, j, -pos.qty[j])
                  for j in adj.close]
     keep = [j for j in range(len(pos.legs)) if j not in adj.close]
@@ -343,6 +348,10 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
         opened_paths = mv.leg_paths(list(adj.open), tl, bar, max(h, bar))
         fill_missing_greeks(opened_paths, list(adj.open), tl, bar, plan.rate)
         kept_iv += [float(x) for x in opened_paths.iv[0]]
+        for n, leg in enumerate(adj.open):
+            units_n = leg.signed_lots * lot_of(leg.expiry, at.date())
+            after["delta"] += units_n * float(opened_paths.delta[0, n])
+            after["vega_inr"] += units_n * float(opened_paths.vega[0, n])
         for n, leg in enumerate(adj.open):
             units = leg.signed_lots * lots[len(keep) + n]
             if not np.isfinite(opened_paths.close[0, n]):
@@ -373,7 +382,7 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
         status="APPLIED", reason=adj.note, values=_values(seg, f.bar),
         closed=tuple(x.leg_id for x in new_fills[:len(adj.close)]),
         opened=tuple(leg.leg_id for leg in adj.open), cash_inr=cash, costs_inr=costs,
-        greeks_before=before, be_before=be_before, be_after=be_after))
+        greeks_before=before, greeks_after=after, be_before=be_before, be_after=be_after))
     ledger.transitions.append(Transition(pos.trade_id, at, PositionState.OPEN,
                                          PositionState.ADJUSTING, rule.rule_id, _values(seg, f.bar)))
     ledger.transitions.append(Transition(pos.trade_id, at, PositionState.ADJUSTING,

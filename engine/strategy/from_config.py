@@ -94,7 +94,8 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "costs.risk_free_rate",
     "legs.leg_id", "legs.right", "legs.side", "legs.lots", "legs.strike_method",
     "legs.strike_value", "legs.expiry_method", "legs.expiry_value", "legs.position_role",
-    "max_adjustments", "adjustment_cooldown_minutes", "roll_frequency", "custom_dte_list",
+    "max_adjustments", "adjustment_cooldown_minutes", "exits_before_adjustments",
+    "roll_frequency", "custom_dte_list",
     "entry_rules.nearest_strike_fallback", "exit_rules.exit_vol_expansion",
     "exit_rules.exit_vol_contraction", "exit_rules.exit_ivp_above", "exit_rules.exit_ivp_below",
     "volatility_filter.ivp_min_exit", "volatility_filter.ivp_max_exit",
@@ -166,7 +167,8 @@ def plan_from_config(cfg: StrategyConfig, first_day: dt.date, last_day: dt.date)
         adjustments=AdjustmentPolicy(
             rules=tuple(_rule(r) for r in cfg.adjustment_rules if r.enabled),
             max_adjustments=cfg.max_adjustments,
-            cooldown_minutes=cfg.adjustment_cooldown_minutes),
+            cooldown_minutes=cfg.adjustment_cooldown_minutes,
+            exits_first=cfg.exits_before_adjustments),
         structure=_sr(cfg), breakeven=_breakeven(cfg))
 
 

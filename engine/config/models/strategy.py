@@ -86,6 +86,10 @@ class StrategyConfig(ConfigModel):
                                              ge=0, group=Group.ADJUSTMENT,
                                              aliases=("adjustment_cooldown",),
                                              desc="Wait between any two adjustments")
+    exits_before_adjustments: bool = param(True, excel="ExitsBeforeAdjustments",
+                                           group=Group.ADJUSTMENT,
+                                           desc="On a bar where an exit and an adjustment are "
+                                                "both due, the exit wins")
     backtest: BacktestWindow = param(default_factory=BacktestWindow, excel="Backtest",
                                      desc="Backtest window")
     vix_config: VixConfig = param(default_factory=VixConfig, excel="VixConfig",

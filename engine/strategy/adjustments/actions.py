@@ -68,7 +68,12 @@ def _roll(rule: AdjRule, legs: Sequence[Leg], m: Market) -> AdjustmentPlan:
     if not shorts:
         raise SelectionError("no short leg to roll")
     first = legs[shorts[0]]
-    target = _target(rule, m, first.expiry, first.right)
+    new_expiry: dt.date | None = None
+    if rule.action is AdjAction.ROLL_DIAGONAL:
+        new_expiry = select_expiry(m.listed, m.at.date(),
+                                   ExpiryRule(ExpiryMethod.DTE, float(rule.new_dte)))
+    # the target strike comes from the chain the short legs will trade in
+    target = _target(rule, m, new_expiry or first.expiry, first.right)
     sign = 1 if rule.action is AdjAction.ROLL_UP else -1 if rule.action is AdjAction.ROLL_DOWN \
         else m.direction
     shift = target - first.strike
@@ -78,10 +83,6 @@ def _roll(rule: AdjRule, legs: Sequence[Leg], m: Market) -> AdjustmentPlan:
     if rule.roll_long_leg:
         moved += [i for i, leg in enumerate(legs) if leg.side is Side.BUY
                   and leg.role is not PositionRole.SCALP]
-    new_expiry: dt.date | None = None
-    if rule.action is AdjAction.ROLL_DIAGONAL:
-        new_expiry = select_expiry(m.listed, m.at.date(),
-                                   ExpiryRule(ExpiryMethod.DTE, float(rule.new_dte)))
     opened = []
     for i in sorted(moved):
         leg = legs[i]

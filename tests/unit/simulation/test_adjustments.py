@@ -180,6 +180,8 @@ def test_delta_hedge_brings_delta_inside_band(mem_store: DuckDBStore) -> None:
     adj = next(a for a in res.adjustments if a.status == "APPLIED")
     assert adj.ts == at(D1, 11) and adj.opened == ("hedge1_CE", "hedge1_PE")
     assert adj.greeks_before["delta"] == pytest.approx(-105)
+    # after: -105 + 75 x (0.45 - (-0.55)) = -105 + 75 = -30
+    assert adj.greeks_after["delta"] == pytest.approx(-30)
     series_delta = dict(zip(res.series.column("ts").tolist(), res.series.column("delta").tolist(),
                             strict=True))
     last = [v for k, v in series_delta.items()][-1]
@@ -266,3 +268,40 @@ def test_adjustment_over_max_lots_is_blocked(mem_store: DuckDBStore) -> None:
     blocked = [a for a in res.adjustments if a.status == "BLOCKED"]
     assert blocked and blocked[0].reason.startswith("RB_T1: more than MaxLots 2")
     assert applied(res) == []
+
+
+def test_calendar_short_leg_rolled_diagonally(mem_store: DuckDBStore) -> None:
+    w2 = dt.date(2025, 1, 16)
+    q = {(W1, 22000.0, "CE"): [100, 150, 280, 290], (M1, 22000.0, "CE"): [250, 300, 420, 430],
+         (w2, 22250.0, "CE"): [60, 90, 170, 175]}
+    load_market(mem_store, STAMPS, [22010, 22100, 22250, 22260], q,
+                [(W1, "WEEKLY"), (w2, "WEEKLY"), (M1, "MONTHLY")])
+    rule = AdjRule("DIAG", AdjAction.ROLL_DIAGONAL, TriggerSpec(price_move_pts=200), new_dte=10)
+    res = run(mem_store, cal_legs(), (rule,))
+    # 11:00: +240 -> the short 22000 CE of 9 Jan is bought back at 280 and a 22250 CE of the
+    # expiry nearest 10 DTE from Monday 6 Jan (16 Jan) is sold at 170; the long leg stays
+    adj = next(a for a in res.adjustments if a.status == "APPLIED")
+    assert adj.reason == "shift +250 pts, to 2025-01-16"
+    assert adj.cash_inr == pytest.approx((-280 + 170) * 75)
+    # P&L: short 100 - 280 = -180; long 430 - 250 = +180; new short 170 - 175 = -5 -> -5 x 75
+    assert res.trades[0].pnl_gross_inr == pytest.approx(-375)
+
+
+def test_adjustment_before_exit_when_configured(mem_store: DuckDBStore) -> None:
+    q = {(W1, 22000.0, "CE"): [100, 150, 280, 290], (M1, 22000.0, "CE"): [250, 300, 420, 430],
+         (W1, 22250.0, "CE"): [20, 50, 120, 125], (M1, 22250.0, "CE"): [140, 170, 260, 265]}
+    load_market(mem_store, STAMPS, [22010, 22100, 22250, 22260], q,
+                [(W1, "WEEKLY"), (M1, "MONTHLY")])
+    rule = AdjRule("R1", AdjAction.ROLL_UP, TriggerSpec(price_move_pts=200), roll_long_leg=True)
+    # the roll (11:00) and the last bar's exit (12:00) differ; put the exit on 11:00 with a
+    # stop: calendar P&L at 11:00 = (100 - 280) + (420 - 250) = -10 pts = -750 <= -5% x 11,250
+    legs = cal_legs()
+    stop = ExitRules(stop_loss_frac=0.05)
+    first = StrategyPlan(name="adj", symbol="NIFTY", legs=legs, start=D1, end=D1,
+                         entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
+                         exits=stop, costs=NoCosts(), adjustments=AdjustmentPolicy(rules=(rule,)))
+    res = run_backtest(first, mem_store, contracts())
+    assert applied(res) == [] and res.trades[0].exit_ts == at(D1, 11)  # exits first (default)
+    later = dataclasses.replace(first, adjustments=AdjustmentPolicy(rules=(rule,), exits_first=False))
+    res2 = run_backtest(later, mem_store, contracts())
+    assert applied(res2) == [("R1", "ROLL_UP")]

@@ -5,6 +5,7 @@ Also: the vectorised exit rules and the bar-by-bar reference give the same trade
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -75,3 +76,36 @@ def test_backtest_with_reference_exit_finder_gives_same_trades(mem_store: DuckDB
     ref = run_backtest(p, mem_store, contracts(), exit_finder=first_exit_scalar)
     assert fast.trades == ref.trades
     assert fast.trades[0].exit_reason is ExitReason.STOP_LOSS
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_no_lookahead_with_adjustments(seed: int) -> None:
+    """With a roll and reverse buying active, perturbing every bar after t changes nothing
+    decided at or before t (fills, transitions, adjustment records)."""
+    from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, TriggerSpec
+
+    rules = (AdjRule("RB", AdjAction.REVERSE_BUY, TriggerSpec(price_move_pts=100), max_times=4),
+             AdjRule("UP", AdjAction.ROLL_UP, TriggerSpec(price_move_pts=300), priority=50))
+    quotes = dict(FLY_QUOTES)
+    for strike in (22100.0, 22200.0, 22400.0):
+        quotes[(W1, strike, "CE")] = [120, 90, 60, 40, 20, 5]
+        quotes[(W1, strike, "PE")] = [150, 170, 200, 230, 260, 280]
+    p = dataclasses.replace(plan(ExitRules()), adjustments=AdjustmentPolicy(rules=rules))
+    cut = 1
+    base = DuckDBStore(":memory:")
+    load_market(base, STAMPS, FLY_SPOT, quotes, [(W1, "WEEKLY")])
+    res_a = run_backtest(p, base, contracts())
+    assert [a for a in res_a.adjustments if a.ts <= STAMPS[cut]]  # something to compare
+    rng = np.random.default_rng(seed)
+    noisy = {k: [v if i <= cut else max(0.05, round(float(v) * rng.uniform(0.3, 3.0), 2))
+                 for i, v in enumerate(closes)] for k, closes in quotes.items()}
+    spot = [s if i <= cut else s + float(rng.normal(0, 300)) for i, s in enumerate(FLY_SPOT)]
+    other = DuckDBStore(":memory:")
+    load_market(other, STAMPS, spot, noisy, [(W1, "WEEKLY")])
+    res_b = run_backtest(p, other, contracts())
+    t = STAMPS[cut]
+    assert _decisions_until(res_a, t) == _decisions_until(res_b, t)
+    adj = [(a.ts, a.rule_id, a.status, a.reason) for a in res_a.adjustments if a.ts <= t]
+    assert adj == [(a.ts, a.rule_id, a.status, a.reason) for a in res_b.adjustments if a.ts <= t]
+    base.close()
+    other.close()
