@@ -114,6 +114,8 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
     snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
     daily = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else {}
+    if plan.exits.iv_crush_protection:
+        daily["pre_event"] = _pre_event_bars(tl, mv.events(plan.start, plan.end + dt.timedelta(days=10)))
     period = _period_ids(tl, plan.entry.roll_period)
     recoveries = 0
     i, trade_id = 0, 0
@@ -257,6 +259,19 @@ def _needs_daily(plan: StrategyPlan) -> bool:
         plan.exits.ivp_below is not None or any(
             leg.sizing.metric != "NONE" or leg.sizing.condition.startswith("IVP")
             for leg in plan.legs)
+
+
+def _pre_event_bars(tl: Timeline, events: list[tuple[dt.date, str, bool]]) -> np.ndarray:
+    """1.0 on the last bar of each trading day whose next day (trading day, or the calendar day
+    after the data) carries an event; 0.0 elsewhere."""
+    event_days = {np.datetime64(d, "D") for d, _, _ in events}
+    out = np.zeros(len(tl))
+    last = np.append(np.flatnonzero(tl.days[1:] != tl.days[:-1]), len(tl) - 1)
+    for n, i in enumerate(last):
+        nxt = tl.days[last[n + 1]] if n + 1 < len(last) else tl.days[i] + np.timedelta64(1, "D")
+        if nxt in event_days:
+            out[i] = 1.0
+    return out
 
 
 def _period_ids(tl: Timeline, roll: str | None) -> np.ndarray | None:

@@ -186,7 +186,8 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
                       sr_break=breaks,
                       be_state=states(bp, spot, lower, upper) if bp.enabled else None,
                       iv_change=_iv_change(paths.iv[:, primary], pos.iv_entry),
-                      ivp=daily["ivp"][c:c + n] if "ivp" in daily else None)
+                      ivp=daily["ivp"][c:c + n] if "ivp" in daily else None,
+                      pre_event=daily["pre_event"][c:c + n] > 0 if "pre_event" in daily else None)
     view = SegmentView(
         ts=ts, spot=spot, pnl_inr=pnl, greeks=greeks,
         ref_spot=pos.ref_spot, premium_base_inr=abs(pos.premium_inr), iv=paths.iv[:, primary],

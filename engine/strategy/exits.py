@@ -6,9 +6,10 @@ by bar (the reference the benchmark and tests compare against). Both are causal:
 bar i uses values at bars <= i only (running peak for the trailing stop). Bar 0 is the entry bar
 and never exits. When several triggers fire on the same bar the priority is: stop loss, maximum
 loss in rupees, greek limits (delta, gamma, vega), S/R break, breakeven action, volatility
-expansion, volatility contraction, IVP extreme, trailing stop, profit target, time exit. The IV is
-that of the position's first primary leg relative to its IV at entry; IVP is the previous trading
-day's (daily_features), so an intraday bar never sees its own day's close. The S/R-break mask
+expansion, volatility contraction, IVP extreme, IV-crush protection, trailing stop, profit
+target, time exit. The IV is that of the position's first primary leg relative to its IV at
+entry; IVP is the previous trading day's (daily_features), so an intraday bar never sees its own
+day's close. The S/R-break mask
 (``engine.strategy.sr``) and the breakeven band states (``engine.strategy.breakevens``) are
 computed by the simulation and carried in the ``PathState``; each is causal on its own.
 """
@@ -27,6 +28,7 @@ PRIORITY: tuple[ExitReason, ...] = (
     ExitReason.STOP_LOSS, ExitReason.MAX_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA,
     ExitReason.GREEK_VEGA, ExitReason.SR_BREAK, ExitReason.BREAKEVEN,
     ExitReason.VOL_EXPANSION, ExitReason.VOL_CONTRACTION, ExitReason.IVP_EXTREME,
+    ExitReason.IV_CRUSH,
     ExitReason.TRAILING_STOP, ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT,
 )
 
@@ -47,6 +49,7 @@ class PathState:
     be_state: np.ndarray | None = None  # int8 ``BandState`` per bar (None: no breakevens)
     iv_change: np.ndarray | None = None  # IV / IV at entry - 1 per bar (NaN unknown)
     ivp: np.ndarray | None = None        # previous trading day's IVP per bar (NaN unknown)
+    pre_event: np.ndarray | None = None  # bool: last bar before an event day
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
             hi = rules.ivp_above if rules.ivp_above is not None else math.inf
             lo = rules.ivp_below if rules.ivp_below is not None else -math.inf
             masks[ExitReason.IVP_EXTREME] = (s.ivp > hi) | (s.ivp < lo)
+        if rules.iv_crush_protection:
+            masks[ExitReason.IV_CRUSH] = iv_crush_mask(s, rules)
     if rules.trailing_stop_frac is not None:
         peak = np.maximum(np.maximum.accumulate(s.pnl_inr), s.peak_before_inr)
         act = rules.trailing_activation_frac if rules.trailing_activation_frac is not None else 0.0
@@ -107,6 +112,19 @@ def _be_close_mask(s: PathState, rules: ExitRules) -> np.ndarray | None:
         return None
     state = s.be_state
     return np.asarray(state >= 1) if rules.be_close_on_approach else np.asarray(state == 2)
+
+
+def iv_crush_mask(s: PathState, rules: ExitRules) -> np.ndarray:
+    """Long-vega bars that are the last before an event day, or where IV has fallen by the
+    crush threshold since entry (IV-crush protection)."""
+    long_vega = np.nan_to_num(s.vega_inr) > 0
+    crush = np.zeros(long_vega.shape, dtype=bool)
+    if s.pre_event is not None:
+        crush |= s.pre_event
+    if s.iv_change is not None:
+        with np.errstate(invalid="ignore"):
+            crush |= s.iv_change <= -rules.iv_crush_drop_frac
+    return np.asarray(long_vega & crush)
 
 
 def _values(s: PathState, i: int) -> dict[str, float]:
@@ -165,6 +183,10 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
         if (rules.ivp_above is not None and ivp > rules.ivp_above) or \
                 (rules.ivp_below is not None and ivp < rules.ivp_below):
             fired.append(ExitReason.IVP_EXTREME)
+        if rules.iv_crush_protection and float(s.vega_inr[i]) > 0 and (
+                (s.pre_event is not None and bool(s.pre_event[i]))
+                or chg <= -rules.iv_crush_drop_frac):
+            fired.append(ExitReason.IV_CRUSH)
         if rules.trailing_stop_frac is not None:
             act = rules.trailing_activation_frac or 0.0
             if peak >= act * base and pnl <= peak - rules.trailing_stop_frac * base:

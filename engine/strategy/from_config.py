@@ -95,7 +95,8 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "legs.leg_id", "legs.right", "legs.side", "legs.lots", "legs.strike_method",
     "legs.strike_value", "legs.expiry_method", "legs.expiry_value", "legs.position_role",
     "max_adjustments", "adjustment_cooldown_minutes", "exits_before_adjustments",
-    "roll_frequency", "custom_dte_list",
+    "roll_frequency", "custom_dte_list", "volatility_limits.iv_crush_protection",
+    "volatility_limits.iv_crush_threshold",
     "entry_rules.nearest_strike_fallback", "exit_rules.exit_vol_expansion",
     "exit_rules.exit_vol_contraction", "exit_rules.exit_ivp_above", "exit_rules.exit_ivp_below",
     "volatility_filter.ivp_min_exit", "volatility_filter.ivp_max_exit",
@@ -362,6 +363,8 @@ def _exits(cfg: StrategyConfig) -> ExitRules:
         vol_expansion_frac=x.exit_vol_expansion, vol_contraction_frac=x.exit_vol_contraction,
         ivp_above=_lowest(x.exit_ivp_above, cfg.volatility_filter.ivp_max_exit),
         ivp_below=_highest(x.exit_ivp_below, cfg.volatility_filter.ivp_min_exit),
+        iv_crush_protection=cfg.volatility_limits.iv_crush_protection,
+        iv_crush_drop_frac=cfg.volatility_limits.iv_crush_threshold,
         stop_recovery=x.stop_recovery.value,
         recovery_wait_minutes=x.recovery_wait_minutes,
         max_recovery_attempts=x.max_recovery_attempts)

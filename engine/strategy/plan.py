@@ -101,6 +101,8 @@ class ExitRules:
     vol_contraction_frac: float | None = None      # IV fell this much under the IV at entry
     ivp_above: float | None = None                 # previous day's IVP above this
     ivp_below: float | None = None                 # previous day's IVP below this
+    iv_crush_protection: bool = False  # long-vega positions: cut before events and on a crush
+    iv_crush_drop_frac: float = 0.2    # IV fall since entry that counts as a crush
     stop_recovery: Literal["NONE", "REENTER", "REDUCE"] = "NONE"
     recovery_wait_minutes: int = 60
     max_recovery_attempts: int = 0

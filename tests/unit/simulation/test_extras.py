@@ -150,3 +150,22 @@ def test_return_on_margin_uses_largest_margin(mem_store: DuckDBStore) -> None:
     assert m is not None
     # net 8,250 over the fly's margin 4,500 + 2% x 150 x 22,010 = 70,530
     assert m.return_on_margin == pytest.approx(8250 / 70530)
+
+
+def test_iv_crush_protection_cuts_long_vega_before_an_event(mem_store: DuckDBStore) -> None:
+    from tests.unit.simulation.test_golden import M1
+
+    q = {(W1, 22000.0, "CE"): [100, 101, 102, 103, 104, 105],
+         (M1, 22000.0, "CE"): [250, 251, 252, 253, 254, 255]}
+    load_market(mem_store, STAMPS3, [22010] * 6, q, [(W1, "WEEKLY"), (M1, "MONTHLY")])
+    with mem_store.load() as tx:
+        tx.append("events", pa.table({"date": [WED], "symbol": ["*"], "name": ["policy"],
+                                      "blackout_entry": [False], "blackout_adjustment": [False]}))
+    legs = (LegSpec("short", Right.CE, Side.SELL, ATM, WEEKLY),
+            LegSpec("long", Right.CE, Side.BUY, ATM, ExpiryRule(ExpiryMethod.MONTHLY_INDEX, 0)))
+    res = run_backtest(plan(legs, ExitRules(iv_crush_protection=True)), mem_store, contracts())
+    # a calendar is long vega; the policy event is Wednesday, so it is cut on Tuesday's last bar
+    t = res.trades[0]
+    assert t.exit_reason is ExitReason.IV_CRUSH and t.exit_ts == at(TUE, 12)
+    off = run_backtest(plan(legs, ExitRules()), mem_store, contracts())
+    assert off.trades[0].exit_reason is not ExitReason.IV_CRUSH
