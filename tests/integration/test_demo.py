@@ -39,7 +39,8 @@ def test_template_strategies_keep_the_plan_examples_and_add_runnable_ones() -> N
     # its 4 LegParameter rows (a double calendar)
     assert {n: len(v) for n, v in legs.items()} == {
         "Conservative_Weekly_Calendar_IVP": 2, "Aggressive_Iron_Fly_Vol_Aware": 4,
-        "Dynamic_Complete_Vol_Suite": 4, "Demo_Weekly_IronFly": 4, "Demo_Weekly_Calendar": 2}
+        "Dynamic_Complete_Vol_Suite": 4, "Demo_Weekly_IronFly": 4, "Demo_Weekly_Calendar": 2,
+        "Demo_Calendar_Adjusted": 2, "Demo_IronFly_Adjusted": 4}
     # the double calendar: each short leg at 7 DTE has a long leg on the same strike offset at 30
     dc = {leg.leg_id: leg for leg in legs["Dynamic_Complete_Vol_Suite"]}
     assert (dc["SC"].strike, dc["SC"].expiry.value) == (dc["LC"].strike, 7.0) and \
@@ -84,6 +85,15 @@ def test_posbt_demo_end_to_end(home: Path) -> None:
             assert r[col["pnl_net_inr"]] == pytest.approx(
                 r[col["pnl_gross_inr"]] - r[col["costs_inr"]], abs=1e-6)
             assert r[col["entry_ts"]] <= r[col["exit_ts"]]
+    # the adjustment demos exercise every rule type on the demo market
+    arows = list(wb["BT_Adjustments"].iter_rows(values_only=True))
+    acol = {name: i for i, name in enumerate(arows[0])}
+    applied = {r[acol["action"]] for r in arows[1:] if r[acol["status"]] == "APPLIED"}
+    assert {"ROLL_UP", "ROLL_DOWN", "DOUBLE_CALENDAR", "DYNAMIC_HEDGE"} <= applied, applied
+    # every rule was evaluated (applied, or recorded as blocked with its reason); on the full
+    # one-year demo REVERSE_BUY and its scalps are applied too (docs/demo.md)
+    seen = {r[acol["rule_id"]] for r in arows[1:]}
+    assert {"UP", "DOWN_DIAG", "DC", "RB", "DOWN", "HEDGE"} <= seen, seen
     # every run is kept in the results store
     store = ResultsStore(home / "results.duckdb")
     try:
@@ -104,3 +114,19 @@ def test_posbt_demo_reports_a_bad_option_without_traceback(home: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", "--interval", "3m"])
     assert result.exit_code != 0
     assert "Traceback" not in result.output and "3m" in result.output
+
+
+def test_adjustment_examples_yaml_matches_the_demo_strategies() -> None:
+    from engine.config.loader import load_config
+
+    path = Path(__file__).resolve().parents[2] / "workbook_templates" / "adjustment_examples.yaml"
+    loaded = load_config(path)
+    assert set(loaded.strategies) == {"Demo_Calendar_Adjusted", "Demo_IronFly_Adjusted"}
+    for name, resolved in loaded.strategies.items():
+        rules = {r.rule_type.value for r in resolved.config.adjustment_rules}
+        expected = {r["rule_type"] for r in DEMO_STRATEGIES[name]["adjustment_rules"]}
+        assert rules == expected
+    every = {r.rule_type.value for s in loaded.strategies.values()
+             for r in s.config.adjustment_rules}
+    assert every == {"ROLL_UP", "ROLL_DOWN", "ROLL_DIAGONAL", "DOUBLE_CALENDAR", "DYNAMIC_HEDGE",
+                     "REVERSE_BUY"}
