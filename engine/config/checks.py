@@ -150,9 +150,14 @@ def _rules(cfg: StrategyConfig) -> Iterator[Finding]:
                 names = " or ".join(str(excel_name_of(Sheet.ADJUSTMENT, (n,))) for n in needed)
                 yield (("adjustment_rules", i, "trigger_conditions"),
                        f"trigger {kind} needs {names}", "error")
-        if not rule.trigger_conditions:
+        implied = rule.rule_type.value == "DYNAMIC_HEDGE" or (
+            rule.price_move_threshold is not None or rule.price_move_threshold_pts is not None)
+        if not rule.trigger_conditions and not implied:
+            # the engine fires a hedge on its delta band and other rules on a price move when
+            # no condition is listed; without a threshold for that, the rule never fires
             yield (("adjustment_rules", i, "trigger_conditions"),
-                   "rule has no trigger conditions; it never fires", "warning")
+                   "rule has no trigger conditions (and no PriceMoveThreshold); it never fires",
+                   "warning")
 
 
 def _risk(cfg: StrategyConfig) -> Iterator[Finding]:

@@ -181,3 +181,18 @@ def test_yaml_syntax_error_and_empty_file(tmp_path: Path) -> None:
     assert len(errs) == 1 and errs[0].startswith("s.yaml:")
     assert "not valid YAML" in errs[0]
     assert _errors(tmp_path, "") == [f"{tmp_path / 's.yaml'}: no strategies found"]
+
+
+def test_rules_without_conditions_warn_only_when_they_cannot_fire(tmp_path: Path) -> None:
+    from engine.config.loader import load_config
+
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "strategy_name: A\nstrategy_subtype: IRON_FLY\nadjustment_rules:\n"
+        "  - {rule_id: H, rule_type: DYNAMIC_HEDGE, delta_band: 40}\n"
+        "  - {rule_id: U, rule_type: ROLL_UP, price_move_threshold: 0.01}\n"
+        "  - {rule_id: X, rule_type: ROLL_UP}\n")
+    warnings = [str(p) for p in load_config(path).report.warnings if "never fires" in str(p)]
+    # the hedge fires on its delta band and U on its price move; only X can never fire
+    assert warnings == ["r.yaml:6 adjustment_rules[2] -> trigger_conditions (TriggerConditions): "
+                        "rule has no trigger conditions (and no PriceMoveThreshold); it never fires"]
