@@ -15,10 +15,11 @@ from pathlib import Path
 
 from engine.config.loader import LoadedConfig, load_config
 from engine.config.models.strategy import StrategyConfig
-from engine.data.duckdb_store import DuckDBStore
+from engine.data.factory import open_market_store
+from engine.data.store import Store
 from engine.domain.contracts import load_contracts
 from engine.errors import DataMissingError, PosbtError
-from engine.home import market_db_path, results_db_path
+from engine.home import results_db_path
 from engine.results.excel import write_in_place, write_results
 from engine.results.store import ResultsStore, canonical_json
 from engine.simulation.loop import BacktestResult, ContractInfo, run_backtest
@@ -44,7 +45,7 @@ def default_out_path(config_path: Path) -> Path:
     return config_path.with_name(f"{config_path.stem}_results.xlsx")
 
 
-def store_window(store: DuckDBStore, symbol: str, bar_minutes: int) -> tuple[dt.date, dt.date]:
+def store_window(store: Store, symbol: str, bar_minutes: int) -> tuple[dt.date, dt.date]:
     """First and last day of spot bars at ``bar_minutes``; DataMissingError when none."""
     row = store.query("spot_range", {"symbol": symbol, "bar_minutes": bar_minutes}).to_pylist()[0]
     if row["first_ts"] is None:
@@ -54,7 +55,7 @@ def store_window(store: DuckDBStore, symbol: str, bar_minutes: int) -> tuple[dt.
     return row["first_ts"].date(), row["last_ts"].date()
 
 
-def plan_for(cfg: StrategyConfig, store: DuckDBStore, date_from: dt.date | None,
+def plan_for(cfg: StrategyConfig, store: Store, date_from: dt.date | None,
              date_to: dt.date | None) -> StrategyPlan:
     """The strategy's plan with its window checked against the store (before anything runs)."""
     bar_minutes = BAR_MINUTES[cfg.backtest.bar_interval.value]
@@ -77,7 +78,7 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
              out: Path | None = None, in_place: bool = False,
              progress: Progress | None = None) -> RunOutcome:
     """Validate, run and write results for the strategies of ``config_path``."""
-    store = DuckDBStore(market_db_path(home), read_only=True)
+    store = open_market_store(home, read_only=True)
     try:
         loaded: LoadedConfig = load_config(config_path, store=store)
         outcome = RunOutcome(warnings=[str(w) for w in loaded.report.warnings])
