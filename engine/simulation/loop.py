@@ -114,6 +114,8 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
     snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
     daily = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else {}
+    if plan.exits.max_vix is not None:
+        daily["vix"] = vix
     if plan.exits.iv_crush_protection:
         daily["pre_event"] = _pre_event_bars(tl, mv.events(plan.start, plan.end + dt.timedelta(days=10)))
     period = _period_ids(tl, plan.entry.roll_period)

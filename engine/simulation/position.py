@@ -181,13 +181,18 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
         breaks = sr.break_mask(ts, spot, pos.ref_spot, per_unit)
     state = PathState(pnl_inr=pnl, delta=greeks["delta"], gamma=greeks["gamma"],
                       vega_inr=greeks["vega"], theta_inr=greeks["theta"],
-                      after_exit_time=exit_clock(tl, c, n, plan, front),
+                      after_exit_time=exit_clock(tl, c, n, plan, front) | _held_too_long(
+                          plan, tl, pos.k, ts),
                       premium_base_inr=abs(pos.premium_inr), peak_before_inr=pos.peak_inr,
                       sr_break=breaks,
                       be_state=states(bp, spot, lower, upper) if bp.enabled else None,
                       iv_change=_iv_change(paths.iv[:, primary], pos.iv_entry),
                       ivp=daily["ivp"][c:c + n] if "ivp" in daily else None,
-                      pre_event=daily["pre_event"][c:c + n] > 0 if "pre_event" in daily else None)
+                      pre_event=daily["pre_event"][c:c + n] > 0 if "pre_event" in daily else None,
+                      units_ref=float(min(abs(q) for leg, q in zip(pos.legs, pos.qty, strict=True)
+                                          if leg.role is not PositionRole.SCALP) or 1),
+                      vix=daily["vix"][c:c + n] if "vix" in daily else None,
+                      iv=paths.iv[:, primary])
     view = SegmentView(
         ts=ts, spot=spot, pnl_inr=pnl, greeks=greeks,
         ref_spot=pos.ref_spot, premium_base_inr=abs(pos.premium_inr), iv=paths.iv[:, primary],
@@ -198,6 +203,13 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
         else None)
     return Segment(c, paths, state, view, front, tuple(pos.legs), tuple(pos.qty), lower, upper,
                    inputs)
+
+
+def _held_too_long(plan: StrategyPlan, tl: Timeline, k: int, ts: np.ndarray) -> np.ndarray:
+    """True from the bar at which the position has been held MaxHoldingDays calendar days."""
+    if plan.exits.max_holding_days is None:
+        return np.zeros(ts.size, dtype=bool)
+    return np.asarray(ts >= tl.ts[k] + np.timedelta64(plan.exits.max_holding_days, "D"))
 
 
 def _iv_change(iv: np.ndarray, iv_entry: float) -> np.ndarray:

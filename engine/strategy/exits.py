@@ -6,7 +6,7 @@ by bar (the reference the benchmark and tests compare against). Both are causal:
 bar i uses values at bars <= i only (running peak for the trailing stop). Bar 0 is the entry bar
 and never exits. When several triggers fire on the same bar the priority is: stop loss, maximum
 loss in rupees, greek limits (delta, gamma, vega), S/R break, breakeven action, volatility
-expansion, volatility contraction, IVP extreme, IV-crush protection, trailing stop, profit
+expansion, volatility contraction, IVP extreme, IV-crush protection, VIX / IV limit, trailing stop, profit
 target, time exit. The IV is that of the position's first primary leg relative to its IV at
 entry; IVP is the previous trading day's (daily_features), so an intraday bar never sees its own
 day's close. The S/R-break mask
@@ -28,7 +28,7 @@ PRIORITY: tuple[ExitReason, ...] = (
     ExitReason.STOP_LOSS, ExitReason.MAX_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA,
     ExitReason.GREEK_VEGA, ExitReason.SR_BREAK, ExitReason.BREAKEVEN,
     ExitReason.VOL_EXPANSION, ExitReason.VOL_CONTRACTION, ExitReason.IVP_EXTREME,
-    ExitReason.IV_CRUSH,
+    ExitReason.IV_CRUSH, ExitReason.VOL_LIMIT,
     ExitReason.TRAILING_STOP, ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT,
 )
 
@@ -50,6 +50,9 @@ class PathState:
     iv_change: np.ndarray | None = None  # IV / IV at entry - 1 per bar (NaN unknown)
     ivp: np.ndarray | None = None        # previous trading day's IVP per bar (NaN unknown)
     pre_event: np.ndarray | None = None  # bool: last bar before an event day
+    units_ref: float = math.nan          # units of one structure lot (points thresholds)
+    vix: np.ndarray | None = None        # VIX of the latest VIX bar at or before each bar
+    iv: np.ndarray | None = None         # IV of the first primary leg per bar
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,8 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
     n = s.pnl_inr.size
     base = s.premium_base_inr
     masks: dict[ExitReason, np.ndarray] = {}
-    if rules.stop_loss_frac is not None:
-        masks[ExitReason.STOP_LOSS] = s.pnl_inr <= -rules.stop_loss_frac * base
+    if rules.stop_loss_frac is not None or rules.stop_loss_pts is not None:
+        masks[ExitReason.STOP_LOSS] = s.pnl_inr <= -_stop_inr(s, rules)
     if rules.max_loss_inr is not None:
         masks[ExitReason.MAX_LOSS] = s.pnl_inr <= -rules.max_loss_inr
     if rules.max_abs_delta is not None:
@@ -87,13 +90,20 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
             masks[ExitReason.IVP_EXTREME] = (s.ivp > hi) | (s.ivp < lo)
         if rules.iv_crush_protection:
             masks[ExitReason.IV_CRUSH] = iv_crush_mask(s, rules)
+        limit = np.zeros(n, dtype=bool)
+        if rules.max_vix is not None and s.vix is not None:
+            limit |= s.vix > rules.max_vix
+        if rules.max_atm_iv is not None and s.iv is not None:
+            limit |= s.iv > rules.max_atm_iv
+        if limit.any():
+            masks[ExitReason.VOL_LIMIT] = limit
     if rules.trailing_stop_frac is not None:
         peak = np.maximum(np.maximum.accumulate(s.pnl_inr), s.peak_before_inr)
         act = rules.trailing_activation_frac if rules.trailing_activation_frac is not None else 0.0
         armed = peak >= act * base
         masks[ExitReason.TRAILING_STOP] = armed & (s.pnl_inr <= peak - rules.trailing_stop_frac * base)
-    if rules.profit_target_frac is not None:
-        masks[ExitReason.PROFIT_TARGET] = s.pnl_inr >= rules.profit_target_frac * base
+    if rules.profit_target_frac is not None or rules.profit_target_pts is not None:
+        masks[ExitReason.PROFIT_TARGET] = s.pnl_inr >= _target_inr(s, rules)
     if rules.exit_on_sr_break and s.sr_break is not None:
         masks[ExitReason.SR_BREAK] = s.sr_break.copy()
     be = _be_close_mask(s, rules)
@@ -112,6 +122,27 @@ def _be_close_mask(s: PathState, rules: ExitRules) -> np.ndarray | None:
         return None
     state = s.be_state
     return np.asarray(state >= 1) if rules.be_close_on_approach else np.asarray(state == 2)
+
+
+def _stop_inr(s: PathState, rules: ExitRules) -> float:
+    """The loss (rupees, positive) at which the stop fires: the nearer of the fraction of the
+    entry premium and the points per structure unit."""
+    levels = []
+    if rules.stop_loss_frac is not None:
+        levels.append(rules.stop_loss_frac * s.premium_base_inr)
+    if rules.stop_loss_pts is not None and math.isfinite(s.units_ref):
+        levels.append(rules.stop_loss_pts * s.units_ref)
+    return min(levels) if levels else math.inf
+
+
+def _target_inr(s: PathState, rules: ExitRules) -> float:
+    """The profit (rupees) at which the target fires: the nearer of fraction and points."""
+    levels = []
+    if rules.profit_target_frac is not None:
+        levels.append(rules.profit_target_frac * s.premium_base_inr)
+    if rules.profit_target_pts is not None and math.isfinite(s.units_ref):
+        levels.append(rules.profit_target_pts * s.units_ref)
+    return min(levels) if levels else math.inf
 
 
 def iv_crush_mask(s: PathState, rules: ExitRules) -> np.ndarray:
@@ -159,7 +190,8 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
         if i == 0:
             continue
         fired: list[ExitReason] = []
-        if rules.stop_loss_frac is not None and pnl <= -rules.stop_loss_frac * base:
+        if (rules.stop_loss_frac is not None or rules.stop_loss_pts is not None) and \
+                pnl <= -_stop_inr(s, rules):
             fired.append(ExitReason.STOP_LOSS)
         if rules.max_loss_inr is not None and pnl <= -rules.max_loss_inr:
             fired.append(ExitReason.MAX_LOSS)
@@ -187,11 +219,15 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
                 (s.pre_event is not None and bool(s.pre_event[i]))
                 or chg <= -rules.iv_crush_drop_frac):
             fired.append(ExitReason.IV_CRUSH)
+        if (rules.max_vix is not None and s.vix is not None and s.vix[i] > rules.max_vix) or (
+                rules.max_atm_iv is not None and s.iv is not None and s.iv[i] > rules.max_atm_iv):
+            fired.append(ExitReason.VOL_LIMIT)
         if rules.trailing_stop_frac is not None:
             act = rules.trailing_activation_frac or 0.0
             if peak >= act * base and pnl <= peak - rules.trailing_stop_frac * base:
                 fired.append(ExitReason.TRAILING_STOP)
-        if rules.profit_target_frac is not None and pnl >= rules.profit_target_frac * base:
+        if (rules.profit_target_frac is not None or rules.profit_target_pts is not None) and \
+                pnl >= _target_inr(s, rules):
             fired.append(ExitReason.PROFIT_TARGET)
         if s.after_exit_time[i]:
             fired.append(ExitReason.TIME_EXIT)

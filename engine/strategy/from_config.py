@@ -96,7 +96,9 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "legs.strike_value", "legs.expiry_method", "legs.expiry_value", "legs.position_role",
     "max_adjustments", "adjustment_cooldown_minutes", "exits_before_adjustments",
     "roll_frequency", "custom_dte_list", "volatility_limits.iv_crush_protection",
-    "volatility_limits.iv_crush_threshold",
+    "volatility_limits.iv_crush_threshold", "volatility_limits.min_vix",
+    "volatility_limits.max_vix", "volatility_limits.max_atm_iv", "exit_rules.profit_target_pts",
+    "exit_rules.stop_loss_pts", "exit_rules.max_holding_days",
     "entry_rules.nearest_strike_fallback", "exit_rules.exit_vol_expansion",
     "exit_rules.exit_vol_contraction", "exit_rules.exit_ivp_above", "exit_rules.exit_ivp_below",
     "volatility_filter.ivp_min_exit", "volatility_filter.ivp_max_exit",
@@ -318,9 +320,10 @@ def _leg(cfg: StrategyConfig, i: int) -> LegSpec:
 def _entry(cfg: StrategyConfig) -> EntryRules:
     e = cfg.entry_rules
     vix_range = None
-    if e.vix_min_entry is not None or e.vix_max_entry is not None:
-        vix_range = (e.vix_min_entry if e.vix_min_entry is not None else 0.0,
-                     e.vix_max_entry if e.vix_max_entry is not None else 1e9)
+    lo_vix = _highest(e.vix_min_entry, cfg.volatility_limits.min_vix)
+    hi_vix = _lowest(e.vix_max_entry, cfg.volatility_limits.max_vix)
+    if lo_vix is not None or hi_vix is not None:
+        vix_range = (lo_vix if lo_vix is not None else 0.0, hi_vix if hi_vix is not None else 1e9)
     bands: list[VixBand] = []
     v = cfg.vix_config
     if v.use_vix_bands:
@@ -363,6 +366,9 @@ def _exits(cfg: StrategyConfig) -> ExitRules:
         vol_expansion_frac=x.exit_vol_expansion, vol_contraction_frac=x.exit_vol_contraction,
         ivp_above=_lowest(x.exit_ivp_above, cfg.volatility_filter.ivp_max_exit),
         ivp_below=_highest(x.exit_ivp_below, cfg.volatility_filter.ivp_min_exit),
+        profit_target_pts=x.profit_target_pts, stop_loss_pts=x.stop_loss_pts,
+        max_holding_days=x.max_holding_days, max_vix=cfg.volatility_limits.max_vix,
+        max_atm_iv=cfg.volatility_limits.max_atm_iv,
         iv_crush_protection=cfg.volatility_limits.iv_crush_protection,
         iv_crush_drop_frac=cfg.volatility_limits.iv_crush_threshold,
         stop_recovery=x.stop_recovery.value,

@@ -101,6 +101,11 @@ class ExitRules:
     vol_contraction_frac: float | None = None      # IV fell this much under the IV at entry
     ivp_above: float | None = None                 # previous day's IVP above this
     ivp_below: float | None = None                 # previous day's IVP below this
+    profit_target_pts: float | None = None  # per unit of one structure lot
+    stop_loss_pts: float | None = None
+    max_holding_days: int | None = None    # calendar days since entry
+    max_vix: float | None = None           # close positions above this VIX
+    max_atm_iv: float | None = None        # close positions above this IV (first primary leg)
     iv_crush_protection: bool = False  # long-vega positions: cut before events and on a crush
     iv_crush_drop_frac: float = 0.2    # IV fall since entry that counts as a crush
     stop_recovery: Literal["NONE", "REENTER", "REDUCE"] = "NONE"

@@ -169,3 +169,44 @@ def test_iv_crush_protection_cuts_long_vega_before_an_event(mem_store: DuckDBSto
     assert t.exit_reason is ExitReason.IV_CRUSH and t.exit_ts == at(TUE, 12)
     off = run_backtest(plan(legs, ExitRules()), mem_store, contracts())
     assert off.trades[0].exit_reason is not ExitReason.IV_CRUSH
+
+
+def test_points_thresholds_holding_days_and_volatility_limits(mem_store: DuckDBStore) -> None:
+    load_market(mem_store, STAMPS3, [22010] * 6, Q3, [(W1, "WEEKLY")],
+                vix=[14.0, 15.0, 23.0, 23.0, 23.0, 23.0])
+    # straddle of 2 lots = 150 units per leg; Monday noon P&L = -65 pts x 150 = -9,750
+    # stop at 60 pts per unit: 60 x 150 = 9,000 -> fires at noon (the 10% fraction is off)
+    res = run_backtest(plan(straddle(), ExitRules(stop_loss_pts=60)), mem_store, contracts())
+    assert res.trades[0].exit_reason is ExitReason.STOP_LOSS
+    assert res.trades[0].exit_ts == at(MON, 12)
+    # a 70-pt stop is not reached at noon (-65); Tuesday 09:20: -(250-180) - (140-175) = -35 ...
+    res = run_backtest(plan(straddle(), ExitRules(stop_loss_pts=70, max_holding_days=1)),
+                       mem_store, contracts())
+    # ... so the one-day holding limit closes it at Tuesday 09:20 (>= Monday 09:20 + 1 day)
+    assert res.trades[0].exit_reason is ExitReason.TIME_EXIT
+    assert res.trades[0].exit_ts == at(TUE, 9, 20)
+    # profit target of 10 pts per unit: P&L at Wednesday 09:20 = (180-240) + (175-150) = -35 no;
+    # never reached -> the position runs to the end of the data
+    res = run_backtest(plan(straddle(), ExitRules(profit_target_pts=10)), mem_store, contracts())
+    assert res.trades[0].exit_reason is not ExitReason.PROFIT_TARGET
+    # MaxVIX 20: VIX 23 from Tuesday 09:20 closes the position there
+    res = run_backtest(plan(straddle(), ExitRules(max_vix=20)), mem_store, contracts())
+    assert res.trades[0].exit_reason is ExitReason.VOL_LIMIT
+    assert res.trades[0].exit_ts == at(TUE, 9, 20)
+    # MaxATMIV 5.0 (500%) is never reached; 0.01 is at once (first bar after entry)
+    res = run_backtest(plan(straddle(), ExitRules(max_atm_iv=0.01)), mem_store, contracts())
+    assert res.trades[0].exit_reason is ExitReason.VOL_LIMIT
+    assert res.trades[0].exit_ts == at(MON, 12)
+
+
+def test_min_and_max_vix_limit_entries() -> None:
+    from engine.config.models.strategy import StrategyConfig
+    from engine.strategy.from_config import plan_from_config
+
+    cfg = StrategyConfig.model_validate({
+        "strategy_name": "V", "strategy_subtype": "IRON_FLY",
+        "entry_rules": {"vix_min_entry": 11, "vix_max_entry": 25},
+        "volatility_limits": {"min_vix": 12, "max_vix": 22}})
+    p = plan_from_config(cfg, MON, WED)
+    # the stricter bound of each pair: [max(11, 12), min(25, 22)]
+    assert p.entry.vix_range == (12, 22) and p.exits.max_vix == 22
