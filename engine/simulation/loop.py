@@ -116,6 +116,12 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     daily = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else {}
     if plan.exits.max_vix is not None:
         daily["vix"] = vix
+    if plan.exits.exit_on_event_day:
+        days = {np.datetime64(d, "D") for d, _, _ in mv.events(plan.start, plan.end)}
+        first_bar = np.r_[True, tl.days[1:] != tl.days[:-1]]
+        daily["event_open"] = (first_bar & np.isin(tl.days, np.array(sorted(days),
+                                                                     dtype="datetime64[D]"))
+                               ).astype(float)
     if plan.exits.iv_crush_protection:
         daily["pre_event"] = _pre_event_bars(tl, mv.events(plan.start, plan.end + dt.timedelta(days=10)))
     period = _period_ids(tl, plan.entry.roll_period)

@@ -182,7 +182,8 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
     state = PathState(pnl_inr=pnl, delta=greeks["delta"], gamma=greeks["gamma"],
                       vega_inr=greeks["vega"], theta_inr=greeks["theta"],
                       after_exit_time=exit_clock(tl, c, n, plan, front) | _held_too_long(
-                          plan, tl, pos.k, ts),
+                          plan, tl, pos.k, ts) | (daily["event_open"][c:c + n] > 0
+                                                 if "event_open" in daily else False),
                       premium_base_inr=abs(pos.premium_inr), peak_before_inr=pos.peak_inr,
                       sr_break=breaks,
                       be_state=states(bp, spot, lower, upper) if bp.enabled else None,

@@ -112,6 +112,9 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
     spot = float(tl.close[k])
     values = values or EntryValues(vix=vix, capital_inr=plan.capital_inr)
     listed = mv.listed_expiries()
+    if plan.entry.weeklies_required and not any(k == "WEEKLY" and e >= on for e, k in listed):
+        raise SelectionError(f"no weekly {plan.symbol} expiry is listed on or after {on} (weeklies "
+                             "ended); set FallbackToMonthly to trade the monthly instead")
     expiries = [select_expiry(listed, on, spec.expiry) for spec in plan.legs]
     step = contracts.strike_step(on)
     width = plan.strike_window_steps * step

@@ -98,7 +98,8 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "roll_frequency", "custom_dte_list", "volatility_limits.iv_crush_protection",
     "volatility_limits.iv_crush_threshold", "volatility_limits.min_vix",
     "volatility_limits.max_vix", "volatility_limits.max_atm_iv", "exit_rules.profit_target_pts",
-    "exit_rules.stop_loss_pts", "exit_rules.max_holding_days",
+    "exit_rules.stop_loss_pts", "exit_rules.max_holding_days", "exit_rules.exit_on_event_day",
+    "position_type", "fallback_to_monthly",
     "entry_rules.nearest_strike_fallback", "exit_rules.exit_vol_expansion",
     "exit_rules.exit_vol_contraction", "exit_rules.exit_ivp_above", "exit_rules.exit_ivp_below",
     "volatility_filter.ivp_min_exit", "volatility_filter.ivp_max_exit",
@@ -343,6 +344,7 @@ def _entry(cfg: StrategyConfig) -> EntryRules:
         max_spread_frac=e.max_bid_ask_spread if e.max_bid_ask_spread < 1.0 else None,
         event_blackout=e.use_event_blackout, event_days_before=e.event_days_before,
         event_days_after=e.event_days_after, nearest_strike_fallback=e.nearest_strike_fallback,
+        weeklies_required=cfg.position_type.value == "WEEKLY" and not cfg.fallback_to_monthly,
         roll_period=None if cfg.roll_frequency.value == "CUSTOM"
         else cfg.roll_frequency.value,  # type: ignore[arg-type]
         custom_dtes=tuple(cfg.custom_dte_list) if cfg.roll_frequency.value == "CUSTOM" else ())
@@ -368,7 +370,7 @@ def _exits(cfg: StrategyConfig) -> ExitRules:
         ivp_below=_highest(x.exit_ivp_below, cfg.volatility_filter.ivp_min_exit),
         profit_target_pts=x.profit_target_pts, stop_loss_pts=x.stop_loss_pts,
         max_holding_days=x.max_holding_days, max_vix=cfg.volatility_limits.max_vix,
-        max_atm_iv=cfg.volatility_limits.max_atm_iv,
+        max_atm_iv=cfg.volatility_limits.max_atm_iv, exit_on_event_day=x.exit_on_event_day,
         iv_crush_protection=cfg.volatility_limits.iv_crush_protection,
         iv_crush_drop_frac=cfg.volatility_limits.iv_crush_threshold,
         stop_recovery=x.stop_recovery.value,

@@ -78,6 +78,7 @@ class EntryRules:
     roll_period: Literal["WEEKLY", "BIWEEKLY", "MONTHLY"] | None = None  # one new position per period
     custom_dtes: tuple[int, ...] = ()      # CUSTOM roll: enter only when the front DTE is listed
     nearest_strike_fallback: bool = False  # no quote at the chosen strike: nearest quoted strike
+    weeklies_required: bool = False        # WEEKLY strategy without FallbackToMonthly
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class ExitRules:
     max_holding_days: int | None = None    # calendar days since entry
     max_vix: float | None = None           # close positions above this VIX
     max_atm_iv: float | None = None        # close positions above this IV (first primary leg)
+    exit_on_event_day: bool = False        # close at the first bar of an event day
     iv_crush_protection: bool = False  # long-vega positions: cut before events and on a crush
     iv_crush_drop_frac: float = 0.2    # IV fall since entry that counts as a crush
     stop_recovery: Literal["NONE", "REENTER", "REDUCE"] = "NONE"

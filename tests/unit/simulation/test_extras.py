@@ -210,3 +210,20 @@ def test_min_and_max_vix_limit_entries() -> None:
     p = plan_from_config(cfg, MON, WED)
     # the stricter bound of each pair: [max(11, 12), min(25, 22)]
     assert p.entry.vix_range == (12, 22) and p.exits.max_vix == 22
+
+
+def test_exit_on_event_day_and_weeklies_required(mem_store: DuckDBStore) -> None:
+    load_market(mem_store, STAMPS3, [22010] * 6, Q3, [(W1, "MONTHLY")])
+    with mem_store.load() as tx:
+        tx.append("events", pa.table({"date": [TUE], "symbol": ["NIFTY"], "name": ["budget"],
+                                      "blackout_entry": [False], "blackout_adjustment": [False]}))
+    res = run_backtest(plan(straddle(), ExitRules(exit_on_event_day=True)), mem_store, contracts())
+    # the event is Tuesday: the Monday straddle is closed at Tuesday's first bar
+    assert res.trades[0].exit_reason is ExitReason.TIME_EXIT
+    assert res.trades[0].exit_ts == at(TUE, 9, 20)
+    # a WEEKLY strategy without FallbackToMonthly skips when no weekly expiry is listed (the
+    # only expiry here is a monthly one)
+    weekly_only = run_backtest(plan(straddle(), ExitRules(), weeklies_required=True), mem_store,
+                               contracts())
+    assert weekly_only.trades == []
+    assert "weeklies ended" in weekly_only.skips[0].reason
