@@ -80,6 +80,10 @@ _DEMO_VOL_FILTER: dict[str, Any] = {
 }
 
 # Strategies that trade regularly on the demo market (`posbt data demo`: NIFTY 5m, 2025).
+# the demo strategies enter between 09:30 and 11:00 and ignore the event calendar
+_DEMO_ENTRY: dict[str, Any] = {"entry_start_time": "09:30", "entry_end_time": "11:00",
+                               "use_event_blackout": False}
+
 DEMO_STRATEGIES: dict[str, dict[str, Any]] = {
     "Demo_Weekly_IronFly": {
         "strategy_name": "Demo_Weekly_IronFly",
@@ -87,8 +91,7 @@ DEMO_STRATEGIES: dict[str, dict[str, Any]] = {
         "strategy_subtype": "IRON_FLY",
         "short_leg_dte": 7,
         "wing_width_pts": 300,
-        "entry_rules": {"entry_start_time": "09:30", "entry_end_time": "11:00",
-                        "use_event_blackout": False},
+        "entry_rules": _DEMO_ENTRY,
         "volatility_filter": _DEMO_VOL_FILTER,
         "exit_rules": {"profit_target": 0.5, "use_trailing_profit": True,
                        "trailing_activation": 0.25, "trailing_step": 0.1, "stop_loss": 0.5},
@@ -99,8 +102,7 @@ DEMO_STRATEGIES: dict[str, dict[str, Any]] = {
         "strategy_subtype": "CALENDAR_SPREAD",
         "short_leg_dte": 7,
         "long_leg_dte": 30,
-        "entry_rules": {"entry_start_time": "09:30", "entry_end_time": "11:00",
-                        "use_event_blackout": False},
+        "entry_rules": _DEMO_ENTRY,
         "volatility_filter": _DEMO_VOL_FILTER,
         "exit_rules": {"profit_target": 0.25, "stop_loss": 0.3},
     },
@@ -111,8 +113,7 @@ DEMO_STRATEGIES: dict[str, dict[str, Any]] = {
         "strategy_subtype": "CALENDAR_SPREAD",
         "short_leg_dte": 7,
         "long_leg_dte": 30,
-        "entry_rules": {"entry_start_time": "09:30", "entry_end_time": "11:00",
-                        "use_event_blackout": False},
+        "entry_rules": _DEMO_ENTRY,
         "volatility_filter": _DEMO_VOL_FILTER,
         "exit_rules": {"profit_target": 0.4, "stop_loss": 0.6},
         "breakeven_config": {"maintain_be_in_adjustments": False},
@@ -132,8 +133,7 @@ DEMO_STRATEGIES: dict[str, dict[str, Any]] = {
         "strategy_subtype": "IRON_FLY",
         "short_leg_dte": 7,
         "wing_width_pts": 300,
-        "entry_rules": {"entry_start_time": "09:30", "entry_end_time": "11:00",
-                        "use_event_blackout": False},
+        "entry_rules": _DEMO_ENTRY,
         "volatility_filter": _DEMO_VOL_FILTER,
         "exit_rules": {"profit_target": 0.5, "stop_loss": 0.8},
         "breakeven_config": {"maintain_be_in_adjustments": False},

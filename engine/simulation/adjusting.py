@@ -149,13 +149,6 @@ def _values(seg: Segment, bar: int) -> dict[str, float]:
     return out
 
 
-@dataclass(frozen=True)
-class Applied:
-    """The new state after an adjustment: open legs' paths must be reloaded from ``bar``."""
-
-    bar: int
-
-
 def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg: Segment,
                  f: Firing, contracts_lot: Callable[[dt.date, dt.date], int],
                  strike_step: Callable[[dt.date], float], ledger: Ledger) -> bool:

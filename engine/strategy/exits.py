@@ -124,25 +124,25 @@ def _be_close_mask(s: PathState, rules: ExitRules) -> np.ndarray | None:
     return np.asarray(state >= 1) if rules.be_close_on_approach else np.asarray(state == 2)
 
 
-def _stop_inr(s: PathState, rules: ExitRules) -> float:
-    """The loss (rupees, positive) at which the stop fires: the nearer of the fraction of the
-    entry premium and the points per structure unit."""
+def _threshold_inr(s: PathState, frac: float | None, pts: float | None) -> float:
+    """A stop or target level in rupees: the nearer of a fraction of the entry premium and
+    points per structure unit (infinite when neither is set)."""
     levels = []
-    if rules.stop_loss_frac is not None:
-        levels.append(rules.stop_loss_frac * s.premium_base_inr)
-    if rules.stop_loss_pts is not None and math.isfinite(s.units_ref):
-        levels.append(rules.stop_loss_pts * s.units_ref)
+    if frac is not None:
+        levels.append(frac * s.premium_base_inr)
+    if pts is not None and math.isfinite(s.units_ref):
+        levels.append(pts * s.units_ref)
     return min(levels) if levels else math.inf
+
+
+def _stop_inr(s: PathState, rules: ExitRules) -> float:
+    """The loss (rupees, positive) at which the stop fires."""
+    return _threshold_inr(s, rules.stop_loss_frac, rules.stop_loss_pts)
 
 
 def _target_inr(s: PathState, rules: ExitRules) -> float:
-    """The profit (rupees) at which the target fires: the nearer of fraction and points."""
-    levels = []
-    if rules.profit_target_frac is not None:
-        levels.append(rules.profit_target_frac * s.premium_base_inr)
-    if rules.profit_target_pts is not None and math.isfinite(s.units_ref):
-        levels.append(rules.profit_target_pts * s.units_ref)
-    return min(levels) if levels else math.inf
+    """The profit (rupees) at which the target fires."""
+    return _threshold_inr(s, rules.profit_target_frac, rules.profit_target_pts)
 
 
 def iv_crush_mask(s: PathState, rules: ExitRules) -> np.ndarray:
