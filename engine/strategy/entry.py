@@ -187,9 +187,8 @@ def _sized(plan: StrategyPlan, chosen: list[tuple[LegSpec, Leg]], chain: dict[dt
     legs: list[Leg] = []
     for spec, leg in chosen:
         lots = sized_lots(spec.sizing, leg.lots, values) if not spec.sizing.is_default else leg.lots
-        lots = round(lots * lots_scale) if lots_scale != 1.0 else lots
-        if lots > 0:
-            legs.append(leg.with_lots(max(lots, 1) if lots_scale != 1.0 else lots))
+        if lots > 0:  # the recovery scale shrinks a leg, never below one lot
+            legs.append(leg.with_lots(max(round(lots * lots_scale), 1)))
     if not legs:
         raise SelectionError("no leg is active at entry (ConditionalActivation / sizing)")
     return legs

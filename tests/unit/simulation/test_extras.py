@@ -227,3 +227,16 @@ def test_exit_on_event_day_and_weeklies_required(mem_store: DuckDBStore) -> None
                                contracts())
     assert weekly_only.trades == []
     assert "weeklies ended" in weekly_only.skips[0].reason
+
+
+def test_reduce_recovery_never_goes_below_one_lot(mem_store: DuckDBStore) -> None:
+    load_market(mem_store, STAMPS3, [22010] * 6, Q3, [(W1, "WEEKLY")])
+    one_lot = tuple(dataclasses.replace(leg, lots=1) for leg in straddle())
+    rules = EntryRules(window_start=dt.time(9, 20), window_end=dt.time(15, 0))
+    p = dataclasses.replace(
+        plan(one_lot, ExitRules(stop_loss_frac=0.1, stop_recovery="REDUCE",
+                                recovery_wait_minutes=60, max_recovery_attempts=1), end=TUE),
+        entry=rules)
+    res = run_backtest(p, mem_store, contracts())
+    # 1 lot x 0.5 rounds to 0; the recovery entry keeps 1 lot instead of dropping every leg
+    assert [t.lots for t in res.trades][:2] == [1, 1]
