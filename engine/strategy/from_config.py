@@ -24,15 +24,15 @@ from engine.config.models.strategy import StrategyConfig
 from engine.domain.structures import PositionRole, Right, Side
 from engine.errors import PosbtError
 from engine.risk.limits import RiskLimits
-from engine.simulation.costs import CostModel, CustomCosts, IndiaOptionsCosts, NoCosts
-from engine.simulation.fills import FillModel, FillPolicy, SlippageUnit
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.plan import (
+    CostSpec,
     EntryRules,
     ExitRules,
     ExpiryMethod,
     ExpiryRule,
+    FillSpec,
     LegSpec,
     StrategyPlan,
     StrikeMethod,
@@ -164,8 +164,8 @@ def plan_from_config(cfg: StrategyConfig, first_day: dt.date, last_day: dt.date)
     return StrategyPlan(
         name=cfg.strategy_name, symbol=bt.symbol.value, legs=legs, start=start, end=end,
         bar_minutes=BAR_MINUTES[bt.bar_interval.value], entry=_entry(cfg), exits=_exits(cfg),
-        fill=FillPolicy(FillModel(cfg.costs.fill_model.value), cfg.costs.slippage_value,
-                        SlippageUnit(cfg.costs.slippage_kind.value), cfg.costs.tick_size_pts),
+        fill=FillSpec(cfg.costs.fill_model, cfg.costs.slippage_value, cfg.costs.slippage_kind,
+                      cfg.costs.tick_size_pts),
         costs=_costs(cfg), capital_inr=bt.capital_inr, rate=cfg.costs.risk_free_rate,
         vix_symbol=cfg.vix_config.vix_symbol, risk=_risk(cfg), vol_gate=_vol_gate(cfg),
         adjustments=AdjustmentPolicy(
@@ -388,11 +388,7 @@ def _highest(*values: float | None) -> float | None:
     return max(given) if given else None
 
 
-def _costs(cfg: StrategyConfig) -> CostModel:
+def _costs(cfg: StrategyConfig) -> CostSpec:
     c = cfg.costs
-    preset = c.cost_preset.value
-    if preset == "INDIA":
-        return IndiaOptionsCosts(brokerage_per_order_inr=c.brokerage_per_order_inr)
-    if preset == "CUSTOM":
-        return CustomCosts(per_order_inr=c.brokerage_per_order_inr, turnover_frac=c.exchange_txn_rate)
-    return NoCosts()
+    return CostSpec(preset=c.cost_preset, brokerage_per_order_inr=c.brokerage_per_order_inr,
+                    turnover_frac=c.exchange_txn_rate)

@@ -20,6 +20,7 @@ from engine.config.enums import (
     BEApproachAction,
     BEBreachAction,
     CalendarBEMethod,
+    CostPreset,
     IronFlyBEWings,
     RecalcFrequency,
 )
@@ -28,7 +29,6 @@ from engine.data.duckdb_store import DuckDBStore
 from engine.domain.structures import Leg, PositionRole, Right, Side
 from engine.results.records import ExitReason, FillRecord
 from engine.results.tables import breakevens_table, log_table, summary_table
-from engine.simulation.costs import NoCosts
 from engine.simulation.loop import BacktestResult, run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.adjustments.triggers import RuleState, SegmentView
@@ -42,7 +42,7 @@ from engine.strategy.breakevens import (
     rule_trigger,
     touch_probability_path,
 )
-from engine.strategy.plan import ExitRules, ExpiryMethod, ExpiryRule, LegSpec, StrategyPlan
+from engine.strategy.plan import CostSpec, ExitRules, ExpiryMethod, ExpiryRule, LegSpec, StrategyPlan
 from tests.unit.simulation.builder import contracts, load_market
 from tests.unit.simulation.test_adjustments import STAMPS as ADJ_STAMPS
 from tests.unit.simulation.test_golden import (
@@ -231,7 +231,7 @@ def test_improvement_required_blocks_a_roll(mem_store: DuckDBStore) -> None:
         rule = AdjRule("DOWN", AdjAction.ROLL_DOWN, TriggerSpec(price_move_pts=200),
                        be_improvement_pts=required)
         p = StrategyPlan(name="x", symbol="NIFTY", legs=fly_legs(), start=D1, end=D1,
-                         entry=plan(ExitRules()).entry, costs=NoCosts(),
+                         entry=plan(ExitRules()).entry, costs=CostSpec(CostPreset.NONE),
                          adjustments=AdjustmentPolicy(rules=(rule,)),
                          breakeven=BreakevenPlan(maintain_be=maintain))
         return run_backtest(p, mem_store, contracts())
