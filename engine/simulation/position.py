@@ -20,17 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.breakeven import BandState, success_stats
+from engine.domain.lifecycle import ExitReason, PositionState
 from engine.domain.structures import Leg, PositionRole
 from engine.execution.models import cost_model, fill_model
 from engine.execution.quotes import BarQuote
-from engine.results.records import (
-    AdjustmentRecord,
-    ExitReason,
-    FillRecord,
-    PositionState,
-    TradeRecord,
-    Transition,
-)
+from engine.results.records import AdjustmentRecord, FillRecord, TradeRecord, Transition
 from engine.risk.limits import greek_caps, term_weighted_vega
 from engine.simulation.market import LegPaths, Timeline, to_datetime
 from engine.simulation.quality import quote_jumps

@@ -13,10 +13,10 @@ from typing import Literal
 
 from engine.config.enums import CostPreset, FillModel, SlippageKind
 from engine.domain.structures import PositionRole, Right, Side
-from engine.risk.limits import RiskLimits
 from engine.strategy.adjustments.rules import AdjustmentPolicy
 from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
+from engine.strategy.limits import RiskLimits
 from engine.strategy.sizing import Sizing
 from engine.strategy.sr import SRPlan
 from engine.strategy.volfilter import VolGate

@@ -16,7 +16,8 @@ import pytest
 from engine.config.enums import CostPreset
 from engine.data.duckdb_store import DuckDBStore
 from engine.domain.structures import Right, Side
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.plan import (
     CostSpec,
@@ -252,7 +253,7 @@ def test_unevaluable_trigger_is_recorded_once(mem_store: DuckDBStore) -> None:
 
 
 def test_adjustment_over_max_lots_is_blocked(mem_store: DuckDBStore) -> None:
-    from engine.risk.limits import RiskLimits
+    from engine.strategy.limits import RiskLimits
 
     q = {(W1, 22000.0, "CE"): [180, 230, 300, 310], (W1, 22000.0, "PE"): [175, 120, 70, 65],
          (W1, 22300.0, "CE"): [60, 80, 110, 115], (W1, 21700.0, "PE"): [55, 40, 25, 24],

@@ -12,9 +12,10 @@ import pytest
 
 from engine.config.enums import CostPreset
 from engine.data.duckdb_store import DuckDBStore
+from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Right, Side
-from engine.results.records import ExitReason
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.plan import (
     CostSpec,
     EntryRules,

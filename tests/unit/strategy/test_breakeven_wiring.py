@@ -26,10 +26,12 @@ from engine.config.enums import (
 )
 from engine.config.models.breakeven import BreakevenConfig
 from engine.data.duckdb_store import DuckDBStore
+from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Leg, PositionRole, Right, Side
-from engine.results.records import ExitReason, FillRecord
+from engine.results.records import FillRecord
+from engine.results.result import BacktestResult
 from engine.results.tables import breakevens_table, log_table, summary_table
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.adjustments.triggers import RuleState, SegmentView
 from engine.strategy.breakevens import (
@@ -336,9 +338,10 @@ def test_exit_rules_vector_equals_scalar_with_sr_and_band_states() -> None:
 def test_config_maps_structure_and_breakeven_fields() -> None:
     import copy
 
+    from engine.config.acted_on import ACTED_ON
     from engine.config.examples import template_strategies
     from engine.config.models.strategy import StrategyConfig
-    from engine.strategy.from_config import ACTED_ON, plan_from_config
+    from engine.strategy.from_config import plan_from_config
     raw = copy.deepcopy(template_strategies()["Demo_Weekly_IronFly"])
     raw.setdefault("market_structure", {}).update(use_for_entry=True, use_for_exit=False,
                                                    use_for_adjustment=True, proximity_pts=30.0)

@@ -16,9 +16,10 @@ import pyarrow as pa
 from engine.config.enums import CostPreset, SRMethod
 from engine.config.models.structure import MarketStructureConfig
 from engine.data.duckdb_store import DuckDBStore
+from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Right, Side
-from engine.results.records import ExitReason
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.adjustments.triggers import RuleState, SegmentView
 from engine.strategy.breakevens import TriggerInputs, rule_trigger
