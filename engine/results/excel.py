@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.errors import PosbtError
+from engine.results.result import BacktestResult
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -35,7 +36,6 @@ from engine.results.tables import (
     trades_table,
     transitions_table,
 )
-from engine.simulation.loop import BacktestResult
 
 RESULT_PREFIX = "BT_"
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
