@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.domain.structures import Leg, PositionRole
+from engine.market import MarketView, Timeline, to_datetime
 from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
@@ -22,7 +23,6 @@ from engine.results.records import (
     Transition,
 )
 from engine.risk.limits import greek_caps
-from engine.simulation.market import MarketView, Timeline, to_datetime
 from engine.simulation.position import (
     Ledger,
     Position,

@@ -21,6 +21,7 @@ import numpy as np
 
 from engine.breakeven import BandState, success_stats
 from engine.domain.structures import Leg, PositionRole
+from engine.market import LegPaths, Timeline, to_datetime
 from engine.results.records import (
     AdjustmentRecord,
     ExitReason,
@@ -31,7 +32,6 @@ from engine.results.records import (
 )
 from engine.risk.limits import greek_caps, term_weighted_vega
 from engine.simulation.fills import BarQuote
-from engine.simulation.market import LegPaths, Timeline, to_datetime
 from engine.simulation.quality import quote_jumps
 from engine.simulation.valuation import exit_clock
 from engine.strategy.adjustments.rules import Trig
