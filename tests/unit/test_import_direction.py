@@ -32,8 +32,6 @@ ENGINE = ROOT / "engine"
 
 # (importing file, imported module prefix) of known upward imports, to be removed
 PENDING: frozenset[tuple[str, str]] = frozenset({
-    ("engine/strategy/entry.py", "engine.simulation.market"),
-    ("engine/results/tables.py", "engine.simulation.market"),
     ("engine/structure/composite.py", "engine.config"),
     ("engine/structure/levels.py", "engine.config"),
     ("engine/structure/ml.py", "engine.config"),
