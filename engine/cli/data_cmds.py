@@ -24,7 +24,7 @@ SUBCOMMANDS: dict[str, LazyCommand] = {
     ),
     "import": LazyCommand(
         "engine.cli.levels_cmd:import_group",
-        "Import NSE bhavcopies, India VIX, vendor minute bars, mapped tables and events.",
+        "Import bhavcopies, index closes, India VIX, vendor minute bars, mapped tables, events.",
     ),
     "check": LazyCommand(
         "engine.cli.check_cmd:check",

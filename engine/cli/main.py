@@ -46,7 +46,8 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "run": LazyCommand(
         "engine.cli.run_cmd:run",
-        "Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place.",
+        "Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place, "
+        "and an existing --out that posbt did not write is never overwritten unless --replace.",
     ),
     "levels": LazyCommand(
         "engine.cli.levels_cmd:levels",
