@@ -17,6 +17,7 @@ from types import TracebackType
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.data.sqlfiles import query_text, schema_texts
 from engine.data.store import LoadResult, Replace
@@ -30,6 +31,18 @@ READER_MEMORY_LIMIT = "1GB"
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _ts_window(batch: pa.Table) -> tuple[str, list[object]]:
+    """A filter on the stored rows' ``ts`` to the batch's span: the zone maps of a table
+    kept in time order then skip everything else, so the anti-join reads a slice."""
+    if "ts" not in batch.column_names or batch.num_rows == 0:
+        return "", []
+    span = pc.min_max(batch.column("ts"))
+    lo, hi = span["min"].as_py(), span["max"].as_py()
+    if lo is None or hi is None:
+        return "", []
+    return " AND t.ts BETWEEN ? AND ?", [lo, hi]
 
 
 class DuckDBStore:
@@ -229,11 +242,12 @@ class DuckDBLoad:
             if replace is not None:
                 self._delete_matching(table, join, replace)
             before = self._count(table)
+            window, params = _ts_window(batch)
             self.con.execute(
                 f"INSERT INTO {_quote(table)} ({cols}) "  # noqa: S608
                 f"SELECT {cols} FROM (SELECT DISTINCT ON ({key_list}) * FROM _posbt_batch) s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}) "
-                f"ORDER BY {order_list}"
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}{window}) "
+                f"ORDER BY {order_list}", params
             )
         finally:
             self.con.unregister("_posbt_batch")
