@@ -153,7 +153,7 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
                 for pair in pairs.to_pylist():
                     symbol, day = pair.split("|")
                     books.add(symbol, dt.date.fromisoformat(day))
-            sink.tx.append(table, rows)
+            sink.tx.append(table, rows, unique=True)  # keys checked per batch
 
         run_columnar(path, spec, books, report, getattr(store, "con"), on_rows)  # noqa: B009
         for r in books.rows():

@@ -43,7 +43,9 @@ from engine.data.importers.report import ImportReport
 from engine.data.importers.tickers import ParsedTicker, TickerError, TickerKind, parse_ticker
 from engine.errors import ImportRejectedError
 
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 64 << 20
+WHOLE_FILE_BYTES = 256 << 20
+BATCH_ROWS = 2_000_000
 PRICES = ("open", "high", "low", "close")
 COUNTS = ("volume", "oi")
 KINDS = {TickerKind.OPTION: "option_bars", TickerKind.FUTURE: "futures_bars"}
@@ -68,16 +70,18 @@ class _Reader:
         with open(self.path, "rb") as fh:
             head = fh.readline().decode("utf-8-sig", errors="replace")
         names = [c.strip() for c in head.rstrip("\r\n").split(self.delimiter)]
-        reader = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(use_threads=not self.exact, block_size=BLOCK_BYTES,
-                                           skip_rows=1, column_names=names),
-            parse_options=pacsv.ParseOptions(delimiter=self.delimiter,
-                                             invalid_row_handler=handler,
-                                             ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                 strings_can_be_null=False))
-        yield from reader
+        options = {
+            "read_options": pacsv.ReadOptions(use_threads=not self.exact, block_size=BLOCK_BYTES,
+                                              skip_rows=1, column_names=names),
+            "parse_options": pacsv.ParseOptions(delimiter=self.delimiter,
+                                                invalid_row_handler=handler,
+                                                ignore_empty_lines=False),
+            "convert_options": pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False)}
+        if self.path.stat().st_size <= WHOLE_FILE_BYTES:  # a day's file: read on all cores
+            yield from pacsv.read_csv(self.path, **options).to_batches(BATCH_ROWS)
+        else:  # bigger: stream it, a block at a time
+            yield from pacsv.open_csv(self.path, **options)
 
 
 def _take(values: list[Any], typ: pa.DataType, indices: pa.Array) -> pa.Array:
@@ -168,9 +172,11 @@ class ColumnarMinute:
         tvals, tidx = _encode(self._text(batch, "ticker"))
         parsed = [self._ticker(v) for v in tvals]
         ts, terr = self._stamps_of(batch)
-        blank = pa.array(np.ones(batch.num_rows, dtype=bool))
-        for col in batch.columns:
-            blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(col), ""))
+        blank = pa.array(np.zeros(batch.num_rows, dtype=bool))
+        if any(not str(v).strip() for v in tvals):  # a blank line has an empty ticker
+            blank = pa.array(np.ones(batch.num_rows, dtype=bool))
+            for col in batch.columns:
+                blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(col), ""))
         fields: list[tuple[Any, ...]] = [_ticker_fields(p) for p in parsed]
         kinds, symbols, expiries, strikes, rights, errs, needs = (
             [f[i] for f in fields] for i in range(7))
@@ -188,6 +194,11 @@ class ColumnarMinute:
             "ptr": pc.cast(tidx, pa.int32()),
             **{f"t_{f}": self._text(batch, f) for f in (*PRICES, *COUNTS)},
         })
+        try:  # plain numbers everywhere (the usual case): Arrow's cast, no text work in SQL
+            for f in (*PRICES, *COUNTS):
+                out = out.append_column(f"n_{f}", pc.cast(self._text(batch, f), pa.float64()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out = out.select([c for c in out.column_names if not c.startswith("n_")])
         return out, parsed
 
     def resolve_expiries(self, table: pa.Table, parsed: list[ParsedTicker | str],
@@ -217,13 +228,14 @@ class ColumnarMinute:
         return table.set_column(table.schema.get_field_index("needs"), "needs", still)
 
 
-def price_sql(mapping: Mapping) -> str:
-    """The SQL that types and checks a resolved batch registered as ``_posbt_min``."""
+def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
+    """The SQL that types and checks a resolved batch registered as ``_posbt_min``
+    (``typed``: the batch carries ``n_*`` columns Arrow already cast to numbers)."""
     mult = mapping.multipliers
 
     def num(f: str) -> str:
         m = mult.get(f, 1.0)
-        cast = f"TRY_CAST(replace(trim(t_{f}), ',', '') AS DOUBLE)"
+        cast = f"n_{f}" if typed else f"TRY_CAST(replace(trim(t_{f}), ',', '') AS DOUBLE)"
         return f"({cast} * {m!r})" if m != 1.0 else cast
 
     cols = ",\n           ".join(f"{num(f)} AS {f}" for f in (*PRICES, *COUNTS))
@@ -234,9 +246,12 @@ def price_sql(mapping: Mapping) -> str:
     ]
     for f in PRICES:
         g = f"printf('%g', {f})"
+        if not typed:  # Arrow's cast succeeded: no empty or non-numeric text in the batch
+            checks += [
+                f"WHEN trim(t_{f}) = '' THEN '{f} is empty'",
+                f"WHEN {f} IS NULL THEN '{f}: not a number ' || chr(39) || t_{f} || chr(39)",
+            ]
         checks += [
-            f"WHEN trim(t_{f}) = '' THEN '{f} is empty'",
-            f"WHEN {f} IS NULL THEN '{f}: not a number ' || chr(39) || t_{f} || chr(39)",
             f"WHEN NOT isfinite({f}) THEN '{f}: ' || trim(t_{f}) || ' is not a finite number'",
             f"WHEN {f} <= 0 THEN '{f}: price must be > 0, got ' || {g}",
             f"WHEN {f} > {MAX_PRICE!r} THEN '{f}: price ' || {g} || ' is implausibly large'",
@@ -244,9 +259,10 @@ def price_sql(mapping: Mapping) -> str:
     for f in COUNTS:
         g = f"printf('%g', {f})"
         only = "" if f == "volume" else "kind NOT IN ('spot_bars', 'vix_bars') AND "
+        if not typed:
+            checks.append(f"WHEN {only}trim(t_{f}) <> '' AND {f} IS NULL THEN '{f}: not a "
+                          f"number ' || chr(39) || t_{f} || chr(39)")
         checks += [
-            f"WHEN {only}trim(t_{f}) <> '' AND {f} IS NULL THEN '{f}: not a number ' || "
-            f"chr(39) || t_{f} || chr(39)",
             f"WHEN {only}NOT isfinite({f}) THEN '{f}: ' || trim(t_{f}) || ' is not a finite "
             "number'",
             f"WHEN {only}{f} < 0 THEN '{f}: count must be >= 0, got ' || {g}",
@@ -264,6 +280,16 @@ def price_sql(mapping: Mapping) -> str:
         "WHEN needs THEN '_held'",
     ]
     whens = "\n            ".join(checks)
+    # the common case in one numeric test: a row passing it needs no reason text
+    fine = " AND ".join([
+        "err IS NULL", "NOT needs", "CAST(ts AS TIME) > TIME '09:15:00'",
+        "CAST(ts AS TIME) <= TIME '15:30:00'",
+        *(f"isfinite({f}) AND {f} > 0 AND {f} <= {MAX_PRICE!r}" for f in PRICES),
+        "(volume IS NULL OR (volume >= 0 AND volume <= "
+        f"{float(MAX_COUNT)!r} AND volume = round(volume)))",
+        "(oi IS NULL OR kind IN ('spot_bars', 'vix_bars') OR (oi >= 0 AND oi <= "
+        f"{float(MAX_COUNT)!r} AND oi = round(oi)))",
+        "high >= low", "close >= low", "close <= high", "open >= low", "open <= high"])
     return f"""
 WITH typed AS (
     SELECT line, kind, symbol, expiry, strike, "right", ts, err, needs,
@@ -272,26 +298,17 @@ WITH typed AS (
     FROM _posbt_min
     WHERE NOT blank
 ), checked AS (
-    SELECT *, CASE
+    SELECT *, CASE WHEN coalesce({fine}, FALSE) THEN NULL ELSE CASE
             {whens}
-        END AS reason
+        END END AS reason
     FROM typed
-), dup AS (
-    SELECT *, min(line) OVER k AS first_line, row_number() OVER (k ORDER BY line) AS rn
-    FROM checked WHERE reason IS NULL
-    WINDOW k AS (PARTITION BY kind, symbol, expiry, strike, "right", ts)
 )
 SELECT line, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
        CAST(round(volume) AS BIGINT) AS volume,
        CASE WHEN kind IN ('spot_bars', 'vix_bars') THEN NULL
             ELSE CAST(round(oi) AS BIGINT) END AS oi,
-       CASE WHEN rn > 1 THEN 'duplicate row: same ' || kind || ' key as line ' || first_line
-       END AS reason
-FROM dup
-UNION ALL
-SELECT line, kind, symbol, expiry, strike, "right", ts, NULL, NULL, NULL, NULL, NULL, NULL,
        reason
-FROM checked WHERE reason IS NOT NULL
+FROM checked
 """  # noqa: S608 - column names and numbers only, no user values
 
 
@@ -331,7 +348,7 @@ def run_columnar(path: Path, spec: Mapping, books: ExpiryBook, report: ImportRep
 def _run(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
          con: Any, on_rows: Callable[[str, pa.Table], None]) -> None:
     job = ColumnarMinute(path, spec, books, report, con)
-    sql = price_sql(spec)
+    sql = {typed: price_sql(spec, typed=typed) for typed in (False, True)}
     batches: list[tuple[pa.Table, list[ParsedTicker | str]]] = []
     bad: list[tuple[int | None, str, int, int]] = []
     for exact in (False, True):
@@ -412,15 +429,56 @@ def _check_bad_rows(bad: list[tuple[int | None, str, int, int]], path: Path,
         report.reject(line, f"expected {expected} fields, got {actual}")
 
 
-def _emit(job: ColumnarMinute, table: pa.Table, sql: str,
+def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
+    """A key repeated among the batch's good rows: the later lines are rejected rows."""
+    con.register("_posbt_out", out)
+    try:
+        candidates = con.execute(
+            'SELECT count(*) FROM (SELECT hash(kind, symbol, expiry, strike, "right", ts) AS h '
+            "FROM _posbt_out WHERE reason IS NULL GROUP BY h HAVING count(*) > 1)").fetchall()
+        if candidates[0][0] == 0:  # no two good rows share a key hash: no duplicate
+            return out
+        repeated = con.sql(
+            'SELECT kind, symbol, expiry, strike, "right", ts FROM _posbt_out '
+            "WHERE reason IS NULL GROUP BY ALL HAVING count(*) > 1").to_arrow_table()
+        if repeated.num_rows == 0:
+            return out
+        con.register("_posbt_rep", repeated)
+        try:
+            return con.sql(DUPLICATES_SQL).to_arrow_table()
+        finally:
+            con.unregister("_posbt_rep")
+    finally:
+        con.unregister("_posbt_out")
+
+
+DUPLICATES_SQL = """
+SELECT o.* REPLACE (CASE WHEN o.reason IS NULL AND d.line IS NOT NULL
+    THEN 'duplicate row: same ' || o.kind || ' key as line ' || d.first_line
+    ELSE o.reason END AS reason)
+FROM _posbt_out o LEFT JOIN (
+    SELECT line, min(line) OVER k AS first_line, row_number() OVER (k ORDER BY line) AS rn
+    FROM _posbt_out o2 SEMI JOIN _posbt_rep r
+      ON o2.kind IS NOT DISTINCT FROM r.kind AND o2.symbol IS NOT DISTINCT FROM r.symbol
+     AND o2.expiry IS NOT DISTINCT FROM r.expiry AND o2.strike IS NOT DISTINCT FROM r.strike
+     AND o2."right" IS NOT DISTINCT FROM r."right" AND o2.ts = r.ts
+    WHERE o2.reason IS NULL
+    WINDOW k AS (PARTITION BY kind, symbol, expiry, strike, "right", ts)
+) d ON d.line = o.line AND d.rn > 1
+ORDER BY o.line
+"""
+
+
+def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
           on_rows: Callable[[str, pa.Table], None], held: Held,
           parsed: list[ParsedTicker | str]) -> None:
     con = job.con
     con.register("_posbt_min", table)
     try:
-        out = con.sql(sql).to_arrow_table()
+        out = con.sql(sql["n_open" in table.column_names]).to_arrow_table()
     finally:
         con.unregister("_posbt_min")
+    out = _mark_duplicates(con, out)
     reasons = pc.fill_null(out.column("reason"), "")
     held_mask = pc.equal(reasons, "_held")
     job.report.rows_read += out.num_rows - int(pc.sum(held_mask).as_py() or 0)
