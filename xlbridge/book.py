@@ -1,9 +1,12 @@
 """The workbook protocol over a live Excel book (xlwings): the thin second implementation
 beside the engine's openpyxl one, plus the Excel UI the macros use.
 
-Excel-side adapter: reads used ranges' values and formulas, writes whole sheets (replacing
-the values of a same-named sheet, keeping the user's other sheets untouched), and maps
-status-bar text and message boxes onto Excel. Only called inside Excel (RunPython).
+Excel-side adapter: reads used ranges' values and formulas (unsaved edits included), writes
+whole sheets (replacing the values of a same-named sheet, keeping the user's other sheets
+untouched), copies a results workbook's BT_* sheets in with Excel's own sheet copy
+(formats and charts kept; new sheets under temporary names first, so a failure leaves the
+previous run's sheets as they were), and maps status-bar text and message boxes onto
+Excel. Only called inside Excel (RunPython); :func:`local_book_path` is plain Python.
 """
 
 from __future__ import annotations
@@ -12,7 +15,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.errors import PosbtError
 from engine.workbook.protocol import Cell, SheetInfo, SheetSpec, column_letter
+
+RESULT_PREFIX = "BT_"
+ONEDRIVE_HINT = ("posbt needs the workbook's local synced copy: let OneDrive sync the folder "
+                 "and open the workbook from File Explorer / Finder (not from the browser or "
+                 "'Recent'), or set ONEDRIVE_CONSUMER_WIN / ONEDRIVE_COMMERCIAL_WIN / "
+                 "SHAREPOINT_WIN (macOS: _MAC) in ~/.posbt/posbt.conf to your synced folder.")
+
+
+def local_book_path(fullname: str) -> Path:
+    """The workbook's path on disk. xlwings turns a OneDrive/SharePoint URL into the synced
+    local path where it can; a URL still left means there is no local copy to use."""
+    if "://" in fullname:
+        raise PosbtError(f"this workbook is open from {fullname}. {ONEDRIVE_HINT}",
+                         place="workbook")
+    return Path(fullname)
 
 
 def _grid(value: Any) -> list[list[Any]]:
@@ -37,8 +56,13 @@ class XlwingsBook:
         return cls(xw.Book.caller())
 
     @property
-    def path(self) -> Path:
-        return Path(self.book.fullname)
+    def path(self) -> Path:  # pragma: no cover - needs Excel
+        try:
+            fullname = str(self.book.fullname)
+        except Exception as exc:  # xlwings raises when a OneDrive path cannot be mapped
+            raise PosbtError(f"cannot find this workbook on disk ({exc}). {ONEDRIVE_HINT}",
+                             place="workbook") from exc
+        return local_book_path(fullname)
 
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.book.sheets]
@@ -76,6 +100,34 @@ class XlwingsBook:
             for r in spec.bold_rows:
                 ws.range(f"{r}:{r}").font.bold = True
             ws.autofit()
+
+
+    def replace_result_sheets(self, results: Path) -> list[str]:  # pragma: no cover - Excel
+        """Copy the BT_* sheets of ``results`` in (Excel's sheet copy keeps formats and
+        charts), then drop the previous run's and rename; all or nothing."""
+        app = self.book.app
+        source = app.books.open(str(results), update_links=False, read_only=True)
+        created: list[str] = []
+        try:
+            names = [s.name for s in source.sheets if s.name.startswith(RESULT_PREFIX)]
+            with app.properties(screen_updating=False, display_alerts=False):
+                try:
+                    for i, name in enumerate(names):
+                        temp = f"posbt~new{i}"
+                        source.sheets[name].copy(after=self.book.sheets[-1], name=temp)
+                        created.append(temp)
+                except Exception as exc:
+                    for temp in created:
+                        self.book.sheets[temp].delete()
+                    raise PosbtError(f"copying the result sheets failed ({exc}); the previous "
+                                     "results are unchanged", place=str(results)) from exc
+                for old in [s for s in self.book.sheets if s.name.startswith(RESULT_PREFIX)]:
+                    old.delete()
+                for temp, name in zip(created, names, strict=True):
+                    self.book.sheets[temp].name = name
+        finally:
+            source.close()
+        return names
 
 
 class XlwingsUi:  # pragma: no cover - needs Excel

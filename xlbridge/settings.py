@@ -39,13 +39,15 @@ class ServerSettings:
     def from_env(cls, home: Path | None = None, port: int = DEFAULT_PORT,
                  allowed: tuple[Path, ...] = ()) -> ServerSettings:
         """Settings with the home from ``$POSBT_HOME`` and allowed folders: ``allowed``,
-        ``$POSBT_ALLOWED_DIRS`` (os.pathsep-separated), else the user's home folder."""
+        ``$POSBT_ALLOWED_DIRS`` (os.pathsep-separated), else the user's home folder; always
+        ``$POSBT_HOME/excel`` (the live-workbook snapshots Run Backtest posts)."""
         h = home or posbt_home()
         roots = list(allowed)
         env = os.environ.get("POSBT_ALLOWED_DIRS", "")
         roots += [Path(p) for p in env.split(os.pathsep) if p.strip()]
         if not roots:
             roots = [Path.home()]
+        roots.append(h / "excel")  # Run Backtest's snapshots and staged results
         return cls(home=h, port=port, allowed_roots=tuple(r.expanduser().resolve() for r in roots))
 
     @property

@@ -1,4 +1,5 @@
-"""The ribbon macros end to end through the openpyxl adapter (no Excel, no server)."""
+"""The ribbon macros through the openpyxl adapter (no Excel, no server; the Run Backtest
+job flow against a real server is tests/integration/test_excel_jobflow.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from openpyxl import load_workbook
 from engine.workbook.openpyxl_adapter import OpenpyxlReader, OpenpyxlWriter
 from tests.unit.xlbridge.market import build_market
 from xlbridge.macros import MacroContext, run_action
+from xlbridge.resultbooks import FileBook
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "workbook_templates" / "posbt_template.xlsx"
 
@@ -33,21 +35,23 @@ class RecordingUi:
 def _ctx(book: Path, home: Path) -> tuple[MacroContext, RecordingUi]:
     ui = RecordingUi()
     return MacroContext(path=book, reader=OpenpyxlReader(book),
-                        writer=OpenpyxlWriter(book, base=book), ui=ui, client=None,
-                        home=home), ui
+                        writer=OpenpyxlWriter(book, base=book), results=FileBook(book), ui=ui,
+                        client=None, home=home), ui
 
 
-def test_macros_validate_run_write_sheets_and_name_cells(tmp_path: Path) -> None:
+def test_macros_validate_name_cells_and_never_run_inside_excel(tmp_path: Path) -> None:
     home = tmp_path / "home"
     build_market(home)
     book = tmp_path / "book.xlsx"
     shutil.copy(TEMPLATE, book)
     ctx, ui = _ctx(book, home)
     assert run_action("Validate", ctx).startswith("No errors.")
-    assert run_action("RunBacktest", ctx) == "done"
-    assert any(s and s.endswith("100%") for s in ui.statuses)
-    sheets = load_workbook(book).sheetnames
-    assert {"BT_Summary", "BT_Trades", "BT_Equity", "PositionalParameter"} <= set(sheets)
+    # no server: the backtest does not run in Excel's Python (it would freeze Excel)
+    assert run_action("RunBacktest", ctx) == "no server"
+    assert "posbt serve" in ui.messages[-1][1]
+    assert run_action("OpenResults", ctx) == "error"  # no results yet: says so
+    assert "press Run Backtest first" in ui.messages[-1][1]
+    (tmp_path / "book_results.xlsx").write_bytes(book.read_bytes())
     assert run_action("OpenResults", ctx).endswith("book_results.xlsx") and ui.opened
     assert run_action("ServerStatus", ctx).startswith("No posbt server answers")
     assert run_action("NewStrategy", _ctx(book, home)[0]) == "NewStrategy1"
@@ -62,6 +66,4 @@ def test_macros_validate_run_write_sheets_and_name_cells(tmp_path: Path) -> None
     ctx, ui = _ctx(book, home)
     text = run_action("Validate", ctx)
     assert f"PositionalParameter!E{r + 1} (BarInterval)" in text
-    assert run_action("RunBacktest", ctx) == "failed"  # the message box names the cell
-    assert f"PositionalParameter!E{r + 1} (BarInterval)" in ui.messages[-1][1]
     assert run_action("Nope", ctx) == "unknown"
