@@ -40,7 +40,10 @@ def test_resources_resolve_through_importlib() -> None:
 
     assert resources.files("engine.sql").joinpath("duckdb", "schema").is_dir()
     assert len(query_names("duckdb")) == len(query_names("heavydb")) > 10
-    assert [n for n, _ in schema_texts("duckdb")] == [n for n, _ in schema_texts("heavydb")]
+    # the same tables in both engines; in-place upgrades of older stores are DuckDB's alone
+    # (a HeavyDB store is created at the current schema)
+    tables = {e: [n for n, _ in schema_texts(e) if "migrations" not in n] for e in ("duckdb", "heavydb")}
+    assert tables["duckdb"] == tables["heavydb"]
     assert resources.files("engine.workbook_templates").joinpath("posbt_template.xlsx").is_file()
 
 

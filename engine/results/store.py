@@ -21,7 +21,7 @@ import pyarrow as pa
 from engine import __version__
 from engine.data.sqlfiles import results_schema_text
 from engine.errors import StoreError
-from engine.simulation.loop import BacktestResult
+from engine.results.result import BacktestResult
 
 
 def config_hash(config_json: str) -> str:
