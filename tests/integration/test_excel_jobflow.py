@@ -190,24 +190,23 @@ def test_token_mismatch_is_named(server: tuple[Path, Path, int]) -> None:
 
 
 def test_a_job_failing_half_way_leaves_the_previous_sheets(
-        server: tuple[Path, Path, int]) -> None:
+        server: tuple[Path, Path, int], tmp_path: Path) -> None:
     home, books, _ = server
     book = _book(books, "half.xlsx")
     wb = load_workbook(book)
     wb.create_sheet("BT_Summary")["A1"] = "the previous run's summary"
     wb.save(book)
-    ctx, ui = _ctx(book, home)
     first = {n: _values(book, n) for n in load_workbook(book).sheetnames}
-    # the next job runs every strategy, then cannot write its results workbook (a folder
-    # stands where the file goes): it fails after the backtests, half way through
-    staged = home / "excel" / "results" / f"{book.stem}-{jobflow.book_key(book)}_results.xlsx"
-    staged.parent.mkdir(parents=True, exist_ok=True)
-    staged.mkdir()
-    try:
+    # a server whose job budget (1 s) ends while the job runs: the worker is stopped half
+    # way, after it started, before any result exists
+    settings = ServerSettings(home=home, port=0, job_time_s=1.0,
+                              allowed_roots=(books.resolve(), (home / "excel").resolve()))
+    with serve_in_thread(settings, TOKEN) as port:
+        ctx, ui = _ctx(book, home, client=ServerClient(home, port=port, token=TOKEN))
         assert run_action("RunBacktest", ctx) == "started"
         assert _poll_until_settled(ctx) == "failed"
-    finally:
-        staged.rmdir()
     title, text = ui.messages[-1]
     assert title == "posbt: backtest failed" and "no sheet was changed" in text
+    assert "time budget" in text
     assert {n: _values(book, n) for n in load_workbook(book).sheetnames} == first
+    assert jobflow.load_job(home, book) is None
