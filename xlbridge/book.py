@@ -131,6 +131,46 @@ class XlwingsBook:
         return names
 
 
+    def add_strategy_column(self, new_name: str) -> Any:  # pragma: no cover - needs Excel
+        """New Strategy with Excel's own copy of the last strategy column (formulas shift,
+        dropdowns, formats, validation and conditional formats come along) and of the
+        neighbour's LegParameter / AdjustmentRules rows."""
+        from engine.config.layout import FIRST_STRATEGY_COL
+        from xlbridge.newstrategy import NAME_ROW_LABEL, POSITIONAL, ROW_SHEETS, AddedStrategy
+
+        if POSITIONAL not in self.sheet_names():
+            raise PosbtError("the workbook has no PositionalParameter sheet; start from the "
+                             "template (posbt template new)", place="workbook")
+        ws = self.book.sheets[POSITIONAL]
+        header = ws.range("A1").expand("right").value
+        header = header if isinstance(header, list) else [header]
+        src_col = len(header)
+        if src_col < FIRST_STRATEGY_COL:
+            raise PosbtError("PositionalParameter has no strategy column to copy",
+                             place=f"{POSITIONAL}!{column_letter(FIRST_STRATEGY_COL)}1")
+        source = str(header[-1])
+        ws.range((1, src_col)).api.EntireColumn.Copy(ws.range((1, src_col + 1)).api.EntireColumn)
+        ws.range((1, src_col + 1)).value = new_name
+        labels = ws.range((1, 2), (ws.used_range.last_cell.row, 2)).value
+        for r, label in enumerate(labels, start=1):
+            if label == NAME_ROW_LABEL:
+                ws.range((r, src_col + 1)).value = new_name
+        copied = 0
+        for sheet_name in ROW_SHEETS:
+            if sheet_name not in self.sheet_names():
+                continue
+            rs = self.book.sheets[sheet_name]
+            last = rs.used_range.last_cell.row
+            names = rs.range((1, 1), (last, 1)).value
+            for r, value in enumerate(names, start=1):
+                if r > 1 and value == source:
+                    last += 1
+                    rs.range((r, 1)).api.EntireRow.Copy(rs.range((last, 1)).api.EntireRow)
+                    rs.range((last, 1)).value = new_name
+                    copied += 1
+        return AddedStrategy(new_name, column_letter(src_col + 1), source, copied)
+
+
 class XlwingsUi:  # pragma: no cover - needs Excel
     """Status bar, message box and opening files in the running Excel."""
 

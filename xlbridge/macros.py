@@ -13,7 +13,6 @@ box naming sheet and cell.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,12 @@ from typing import Any, Protocol
 
 from engine.api import default_out_path
 from engine.errors import PosbtError
-from engine.workbook.protocol import SheetSpec, WorkbookReader, WorkbookWriter
+from engine.workbook.protocol import WorkbookReader, WorkbookWriter
 from xlbridge import jobflow
 from xlbridge.client import ServerClient, ServerUnavailableError
 from xlbridge.conf import ResultsTo
 from xlbridge.jobflow import config_sheets, problems_text
+from xlbridge.newstrategy import StrategyColumns
 from xlbridge.resultbooks import ResultSheetsSink
 from xlbridge.server.worker import json_value
 
@@ -49,6 +49,7 @@ class MacroContext:
     reader: WorkbookReader
     writer: WorkbookWriter
     results: ResultSheetsSink
+    columns: StrategyColumns
     ui: Ui
     client: ServerClient | None
     home: Path
@@ -97,30 +98,20 @@ def cancel_backtest(ctx: MacroContext) -> str:
 
 
 def new_strategy(ctx: MacroContext) -> str:
-    """Append a strategy column to PositionalParameter, copied from the shipped template."""
-    from engine.config.templates import write_template
-    from engine.workbook.openpyxl_adapter import OpenpyxlReader
+    """Add a strategy column: a copy of the last one with its formulas, dropdowns, formats
+    and validation, and its leg and rule rows, under a new name."""
+    from xlbridge.newstrategy import POSITIONAL, new_name
 
-    with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "template.xlsx"
-        write_template(template)
-        t_rows = [[c.value for c in r] for r in OpenpyxlReader(template).rows("PositionalParameter")]
-    if "PositionalParameter" not in ctx.reader.sheet_names():
-        raise PosbtError("the book has no PositionalParameter sheet; start from the template "
-                         "(posbt template)", place=ctx.path.name)
-    rows = [[c.value for c in r] for r in ctx.reader.rows("PositionalParameter")]
-    width = max(len(r) for r in rows)
-    names = {str(v) for v in rows[0]}
-    n = next(i for i in range(1, 1000) if f"NewStrategy{i}" not in names)
-    template_col = {r[1]: r[4] for r in t_rows[1:] if len(r) > 4 and r[1]}
-    name = f"NewStrategy{n}"
-    for i, row in enumerate(rows):
-        row.extend([None] * (width - len(row)))
-        row.append(name if i == 0 else (name if row[1] == "StrategyName"
-                                        else template_col.get(row[1])))
-    ctx.writer.write_sheets([SheetSpec(name="PositionalParameter", rows=rows, freeze="E2")])
-    ctx.ui.message(f"Added {name} in column {len(rows[0])} of PositionalParameter.", "posbt")
-    return name
+    if POSITIONAL not in ctx.reader.sheet_names():
+        raise PosbtError("the workbook has no PositionalParameter sheet; start from the "
+                         "template (posbt template new)", place=ctx.path.name)
+    header = {str(c.value) for c in ctx.reader.rows(POSITIONAL)[0] if c.value is not None}
+    added = ctx.columns.add_strategy_column(new_name(header))
+    ctx.ui.message(f"Added {added.name} in column {added.column} of PositionalParameter: a copy "
+                   f"of {added.copied_from} (formulas, dropdowns and formats kept) with its "
+                   f"{added.rows_copied} LegParameter/AdjustmentRules rows. Change what "
+                   "differs, then Validate.", "posbt")
+    return added.name
 
 
 def open_results(ctx: MacroContext) -> str:
@@ -176,7 +167,8 @@ def dispatch(action_id: str) -> None:  # pragma: no cover - needs Excel (xlwings
     try:
         conf = read_conf(conf_path())
         home = excel_home(conf)
-        ctx = MacroContext(path=book.path, reader=book, writer=book, results=book, ui=ui,
+        ctx = MacroContext(path=book.path, reader=book, writer=book, results=book, columns=book,
+                           ui=ui,
                            client=ServerClient(home), home=home, results_to=results_to(conf))
     except PosbtError as exc:
         ui.status(None)

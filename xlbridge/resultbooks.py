@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from engine.errors import PosbtError
 from engine.workbook.openpyxl_adapter import OpenpyxlReader
 from engine.workbook.protocol import Cell, SheetInfo
+from xlbridge.newstrategy import FileStrategyColumns
 
 RESULT_PREFIX = "BT_"
 
@@ -65,12 +66,10 @@ def _copy_sheet(src: Any, dst: Any) -> None:
         dst.add_chart(chart, chart.anchor)
 
 
-class FileBook:
-    """A workbook file as the Run Backtest flow sees it: read its sheets (the reader
-    protocol) and replace its BT_* sheets atomically (a temporary file renamed over it)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+class FileBook(FileStrategyColumns):
+    """A workbook file as the ribbon sees it: read its sheets (the reader protocol),
+    replace its BT_* sheets atomically (a temporary file renamed over it), add a strategy
+    column (New Strategy)."""
 
     def _reader(self) -> OpenpyxlReader:
         return OpenpyxlReader(self.path)

@@ -70,7 +70,7 @@ def _ctx(book: Path, home: Path, client: ServerClient | None = None,
          results_to: ResultsTo = ResultsTo.SHEETS) -> tuple[MacroContext, RecordingUi]:
     ui = RecordingUi()
     fb = FileBook(book)
-    return MacroContext(path=book, reader=fb, writer=fb, results=fb, ui=ui,
+    return MacroContext(path=book, reader=fb, writer=fb, results=fb, columns=fb, ui=ui,
                         client=client or ServerClient(home), home=home,
                         results_to=results_to), ui
 
