@@ -206,8 +206,10 @@ def parameter_count() -> int:
     return sum(len(params(s)) for s in Sheet)
 
 
+@cache
 def engine_acted_on() -> frozenset[str]:
-    """Field paths the engine reads (``engine.strategy.from_config.ACTED_ON``), if present."""
+    """Field paths the engine reads (``engine.strategy.from_config.ACTED_ON``), if present
+    (computed once: validation asks for every parameter of every strategy)."""
     try:
         from engine.strategy.from_config import ACTED_ON
     except ImportError:  # pragma: no cover - before the strategy stage exists

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -83,20 +84,29 @@ def _type_problems(exc: ValidationError, places: Places) -> list[Problem]:
     return out
 
 
+@cache
+def _unacted(sheet: Sheet) -> tuple[tuple[ParamInfo, Any], ...]:
+    """The optional parameters of ``sheet`` nothing acts on yet, with their JSON defaults
+    (computed once, not per strategy: a 10,000-strategy file asks 10,000 times)."""
+    return tuple((p, _json(p.default)) for p in params(sheet)
+                 if not p.required and not is_acted_on(p))
+
+
 def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
     """Warnings for parameters set away from their default that nothing acts on yet."""
     out: list[Problem] = []
     dumped = cfg.model_dump(mode="json")
-    items: list[tuple[tuple[str | int, ...], ParamInfo, Any]] = []
-    for p in params(Sheet.POSITIONAL):
-        items.append((p.path, p, _dig(dumped, p.path)))
+    items: list[tuple[tuple[str | int, ...], ParamInfo, Any, Any]] = []
+    for p, default in _unacted(Sheet.POSITIONAL):
+        items.append((p.path, p, _dig(dumped, p.path), default))
     for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
+        unacted = _unacted(sheet)
         for i, row in enumerate(dumped[key]):
-            for p in params(sheet):
-                if not p.required and _has(row, p.path):
-                    items.append(((key, i, *p.path), p, _dig(row, p.path)))
-    for path, p, value in items:
-        if p.required or is_acted_on(p) or _same(value, _json(p.default)):
+            for p, default in unacted:
+                if _has(row, p.path):
+                    items.append(((key, i, *p.path), p, _dig(row, p.path), default))
+    for path, p, value, default in items:
+        if _same(value, default):
             continue
         out.append(Problem(places.find(path), "accepted, not yet acted on by the engine "
                            f"(set to {_shown(value)})", p.excel_name, "warning"))

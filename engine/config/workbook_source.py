@@ -100,12 +100,13 @@ def _unknown(reader: _Reader, place: str, name: str, sheet: Sheet, warn: bool) -
 def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -> None:
     sheet = Sheet.POSITIONAL.value
     names = by_excel_name(Sheet.POSITIONAL)
+    by_col = {c.col: (k, c) for k, c in hdr.items()}  # one lookup per cell, not a scan
     if "StrategyName" in hdr and "Parameter" not in hdr:  # transposed: one row per strategy
         for row in _body(rows, sheet, reader):
             flat: dict[tuple[str, ...], Any] = {}
             places: PlaceMap = {}
             for cell in row:
-                col_name = next((k for k, c in hdr.items() if c.col == cell.col), None)
+                col_name = by_col[cell.col][0] if cell.col in by_col else None
                 if col_name is None or cell.blank:
                     continue
                 p = names.get(col_name)
@@ -143,7 +144,7 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
                     flats[cell.col][1][p.path] = f"{sheet}!{cell.address}"
     for col in columns:
         flat, places = flats[col]
-        head = next((c for c in hdr.values() if c.col == col), None)
+        head = by_col[col][1] if col in by_col else None
         if ("strategy_name",) not in flat and head is not None:
             flat[("strategy_name",)] = str(head.value)
         _add_strategy(reader, flat, places, f"{sheet}!{_letter(col)}1")
