@@ -83,8 +83,9 @@ def decode_text(data: bytes, name: str) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise YamlInputError(f"not valid {encoding.upper()} text: {exc.reason}",
-                                     place=name) from None
+                raise YamlInputError(f"binary data, or not valid {encoding.upper()} text "
+                                     f"after its byte order mark: {exc.reason}",
+                                     place=f"{name}:1") from None
     nul = data.find(b"\x00")
     if nul >= 0:
         raise YamlInputError("binary data, not YAML text (a NUL byte; UTF-16 needs a BOM)",

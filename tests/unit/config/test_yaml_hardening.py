@@ -153,10 +153,13 @@ def test_times_stay_text_and_booleans_stay_booleans() -> None:
 
 def test_a_mapping_file_of_binary_junk_or_duplicates(tmp_path: Path) -> None:
     junk = tmp_path / "map.yaml"
-    junk.write_bytes(bytes(range(255, -1, -1)) * 8)
-    with pytest.raises(MappingError, match="binary data") as err:
-        load_mapping(junk)
-    assert err.value.place == f"{junk}:1"
+    # a NUL on line 9 (eight newlines before it), and junk that starts like a UTF-16 BOM
+    for data, line in ((bytes(range(1, 256)) * 8 + b"\0", 9),
+                       (bytes(range(255, -1, -1)) * 8, 1)):
+        junk.write_bytes(data)
+        with pytest.raises(MappingError, match="binary data") as err:
+            load_mapping(junk)
+        assert err.value.place == f"{junk}:{line}"
     junk.write_text("target: minute_bars\ncolumns: {}\ntarget: option_bars\n")
     with pytest.raises(MappingError, match="duplicate key 'target'") as err:
         load_mapping(junk)
