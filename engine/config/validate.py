@@ -165,6 +165,41 @@ def _lookback(cfg: StrategyConfig, store: Store, places: Places) -> list[Problem
     return out
 
 
+_INTERVAL_MINUTES = {"m": 1, "h": 60, "d": 1440}
+
+
+def _bar_minutes(interval: str) -> int:
+    """``"5m"`` -> 5, ``"1h"`` -> 60, ``"1d"`` -> 1440 (the store's bar_minutes)."""
+    return int(interval[:-1]) * _INTERVAL_MINUTES[interval[-1]]
+
+
+def _window(cfg: StrategyConfig, store: Store, places: Places) -> list[Problem]:
+    """StartDate/EndDate outside the store's bars for the strategy's symbol and interval,
+    at the cell (or line) that holds them."""
+    bt = cfg.backtest
+    if bt.start_date is None and bt.end_date is None:
+        return []
+    row = store.query("spot_range", {"symbol": bt.symbol.value,
+                                     "bar_minutes": _bar_minutes(bt.bar_interval.value)}
+                      ).to_pylist()[0]
+    first, last = row["first_ts"], row["last_ts"]
+    if first is None:  # no bars at all: the run says "no data" for the symbol
+        return []
+    held = (f"the store holds {bt.symbol} {bt.bar_interval} bars from {first.date()} to "
+            f"{last.date()}")
+    out = []
+    if bt.start_date is not None and bt.start_date < first.date():
+        out.append(Problem(places.find(("backtest", "start_date")),
+                           f"StartDate {bt.start_date} is before the data: {held}; set a later "
+                           "StartDate or leave it blank", excel_name_for(("backtest", "start_date"))))
+    if bt.end_date is not None and bt.end_date > last.date():
+        out.append(Problem(places.find(("backtest", "end_date")),
+                           f"EndDate {bt.end_date} is after the data: {held}; set an earlier "
+                           "EndDate or leave it blank", excel_name_for(("backtest", "end_date")),
+                           "warning"))
+    return out
+
+
 def validate_strategy(data: Mapping[str, Any], places: Places, store: Store | None = None
                       ) -> tuple[StrategyConfig | None, list[Problem]]:
     """Validate one merged strategy dict once; return the config (None on errors) and all
@@ -177,6 +212,7 @@ def validate_strategy(data: Mapping[str, Any], places: Places, store: Store | No
                 for path, msg, sev in cross_field_findings(cfg)]
     problems += _not_acted_on(cfg, places)
     if store is not None:
+        problems += _window(cfg, store, places)
         problems += _lookback(cfg, store, places)
     ok = not any(p.severity == "error" for p in problems)
     return (cfg if ok else None), problems
