@@ -21,8 +21,9 @@ from engine.domain.contracts import load_contracts
 from engine.errors import DataMissingError, PosbtError
 from engine.home import results_db_path
 from engine.results.excel import check_out_path, write_in_place, write_results
+from engine.results.result import BacktestResult
 from engine.results.store import ResultsStore, canonical_json
-from engine.simulation.loop import BacktestResult, ContractInfo, run_backtest
+from engine.simulation.loop import ContractInfo, run_backtest
 from engine.strategy.from_config import BAR_MINUTES, plan_from_config
 from engine.strategy.plan import StrategyPlan
 

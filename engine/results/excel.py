@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.errors import DiskFullError, PosbtError, disk_message, is_disk_full
+from engine.results.result import BacktestResult
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -42,7 +43,6 @@ from engine.results.tables import (
     trades_table,
     transitions_table,
 )
-from engine.simulation.loop import BacktestResult
 from engine.workbook.text import formula_like
 
 RESULT_PREFIX = "BT_"

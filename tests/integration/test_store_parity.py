@@ -119,6 +119,7 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "features_rolling_ranks": [{"dates": [D1 + dt.timedelta(days=i) for i in range(8)],
                                 "values": [0.2, None, 0.1, 0.3, 0.3, 0.15, None, 0.4],
                                 "lookback": 3, "min_count": 2}],
+    "import_option_daily_stamps": [{"symbol": "NIFTY"}],
     "import_table_columns": [{"table_name": t} for t in
                              ("option_bars", "events", "instruments", "no_such_table")],
     "leg_paths": [{"symbol": "NIFTY", "bar_minutes": 5, "ts_from": _ts(D1, 9, 20),

@@ -26,8 +26,8 @@ from typing import Any, Protocol
 
 from engine.config.problems import ConfigError
 from engine.errors import PosbtError
+from engine.results.result import BacktestResult
 from engine.results.tables import Table, equity_table, summary_table, trades_table
-from engine.simulation.loop import BacktestResult
 
 
 class MessageQueue(Protocol):

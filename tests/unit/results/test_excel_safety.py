@@ -16,7 +16,8 @@ from openpyxl import Workbook, load_workbook
 from engine.data.duckdb_store import DuckDBStore
 from engine.errors import DiskFullError, PosbtError
 from engine.results.excel import check_out_path, is_results_workbook, write_results
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.plan import ExitRules
 from engine.workbook.openpyxl_adapter import OpenpyxlWriter
 from engine.workbook.protocol import SheetSpec
