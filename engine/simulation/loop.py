@@ -47,6 +47,7 @@ from engine.results.records import (
 from engine.risk.limits import entry_block_reason, estimate_margin_inr, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
+from engine.simulation.lifecycle import check_lifecycle
 from engine.simulation.position import (
     SETTLE_TIME,
     Ledger,
@@ -58,7 +59,6 @@ from engine.simulation.position import (
     record_segment,
 )
 from engine.simulation.valuation import fill_missing_greeks
-from engine.strategy.adjustments.rules import AdjAction
 from engine.strategy.choices import StrikeMethod
 from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_structure
 from engine.strategy.exits import ExitDecision, first_exit
@@ -202,19 +202,20 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     if sr is not None:
         book.result.log.extend(sr.notes)
     book.result.skips.sort(key=lambda x: x.ts)
+    check_lifecycle(book.result.transitions)
     book.result.market = mv.stats
     return book.result
 
 
 def market_needs(plan: StrategyPlan) -> MarketNeeds:
-    """What the plan can read besides its legs: the adjustment rules' chains (20 strikes either
-    side of spot, both rights, the first 8 listed expiries for ROLL_DIAGONAL) and the entry's
-    strike window."""
+    """What the plan can read besides its legs. Cycle blocks hold the legs only: measured on
+    the benchmark, loading a strike band around them for the adjustment rules (20 strikes
+    either side, both rights) cost more than the chains and new legs it saved (DuckDB
+    materialises about a microsecond a row), so adjustments read those from the store. The
+    run block (run mode) spans the entry's strike window and the adjustments' band."""
     rules = plan.adjustments.rules
-    return MarketNeeds(
-        band_steps=ADJUST_BAND_STEPS + 1 if rules else 0, all_rights=bool(rules),
-        extra_expiries=8 if any(r.action is AdjAction.ROLL_DIAGONAL for r in rules) else 0,
-        chain_band_steps=max(plan.strike_window_steps, ADJUST_BAND_STEPS if rules else 0))
+    return MarketNeeds(chain_band_steps=max(plan.strike_window_steps,
+                                            ADJUST_BAND_STEPS if rules else 0))
 
 
 def check_market(plan: StrategyPlan, mv: MarketView, tl: Timeline, contracts: ContractInfo) -> None:
