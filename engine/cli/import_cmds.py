@@ -1,19 +1,22 @@
 """``posbt data import ...``: load real market files into the store.
 
-Stage: CLI over ``engine.data.importers``. Subcommands: ``bhavcopy FILES...``,
-``vix FILE``, ``minute FILES... [--mapping FILE]``, ``table FILE --mapping FILE``,
-``events FILE``. Each file is one transaction; the command prints one summary line per
-file and the rejected rows (file:line: reason), can write them all with ``--report``,
-and exits 1 when a file was rejected whole or (unless ``--allow-rejected-rows``) any row
-was rejected.
+Stage: CLI over ``engine.data.importers``. Subcommands: ``bhavcopy``, ``spot``, ``vix``,
+``minute [--mapping FILE]``, ``table --mapping FILE``, ``events``; each takes files, .zip
+archives and folders (read recursively, in the date order of the file names). Each data
+file is one transaction; the command shows one progress bar over all files, one line per
+file, the rejected rows (file:line: reason), a summary at the end (files, rows, rejected,
+skipped as already stored), can write every rejection with ``--report``, and exits 1 when
+a file was rejected whole or (unless ``--allow-rejected-rows``) any row was rejected.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from engine.cli.common import console, get_ctx, progress, reports_errors
 from engine.data.duckdb_store import DuckDBStore
@@ -22,55 +25,94 @@ from engine.data.importers import (
     import_bhavcopy,
     import_events,
     import_minute,
+    import_spot,
     import_table,
     import_vix,
 )
+from engine.data.importers.inputs import TABLE_SUFFIXES, expand_inputs, import_input
 from engine.data.importers.report import write_reports_csv
 from engine.errors import ImportRejectedError
 
 ImportOne = Callable[[DuckDBStore, Path], ImportReport]
 SHOWN_REJECTIONS = 20
 
+_PATH = click.Path(path_type=Path)
 _FILE = click.Path(dir_okay=False, path_type=Path)
 _report_opt = click.option("--report", "report_path", type=_FILE, default=None,
                            help="Write every rejected row (file,line,reason) to this CSV.")
 _allow_opt = click.option("--allow-rejected-rows", is_flag=True, default=False,
                           help="Exit 0 when only some rows (not whole files) were rejected.")
+_files_arg = click.argument("files", nargs=-1, required=True, type=_PATH)
 
 
 @click.group(name="import")
 def import_group() -> None:
-    """Import NSE bhavcopies, India VIX, vendor minute bars, mapped tables and events."""
+    """Import bhavcopies, index closes, India VIX, vendor minute bars, mapped tables, events.
+
+    Every command takes files, .zip archives and folders (read recursively, in date order).
+    """
 
 
-def _run(label: str, files: Sequence[Path], one: ImportOne, report_path: Path | None,
-         allow_rejected_rows: bool) -> None:
-    out, err = console(), console(stderr=True)
+@dataclass
+class _Tally:
+    reports: list[ImportReport] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rows = sum(r.rows_read for r in self.reports)
+        inserted = sum(r.total_inserted for r in self.reports)
+        stored = sum(sum(r.skipped.values()) for r in self.reports)
+        rejected = sum(len(r.rejected) for r in self.reports)
+        ignored = sum(sum(r.ignored.values()) for r in self.reports)
+        n = len(self.reports) + len(self.failed)
+        return (f"summary: {n} file(s), {len(self.reports)} imported, {len(self.failed)} "
+                f"rejected whole, {len(self.skipped)} skipped; {rows:,} rows read, "
+                f"{inserted:,} inserted, {stored:,} skipped as already stored, {ignored:,} "
+                f"ignored, {rejected:,} rejected")
+
+
+def _import_all(label: str, names: Sequence[Path], one: ImportOne, suffixes: Sequence[str],
+                out: Console, err: Console) -> _Tally:
+    found = expand_inputs(names, suffixes)
+    tally = _Tally(failed=list(found.problems), skipped=list(found.skipped))
+    for name, reason in found.problems:
+        err.print(f"rejected: {name}: {reason} (nothing from it was stored)")
+    for name, reason in found.skipped:
+        err.print(f"skipped: {name}: {reason}")
+    if not found.files:
+        return tally
     store = get_ctx().open_store(read_only=False)
-    reports: list[ImportReport] = []
-    failed: list[tuple[str, str]] = []
     try:
-        with progress(f"importing {label}", total=len(files)) as advance:
-            for path in files:
+        with progress(f"importing {label}", total=len(found.files)) as advance:
+            for item in found.files:
                 try:
-                    report = one(store, path)
+                    report = import_input(item, lambda p: one(store, p))
                 except ImportRejectedError as exc:
-                    failed.append((str(path), exc.message))
+                    tally.failed.append((item.label, exc.message))
                     err.print(f"rejected: {exc} (nothing from this file was stored)")
                 else:
-                    reports.append(report)
+                    tally.reports.append(report)
                     out.print(report.summary())
                     for note in report.notes:
                         out.print(f"  note: {note}")
                 advance(1)
     finally:
         store.close()
-    _show_rejections(reports, err)
+    return tally
+
+
+def _run(label: str, files: Sequence[Path], one: ImportOne, report_path: Path | None,
+         allow_rejected_rows: bool, suffixes: Sequence[str] = (".csv",)) -> None:
+    out, err = console(), console(stderr=True)
+    tally = _import_all(label, files, one, suffixes, out, err)
+    _show_rejections(tally.reports)
+    out.print(tally.summary())
     if report_path is not None:
-        n = write_reports_csv(reports, report_path, failed)
+        n = write_reports_csv(tally.reports, report_path, tally.failed)
         out.print(f"report: {n} rejection(s) written to {report_path}")
-    rows_rejected = sum(len(r.rejected) for r in reports)
-    if failed:
+    rows_rejected = sum(len(r.rejected) for r in tally.reports)
+    if tally.failed:
         raise click.exceptions.Exit(1)
     if rows_rejected and not allow_rejected_rows:
         err.print(f"{rows_rejected} row(s) rejected; the rest loaded "
@@ -78,7 +120,7 @@ def _run(label: str, files: Sequence[Path], one: ImportOne, report_path: Path | 
         raise click.exceptions.Exit(1)
 
 
-def _show_rejections(reports: list[ImportReport], err: object) -> None:
+def _show_rejections(reports: list[ImportReport]) -> None:
     rejected = [rej for r in reports for rej in r.rejected]
     for rej in rejected[:SHOWN_REJECTIONS]:
         click.echo(f"  {rej.file}:{rej.line}: {rej.reason}", err=True)
@@ -88,28 +130,43 @@ def _show_rejections(reports: list[ImportReport], err: object) -> None:
 
 
 @import_group.command()
-@click.argument("files", nargs=-1, required=True, type=_FILE)
+@_files_arg
 @_report_opt
 @_allow_opt
 @reports_errors
 def bhavcopy(files: tuple[Path, ...], report_path: Path | None,
              allow_rejected_rows: bool) -> None:
-    """NSE F&O bhavcopy CSVs (pre-July-2024 layout or UDiFF, told apart by the header)."""
+    """NSE / BSE F&O bhavcopies (NSE's pre-July-2024 layout or UDiFF, told apart by header)."""
     _run("bhavcopy", files, import_bhavcopy, report_path, allow_rejected_rows)
 
 
 @import_group.command()
-@click.argument("file", type=_FILE)
+@_files_arg
+@click.option("--symbol", default=None,
+              help="Index of a plain date,close / OHLC file (an index close file names its "
+                   "own); with an index close file, import only this index.")
 @_report_opt
 @_allow_opt
 @reports_errors
-def vix(file: Path, report_path: Path | None, allow_rejected_rows: bool) -> None:
-    """NSE India VIX history CSV (-> vix_bars INDIAVIX, daily)."""
-    _run("India VIX", [file], import_vix, report_path, allow_rejected_rows)
+def spot(files: tuple[Path, ...], symbol: str | None, report_path: Path | None,
+         allow_rejected_rows: bool) -> None:
+    """Daily index closes: NSE ind_close_all_DDMMYYYY.csv, or date,close / OHLC CSVs."""
+    _run("spot", files, lambda s, p: import_spot(s, p, symbol=symbol), report_path,
+         allow_rejected_rows)
 
 
 @import_group.command()
-@click.argument("files", nargs=-1, required=True, type=_FILE)
+@_files_arg
+@_report_opt
+@_allow_opt
+@reports_errors
+def vix(files: tuple[Path, ...], report_path: Path | None, allow_rejected_rows: bool) -> None:
+    """NSE India VIX history CSVs (-> vix_bars INDIAVIX, daily)."""
+    _run("India VIX", files, import_vix, report_path, allow_rejected_rows)
+
+
+@import_group.command()
+@_files_arg
 @click.option("--mapping", type=_FILE, default=None,
               help="YAML mapping (target: minute) for a vendor layout other than GDFL.")
 @_report_opt
@@ -123,23 +180,24 @@ def minute(files: tuple[Path, ...], mapping: Path | None, report_path: Path | No
 
 
 @import_group.command()
-@click.argument("file", type=_FILE)
+@_files_arg
 @click.option("--mapping", type=_FILE, required=True,
               help="YAML mapping: target table, columns, formats, constants, multipliers.")
 @_report_opt
 @_allow_opt
 @reports_errors
-def table(file: Path, mapping: Path, report_path: Path | None, allow_rejected_rows: bool) -> None:
+def table(files: tuple[Path, ...], mapping: Path, report_path: Path | None,
+          allow_rejected_rows: bool) -> None:
     """Any CSV or Parquet file into a canonical table through a column mapping."""
-    _run("table", [file], lambda s, p: import_table(s, p, mapping), report_path,
-         allow_rejected_rows)
+    _run("table", files, lambda s, p: import_table(s, p, mapping), report_path,
+         allow_rejected_rows, TABLE_SUFFIXES)
 
 
 @import_group.command()
-@click.argument("file", type=_FILE)
+@_files_arg
 @_report_opt
 @_allow_opt
 @reports_errors
-def events(file: Path, report_path: Path | None, allow_rejected_rows: bool) -> None:
+def events(files: tuple[Path, ...], report_path: Path | None, allow_rejected_rows: bool) -> None:
     """Event calendar CSV (date,symbol,name,blackout_entry,blackout_adjustment)."""
-    _run("events", [file], import_events, report_path, allow_rejected_rows)
+    _run("events", files, import_events, report_path, allow_rejected_rows)

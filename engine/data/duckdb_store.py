@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from engine.data.sqlfiles import query_text, schema_texts
-from engine.data.store import LoadResult
+from engine.data.store import LoadResult, Replace
 from engine.data.tables import TABLE_KEYS, TABLE_SORT
 from engine.errors import StoreError, StoreLockedError
 
@@ -202,14 +202,18 @@ class DuckDBLoad:
         self.con = store.con
         self._offered: dict[str, int] = {}
         self._inserted: dict[str, int] = {}
+        self._replaced: dict[str, int] = {}
         self._result: LoadResult | None = None
 
     def __enter__(self) -> DuckDBLoad:
         self.con.execute("BEGIN TRANSACTION")
         return self
 
-    def append(self, table: str, batch: pa.Table) -> None:
-        """Insert the new rows of ``batch`` into ``table``; columns missing from it are NULL."""
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
+        """Insert the new rows of ``batch`` into ``table``; columns missing from it are NULL.
+
+        ``replace`` (see ``LoadSession.append``) first deletes the stored rows it names.
+        """
         if table not in TABLE_KEYS:
             raise StoreError(f"unknown table {table!r}")
         keys = TABLE_KEYS[table]
@@ -220,9 +224,11 @@ class DuckDBLoad:
         key_list = ", ".join(_quote(k) for k in keys)
         join = " AND ".join(f"t.{_quote(k)} IS NOT DISTINCT FROM s.{_quote(k)}" for k in keys)
         order_list = ", ".join(_quote(k) for k in TABLE_SORT.get(table, keys))
-        before = self._count(table)
         self.con.register("_posbt_batch", batch)
         try:
+            if replace is not None:
+                self._delete_matching(table, join, replace)
+            before = self._count(table)
             self.con.execute(
                 f"INSERT INTO {_quote(table)} ({cols}) "  # noqa: S608
                 f"SELECT {cols} FROM (SELECT DISTINCT ON ({key_list}) * FROM _posbt_batch) s "
@@ -233,6 +239,14 @@ class DuckDBLoad:
             self.con.unregister("_posbt_batch")
         self._offered[table] = self._offered.get(table, 0) + batch.num_rows
         self._inserted[table] = self._inserted.get(table, 0) + self._count(table) - before
+
+    def _delete_matching(self, table: str, join: str, replace: str) -> None:
+        only = " AND t.source LIKE 'DERIVED%'" if replace == "derived" else ""
+        before = self._count(table)
+        self.con.execute(
+            f"DELETE FROM {_quote(table)} t WHERE EXISTS "  # noqa: S608
+            f"(SELECT 1 FROM _posbt_batch s WHERE {join}){only}")
+        self._replaced[table] = self._replaced.get(table, 0) + before - self._count(table)
 
     def _count(self, table: str) -> int:
         return self.store._count(table)
@@ -256,7 +270,8 @@ class DuckDBLoad:
         except Exception:  # pragma: no cover - commit failures are I/O errors
             self.con.execute("ROLLBACK")
             raise
-        self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._inserted))
+        self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._inserted),
+                                  replaced=dict(self._replaced))
 
     @property
     def result(self) -> LoadResult:
@@ -269,8 +284,10 @@ class DuckDBLoad:
 class DuckDBBulkLoad(DuckDBLoad):
     """A load transaction that inserts each batch directly (see ``DuckDBStore.bulk_load``)."""
 
-    def append(self, table: str, batch: pa.Table) -> None:
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
         """Insert ``batch`` into ``table`` now (committed or rolled back with the rest)."""
+        if replace is not None:
+            raise StoreError("a bulk load appends new rows only; use load() to replace")
         if table not in TABLE_KEYS:
             raise StoreError(f"unknown table {table!r}")
         cols = ", ".join(_quote(c) for c in batch.column_names)

@@ -40,7 +40,7 @@ from engine.data.heavydb_sql import (
     schema_columns,
 )
 from engine.data.sqlfiles import query_text, schema_texts
-from engine.data.store import LoadResult
+from engine.data.store import LoadResult, Replace
 from engine.data.tables import TABLE_KEYS
 from engine.errors import StoreError
 
@@ -317,8 +317,12 @@ class HeavyDBLoad:
     def __enter__(self) -> HeavyDBLoad:
         return self
 
-    def append(self, table: str, batch: pa.Table) -> None:
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
         """Stage ``batch`` for ``table``; columns missing from it are NULL (or DEFAULT)."""
+        if replace is not None:
+            raise StoreError("replacing stored rows is not supported on HeavyDB yet: import "
+                             "into the DuckDB store and copy, or delete the rows first",
+                             place=self.store.place)
         if table not in TABLE_KEYS:
             raise StoreError(f"unknown table {table!r}")
         cols = canonical_columns(table)

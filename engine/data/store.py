@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import pyarrow as pa
+
+Replace = Literal["derived", "all"] | None
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class LoadResult:
 
     offered: Mapping[str, int] = field(default_factory=dict)
     inserted: Mapping[str, int] = field(default_factory=dict)
+    replaced: Mapping[str, int] = field(default_factory=dict)
 
     def skipped(self, table: str) -> int:
         """Rows offered for ``table`` that were already stored (or repeated in the load)."""
@@ -31,8 +34,14 @@ class LoadResult:
 class LoadSession(Protocol):
     """An open load transaction; append batches, then leave the ``with`` block to commit."""
 
-    def append(self, table: str, batch: pa.Table) -> None:
-        """Stage ``batch`` (columns named as in the schema; missing nullable ones are NULL)."""
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
+        """Stage ``batch`` (columns named as in the schema; missing nullable ones are NULL).
+
+        ``replace``: None keeps stored rows (a repeated key is skipped); ``"derived"``
+        first deletes stored rows with the batch's keys whose ``source`` is DERIVED_*
+        (spot_bars: a real index bar replaces an estimate); ``"all"`` deletes every stored
+        row with the batch's keys (a corrected file replaces what it corrects).
+        """
 
     def __enter__(self) -> LoadSession: ...
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engine.results.records import ALLOWED_TRANSITIONS, PositionState, Transition
+from engine.domain.lifecycle import ALLOWED_TRANSITIONS, PositionState
+from engine.results.records import Transition
 
 
 class LifecycleError(RuntimeError):

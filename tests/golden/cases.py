@@ -33,7 +33,8 @@ from engine.data.duckdb_store import DuckDBStore
 from engine.data.synthetic.generate import generate_market
 from engine.data.synthetic.spec import market_spec
 from engine.domain.contracts import load_contracts
-from engine.simulation.loop import BacktestResult, ContractInfo, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import ContractInfo, run_backtest
 from engine.volatility.features import compute_daily_features
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,6 +12,7 @@ from engine.data.importers.bhavcopy import import_bhavcopy
 from engine.data.importers.events import import_events
 from engine.data.importers.minute import import_minute
 from engine.data.importers.report import ImportReport, Rejection
+from engine.data.importers.spot import import_spot
 from engine.data.importers.table import import_table
 from engine.data.importers.tickers import ParsedTicker, TickerKind, parse_ticker
 from engine.data.importers.vix import import_vix
@@ -24,6 +25,7 @@ __all__ = [
     "import_bhavcopy",
     "import_events",
     "import_minute",
+    "import_spot",
     "import_table",
     "import_vix",
     "parse_ticker",

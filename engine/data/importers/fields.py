@@ -10,6 +10,11 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+# Bounds no real index-derivative row comes near: a price above 10 million points or a
+# count above 10^15 is a corrupt field (and would overflow the store's 64-bit columns).
+MAX_PRICE = 1e7
+MAX_COUNT = 10**15
+
 
 class RowError(Exception):
     """A row-level problem: the row is rejected, the rest of the file loads."""
@@ -39,6 +44,8 @@ def parse_price(text: str, column: str, *, allow_empty: bool = False,
         return None
     if value < 0 or (value == 0 and not allow_zero):
         raise RowError(f"{column}: price must be > 0, got {value:g}")
+    if value > MAX_PRICE:
+        raise RowError(f"{column}: price {value:g} is implausibly large (limit {MAX_PRICE:g})")
     return value
 
 
@@ -49,6 +56,9 @@ def parse_count(text: str, column: str, *, allow_empty: bool = True) -> int | No
         return None
     if value < 0 or value != int(value):
         raise RowError(f"{column}: expected a whole non-negative count, got {text.strip()!r}")
+    if value > MAX_COUNT:
+        raise RowError(f"{column}: count {text.strip()} is implausibly large "
+                       f"(limit {MAX_COUNT:.0e})")
     return int(value)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from engine.data.importers.report import ImportReport
-from engine.data.store import LoadSession, Store
+from engine.data.store import LoadSession, Replace, Store
 from engine.data.tables import TABLE_KEYS
 from engine.errors import ImportRejectedError
 
@@ -44,6 +44,7 @@ class RowSink:
         self.batch_rows = batch_rows
         self._rows: dict[str, list[Row]] = {}
         self._seen: dict[str, dict[tuple[Any, ...], int]] = {}
+        self.replace: dict[str, Replace] = {}
 
     def add(self, table: str, row: Row, line: int) -> bool:
         """Stage ``row`` read at ``line``; a repeated key is rejected as a duplicate row."""
@@ -77,7 +78,7 @@ class RowSink:
             batch = pa.Table.from_pylist(rows, schema=pa.schema(fields))
         else:
             batch = pa.Table.from_pylist(rows)
-        self.tx.append(table, batch)
+        self.tx.append(table, batch, replace=self.replace.get(table))
         self._rows[table] = []
 
     def flush(self) -> None:
@@ -109,6 +110,9 @@ def run_import(store: Store, path: str | Path, kind: str, body: ImportBody) -> I
         raise ImportRejectedError(f"not a readable CSV file: {exc}", place=str(path)) from None
     result = tx.result
     for table in result.offered:
-        report.inserted[table] = result.inserted.get(table, 0)
+        replaced = result.replaced.get(table, 0)
+        report.inserted[table] = result.inserted.get(table, 0) - replaced
         report.skipped[table] = result.skipped(table)
+        if replaced:
+            report.replaced[table] = replaced
     return report

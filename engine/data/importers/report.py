@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.workbook.text import csv_field
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -25,7 +27,8 @@ class ImportReport:
     """Outcome of importing one file (one transaction).
 
     ``rows_read`` counts data rows (header excluded); ``inserted`` and ``skipped`` are per
-    table (skipped = offered but already stored); ``ignored`` counts rows that are valid
+    table (skipped = offered but already stored; replaced = stored rows this file
+    replaced, counted apart from inserted); ``ignored`` counts rows that are valid
     but out of scope (stock contracts, untraded contracts) by reason; ``notes`` are
     remarks on how values were derived.
     """
@@ -35,6 +38,7 @@ class ImportReport:
     rows_read: int = 0
     inserted: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    replaced: dict[str, int] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -60,6 +64,8 @@ class ImportReport:
     def summary(self) -> str:
         """One line: file, rows read, inserted/skipped per table, rejected count."""
         ins = ", ".join(f"{t} +{n}" for t, n in sorted(self.inserted.items())) or "nothing"
+        if self.replaced:
+            ins += "; replaced " + ", ".join(f"{t} {n}" for t, n in sorted(self.replaced.items()))
         skip = sum(self.skipped.values())
         ign = sum(self.ignored.values())
         return (f"{self.file}: {self.kind}, {self.rows_read} rows read; inserted {ins}; "
@@ -76,9 +82,9 @@ def write_reports_csv(reports: Iterable[ImportReport], path: str | Path,
         writer.writerow(["file", "line", "reason"])
         for report in reports:
             for rej in report.rejected:
-                writer.writerow([rej.file, rej.line, rej.reason])
+                writer.writerow([csv_field(rej.file), rej.line, csv_field(rej.reason)])
                 n += 1
         for file, reason in rejected_files:
-            writer.writerow([file, "", f"file rejected: {reason}"])
+            writer.writerow([csv_field(file), "", f"file rejected: {reason}"])
             n += 1
     return n

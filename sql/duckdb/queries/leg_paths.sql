@@ -10,4 +10,5 @@ SEMI JOIN legs l ON o.expiry = l.expiry AND o.strike = l.strike AND o."right" = 
 WHERE o.symbol = $symbol
   AND o.bar_minutes = $bar_minutes
   AND o.ts BETWEEN $ts_from AND $ts_to
+  AND o.close IS NOT NULL   -- a no-trade bar has no price: the last traded one is carried
 ORDER BY o.ts, o.expiry, o.strike, o."right"

@@ -8,5 +8,7 @@ CREATE TABLE IF NOT EXISTS spot_bars (
     high        DOUBLE    NOT NULL,
     low         DOUBLE    NOT NULL,
     close       DOUBLE    NOT NULL,
-    volume      BIGINT
+    volume      BIGINT,
+    source      VARCHAR   -- NULL or FILE: as given; UNDERLYING: a bhavcopy's UndrlygPric;
+                          -- DERIVED_FUTURES / DERIVED_PARITY: estimated by posbt from options
 );

@@ -2,6 +2,9 @@
 -- contiguous range. volume and oi are in contracts' units (shares of the index x lots
 -- normalised to units); iv and greeks are NULL until `posbt data enrich` fills them
 -- (iv as a fraction, vega per 1 vol point, theta per calendar day, Black-76 on the forward).
+-- A no-trade bar (a bhavcopy row for a contract that did not trade that day) has NULL
+-- open/high/low/close and volume 0, and keeps the exchange's settle and oi: it is never a
+-- traded price.
 CREATE TABLE IF NOT EXISTS option_bars (
     symbol      VARCHAR   NOT NULL,
     expiry      DATE      NOT NULL,
@@ -9,10 +12,10 @@ CREATE TABLE IF NOT EXISTS option_bars (
     "right"     VARCHAR   NOT NULL,   -- CE | PE
     bar_minutes SMALLINT  NOT NULL,
     ts          TIMESTAMP NOT NULL,
-    open        DOUBLE    NOT NULL,
-    high        DOUBLE    NOT NULL,
-    low         DOUBLE    NOT NULL,
-    close       DOUBLE    NOT NULL,
+    open        DOUBLE,
+    high        DOUBLE,
+    low         DOUBLE,
+    close       DOUBLE,
     settle      DOUBLE,
     bid         DOUBLE,
     ask         DOUBLE,

@@ -14,4 +14,5 @@ WHERE o.symbol = :symbol
   AND o.expiry IN :expiries
   AND o.strike IN :strikes
   AND o."right" IN :rights
+  AND o."close" IS NOT NULL   -- a no-trade bar has no price: the last traded one is carried
 ORDER BY o.ts, o.expiry, o.strike, o."right"

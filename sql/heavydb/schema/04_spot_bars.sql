@@ -10,5 +10,6 @@ CREATE TABLE IF NOT EXISTS spot_bars (
     low         DOUBLE NOT NULL,
     "close"     DOUBLE NOT NULL,
     volume      BIGINT,
+    source      TEXT ENCODING DICT(8),   -- NULL/FILE, UNDERLYING, DERIVED_FUTURES, DERIVED_PARITY
     load_id     BIGINT
 ) WITH (fragment_size = 8000000, sort_column = 'ts');

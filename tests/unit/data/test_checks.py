@@ -11,6 +11,8 @@ from engine.cli.main import cli
 from engine.data.checks import Severity, has_errors, run_checks
 from engine.data.duckdb_store import DuckDBStore
 
+SPOT_COLS = "symbol, bar_minutes, ts, open, high, low, close, volume"
+
 
 def _spot_day(store: DuckDBStore, day: dt.date, skip: set[dt.time]) -> None:
     # 5-minute bars closing 09:20 .. 15:30: 375 / 5 = 75 stamps
@@ -19,8 +21,8 @@ def _spot_day(store: DuckDBStore, day: dt.date, skip: set[dt.time]) -> None:
         ts = start + dt.timedelta(minutes=5 * i)
         if ts.time() in skip:
             continue
-        store.con.execute("INSERT INTO spot_bars VALUES ('NIFTY', 5, ?, 100, 101, 99, 100, 0)",
-                          [ts])
+        store.con.execute(f"INSERT INTO spot_bars ({SPOT_COLS}) "
+                          "VALUES ('NIFTY', 5, ?, 100, 101, 99, 100, 0)", [ts])
 
 
 def _planted(path: Path | str) -> DuckDBStore:
@@ -32,8 +34,8 @@ def _planted(path: Path | str) -> DuckDBStore:
     # 2024-01-03 (Wednesday, not a holiday) has no bars at all
     _spot_day(s, dt.date(2024, 1, 4), set())
     # a duplicate spot key (a corrupt store: loads never do this) and a high < low bar
-    con.execute("INSERT INTO spot_bars VALUES ('NIFTY', 5, TIMESTAMP '2024-01-04 09:20', "
-                "100, 101, 99, 100, 0)")
+    con.execute(f"INSERT INTO spot_bars ({SPOT_COLS}) VALUES ('NIFTY', 5, "
+                "TIMESTAMP '2024-01-04 09:20', 100, 101, 99, 100, 0)")
     con.execute("UPDATE spot_bars SET high = 98 WHERE ts = TIMESTAMP '2024-01-02 15:30'")
     opt = ("INSERT INTO option_bars (symbol, expiry, strike, \"right\", bar_minutes, ts, open, "
            "high, low, close, bid, ask) VALUES ('NIFTY', ?, ?, 'CE', 1440, ?, ?, ?, ?, ?, ?, ?)")

@@ -385,10 +385,12 @@ def test_client_errors_become_store_errors() -> None:
 def test_post_hooks_on_duplicates_and_empty_inputs(mem_store: DuckDBStore) -> None:
     # two copies of one spot bar key -> one repeated key for (spot_bars, NIFTY)
     row = ("NIFTY", 5, dt.datetime(2024, 1, 2, 9, 20), 1.0, 2.0, 0.5, 1.5, None)
-    mem_store.con.executemany("INSERT INTO spot_bars VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row, row])
+    mem_store.con.executemany("INSERT INTO spot_bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                              [row, row])
     shim = DuckShim()
     heavy = HeavyDBStore(backend=shim)
-    shim.con.executemany("INSERT INTO spot_bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)", [row, row])
+    shim.con.executemany("INSERT INTO spot_bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                         [row, row])
     for name in ("check_duplicates", "check_missing_days", "check_missing_bars", "check_prices",
                  "check_expiries_without_data"):
         assert_same(name, {}, mem_store, heavy)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from engine.results.records import PositionState as S
+from engine.domain.lifecycle import PositionState as S
 from engine.results.records import Transition
 from engine.simulation.lifecycle import LifecycleError, check_lifecycle
 

@@ -23,13 +23,17 @@ def _options(store: DuckDBStore) -> dict[tuple[str, dt.date, float, str], dict[s
 def test_old_layout_parses_to_hand_values(store: DuckDBStore) -> None:
     report = import_bhavcopy(store, fixture("fo_bhav_old_20180709.csv"))
     assert report.kind == "bhavcopy (pre-2024 layout)"
-    # 10 data rows: 6 index options + 1 index future loaded; 1 untraded option, 1 OPTSTK and
-    # 1 FUTSTK ignored; the trailing comma on every line is not an extra column
+    # 10 data rows: 6 traded index options + 1 untraded (a no-trade bar) + 1 index future
+    # loaded; 1 OPTSTK and 1 FUTSTK ignored; the trailing comma is not an extra column
     assert report.rows_read == 10 and report.rejected == []
-    assert report.inserted["option_bars"] == 6 and report.inserted["futures_bars"] == 1
-    assert report.ignored == {"untraded contract (no bar)": 1,
-                              "OPTSTK (not an index contract)": 1,
+    assert report.inserted["option_bars"] == 7 and report.inserted["futures_bars"] == 1
+    assert report.ignored == {"OPTSTK (not an index contract)": 1,
                               "FUTSTK (not an index contract)": 1}
+    untraded = _options(store)[("NIFTY", dt.date(2018, 7, 26), 12000.0, "CE")]
+    # 0,0,0,0 prices, CONTRACTS 0, SETTLE_PR 0.85, OPEN_INT 75000: no prices, settle and OI kept
+    assert (untraded["open"], untraded["high"], untraded["low"], untraded["close"]) == (
+        None, None, None, None)
+    assert (untraded["settle"], untraded["volume"], untraded["oi"]) == (0.85, 0, 75_000)
     row = _options(store)[("NIFTY", dt.date(2018, 7, 26), 10800.0, "CE")]
     assert row["ts"] == TS_2018 and row["bar_minutes"] == 1440
     assert (row["open"], row["high"], row["low"], row["close"]) == (120.5, 140.0, 110.25, 131.6)
@@ -62,7 +66,8 @@ def test_expiry_kinds_last_of_month_is_monthly(store: DuckDBStore) -> None:
 def test_udiff_layout_and_spot_from_underlying(store: DuckDBStore) -> None:
     report = import_bhavcopy(store, fixture("fo_bhav_udiff_20240708.csv"))
     assert report.kind == "bhavcopy (UDiFF)" and report.rejected == []
-    assert report.inserted == {"option_bars": 4, "futures_bars": 1, "expiries": 3,
+    # 5 option rows: 4 traded + the untraded 27000 CE (a no-trade bar)
+    assert report.inserted == {"option_bars": 5, "futures_bars": 1, "expiries": 3,
                                "spot_bars": 2}
     row = _options(store)[("NIFTY", dt.date(2024, 7, 11), 24400.0, "CE")]
     assert (row["open"], row["high"], row["low"], row["close"]) == (95.5, 120.3, 70.05, 88.4)
@@ -93,8 +98,10 @@ def test_second_import_inserts_nothing(store: DuckDBStore) -> None:
     first = import_bhavcopy(store, fixture("fo_bhav_old_20180709.csv"))
     version = store.data_version()
     again = import_bhavcopy(store, fixture("fo_bhav_old_20180709.csv"))
-    assert first.total_inserted == 12 and again.total_inserted == 0
-    assert again.skipped["option_bars"] == 6 and store.data_version() == version
+    # 7 option bars + 1 future + 5 expiries + 1 derived spot bar (NIFTY, from its future;
+    # BANKNIFTY has neither a future nor a call and a put at one strike: no estimate)
+    assert first.total_inserted == 14 and again.total_inserted == 0
+    assert again.skipped["option_bars"] == 7 and store.data_version() == version
 
 
 def test_lot_size_falls_back_to_the_contract_master(tmp_path: Path) -> None:
@@ -105,7 +112,7 @@ def test_lot_size_falls_back_to_the_contract_master(tmp_path: Path) -> None:
     # shipped master: NIFTY lot 75 and BANKNIFTY lot 40 in July 2018
     assert vols[("NIFTY", 10800.0, "CE", dt.date(2018, 7, 26))] == 500 * 75
     assert vols[("BANKNIFTY", 27000.0, "CE", dt.date(2018, 7, 12))] == 1000 * 40
-    assert report.notes == []
+    assert not any("no lot size" in n for n in report.notes)
     odd = tmp_path / "odd.csv"
     lines = fixture("fo_bhav_old_20180709.csv").read_text().splitlines()
     odd.write_text(lines[0] + "\n" + lines[2].replace("NIFTY", "ACMEIDX") + "\n")
@@ -123,7 +130,7 @@ def test_bad_rows_are_rejected_and_the_rest_loads(store: DuckDBStore) -> None:
     assert "OPEN: price must be > 0, got -90" in reasons[6]
     assert "not a finite number" in reasons[7]
     assert "duplicate row: same option_bars key as line 3" in reasons[8]
-    assert "OPEN: price must be > 0, got 0" in reasons[9]
+    assert "OPEN: price must be > 0 on a traded row, got 0" in reasons[9]
     assert "expected 15 fields, got 14" in reasons[10]
     assert len(report.rejected) == 6
     assert report.inserted["option_bars"] == 2 and report.inserted["futures_bars"] == 1

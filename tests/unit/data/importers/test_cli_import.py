@@ -25,10 +25,10 @@ def test_bhavcopy_both_layouts_then_idempotent(home: Path) -> None:
     files = [str(fixture("fo_bhav_old_20180709.csv")), str(fixture("fo_bhav_udiff_20240708.csv"))]
     code, out = _run(home, "bhavcopy", *files)
     assert code == 0, out
-    assert "option_bars +6" in out and "option_bars +4" in out
+    assert "option_bars +7" in out and "option_bars +5" in out
     code, out = _run(home, "bhavcopy", *files)
     assert code == 0 and "inserted nothing" not in out and "+0" in out
-    assert "12 already stored" in out
+    assert "14 already stored" in out
 
 
 def test_rejected_file_exits_1_and_others_still_load(home: Path) -> None:
@@ -36,9 +36,9 @@ def test_rejected_file_exits_1_and_others_still_load(home: Path) -> None:
                      str(fixture("fo_bhav_udiff_20240708.csv")))
     assert code == 1
     assert "rejected:" in out and "truncated file" in out and "fo_bhav_truncated.csv:5" in out
-    assert "option_bars +4" in out
+    assert "option_bars +5" in out
     store = DuckDBStore(home / "market.duckdb", read_only=True)
-    assert store.table_counts()["option_bars"] == 4  # only the good file's rows
+    assert store.table_counts()["option_bars"] == 5  # only the good file's rows
     store.close()
 
 
