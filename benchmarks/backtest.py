@@ -129,6 +129,19 @@ def case_plan(case: str, store: DuckDBStore) -> StrategyPlan | None:
     return plan
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory: VmHWM (reset at exec, unlike ru_maxrss, which
+    Linux carries over from the parent that forked the child)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def floor_seconds(store: DuckDBStore, touched: list[tuple[Any, ...]], symbol: str,
                   bar_minutes: int) -> tuple[float, int]:
     """Seconds and rows of one SQL statement loading every (contract, window) the run loaded:
@@ -166,7 +179,7 @@ def run_child(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
         if plan is None:
             return {"pending": True}
         contracts = ContractInfo.from_master(load_contracts(), plan.symbol)
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        rss_before = peak_rss_mib()
         # warm-up on the first week: numba compiles its kernels once per process
         run_backtest(replace(plan, end=min(plan.end, plan.start + dt.timedelta(days=7))),
                      store, contracts, exit_finder=FINDERS[finder], market_mode="cycle")
@@ -174,7 +187,7 @@ def run_child(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
         result = run_backtest(plan, store, contracts, exit_finder=FINDERS[finder],
                               market_mode=mode)  # type: ignore[arg-type]
         wall = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        rss = peak_rss_mib()
         m = result.market
         floor, floor_rows = floor_seconds(store, m.touched if m else [], plan.symbol,
                                           plan.bar_minutes)
