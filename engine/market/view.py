@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -74,6 +74,8 @@ class MarketStats:
     peak_bytes: int = 0
     chain_reads: int = 0
     seconds: float = 0.0
+    touched: list[tuple[Any, ...]] = field(default_factory=list, repr=False)
+    # (expiry, strike, right, ts_from, ts_to) of every contract window loaded (the floor query)
 
 
 class MarketView:
@@ -224,6 +226,10 @@ class MarketView:
         exp = np.array(t.column("expiry").to_pylist(), dtype=object)
         strikes = t.column("strike").to_numpy().astype(float)
         rights = np.array(t.column("right").to_pylist(), dtype=str)
+        self.stats.touched.extend(
+            (e, float(k), str(r), ts, ts) for e, k, r, ts in zip(
+                exp.tolist(), strikes.tolist(), rights.tolist(), t.column("ts").to_pylist(),
+                strict=True))
         closes = t.column("close").to_numpy(zero_copy_only=False).astype(float)
         cols = {c: np.asarray(t.column(c).to_numpy(zero_copy_only=False), dtype=float)
                 for c in ("delta", "volume", "oi", "bid", "ask")}
@@ -317,6 +323,10 @@ class MarketView:
         held = sum(b.nbytes for b in self._loaded()) + block.nbytes
         self.stats.scans += 1
         self.stats.rows += table.num_rows
+        self.stats.touched.extend(
+            (e, k, r, spec.ts_from, spec.ts_to) for e, k, r in zip(
+                block.expiry.astype("datetime64[D]").tolist(), block.strike.tolist(),
+                block.right.tolist(), strict=True))
         self.stats.peak_bytes = max(self.stats.peak_bytes, held)
         self.stats.seconds += time.perf_counter() - t0
         return block

@@ -22,16 +22,8 @@ import numpy as np
 from engine.data.store import Store
 from engine.domain.lifecycle import ExitReason, PositionState
 from engine.errors import DataMissingError
-from engine.market import (
-    ContractInfo as ContractInfo,
-)
-from engine.market import (
-    LegPaths,
-    MarketNeeds,
-    MarketView,
-    Timeline,
-    to_datetime,
-)
+from engine.market import ContractInfo as ContractInfo
+from engine.market import LegPaths, MarketNeeds, MarketView, Timeline, to_datetime
 from engine.market.view import DEFAULT_BUDGET_BYTES, MarketMode
 from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (
@@ -43,6 +35,7 @@ from engine.results.result import BacktestResult
 from engine.risk.limits import entry_block_reason, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
+from engine.simulation.lifecycle import check_lifecycle
 from engine.simulation.position import (
     SETTLE_TIME,
     Ledger,
@@ -54,7 +47,6 @@ from engine.simulation.position import (
     record_segment,
 )
 from engine.simulation.valuation import fill_missing_greeks
-from engine.strategy.adjustments.rules import AdjAction
 from engine.strategy.choices import StrikeMethod
 from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_structure
 from engine.strategy.exits import ExitDecision, first_exit
@@ -178,19 +170,20 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     if sr is not None:
         book.result.log.extend(sr.notes)
     book.result.skips.sort(key=lambda x: x.ts)
+    check_lifecycle(book.result.transitions)
     book.result.market = mv.stats
     return book.result
 
 
 def market_needs(plan: StrategyPlan) -> MarketNeeds:
-    """What the plan can read besides its legs: the adjustment rules' chains (20 strikes either
-    side of spot, both rights, the first 8 listed expiries for ROLL_DIAGONAL) and the entry's
-    strike window."""
+    """What the plan can read besides its legs. Cycle blocks hold the legs only: measured on
+    the benchmark, loading a strike band around them for the adjustment rules (20 strikes
+    either side, both rights) cost more than the chains and new legs it saved (DuckDB
+    materialises about a microsecond a row), so adjustments read those from the store. The
+    run block (run mode) spans the entry's strike window and the adjustments' band."""
     rules = plan.adjustments.rules
-    return MarketNeeds(
-        band_steps=ADJUST_BAND_STEPS + 1 if rules else 0, all_rights=bool(rules),
-        extra_expiries=8 if any(r.action is AdjAction.ROLL_DIAGONAL for r in rules) else 0,
-        chain_band_steps=max(plan.strike_window_steps, ADJUST_BAND_STEPS if rules else 0))
+    return MarketNeeds(chain_band_steps=max(plan.strike_window_steps,
+                                            ADJUST_BAND_STEPS if rules else 0))
 
 
 def check_market(plan: StrategyPlan, mv: MarketView, tl: Timeline, contracts: ContractInfo) -> None:

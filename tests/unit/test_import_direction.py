@@ -2,9 +2,8 @@
 
 Parses every module under engine/ with ``ast`` (module level and inside functions);
 imports under ``if TYPE_CHECKING:`` are allowed, since they never run. ``PENDING`` lists
-the upward imports still waiting for the in-memory market (engine/market/, which takes
-``Timeline``, ``LegPaths``, ``MarketView`` and ``to_datetime`` out of simulation/); each entry
-must still exist, so the list only shrinks.
+known upward imports still to be removed (none today); each entry must still exist, so the
+list only shrinks.
 """
 
 from __future__ import annotations
