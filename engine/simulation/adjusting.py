@@ -14,12 +14,12 @@ import numpy as np
 
 from engine.domain.lifecycle import PositionState
 from engine.domain.structures import Leg
+from engine.market import MarketView, Timeline, to_datetime
 from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
 from engine.results.records import AdjustmentRecord, Transition
 from engine.risk.limits import greek_caps
-from engine.simulation.market import MarketView, Timeline, to_datetime
 from engine.simulation.position import (
     Ledger,
     Position,
