@@ -6,7 +6,7 @@ at module level or inside a function; an import under ``if TYPE_CHECKING:`` is l
 apart and allowed (it never runs, so it cannot make a cycle at run time). Importing
 ``xlbridge`` (or xlwings / fastapi) from engine is always a violation.
 
-    python scripts/import_graph.py [--quiet]
+    python scripts/import_graph.py [--quiet] [--engine DIR]
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ from engine.layers import (  # noqa: E402 - the checkout's engine, not an instal
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true", help="print problems only")
+    parser.add_argument("--engine", type=Path, default=ROOT / "engine",
+                        help="the engine package folder to check (default: this checkout's)")
     args = parser.parse_args()
-    edges = collect_edges(ROOT / "engine")
+    edges = collect_edges(args.engine)
     graph = package_graph(edges)
     if not args.quiet:
         print("rank  package        imports")

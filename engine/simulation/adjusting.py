@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.domain.lifecycle import PositionState
-from engine.domain.structures import Leg, PositionRole
+from engine.domain.structures import Leg
 from engine.market import MarketView, Timeline, to_datetime
 from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
@@ -106,23 +106,14 @@ def _earlier(a: Firing | None, b: Firing | None) -> Firing | None:
 
 
 def _scalp_firing(rule: AdjRule, pos: Position, seg: Segment, st: RuleState) -> Firing | None:
-    """Sell a bought tranche at +scalp_frac or when spot reverts to the previous level."""
-    thr = seg.view.ref_spot * (rule.trigger.price_move_frac or 0.0) + \
-        (rule.trigger.price_move_pts or 0.0)
+    """The first bar where the rule's type sells back a leg it bought (a tranche's scalp)."""
+    def bought_pts(leg_id: str) -> float:
+        return next(f.price_pts for f in reversed(pos.fills) if f.leg_id == leg_id)
+
     best: Firing | None = None
-    for j, leg in enumerate(pos.legs):
-        if leg.role is not PositionRole.SCALP or not leg.leg_id.startswith(f"{rule.rule_id}_T"):
-            continue
-        tranche = int(leg.leg_id.rsplit("_T", 1)[1])
-        bought = next(f.price_pts for f in reversed(pos.fills) if f.leg_id == leg.leg_id)
-        gain = seg.paths.close[:, j] >= bought * (1.0 + rule.scalp_frac)
-        prev_level = seg.view.ref_spot + st.tranche_direction * (tranche - 1) * thr
-        revert = (seg.view.spot <= prev_level) if st.tranche_direction > 0 else \
-            (seg.view.spot >= prev_level)
-        mask = gain | revert
-        mask[0] = False
-        if mask.any():
-            best = _earlier(best, Firing(int(np.argmax(mask)), rule, scalp_leg=j))
+    for bar, j in adjustment_for(rule.action).scalp_firings(rule, st, pos.legs, bought_pts,
+                                                            seg.paths.close, seg.view):
+        best = _earlier(best, Firing(bar, rule, scalp_leg=j))
     return best
 
 

@@ -12,18 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-from engine.config.models.adjustments import (
-    AdjustmentRule,
-    DoubleCalendarRule,
-    DynamicHedgeRule,
-    ReverseBuyRule,
-    RollDiagonalRule,
-    RollDownRule,
-    RollUpRule,
-)
+from engine.config.models.adjustments import AdjustmentRule
 from engine.config.models.strategy import StrategyConfig
 from engine.domain.structures import PositionRole, Right, Side
 from engine.errors import PosbtError
+from engine.strategy.adjustments.base import adjustment_for
 from engine.strategy.adjustments.rules import AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.limits import RiskLimits
@@ -119,24 +112,6 @@ def _rule(r: AdjustmentRule) -> AdjRule:
     if r.volatility_blackout_ivp_min is not None or r.volatility_blackout_ivp_max is not None:
         vol_blackout = (r.volatility_blackout_ivp_min or 0.0,
                         1.0 if r.volatility_blackout_ivp_max is None else r.volatility_blackout_ivp_max)
-    extra: dict[str, object] = {}
-    if isinstance(r, RollUpRule | RollDownRule | RollDiagonalRule):
-        extra["roll_steps"] = r.roll_strike_steps
-    if isinstance(r, RollUpRule | RollDownRule):
-        extra["roll_long_leg"] = r.roll_long_leg
-    if isinstance(r, RollDiagonalRule):
-        extra["new_dte"] = r.new_dte
-    if isinstance(r, ReverseBuyRule):
-        extra.update(scalp_frac=r.scalping_threshold, parts=r.reverse_parts,
-                     part_lots=r.reverse_lots)
-    if isinstance(r, DoubleCalendarRule):
-        extra["second_offset_steps"] = r.second_offset_steps
-        if r.second_right is not None:
-            extra["second_right"] = Right(r.second_right.value)
-    if isinstance(r, DynamicHedgeRule):
-        extra.update(hedge_with_future=r.hedge_instrument.value == "FUTURE",
-                     target_delta_inr=r.target_delta, delta_band_inr=r.delta_band,
-                     rebalance_minutes=r.rebalance_minutes)
     return AdjRule(
         rule_id=r.rule_id, action=r.rule_type, trigger=trigger,
         priority=r.priority,
@@ -146,7 +121,8 @@ def _rule(r: AdjustmentRule) -> AdjRule:
         max_times=r.max_times_per_position, cooldown_minutes=r.cooldown_minutes,
         start_time=r.allowed_start_time, end_time=r.allowed_end_time,
         blackout_weekdays=frozenset(WEEKDAYS[d.value] for d in r.blackout_days),
-        vol_blackout_ivp=vol_blackout, **extra)  # type: ignore[arg-type]
+        vol_blackout_ivp=vol_blackout,
+        params=adjustment_for(r.rule_type).params_from_config(r))
 
 
 def _risk(cfg: StrategyConfig) -> RiskLimits:

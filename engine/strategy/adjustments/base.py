@@ -9,6 +9,8 @@ on a type. A type says:
   (a mask of its own, ANDed in, such as a delta band) and ``extra_constraints``;
 - what it trades: ``chain_expiries`` (the chains it may read) and ``plan`` (legs to close and
   to open, pure, from the chain at the bar; ``SelectionError`` to skip with a reason);
+- its own parameters: ``params_from_config`` (a dataclass of its module, from its config
+  model; ``params_of`` reads it back) and, for a type that buys tranches, ``scalp_firings``;
 - what it records and keeps: ``exhausted`` (a reason it cannot fire again), ``on_blocked``
   and ``on_applied`` (its per-rule state after a blocked or applied attempt) and whether an
   applied adjustment moves the position's reference spot.
@@ -19,12 +21,13 @@ The shared trigger kinds (PRICE_MOVE, TIME_DECAY, GREEK, ...) live once in ``tri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, TypeVar
 
 import numpy as np
 
+from engine.config.models.adjustments import AdjustmentRuleBase
 from engine.domain.structures import Leg, Right
 from engine.errors import PosbtError
 from engine.strategy.adjustments.rules import AdjRule, Trig
@@ -73,6 +76,10 @@ class Adjustment(Protocol):
     def chain_expiries(self, held: Sequence[dt.date], listed: Sequence[tuple[dt.date, str]],
                        on: dt.date) -> list[dt.date]: ...
     def plan(self, rule: AdjRule, legs: Sequence[Leg], m: Market, state: RuleState) -> AdjustmentPlan: ...
+    def params_from_config(self, cfg: AdjustmentRuleBase) -> object | None: ...
+    def scalp_firings(self, rule: AdjRule, state: RuleState, legs: Sequence[Leg],
+                      bought_pts: Callable[[str], float], closes: np.ndarray, view: SegmentView
+                      ) -> list[tuple[int, int]]: ...
     def exhausted(self, rule: AdjRule, state: RuleState) -> str | None: ...
     def on_blocked(self, rule: AdjRule, state: RuleState, direction: int) -> str | None: ...
     def on_applied(self, rule: AdjRule, state: RuleState, direction: int) -> None: ...
@@ -112,6 +119,16 @@ class AdjustmentType:
         """The trades; every type defines its own."""
         raise NotImplementedError(f"{type(self).__name__}.plan")
 
+    def params_from_config(self, cfg: AdjustmentRuleBase) -> object | None:
+        """The type's own parameters from its config model (None: it has none)."""
+        return None
+
+    def scalp_firings(self, rule: AdjRule, state: RuleState, legs: Sequence[Leg],
+                      bought_pts: Callable[[str], float], closes: np.ndarray, view: SegmentView
+                      ) -> list[tuple[int, int]]:
+        """(segment bar, leg index) where a leg the type bought should be sold back; none."""
+        return []
+
     def exhausted(self, rule: AdjRule, state: RuleState) -> str | None:
         """Never exhausted (MaxTimesPerPosition is checked by the simulation)."""
         return None
@@ -127,6 +144,17 @@ class AdjustmentType:
 ADJUSTMENTS: dict[str, Adjustment] = {}
 
 A = TypeVar("A", bound=type[AdjustmentType])
+P = TypeVar("P")
+
+
+def params_of(rule: AdjRule, cls: type[P]) -> P:
+    """The rule's ``cls`` parameters; the type's defaults (``cls()``) when it carries none."""
+    if rule.params is None:
+        return cls()
+    if not isinstance(rule.params, cls):
+        raise TypeError(f"rule {rule.rule_id}: {rule.action} takes {cls.__name__}, "
+                        f"got {type(rule.params).__name__}")
+    return rule.params
 
 
 def register(cls: A) -> A:

@@ -9,12 +9,15 @@ The position's existing legs stay.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from engine.config.models.adjustments import AdjustmentRuleBase, DoubleCalendarRule
 from engine.domain.structures import Leg, PositionRole, Right, Side
 from engine.strategy.adjustments.base import (
     AdjustmentPlan,
     AdjustmentType,
     Market,
+    params_of,
     quoted,
     register,
     target_strike,
@@ -24,23 +27,38 @@ from engine.strategy.adjustments.state import RuleState
 from engine.strategy.selection import SelectionError
 
 
+@dataclass(frozen=True)
+class DoubleCalendarParams:
+    """Offset of the second calendar from the first, in strike steps, and its right."""
+
+    second_offset_steps: int = 2       # SecondCalendarOffset
+    second_right: Right | None = None  # SecondCalendarRight (None: the side of the move)
+
+
 @register
 class DoubleCalendar(AdjustmentType):
     """Turn a calendar into a double calendar on the side the index moved to."""
 
     kind = AdjAction.DOUBLE_CALENDAR
 
+    def params_from_config(self, cfg: AdjustmentRuleBase) -> object | None:
+        """Offset and right of the second calendar."""
+        assert isinstance(cfg, DoubleCalendarRule)
+        right = Right(cfg.second_right.value) if cfg.second_right is not None else None
+        return DoubleCalendarParams(second_offset_steps=cfg.second_offset_steps, second_right=right)
+
     def plan(self, rule: AdjRule, legs: Sequence[Leg], m: Market, state: RuleState) -> AdjustmentPlan:
         """A second calendar at the target strike (or offset from the first)."""
+        p = params_of(rule, DoubleCalendarParams)
         expiries = sorted({leg.expiry for leg in legs})
         if len(expiries) < 2:
             raise SelectionError("DOUBLE_CALENDAR needs a calendar (two expiries)")
         front, back = expiries[0], expiries[-1]
-        right = rule.second_right or (Right.CE if m.direction >= 0 else Right.PE)
+        right = p.second_right or (Right.CE if m.direction >= 0 else Right.PE)
         first_strike = next(leg.strike for leg in legs if leg.expiry == front and leg.side is Side.SELL)
         strike = target_strike(rule, m, front, right)
         if strike == first_strike:
-            strike = first_strike + (1 if m.direction >= 0 else -1) * rule.second_offset_steps * \
+            strike = first_strike + (1 if m.direction >= 0 else -1) * p.second_offset_steps * \
                 m.strike_step
         lots = max(leg.lots for leg in legs)
         for e in (front, back):

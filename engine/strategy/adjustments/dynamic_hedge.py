@@ -10,14 +10,34 @@ was (a hedge is not a re-centring).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from engine.config.models.adjustments import AdjustmentRuleBase, DynamicHedgeRule
 from engine.domain.structures import Leg, PositionRole, Right, Side
-from engine.strategy.adjustments.base import AdjustmentPlan, AdjustmentType, Market, Mask, quoted, register
+from engine.strategy.adjustments.base import (
+    AdjustmentPlan,
+    AdjustmentType,
+    Market,
+    Mask,
+    params_of,
+    quoted,
+    register,
+)
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
 from engine.strategy.adjustments.state import RuleState, SegmentView
 from engine.strategy.selection import SelectionError, select_strike
+
+
+@dataclass(frozen=True)
+class HedgeParams:
+    """The delta band (rupees per index point), the rebalance interval and the instrument."""
+
+    target_delta_inr: float = 0.0   # HedgeTargetDelta
+    delta_band_inr: float = 0.0     # HedgeDeltaBand
+    rebalance_minutes: int = 60     # HedgeRebalance
+    hedge_with_future: bool = False  # HedgeInstrument FUTURE
 
 
 @register
@@ -31,23 +51,33 @@ class DynamicHedge(AdjustmentType):
         """None: the delta band is the trigger."""
         return frozenset()
 
+    def params_from_config(self, cfg: AdjustmentRuleBase) -> object | None:
+        """Band, interval and instrument."""
+        assert isinstance(cfg, DynamicHedgeRule)
+        return HedgeParams(target_delta_inr=cfg.target_delta, delta_band_inr=cfg.delta_band,
+                           rebalance_minutes=cfg.rebalance_minutes,
+                           hedge_with_future=cfg.hedge_instrument.value == "FUTURE")
+
     def extra_trigger(self, rule: AdjRule, view: SegmentView) -> Mask | None:
         """Bars where |delta - target| exceeds the band (unknown delta counts as on target)."""
-        delta = np.nan_to_num(view.greeks["delta"], nan=rule.target_delta_inr)
-        return np.asarray(np.abs(delta - rule.target_delta_inr) > rule.delta_band_inr)
+        p = params_of(rule, HedgeParams)
+        delta = np.nan_to_num(view.greeks["delta"], nan=p.target_delta_inr)
+        return np.asarray(np.abs(delta - p.target_delta_inr) > p.delta_band_inr)
 
     def extra_constraints(self, rule: AdjRule, view: SegmentView, state: RuleState
                           ) -> list[tuple[Mask, str]]:
         """At most one hedge per ``rebalance_minutes``."""
         if state.last_fire is None:
             return []
-        until = state.last_fire + np.timedelta64(rule.rebalance_minutes, "m")
-        return [(view.ts >= until, f"hedge rebalance interval {rule.rebalance_minutes} min")]
+        minutes = params_of(rule, HedgeParams).rebalance_minutes
+        until = state.last_fire + np.timedelta64(minutes, "m")
+        return [(view.ts >= until, f"hedge rebalance interval {minutes} min")]
 
     def plan(self, rule: AdjRule, legs: Sequence[Leg], m: Market, state: RuleState) -> AdjustmentPlan:
         """A synthetic future sized to the delta excess."""
+        p = params_of(rule, HedgeParams)
         n_hedges = state.times + 1
-        excess = m.position_delta_inr - rule.target_delta_inr
+        excess = m.position_delta_inr - p.target_delta_inr
         lots = round(abs(excess) / m.lot_size)
         if lots < 1:
             raise SelectionError(f"delta excess {excess:,.1f} is smaller than one lot of a future")
@@ -61,7 +91,7 @@ class DynamicHedge(AdjustmentType):
         for right in (Right.CE, Right.PE):
             quoted(chain, strike, right, "hedge")
         note = "synthetic future from options" + (
-            " (futures requested; the store has none)" if rule.hedge_with_future else "")
+            " (futures requested; the store has none)" if p.hedge_with_future else "")
         return AdjustmentPlan((), (
             Leg(Right.CE, ce_side, strike, front, lots, PositionRole.HEDGE, f"hedge{n_hedges}_CE"),
             Leg(Right.PE, pe_side, strike, front, lots, PositionRole.HEDGE, f"hedge{n_hedges}_PE"),

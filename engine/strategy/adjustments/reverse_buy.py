@@ -10,22 +10,34 @@ reference spot stays where it was, so the levels stay fixed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from engine.config.models.adjustments import AdjustmentRuleBase, ReverseBuyRule
 from engine.domain.structures import Leg, PositionRole, Right, Side
 from engine.strategy.adjustments.base import (
     AdjustmentPlan,
     AdjustmentType,
     Market,
     Mask,
+    params_of,
     quoted,
     register,
     target_strike,
 )
 from engine.strategy.adjustments.rules import AdjAction, AdjRule
-from engine.strategy.adjustments.state import RuleState
+from engine.strategy.adjustments.state import RuleState, SegmentView
+
+
+@dataclass(frozen=True)
+class ReverseBuyParams:
+    """Tranches: how many, lots each, and the gain at which a bought tranche is scalped."""
+
+    parts: int = 4            # ReverseParts
+    part_lots: int = 1        # ReverseLots
+    scalp_frac: float = 0.5   # ScalpingThreshold (of the tranche's buy price)
 
 
 @register
@@ -45,20 +57,28 @@ class ReverseBuy(AdjustmentType):
             return np.asarray(-move_pts >= need)
         return np.asarray(np.abs(move_pts) >= threshold_pts)
 
+    def params_from_config(self, cfg: AdjustmentRuleBase) -> object | None:
+        """Parts, lots per part, scalping threshold."""
+        assert isinstance(cfg, ReverseBuyRule)
+        return ReverseBuyParams(parts=cfg.reverse_parts, part_lots=cfg.reverse_lots,
+                                scalp_frac=cfg.scalping_threshold)
+
     def plan(self, rule: AdjRule, legs: Sequence[Leg], m: Market, state: RuleState) -> AdjustmentPlan:
         """Buy the next tranche (``m.direction`` is the tranches' direction)."""
+        p = params_of(rule, ReverseBuyParams)
         tranche = state.tranches_bought + 1
         right = Right.CE if m.direction > 0 else Right.PE
         front = min(leg.expiry for leg in legs)
         strike = target_strike(rule, m, front, right)
         quoted(m.chains.get(front), strike, right, "reverse buy")
-        return AdjustmentPlan((), (Leg(right, Side.BUY, strike, front, rule.part_lots, PositionRole.SCALP,
+        return AdjustmentPlan((), (Leg(right, Side.BUY, strike, front, p.part_lots, PositionRole.SCALP,
                                        f"{rule.rule_id}_T{tranche}"),),
-                              f"tranche {tranche} of {rule.parts}: buy {right.value} {strike:g}")
+                              f"tranche {tranche} of {p.parts}: buy {right.value} {strike:g}")
 
     def exhausted(self, rule: AdjRule, state: RuleState) -> str | None:
         """Every level used."""
-        return f"all {rule.parts} tranches bought" if state.tranches_bought >= rule.parts else None
+        parts = params_of(rule, ReverseBuyParams).parts
+        return f"all {parts} tranches bought" if state.tranches_bought >= parts else None
 
     def on_blocked(self, rule: AdjRule, state: RuleState, direction: int) -> str | None:
         """A tranche that cannot be bought at its level is skipped: the next level is next."""
@@ -70,3 +90,26 @@ class ReverseBuy(AdjustmentType):
         """Levels are used once: the bought tranche's level is spent."""
         state.tranche_direction = state.tranche_direction or direction
         state.tranches_bought += 1
+
+    def scalp_firings(self, rule: AdjRule, state: RuleState, legs: Sequence[Leg],
+                      bought_pts: Callable[[str], float], closes: np.ndarray, view: SegmentView
+                      ) -> list[tuple[int, int]]:
+        """Sell a bought tranche at +scalp_frac of its price or when spot reverts to the
+        previous level: the first such bar of each of this rule's tranche legs."""
+        scalp_frac = params_of(rule, ReverseBuyParams).scalp_frac
+        thr = view.ref_spot * (rule.trigger.price_move_frac or 0.0) + \
+            (rule.trigger.price_move_pts or 0.0)
+        out: list[tuple[int, int]] = []
+        for j, leg in enumerate(legs):
+            if leg.role is not PositionRole.SCALP or not leg.leg_id.startswith(f"{rule.rule_id}_T"):
+                continue
+            tranche = int(leg.leg_id.rsplit("_T", 1)[1])
+            gain = closes[:, j] >= bought_pts(leg.leg_id) * (1.0 + scalp_frac)
+            prev_level = view.ref_spot + state.tranche_direction * (tranche - 1) * thr
+            revert = (view.spot <= prev_level) if state.tranche_direction > 0 else \
+                (view.spot >= prev_level)
+            mask = gain | revert
+            mask[0] = False
+            if mask.any():
+                out.append((int(np.argmax(mask)), j))
+        return out

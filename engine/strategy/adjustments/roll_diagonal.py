@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from engine.config.models.adjustments import AdjustmentRuleBase
 from engine.domain.structures import Leg
 from engine.strategy.adjustments.base import AdjustmentPlan, AdjustmentType, Market, register
-from engine.strategy.adjustments.rolling import roll
+from engine.strategy.adjustments.rolling import roll, roll_params
 from engine.strategy.adjustments.rules import AdjAction, AdjRule
 from engine.strategy.adjustments.state import RuleState
 
@@ -29,6 +30,10 @@ class RollDiagonal(AdjustmentType):
                        on: dt.date) -> list[dt.date]:
         """The nearest listed expiries from ``on``: the new expiry need not be held."""
         return sorted({e for e, _ in listed if e >= on})[:LISTED_CHAINS]
+
+    def params_from_config(self, cfg: AdjustmentRuleBase) -> object | None:
+        """Roll steps, long legs, new DTE."""
+        return roll_params(cfg)
 
     def plan(self, rule: AdjRule, legs: Sequence[Leg], m: Market, state: RuleState) -> AdjustmentPlan:
         """The shared roll in the move's direction, to the expiry nearest ``new_dte``."""

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from engine.config.models.adjustments import AdjustmentRuleBase
 from engine.domain.structures import Leg
 from engine.strategy.adjustments.base import AdjustmentPlan, AdjustmentType, Market, Mask, register
-from engine.strategy.adjustments.rolling import roll
+from engine.strategy.adjustments.rolling import roll, roll_params
 from engine.strategy.adjustments.rules import AdjAction, AdjRule
 from engine.strategy.adjustments.state import RuleState
 
@@ -26,6 +27,10 @@ class RollDown(AdjustmentType):
     def price_move_mask(self, move_pts: np.ndarray, threshold_pts: float, state: RuleState) -> Mask:
         """Down moves only."""
         return np.asarray(-move_pts >= threshold_pts)
+
+    def params_from_config(self, cfg: AdjustmentRuleBase) -> object | None:
+        """Roll steps, long legs, new DTE."""
+        return roll_params(cfg)
 
     def plan(self, rule: AdjRule, legs: Sequence[Leg], m: Market, state: RuleState) -> AdjustmentPlan:
         """The shared roll, shifted down."""

@@ -10,17 +10,37 @@ lies the other way. A diagonal roll also moves the short legs to the expiry near
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from engine.config.models.adjustments import AdjustmentRuleBase
 from engine.domain.structures import Leg, PositionRole, Side
-from engine.strategy.adjustments.base import AdjustmentPlan, Market, quoted, target_strike
+from engine.strategy.adjustments.base import AdjustmentPlan, Market, params_of, quoted, target_strike
 from engine.strategy.adjustments.rules import AdjRule
 from engine.strategy.choices import ExpiryMethod, ExpiryRule
 from engine.strategy.selection import SelectionError, select_expiry
 
 
+@dataclass(frozen=True)
+class RollParams:
+    """What the roll types read: strike steps when the target is the strike, whether the long
+    legs move too, and the diagonal's new DTE."""
+
+    roll_steps: int = 1         # RollStrikeSteps
+    roll_long_leg: bool = False  # RollLongLeg (ROLL_UP / ROLL_DOWN)
+    new_dte: int = 7            # DiagonalNewDTE (ROLL_DIAGONAL)
+
+
+def roll_params(cfg: AdjustmentRuleBase) -> RollParams:
+    """``RollParams`` from a roll rule's config (the fields its model has)."""
+    return RollParams(roll_steps=getattr(cfg, "roll_strike_steps", 1),
+                      roll_long_leg=getattr(cfg, "roll_long_leg", False),
+                      new_dte=getattr(cfg, "new_dte", 7))
+
+
 def roll(rule: AdjRule, legs: Sequence[Leg], m: Market, sign: int, diagonal: bool = False
          ) -> AdjustmentPlan:
     """Shift the short legs (``sign`` +1 up, -1 down) and, when ``diagonal``, their expiry."""
+    p = params_of(rule, RollParams)
     shorts = [i for i, leg in enumerate(legs) if leg.side is Side.SELL
               and leg.role is not PositionRole.SCALP]
     if not shorts:
@@ -29,14 +49,14 @@ def roll(rule: AdjRule, legs: Sequence[Leg], m: Market, sign: int, diagonal: boo
     new_expiry = None
     if diagonal:
         new_expiry = select_expiry(m.listed, m.at.date(),
-                                   ExpiryRule(ExpiryMethod.DTE, float(rule.new_dte)))
+                                   ExpiryRule(ExpiryMethod.DTE, float(p.new_dte)))
     # the target strike comes from the chain the short legs will trade in
     target = target_strike(rule, m, new_expiry or first.expiry, first.right)
     shift = target - first.strike
     if shift == 0 or (shift > 0) != (sign > 0):
-        shift = sign * rule.roll_steps * m.strike_step
+        shift = sign * p.roll_steps * m.strike_step
     moved = list(shorts)
-    if rule.roll_long_leg:
+    if p.roll_long_leg:
         moved += [i for i, leg in enumerate(legs) if leg.side is Side.BUY
                   and leg.role is not PositionRole.SCALP]
     opened = []

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from engine.config.enums import AdjustmentType, TriggerKind
-from engine.domain.structures import Right
 from engine.strategy.choices import StrikeMethod, StrikeRule
 
 AdjAction = AdjustmentType  # the built-in types (one module each in this package, registered by kind)
@@ -42,7 +41,9 @@ class TriggerSpec:
 
 @dataclass(frozen=True)
 class AdjRule:
-    """One adjustment rule with its trigger, constraints and action parameters."""
+    """One adjustment rule: its trigger and the constraints every type shares; what only its
+    type reads (roll steps, tranches, hedge band, ...) is ``params``, a dataclass of the type's
+    module (``adjustments.base.params_of`` gives it, or the type's defaults when None)."""
 
     rule_id: str
     action: str                              # an AdjAction, or a registered plug-in type's kind
@@ -59,18 +60,7 @@ class AdjRule:
     end_time: dt.time = dt.time(15, 30)
     blackout_weekdays: frozenset[int] = frozenset()
     vol_blackout_ivp: tuple[float, float] | None = None
-    roll_steps: int = 1
-    roll_long_leg: bool = False
-    new_dte: int = 7
-    scalp_frac: float = 0.5
-    parts: int = 4
-    part_lots: int = 1
-    second_offset_steps: int = 2
-    second_right: Right | None = None
-    hedge_with_future: bool = False
-    target_delta_inr: float = 0.0
-    delta_band_inr: float = 0.0
-    rebalance_minutes: int = 60
+    params: object | None = None             # the type's own parameters (its module's dataclass)
 
 
 @dataclass(frozen=True)

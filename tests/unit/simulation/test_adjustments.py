@@ -18,6 +18,9 @@ from engine.data.duckdb_store import DuckDBStore
 from engine.domain.structures import Right, Side
 from engine.results.result import BacktestResult
 from engine.simulation.loop import run_backtest
+from engine.strategy.adjustments.dynamic_hedge import HedgeParams
+from engine.strategy.adjustments.reverse_buy import ReverseBuyParams
+from engine.strategy.adjustments.rolling import RollParams
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.plan import (
     CostSpec,
@@ -72,7 +75,8 @@ def test_calendar_rolled_up_once(mem_store: DuckDBStore) -> None:
          (W1, 22250.0, "CE"): [20, 50, 120, 125], (M1, 22250.0, "CE"): [140, 170, 260, 265]}
     load_market(mem_store, STAMPS, [22010, 22100, 22250, 22260], q,
                 [(W1, "WEEKLY"), (M1, "MONTHLY")])
-    rule = AdjRule("R1", AdjAction.ROLL_UP, TriggerSpec(price_move_frac=0.01), roll_long_leg=True)
+    rule = AdjRule("R1", AdjAction.ROLL_UP, TriggerSpec(price_move_frac=0.01),
+                   params=RollParams(roll_long_leg=True))
     res = run(mem_store, cal_legs(), (rule,))
     # 1% of 22,010 = 220.1 pts: 10:00 moved +90 (no), 11:00 moved +240 -> roll to ATM 22,250
     assert applied(res) == [("R1", "ROLL_UP")]
@@ -117,7 +121,7 @@ def test_reverse_buy_tranches_and_scalp(mem_store: DuckDBStore) -> None:
          (W1, 22100.0, "CE"): [130, 50, 75, 90, 60], (W1, 22200.0, "CE"): [90, 30, 40, 60, 45]}
     load_market(mem_store, stamps, [22010, 22120, 22230, 22240, 22150], q, [(W1, "WEEKLY")])
     rule = AdjRule("RB", AdjAction.REVERSE_BUY, TriggerSpec(price_move_pts=100), max_times=4,
-                   parts=4, part_lots=1, scalp_frac=0.70, max_debit_frac=0.25)
+                   max_debit_frac=0.25, params=ReverseBuyParams(parts=4, part_lots=1, scalp_frac=0.70))
     res = run(mem_store, fly_legs(), (rule,))
     # levels: 22,010 + 100 = 22,110 (tranche 1), + 200 = 22,210 (tranche 2), + 300 (tranche 3)
     # 10:00 spot 22,120 -> T1: buy ATM 22,100 CE at 50 (3,750 <= 25% of credit 18,000 = 4,500)
@@ -171,8 +175,8 @@ def test_delta_hedge_brings_delta_inside_band(mem_store: DuckDBStore) -> None:
               (W1, 22300.0, "CE"): [0.1, 0.12, 0.3, 0.3], (W1, 21700.0, "PE"): [-0.1, -0.08, -0.05, -0.05],
               (W1, 22400.0, "CE"): [0.2, 0.3, 0.45, 0.45], (W1, 22400.0, "PE"): [-0.8, -0.7, -0.55, -0.55]}
     load_market(mem_store, STAMPS, [22010, 22150, 22380, 22390], q, [(W1, "WEEKLY")], deltas=deltas)
-    rule = AdjRule("H", AdjAction.DYNAMIC_HEDGE, target_delta_inr=0.0, delta_band_inr=50.0,
-                   max_times=3)
+    rule = AdjRule("H", AdjAction.DYNAMIC_HEDGE, max_times=3,
+                   params=HedgeParams(target_delta_inr=0.0, delta_band_inr=50.0))
     res = run(mem_store, fly_legs(), (rule,), lots=4)
     # 4 lots = 300 units; position delta = 300 x (-dCE - dPE + dCEw + dPEw)
     # 10:00: 300 x (-0.55 + 0.45 + 0.12 - 0.08) = -18 (inside 50)
@@ -202,7 +206,7 @@ def test_ivp_crossing_rule_uses_previous_day(mem_store: DuckDBStore) -> None:
             "ivp": [0.50, 0.85], "ivr": [0.4, 0.6], "atr_pct": [0.5, 0.5]}))
     rule = AdjRule("IVP", AdjAction.ROLL_UP,
                    TriggerSpec(kinds=frozenset({Trig.IVP_CROSS}), ivp_level=0.80),
-                   roll_long_leg=True)
+                   params=RollParams(roll_long_leg=True))
     res = run(mem_store, cal_legs(), (rule,), end=D2)
     # Monday's bars see Friday's IVP 0.50; Tuesday's see Monday's 0.85: crosses 0.80 at Tue 09:20
     adj = next(a for a in res.adjustments if a.status == "APPLIED")
@@ -229,8 +233,8 @@ def test_rule_blocked_by_cooldown_is_recorded(mem_store: DuckDBStore) -> None:
     q = {(e, k, "CE"): [100.0 + i for i in range(6)] for k in strikes for e in (W1, M1)}
     load_market(mem_store, stamps, [22010, 22120, 22240, 22250, 22260, 22265], q,
                 [(W1, "WEEKLY"), (M1, "MONTHLY")])
-    rule = AdjRule("UP", AdjAction.ROLL_UP, TriggerSpec(price_move_pts=100), roll_long_leg=True,
-                   max_times=2, cooldown_minutes=120)
+    rule = AdjRule("UP", AdjAction.ROLL_UP, TriggerSpec(price_move_pts=100),
+                   params=RollParams(roll_long_leg=True), max_times=2, cooldown_minutes=120)
     res = run(mem_store, cal_legs(), (rule,))
     # 10:00: +110 -> roll to 22,100 (ref 22,120); 10:30: +120 from the new ref -> due, but the
     # 120-minute cooldown runs to 12:00 -> BLOCKED (recorded once); 13:00 is +140 -> rolls again
@@ -260,7 +264,7 @@ def test_adjustment_over_max_lots_is_blocked(mem_store: DuckDBStore) -> None:
          (W1, 22100.0, "CE"): [130, 20, 75, 90]}
     load_market(mem_store, STAMPS, [22010, 22120, 22130, 22140], q, [(W1, "WEEKLY")])
     rule = AdjRule("RB", AdjAction.REVERSE_BUY, TriggerSpec(price_move_pts=100), max_times=4,
-                   part_lots=3)
+                   params=ReverseBuyParams(part_lots=3))
     p = StrategyPlan(name="adj", symbol="NIFTY", legs=fly_legs(), start=D1, end=D1,
                      entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
                      exits=ExitRules(), costs=CostSpec(CostPreset.NONE),
@@ -278,7 +282,8 @@ def test_calendar_short_leg_rolled_diagonally(mem_store: DuckDBStore) -> None:
          (w2, 22250.0, "CE"): [60, 90, 170, 175]}
     load_market(mem_store, STAMPS, [22010, 22100, 22250, 22260], q,
                 [(W1, "WEEKLY"), (w2, "WEEKLY"), (M1, "MONTHLY")])
-    rule = AdjRule("DIAG", AdjAction.ROLL_DIAGONAL, TriggerSpec(price_move_pts=200), new_dte=10)
+    rule = AdjRule("DIAG", AdjAction.ROLL_DIAGONAL, TriggerSpec(price_move_pts=200),
+                   params=RollParams(new_dte=10))
     res = run(mem_store, cal_legs(), (rule,))
     # 11:00: +240 -> the short 22000 CE of 9 Jan is bought back at 280 and a 22250 CE of the
     # expiry nearest 10 DTE from Monday 6 Jan (16 Jan) is sold at 170; the long leg stays
@@ -294,7 +299,8 @@ def test_adjustment_before_exit_when_configured(mem_store: DuckDBStore) -> None:
          (W1, 22250.0, "CE"): [20, 50, 120, 125], (M1, 22250.0, "CE"): [140, 170, 260, 265]}
     load_market(mem_store, STAMPS, [22010, 22100, 22250, 22260], q,
                 [(W1, "WEEKLY"), (M1, "MONTHLY")])
-    rule = AdjRule("R1", AdjAction.ROLL_UP, TriggerSpec(price_move_pts=200), roll_long_leg=True)
+    rule = AdjRule("R1", AdjAction.ROLL_UP, TriggerSpec(price_move_pts=200),
+                   params=RollParams(roll_long_leg=True))
     # the roll (11:00) and the last bar's exit (12:00) differ; put the exit on 11:00 with a
     # stop: calendar P&L at 11:00 = (100 - 280) + (420 - 250) = -10 pts = -750 <= -5% x 11,250
     legs = cal_legs()

@@ -66,7 +66,8 @@ def test_every_builtin_type_is_registered() -> None:
 
 @pytest.mark.usefixtures("toy")
 def test_toy_type_runs_end_to_end(mem_store: DuckDBStore) -> None:
-    q = {(W1, 22000.0, "CE"): [100, 150, 280, 290], (M1, 22000.0, "CE"): [250, 300, 420, 430]}
+    q = {(W1, 22000.0, "CE"): [100, 150, 280, 290], (M1, 22000.0, "CE"): [250, 300, 420, 430],
+         (W1, 22250.0, "CE"): [20, 50, 120, 125], (M1, 22250.0, "CE"): [140, 170, 260, 265]}
     load_market(mem_store, STAMPS, [22010, 22100, 22250, 22260], q,
                 [(W1, "WEEKLY"), (M1, "MONTHLY")])
     rule = AdjRule("T1", TOY, TriggerSpec(price_move_frac=0.01))
@@ -90,7 +91,8 @@ def test_toy_type_runs_end_to_end(mem_store: DuckDBStore) -> None:
 @pytest.mark.usefixtures("toy")
 def test_toy_direction_is_its_own(mem_store: DuckDBStore) -> None:
     # the same move, but down: the toy counts up moves only, so it never fires
-    q = {(W1, 22000.0, "CE"): [100, 80, 40, 30], (M1, 22000.0, "CE"): [250, 230, 180, 170]}
+    q = {(W1, 22000.0, "CE"): [100, 80, 40, 30], (M1, 22000.0, "CE"): [250, 230, 180, 170],
+         (W1, 22250.0, "CE"): [20, 15, 8, 6], (M1, 22250.0, "CE"): [140, 120, 90, 85]}
     load_market(mem_store, STAMPS, [22010, 21920, 21770, 21760], q,
                 [(W1, "WEEKLY"), (M1, "MONTHLY")])
     res = run(mem_store, cal_legs(), (AdjRule("T1", TOY, TriggerSpec(price_move_frac=0.01)),))

@@ -13,6 +13,10 @@ import pytest
 
 from engine.domain.structures import Leg, PositionRole, Right, Side
 from engine.strategy.adjustments.base import Market, adjustment_for
+from engine.strategy.adjustments.double_calendar import DoubleCalendarParams
+from engine.strategy.adjustments.dynamic_hedge import HedgeParams
+from engine.strategy.adjustments.reverse_buy import ReverseBuyParams
+from engine.strategy.adjustments.rolling import RollParams
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
 from engine.strategy.adjustments.state import RuleState, SegmentView
 from engine.strategy.selection import ChainSlice, SelectionError
@@ -52,7 +56,7 @@ def test_roll_down_counts_down_moves_and_steps_when_atm_is_the_strike() -> None:
     t = adjustment_for(AdjAction.ROLL_DOWN)
     assert t.price_move_mask(MOVE, 220.0, RuleState()).tolist() == [False, False, False, True]
     # spot 22,010 -> ATM 22,000 = the current strike: roll_steps 2 x 50 = 100 pts down
-    rule = AdjRule("R", AdjAction.ROLL_DOWN, roll_steps=2, roll_long_leg=True)
+    rule = AdjRule("R", AdjAction.ROLL_DOWN, params=RollParams(roll_steps=2, roll_long_leg=True))
     p = t.plan(rule, CALENDAR, market(22010.0, -1), RuleState())
     assert p.close == (0, 1) and [leg.strike for leg in p.open] == [21900.0, 21900.0]
 
@@ -63,14 +67,15 @@ def test_roll_diagonal_moves_the_short_leg_out_in_time() -> None:
     # it reads every listed expiry's chain, not only the held ones
     assert t.chain_expiries([W1, M1], [(W1, "W"), (W2, "W"), (M1, "M")], AT.date()) == [W1, W2, M1]
     # new_dte 10 from Mon 6 Jan -> the expiry nearest 16 Jan is W2; ATM at 22,230 is 22,250
-    p = t.plan(AdjRule("R", AdjAction.ROLL_DIAGONAL, new_dte=10), CALENDAR, market(22230.0), RuleState())
+    rule = AdjRule("R", AdjAction.ROLL_DIAGONAL, params=RollParams(new_dte=10))
+    p = t.plan(rule, CALENDAR, market(22230.0), RuleState())
     assert [(leg.strike, leg.expiry) for leg in p.open] == [(22250.0, W2)]
 
 
 def test_double_calendar_adds_a_second_calendar_offset_from_the_first() -> None:
     t = adjustment_for(AdjAction.DOUBLE_CALENDAR)
     # spot 22,020 -> ATM 22,000 = the first calendar's strike: 2 steps up = 22,100, calls
-    p = t.plan(AdjRule("R", AdjAction.DOUBLE_CALENDAR, second_offset_steps=2), CALENDAR,
+    p = t.plan(AdjRule("R", AdjAction.DOUBLE_CALENDAR, params=DoubleCalendarParams(2)), CALENDAR,
                market(22020.0, 1), RuleState())
     assert p.close == () and [(leg.side, leg.strike, leg.expiry) for leg in p.open] == [
         (Side.SELL, 22100.0, W1), (Side.BUY, 22100.0, M1)]
@@ -83,7 +88,7 @@ def test_reverse_buy_levels_and_tranches() -> None:
     st = RuleState(tranches_bought=1, tranche_direction=1)
     # the second level is 2 x 220 = 440 pts above the reference
     assert t.price_move_mask(np.array([0.0, 300.0, 450.0]), 220.0, st).tolist() == [False, False, True]
-    rule = AdjRule("RB", AdjAction.REVERSE_BUY, parts=2, part_lots=3)
+    rule = AdjRule("RB", AdjAction.REVERSE_BUY, params=ReverseBuyParams(parts=2, part_lots=3))
     # spot 22,240 -> ATM 22,250: buy 3 lots of the 22,250 CE of the front expiry, tranche 2
     p = t.plan(rule, CALENDAR, market(22240.0, 1), st)
     assert p.close == () and [(leg.leg_id, leg.right, leg.side, leg.strike, leg.expiry, leg.lots)
@@ -98,7 +103,8 @@ def test_reverse_buy_levels_and_tranches() -> None:
 
 def test_dynamic_hedge_band_and_size() -> None:
     t = adjustment_for(AdjAction.DYNAMIC_HEDGE)
-    rule = AdjRule("H", AdjAction.DYNAMIC_HEDGE, target_delta_inr=0.0, delta_band_inr=5000.0)
+    rule = AdjRule("H", AdjAction.DYNAMIC_HEDGE,
+                   params=HedgeParams(target_delta_inr=0.0, delta_band_inr=5000.0))
     assert t.default_triggers(rule) == frozenset()
     ts = np.array(["2025-01-06T10:00", "2025-01-06T10:30"], dtype="datetime64[us]")
     view = SegmentView(ts=ts, spot=np.zeros(2), pnl_inr=np.zeros(2),
@@ -111,7 +117,7 @@ def test_dynamic_hedge_band_and_size() -> None:
     assert [(leg.right, leg.side, leg.lots, leg.strike) for leg in p.open] == [
         (Right.CE, Side.BUY, 107, 22000.0), (Right.PE, Side.SELL, 107, 22000.0)]
     last = RuleState(last_fire=ts[0])
-    hourly = AdjRule("H", AdjAction.DYNAMIC_HEDGE, rebalance_minutes=60)
+    hourly = AdjRule("H", AdjAction.DYNAMIC_HEDGE, params=HedgeParams(rebalance_minutes=60))
     (allowed, why), = t.extra_constraints(hourly, view, last)
     assert allowed.tolist() == [False, False] and why == "hedge rebalance interval 60 min"
     assert not t.moves_reference
@@ -121,3 +127,23 @@ def test_default_type_counts_either_way_and_names_price_move() -> None:
     t = adjustment_for(AdjAction.DOUBLE_CALENDAR)
     assert t.default_triggers(AdjRule("R", AdjAction.DOUBLE_CALENDAR)) == frozenset({Trig.PRICE_MOVE})
     assert t.price_move_mask(MOVE, 220.0, RuleState()).tolist() == [False, False, True, True]
+
+
+def test_params_come_from_each_type_config_model_and_are_checked() -> None:
+    from engine.config.models.strategy import StrategyConfig
+    from engine.strategy.from_config import plan_from_config
+
+    cfg = StrategyConfig.model_validate({
+        "strategy_name": "P", "strategy_subtype": "CALENDAR_SPREAD", "adjustment_rules": [
+            {"rule_id": "U", "rule_type": "ROLL_UP", "roll_strike_steps": 3, "roll_long_leg": True},
+            {"rule_id": "B", "rule_type": "REVERSE_BUY", "reverse_parts": 2, "reverse_lots": 5,
+             "scalping_threshold": 0.4},
+            {"rule_id": "H", "rule_type": "DYNAMIC_HEDGE", "delta_band": 900.0,
+             "rebalance_minutes": 30}]})
+    rules = {r.rule_id: r for r in plan_from_config(cfg, W1, M1).adjustments.rules}
+    assert rules["U"].params == RollParams(roll_steps=3, roll_long_leg=True)
+    assert rules["B"].params == ReverseBuyParams(parts=2, part_lots=5, scalp_frac=0.4)
+    assert rules["H"].params == HedgeParams(delta_band_inr=900.0, rebalance_minutes=30)
+    wrong = AdjRule("X", AdjAction.REVERSE_BUY, params=RollParams())
+    with pytest.raises(TypeError, match="REVERSE_BUY takes ReverseBuyParams, got RollParams"):
+        adjustment_for(AdjAction.REVERSE_BUY).exhausted(wrong, RuleState())
