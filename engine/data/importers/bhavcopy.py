@@ -98,20 +98,28 @@ class _Day:
 
 def _volume(row: BhavRow, layout: Layout, lots: LotBook, day: _Day, line: int,
             report: ImportReport) -> int | None:
+    lot = lots.lot_size(row.symbol, row.trade_date, row.expiry)
+    if lot is None and row.symbol not in day.unknown:
+        day.unknown[row.symbol] = line
+        what = ("its volume is left empty (CONTRACTS counts contracts, not units) and "
+                if layout.volume_is_contracts else "")
+        report.note(f"{row.symbol} (first at line {line}) is not in the contract master on "
+                    f"{row.trade_date}: its rows are stored, but {what}a backtest needs its "
+                    "lot size, strike step and expiry rules; add it to instruments")
+    elif lot is not None and row.file_lot is not None and row.file_lot != lot:
+        key = f"{row.symbol} {row.expiry}"
+        if key not in day.unknown:
+            day.unknown[key] = line
+            report.note(f"{row.symbol} series expiring {row.expiry}: the file's lot size "
+                        f"(NewBrdLotQty {row.file_lot}, line {line}) differs from the contract "
+                        f"master's ({lot}); the exchange's file is the better source: check "
+                        "engine/domain/data/contracts.csv or your instruments rows")
     count = row.contracts_or_units
     if not layout.volume_is_contracts or count is None:
         return count
     if count == 0:
         return 0
-    lot = lots.lot_size(row.symbol, row.trade_date, row.expiry)
-    if lot is None:
-        if row.symbol not in day.unknown:
-            day.unknown[row.symbol] = line
-            report.note(f"volume left empty for {row.symbol} (first at line {line}): no lot "
-                        f"size in the contract master on {row.trade_date} (CONTRACTS counts "
-                        "contracts, not units); add the symbol to instruments to fill it")
-        return None
-    return count * lot
+    return None if lot is None else count * lot
 
 
 def _stage(sink: RowSink, books: ExpiryBook, row: BhavRow, volume: int | None,
