@@ -32,6 +32,9 @@ from engine.data.importers.tickers import TickerError, TickerKind, parse_ticker
 from engine.data.store import Store
 from engine.data.tables import TABLE_KEYS
 
+DAILY_MINUTES = 1440
+DAILY_CLOSE = dt.time(15, 30)  # daily bars are stamped at the session close, always
+
 
 def _target_columns(store: Store, mapping: Mapping,
                     place: str) -> tuple[dict[str, str], set[str], tuple[str, ...]]:
@@ -59,8 +62,13 @@ def _row(record: dict[str, Any], spec: Mapping, types: dict[str, str],
     if "ts" in real:
         if row.get("ts") is None and row.get("date") and row.get("time"):
             row["ts"] = dt.datetime.combine(row.pop("date"), row.pop("time"))
+        elif row.get("ts") is None and isinstance(row.get("date"), dt.date):
+            row["ts"] = dt.datetime.combine(row.pop("date"), DAILY_CLOSE)
         if isinstance(row.get("ts"), dt.datetime):
-            row["ts"] = close_stamp(row["ts"], spec.bar_stamp)
+            if row.get("bar_minutes") == DAILY_MINUTES:
+                row["ts"] = dt.datetime.combine(row["ts"].date(), DAILY_CLOSE)
+            else:
+                row["ts"] = close_stamp(row["ts"], spec.bar_stamp)
     return row
 
 
@@ -116,5 +124,8 @@ def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path) 
                 sink.add_derived("expiries", r)
 
     report = run_import(store, path, f"table ({target})", body)
+    if spec.constants.get("bar_minutes") == DAILY_MINUTES:
+        report.note("daily bars are stamped at the 15:30 session close, whatever time the "
+                    "file gives")
     refresh_expiry_kinds(store)
     return report
