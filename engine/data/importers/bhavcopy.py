@@ -152,7 +152,7 @@ def _layout(csv_in: CsvStream, report: ImportReport) -> Layout:
     return layout
 
 
-def import_bhavcopy(store: Store, path: str | Path) -> ImportReport:
+def import_bhavcopy(store: Store, path: str | Path, *, replace: bool = False) -> ImportReport:
     """Import one NSE or BSE F&O bhavcopy CSV (either layout) in one transaction."""
     rules = Rules()
     books = ExpiryBook(store, rules)
@@ -194,6 +194,6 @@ def import_bhavcopy(store: Store, path: str | Path) -> ImportReport:
                  "DERIVED_PARITY": "put-call parity (derived, marked DERIVED_PARITY)"}[s]
                 for s in sources) + "; a spot bar already stored is kept")
 
-    report = run_import(store, path, "bhavcopy", body)
+    report = run_import(store, path, "bhavcopy", body, replace=replace)
     refresh_expiry_kinds(store)
     return report

@@ -153,7 +153,8 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
                 for pair in pairs.to_pylist():
                     symbol, day = pair.split("|")
                     books.add(symbol, dt.date.fromisoformat(day))
-            sink.tx.append(table, rows, unique=True)  # keys checked per batch
+            sink.tx.append(table, rows, unique=True,  # keys checked per batch
+                           replace=sink.replace_mode(table))
 
         run_columnar(path, spec, books, report, getattr(store, "con"), on_rows)  # noqa: B009
         for r in books.rows():
@@ -164,7 +165,7 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
 
 def import_minute(store: Store, path: str | Path,
                   mapping: Mapping | str | Path | None = None, *,
-                  engine: Engine = "auto") -> ImportReport:
+                  engine: Engine = "auto", replace: bool = False) -> ImportReport:
     """Import one vendor minute file (GDFL layout unless ``mapping`` says otherwise).
 
     ``engine``: ``columnar`` (CSV into DuckDB, see ``minute_columnar``), ``rows`` (the row
@@ -178,7 +179,8 @@ def import_minute(store: Store, path: str | Path,
                            place=str(mapping))
     books = ExpiryBook(store)
     if Path(path).is_file() and _columnar_ok(store, Path(path), engine):
-        report = run_import(store, path, "minute", _columnar_body(store, Path(path), spec, books))
+        report = run_import(store, path, "minute", _columnar_body(store, Path(path), spec, books),
+                            replace=replace)
         refresh_expiry_kinds(store)
         return report
 
@@ -223,7 +225,7 @@ def import_minute(store: Store, path: str | Path,
         for r in books.rows():
             sink.add_derived("expiries", r)
 
-    report = run_import(store, path, "minute", body)
+    report = run_import(store, path, "minute", body, replace=replace)
     refresh_expiry_kinds(store)
     return report
 

@@ -90,12 +90,13 @@ def _apply_ticker(row: dict[str, Any], books: ExpiryBook) -> None:
         row["strike"], row["right"] = ticker.strike, ticker.right
 
 
-def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path) -> ImportReport:
+def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path, *,
+                 replace: bool = False) -> ImportReport:
     """Import ``path`` (CSV or Parquet) into the table ``mapping`` names."""
     spec = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     place = str(mapping) if not isinstance(mapping, Mapping) else "mapping"
     if spec.target == "minute":
-        return import_minute(store, path, spec)
+        return import_minute(store, path, spec, replace=replace)
     types, real, required = _target_columns(store, spec, place)
     books = ExpiryBook(store)
     target = spec.target
@@ -123,7 +124,7 @@ def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path) 
             for r in books.rows():
                 sink.add_derived("expiries", r)
 
-    report = run_import(store, path, f"table ({target})", body)
+    report = run_import(store, path, f"table ({target})", body, replace=replace)
     if spec.constants.get("bar_minutes") == DAILY_MINUTES:
         report.note("daily bars are stamped at the 15:30 session close, whatever time the "
                     "file gives")

@@ -25,7 +25,8 @@ VIX_DATE_FORMATS = ("%d-%b-%Y", "%d-%b-%y", "%Y-%m-%d")
 VIX_SYMBOL = "INDIAVIX"
 
 
-def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL) -> ImportReport:
+def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL,
+               replace: bool = False) -> ImportReport:
     """Import one India VIX history CSV in one transaction."""
 
     def body(sink: RowSink, report: ImportReport) -> None:
@@ -47,4 +48,4 @@ def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL) -> I
                     "open": o, "high": h, "low": lo, "close": c}, line)
             csv_in.check_truncated_tail()
 
-    return run_import(store, path, "India VIX history", body)
+    return run_import(store, path, "India VIX history", body, replace=replace)
