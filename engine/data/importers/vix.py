@@ -23,6 +23,7 @@ from engine.data.store import Store
 VIX_COLUMNS = ("Date", "Open", "High", "Low", "Close")
 VIX_DATE_FORMATS = ("%d-%b-%Y", "%d-%b-%y", "%Y-%m-%d")
 VIX_SYMBOL = "INDIAVIX"
+MAX_VIX = 200.0
 
 
 def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL,
@@ -39,6 +40,9 @@ def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL,
                     o, h, lo, c = (float(parse_price(fields[idx[n]], n) or 0.0)
                                    for n in ("Open", "High", "Low", "Close"))
                     check_ohlc(o, h, lo, c)
+                    if h > MAX_VIX:
+                        raise RowError(f"High: {h:g} is not an India VIX level (limit "
+                                       f"{MAX_VIX:g}; it peaked near 86 in 2008)")
                 except RowError as exc:
                     report.reject(line, str(exc))
                     continue
