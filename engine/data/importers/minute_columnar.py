@@ -292,7 +292,7 @@ def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
         "high >= low", "close >= low", "close <= high", "open >= low", "open <= high"])
     return f"""
 WITH typed AS (
-    SELECT line, kind, symbol, expiry, strike, "right", ts, err, needs,
+    SELECT line, ptr, kind, symbol, expiry, strike, "right", ts, err, needs,
            t_open, t_high, t_low, t_close, t_volume, t_oi,
            {cols}
     FROM _posbt_min
@@ -303,7 +303,7 @@ WITH typed AS (
         END END AS reason
     FROM typed
 )
-SELECT line, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
+SELECT line, ptr, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
        CAST(round(volume) AS BIGINT) AS volume,
        CASE WHEN kind IN ('spot_bars', 'vix_bars') THEN NULL
             ELSE CAST(round(oi) AS BIGINT) END AS oi,
@@ -429,6 +429,23 @@ def _check_bad_rows(bad: list[tuple[int | None, str, int, int]], path: Path,
         report.reject(line, f"expected {expected} fields, got {actual}")
 
 
+def _surely_unique(out: pa.Table, parsed: list[ParsedTicker | str]) -> bool:
+    """True when no two good rows can share a key, shown on integers alone: distinct
+    tickers name distinct contracts (no ticker needed an expiry resolved) and no
+    (ticker, stamp) pair repeats."""
+    contracts = [(p.kind, p.symbol, p.expiry, p.strike, p.right) for p in parsed
+                 if isinstance(p, ParsedTicker)]
+    if any(p.expiry is None and p.kind is not TickerKind.INDEX for p in parsed
+           if isinstance(p, ParsedTicker)) or len(set(contracts)) != len(contracts):
+        return False
+    good = out.filter(pc.is_null(out.column("reason")))
+    if good.num_rows < 2:
+        return True
+    stamp = pc.cast(pc.cast(good.column("ts"), pa.timestamp("us")), pa.int64())
+    key = pc.add(pc.multiply(stamp, max(len(parsed), 1)), pc.cast(good.column("ptr"), pa.int64()))
+    return bool(pc.count_distinct(key).as_py() == good.num_rows)
+
+
 def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
     """A key repeated among the batch's good rows: the later lines are rejected rows."""
     con.register("_posbt_out", out)
@@ -478,7 +495,8 @@ def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
         out = con.sql(sql["n_open" in table.column_names]).to_arrow_table()
     finally:
         con.unregister("_posbt_min")
-    out = _mark_duplicates(con, out)
+    if not _surely_unique(out, parsed):
+        out = _mark_duplicates(con, out)
     reasons = pc.fill_null(out.column("reason"), "")
     held_mask = pc.equal(reasons, "_held")
     job.report.rows_read += out.num_rows - int(pc.sum(held_mask).as_py() or 0)
