@@ -20,9 +20,10 @@ from engine.data.store import Store
 from engine.domain.contracts import load_contracts
 from engine.errors import DataMissingError, PosbtError
 from engine.home import results_db_path
-from engine.results.excel import write_in_place, write_results
+from engine.results.excel import check_out_path, write_in_place, write_results
+from engine.results.result import BacktestResult
 from engine.results.store import ResultsStore, canonical_json
-from engine.simulation.loop import BacktestResult, ContractInfo, run_backtest
+from engine.simulation.loop import ContractInfo, run_backtest
 from engine.strategy.from_config import BAR_MINUTES, plan_from_config
 from engine.strategy.plan import StrategyPlan
 
@@ -76,8 +77,11 @@ def plan_for(cfg: StrategyConfig, store: Store, date_from: dt.date | None,
 def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None = None,
              date_from: dt.date | None = None, date_to: dt.date | None = None,
              out: Path | None = None, in_place: bool = False,
-             progress: Progress | None = None) -> RunOutcome:
-    """Validate, run and write results for the strategies of ``config_path``."""
+             progress: Progress | None = None, replace: bool = False) -> RunOutcome:
+    """Validate, run and write results for the strategies of ``config_path``; an existing
+    ``out`` that is not a posbt results workbook is refused unless ``replace``."""
+    if not in_place:
+        check_out_path(out or default_out_path(config_path), config_path, replace=replace)
     store = open_market_store(home, read_only=True)
     try:
         loaded: LoadedConfig = load_config(config_path, store=store)

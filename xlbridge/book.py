@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.workbook.protocol import Cell, SheetInfo, SheetSpec, column_letter
+from engine.workbook.text import quote_prefixed
 
 
 def _grid(value: Any) -> list[list[Any]]:
@@ -71,8 +72,8 @@ class XlwingsBook:
             else:
                 ws = self.book.sheets.add(spec.name, after=self.book.sheets[-1])
                 names.append(spec.name)
-            if spec.rows:
-                ws.range("A1").value = spec.rows
+            if spec.rows:  # formula-like text stays text (engine.workbook.text)
+                ws.range("A1").value = [[quote_prefixed(v) for v in row] for row in spec.rows]
             for r in spec.bold_rows:
                 ws.range(f"{r}:{r}").font.bold = True
             ws.autofit()

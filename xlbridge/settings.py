@@ -24,6 +24,22 @@ TOKEN_FILE = "server.token"
 SERVER_FILE = "server.json"
 JOBS_FILE = "jobs.json"
 MAX_BODY_BYTES = 2_000_000
+MAX_QUEUED_JOBS = 20
+JOB_TIME_S = 6 * 3600.0
+JOB_MEMORY_MB = 4096
+
+
+def _env_number(name: str, default: float, minimum: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise PosbtError(f"{name} must be a number, got {text!r}", place=name) from None
+    if not value >= minimum:
+        raise PosbtError(f"{name} must be at least {minimum:g}, got {text!r}", place=name)
+    return value
 
 
 @dataclass(frozen=True)
@@ -34,19 +50,27 @@ class ServerSettings:
     port: int = DEFAULT_PORT
     allowed_roots: tuple[Path, ...] = field(default_factory=tuple)
     max_body_bytes: int = MAX_BODY_BYTES
+    max_queued_jobs: int = MAX_QUEUED_JOBS
+    job_time_s: float = JOB_TIME_S
+    job_memory_bytes: int = JOB_MEMORY_MB * 2**20
 
     @classmethod
     def from_env(cls, home: Path | None = None, port: int = DEFAULT_PORT,
                  allowed: tuple[Path, ...] = ()) -> ServerSettings:
         """Settings with the home from ``$POSBT_HOME`` and allowed folders: ``allowed``,
-        ``$POSBT_ALLOWED_DIRS`` (os.pathsep-separated), else the user's home folder."""
+        ``$POSBT_ALLOWED_DIRS`` (os.pathsep-separated), else the user's home folder; job
+        limits from ``$POSBT_MAX_QUEUED_JOBS``, ``$POSBT_JOB_TIME_S``, ``$POSBT_JOB_MEMORY_MB``."""
         h = home or posbt_home()
         roots = list(allowed)
         env = os.environ.get("POSBT_ALLOWED_DIRS", "")
         roots += [Path(p) for p in env.split(os.pathsep) if p.strip()]
         if not roots:
             roots = [Path.home()]
-        return cls(home=h, port=port, allowed_roots=tuple(r.expanduser().resolve() for r in roots))
+        return cls(home=h, port=port, allowed_roots=tuple(r.expanduser().resolve() for r in roots),
+                   max_queued_jobs=int(_env_number("POSBT_MAX_QUEUED_JOBS", MAX_QUEUED_JOBS, 1)),
+                   job_time_s=_env_number("POSBT_JOB_TIME_S", JOB_TIME_S, 1),
+                   job_memory_bytes=int(_env_number("POSBT_JOB_MEMORY_MB", JOB_MEMORY_MB, 64)
+                                        * 2**20))
 
     @property
     def logs_dir(self) -> Path:

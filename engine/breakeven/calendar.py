@@ -28,8 +28,8 @@ import math
 import numpy as np
 
 from engine.breakeven.curve import N_GRID, Band, _check_horizon, book_breakevens
+from engine.breakeven.kinds import CalendarBEMethod
 from engine.breakeven.valuation import IVSurface, leg_book
-from engine.config.enums import CalendarBEMethod
 from engine.domain.structures import Structure
 from engine.errors import PosbtError
 from engine.pricing.time import EXPIRY_CLOSE_MINUTES

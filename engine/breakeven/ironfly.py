@@ -29,9 +29,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine.breakeven.kinds import IronFlyBEWings
 from engine.breakeven.probability import touch_probability
-from engine.config.enums import IronFlyBEWings
-from engine.config.models.breakeven import BreakevenConfig
 from engine.errors import PosbtError
 
 
@@ -53,16 +52,14 @@ class IronFlyBreakevens:
         return self.upper - self.lower
 
 
-def costs_per_unit_pts(commission_pts: float, slippage_pts: float,
-                       config: BreakevenConfig | None = None) -> float:
-    """Costs that enter the breakevens: commissions and slippage as the config includes them."""
+def costs_per_unit_pts(commission_pts: float, slippage_pts: float, *,
+                       include_commissions: bool = True, include_slippage: bool = True) -> float:
+    """Costs that enter the breakevens: commissions and slippage, each when included."""
     for name, value in (("commission_pts", commission_pts), ("slippage_pts", slippage_pts)):
         if not (math.isfinite(value) and value >= 0):
             raise PosbtError(f"must be >= 0 points per unit, got {value}", place=name)
-    if config is None:
-        return commission_pts + slippage_pts
-    return (commission_pts if config.include_commissions else 0.0) + (
-        slippage_pts if config.include_slippage else 0.0)
+    return (commission_pts if include_commissions else 0.0) + (
+        slippage_pts if include_slippage else 0.0)
 
 
 def iron_fly_breakevens(centre: float, wing_pts: float, credit_pts: float, *,

@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from engine.breakeven.kinds import BECalcMethod, ProbabilityMethod
 from engine.breakeven.montecarlo import (
     BandProbabilities,
     Estimate,
@@ -39,7 +40,6 @@ from engine.breakeven.probability import (
     stay_within_probability,
     touch_probability,
 )
-from engine.config.enums import BECalcMethod, ProbabilityMethod
 from engine.errors import PosbtError
 
 _BY_PROBABILITY_METHOD = {

@@ -22,9 +22,8 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
+from engine.breakeven.kinds import BEApproachAction, BEBreachAction, BEBufferType
 from engine.breakeven.valuation import LegBook
-from engine.config.enums import BEApproachAction, BEBreachAction, BEBufferType
-from engine.config.models.breakeven import BreakevenConfig
 from engine.errors import PosbtError
 from engine.pricing import greeks
 
@@ -90,11 +89,11 @@ class BandEvent:
     action: BEApproachAction | BEBreachAction
 
 
-def first_band_event(states: npt.NDArray[np.int8], config: BreakevenConfig,
-                     start: int = 0) -> BandEvent | None:
-    """First APPROACH or BREACH bar from ``start`` with the configured action; None if none.
+def first_band_event(states: npt.NDArray[np.int8], *, approach_action: BEApproachAction,
+                     breach_action: BEBreachAction, start: int = 0) -> BandEvent | None:
+    """First APPROACH or BREACH bar from ``start`` with its action; None if none.
 
-    A breach that the config answers with HOLD and an approach answered with ALERT still
+    A breach answered with HOLD and an approach answered with ALERT still
     count as events (the simulator records them; neither changes the position).
     """
     hits = np.flatnonzero(states[start:] >= BandState.APPROACH)
@@ -103,7 +102,7 @@ def first_band_event(states: npt.NDArray[np.int8], config: BreakevenConfig,
     i = int(hits[0]) + start
     state = BandState(int(states[i]))
     action: BEApproachAction | BEBreachAction = (
-        config.be_breach_action if state is BandState.BREACH else config.be_approach_action)
+        breach_action if state is BandState.BREACH else approach_action)
     return BandEvent(i, state, action)
 
 
@@ -151,14 +150,14 @@ def breakeven_delta_targets(book: LegBook, *, valuation: dt.datetime, lower: flo
     return out[0], out[1]
 
 
-def adjustment_keeps_breakevens(before: tuple[float, float], after: tuple[float, float],
-                                config: BreakevenConfig) -> tuple[bool, float]:
+def adjustment_keeps_breakevens(before: tuple[float, float], after: tuple[float, float], *,
+                                maintain_breakevens: bool) -> tuple[bool, float]:
     """(accepted, width gain in points) of an adjustment moving the band ``before -> after``.
 
-    With ``maintain_be_in_adjustments`` an adjustment that narrows the band is rejected;
+    With ``maintain_breakevens`` (MaintainBEInAdjustments) an adjustment that narrows the band is rejected;
     the gain is compared with ``be_improvement_target`` by the caller (it is returned).
     """
     gain = (after[1] - after[0]) - (before[1] - before[0])
     if math.isnan(gain):
-        return (not config.maintain_be_in_adjustments, gain)
-    return (gain >= 0 or not config.maintain_be_in_adjustments, gain)
+        return (not maintain_breakevens, gain)
+    return (gain >= 0 or not maintain_breakevens, gain)

@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from engine.breakeven.calendar import expiry_close
 from engine.breakeven.curve import SPAN_SD, XTOL_PTS
-from engine.config.enums import RecalcFrequency
+from engine.breakeven.kinds import RecalcFrequency
 from engine.domain.structures import Structure
 from engine.errors import PosbtError
 from engine.pricing import bsm, t_years

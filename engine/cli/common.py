@@ -12,22 +12,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from engine.data.duckdb_store import DuckDBStore
 from engine.errors import PosbtError
 from engine.home import market_db_path, posbt_home
+
+if TYPE_CHECKING:  # imported where used: the root command must start without duckdb or rich
+    from rich.console import Console
+
+    from engine.data.duckdb_store import DuckDBStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,6 +41,8 @@ class CliContext:
 
     def open_store(self, *, read_only: bool = True) -> DuckDBStore:
         """Open the market store (read-only unless the command writes)."""
+        from engine.data.duckdb_store import DuckDBStore
+
         if not read_only:
             self.home.mkdir(parents=True, exist_ok=True)
         return DuckDBStore(self.market_db, read_only=read_only)
@@ -64,6 +61,8 @@ def get_ctx() -> CliContext:
 
 def console(stderr: bool = False) -> Console:
     """A rich console for tables and messages."""
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
@@ -90,6 +89,16 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
     """A progress bar on stderr; yields ``advance(n)``. Quiet when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -1,29 +1,42 @@
 """``posbt data``: build, import, inspect and check the market-data store.
 
 Subcommands that live in their own modules (demo, import, enrich, features, check)
-are added to this group from ``_SUBCOMMANDS``.
+are listed in ``SUBCOMMANDS`` and imported only when they run (``engine.cli.lazy``).
 """
 
 from __future__ import annotations
-
-import importlib
 
 import click
 from rich.table import Table
 
 from engine.cli.common import console, get_ctx, reports_errors
+from engine.cli.lazy import LazyCommand, LazyGroup
 
-_SUBCOMMANDS: tuple[tuple[str, str], ...] = (
-    ("engine.cli.demo_cmd", "demo"),
-    ("engine.cli.enrich_cmd", "enrich"),
-    ("engine.cli.import_cmds", "import_group"),
-    ("engine.cli.check_cmd", "check"),
-    ("engine.cli.vol_cmd", "features"),
-    ("engine.cli.levels_cmd", "import_group"),
-)
+# ``import`` comes from levels_cmd, which adds ``import levels`` to import_cmds' group.
+SUBCOMMANDS: dict[str, LazyCommand] = {
+    "demo": LazyCommand(
+        "engine.cli.demo_cmd:demo",
+        "Generate a believable, seeded synthetic market (index, VIX, option chains).",
+    ),
+    "enrich": LazyCommand(
+        "engine.cli.enrich_cmd:enrich",
+        "Fill iv and greeks (Black-76 on the forward) in option bars not yet enriched.",
+    ),
+    "import": LazyCommand(
+        "engine.cli.levels_cmd:import_group",
+        "Import bhavcopies, index closes, India VIX, vendor minute bars, mapped tables, events.",
+    ),
+    "check": LazyCommand(
+        "engine.cli.check_cmd:check",
+        "Duplicate keys, bad prices, missing bars and days, empty expiries, off-step strikes.",
+    ),
+    "features": LazyCommand(
+        "engine.cli.vol_cmd:features",
+        "Compute daily_features for every (symbol, day) not yet present.",
+    ),
+}
 
-
-@click.group()
+@click.group(cls=LazyGroup, lazy=SUBCOMMANDS)
 def data() -> None:
     """Build, import, inspect and check the market-data store."""
 
@@ -74,10 +87,3 @@ def info() -> None:
     finally:
         store.close()
 
-
-def _register() -> None:
-    for module_name, attr in _SUBCOMMANDS:
-        data.add_command(getattr(importlib.import_module(module_name), attr))
-
-
-_register()

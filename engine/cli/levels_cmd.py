@@ -5,7 +5,7 @@ decision at ``--at`` would see (computed from bars before that day), their stren
 and bands, the market regime and any notes (e.g. which volume stood in for index volume).
 ``data import levels FILE.csv`` loads user levels (symbol,as_of,level,kind,strength) into
 ``sr_levels`` for the EXTERNAL method; it joins the ``posbt data import`` group, which this
-module exposes as ``import_group`` for ``data_cmds._SUBCOMMANDS``.
+module exposes as ``import_group`` for ``data_cmds.SUBCOMMANDS``.
 """
 
 from __future__ import annotations

@@ -1,37 +1,71 @@
-"""The ``posbt`` root command: global options and the registration of command groups.
+"""The ``posbt`` root command: global options and the table of command groups.
 
 Each command group lives in its own module under ``engine/cli`` and is listed in
-``_COMMAND_MODULES``; the Excel side (``posbt serve``) registers itself through the
-``posbt.commands`` entry-point group, so engine never imports xlbridge.
+``COMMANDS`` with its one-line summary; a module is imported only when its command runs
+(``engine.cli.lazy``), so ``posbt --help`` and ``posbt --version`` start fast. The Excel
+side (``posbt serve``) registers itself through the ``posbt.commands`` entry-point group,
+so engine never imports xlbridge.
 """
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
 
 from engine import __version__
 from engine.cli.common import CliContext
+from engine.cli.lazy import LazyCommand, LazyGroup
 from engine.home import posbt_home
 
-# (module, attribute) of each command or group added to the root.
-_COMMAND_MODULES: tuple[tuple[str, str], ...] = (
-    ("engine.cli.data_cmds", "data"),
-    ("engine.cli.config_cmds", "validate"),
-    ("engine.cli.config_cmds", "template"),
-    ("engine.cli.config_cmds", "convert"),
-    ("engine.cli.vol_cmd", "vol"),
-    ("engine.cli.breakeven_cmd", "breakeven"),
-    ("engine.cli.run_cmd", "run"),
-    ("engine.cli.levels_cmd", "levels"),
-    ("engine.cli.demo_all", "demo_all"),
+# name -> where the command lives and its summary (tests check it against the command).
+COMMANDS: dict[str, LazyCommand] = {
+    "data": LazyCommand(
+        "engine.cli.data_cmds:data",
+        "Build, import, inspect and check the market-data store.",
+    ),
+    "validate": LazyCommand(
+        "engine.cli.config_cmds:validate",
+        "Check a config workbook or YAML file; list every problem with its place.",
+    ),
+    "template": LazyCommand(
+        "engine.cli.config_cmds:template",
+        "Generate config workbooks from the parameter models.",
+    ),
+    "convert": LazyCommand(
+        "engine.cli.config_cmds:convert",
+        "Convert a config between .xlsx and .yaml (validated on the way).",
+    ),
+    "vol": LazyCommand(
+        "engine.cli.vol_cmd:vol",
+        "Volatility snapshot of SYMBOL, or its daily history (--out / --plot).",
+    ),
+    "breakeven": LazyCommand(
+        "engine.cli.breakeven_cmd:breakeven",
+        "Breakevens, max profit/loss and probabilities of an ad-hoc position.",
+    ),
+    "run": LazyCommand(
+        "engine.cli.run_cmd:run",
+        "Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place, "
+        "and an existing --out that posbt did not write is never overwritten unless --replace.",
+    ),
+    "levels": LazyCommand(
+        "engine.cli.levels_cmd:levels",
+        "Support/resistance levels of SYMBOL for a decision at --at, with strength.",
+    ),
+    "demo": LazyCommand(
+        "engine.cli.demo_all:demo_all",
+        "Build the demo market if needed, run every template strategy, write the results.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    entry_point_group="posbt.commands",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="posbt")
 @click.option(
     "--home",
@@ -43,20 +77,6 @@ _COMMAND_MODULES: tuple[tuple[str, str], ...] = (
 def cli(ctx: click.Context, home: Path | None) -> None:
     """posbt: backtest positional option strategies on Indian index options."""
     ctx.obj = CliContext(home=posbt_home(home))
-
-
-def _register() -> None:
-    for module_name, attr in _COMMAND_MODULES:
-        module = importlib.import_module(module_name)
-        cli.add_command(getattr(module, attr))
-    for ep in entry_points(group="posbt.commands"):
-        try:
-            cli.add_command(ep.load())
-        except ImportError:  # pragma: no cover - optional extra not installed
-            continue
-
-
-_register()
 
 
 def main() -> None:

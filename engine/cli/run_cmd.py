@@ -20,12 +20,15 @@ from engine.cli.common import console, get_ctx, reports_errors
               help="Last day (default: the strategy's EndDate, else the store's last day).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Results workbook (default: <config>_results.xlsx beside the input).")
+@click.option("--replace", is_flag=True,
+              help="Overwrite --out even when it is not a posbt results workbook.")
 @click.option("--in-place", is_flag=True,
               help="Add the BT_* sheets to the input workbook itself (a .bak copy is kept).")
 @reports_errors
 def run(config: Path, strategies: tuple[str, ...], date_from: dt.datetime | None,
-        date_to: dt.datetime | None, out: Path | None, in_place: bool) -> None:
-    """Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place."""
+        date_to: dt.datetime | None, out: Path | None, replace: bool, in_place: bool) -> None:
+    """Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place, and
+    an existing --out that posbt did not write is never overwritten unless --replace."""
     ctx = get_ctx()
     out_console = console()
     last: dict[str, int] = {}
@@ -39,7 +42,7 @@ def run(config: Path, strategies: tuple[str, ...], date_from: dt.datetime | None
     outcome = run_file(config, ctx.home, strategies=strategies or None,
                        date_from=date_from.date() if date_from else None,
                        date_to=date_to.date() if date_to else None, out=out, in_place=in_place,
-                       progress=progress)
+                       progress=progress, replace=replace)
     for w in outcome.warnings:
         click.echo(f"warning: {w}", err=True)
     for r, run_id in zip(outcome.results, outcome.run_ids, strict=True):

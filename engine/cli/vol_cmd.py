@@ -19,6 +19,7 @@ from engine.data.store import Store
 from engine.errors import DataMissingError, PosbtError
 from engine.volatility.features import compute_daily_features
 from engine.volatility.snapshot import VolSnapshot, volatility_snapshot
+from engine.workbook.text import csv_field, formula_like
 
 _FRACTIONS = {"ivp", "ivr", "atr_pct"}
 
@@ -75,10 +76,15 @@ def _history(store: Store, symbol: str, date_from: date | None,
 
 def _export(frame: pd.DataFrame, out: Path) -> None:
     suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(out, index=False)
+    if suffix == ".csv":  # text that looks like a formula stays text (engine.workbook.text)
+        frame.map(csv_field).to_csv(out, index=False)
     elif suffix == ".xlsx":
-        frame.to_excel(out, index=False, sheet_name="vol_history")
+        with pd.ExcelWriter(out, engine="openpyxl") as xw:
+            frame.to_excel(xw, index=False, sheet_name="vol_history")
+            for row in xw.sheets["vol_history"].iter_rows():
+                for cell in row:
+                    if formula_like(cell.value):
+                        cell.data_type = "s"
     else:
         raise PosbtError("the export file must end in .csv or .xlsx", place=str(out))
 

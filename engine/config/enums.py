@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-# one definition of each, in the domain; re-exported here for the config models
+# one definition of each, in the package whose kernels use it; re-exported for the config models
+from engine.breakeven.kinds import BEApproachAction as BEApproachAction
+from engine.breakeven.kinds import BEBreachAction as BEBreachAction
+from engine.breakeven.kinds import BEBufferType as BEBufferType
+from engine.breakeven.kinds import BECalcMethod as BECalcMethod
+from engine.breakeven.kinds import CalendarBEMethod as CalendarBEMethod
+from engine.breakeven.kinds import IronFlyBEWings as IronFlyBEWings
+from engine.breakeven.kinds import ProbabilityMethod as ProbabilityMethod
+from engine.breakeven.kinds import RecalcFrequency as RecalcFrequency
 from engine.domain.structures import PositionRole as PositionRole
 from engine.domain.structures import Right as Right
 from engine.domain.structures import Side as Side
@@ -58,8 +66,6 @@ class Weekday(StrEnum):
     FRIDAY = "FRIDAY"
 
 
-
-
 class StrikeMethod(StrEnum):
     """How a leg's strike is chosen; the value's unit depends on the method."""
 
@@ -76,7 +82,6 @@ class ExpiryMethod(StrEnum):
     DTE = "DTE"
     WEEKLY_INDEX = "WEEKLY_INDEX"
     MONTHLY_INDEX = "MONTHLY_INDEX"
-
 
 
 class TermStructureType(StrEnum):
@@ -100,35 +105,6 @@ class HvEstimator(StrEnum):
     GARMAN_KLASS = "GARMAN_KLASS"
     ROGERS_SATCHELL = "ROGERS_SATCHELL"
     YANG_ZHANG = "YANG_ZHANG"
-
-
-class SRMethod(StrEnum):
-    PIVOT = "PIVOT"
-    VOLUME = "VOLUME"
-    SMC = "SMC"
-    ML = "ML"
-    EXTERNAL = "EXTERNAL"
-    COMPOSITE = "COMPOSITE"
-
-
-class PivotType(StrEnum):
-    CLASSIC = "CLASSIC"
-    FIBONACCI = "FIBONACCI"
-    CAMARILLA = "CAMARILLA"
-    WOODIE = "WOODIE"
-    SWING = "SWING"
-
-
-class PivotTimeframe(StrEnum):
-    DAILY = "DAILY"
-    WEEKLY = "WEEKLY"
-    MONTHLY = "MONTHLY"
-
-
-class MLModel(StrEnum):
-    KMEANS = "KMEANS"
-    DBSCAN = "DBSCAN"
-    KDE = "KDE"
 
 
 class AdjustmentType(StrEnum):
@@ -182,59 +158,6 @@ class HedgeInstrument(StrEnum):
     FUTURE = "FUTURE"
 
 
-class BECalcMethod(StrEnum):
-    THEORETICAL = "THEORETICAL"
-    EMPIRICAL = "EMPIRICAL"
-    MONTE_CARLO = "MONTE_CARLO"
-    HYBRID = "HYBRID"
-
-
-class BEBufferType(StrEnum):
-    FIXED = "FIXED"
-    PERCENTAGE = "PERCENTAGE"
-    ATR_BASED = "ATR_BASED"
-
-
-class RecalcFrequency(StrEnum):
-    TICK = "TICK"
-    MINUTE = "MINUTE"
-    HOURLY = "HOURLY"
-    DAILY = "DAILY"
-
-
-class BEApproachAction(StrEnum):
-    ADJUST = "ADJUST"
-    HEDGE = "HEDGE"
-    CLOSE = "CLOSE"
-    ALERT = "ALERT"
-
-
-class BEBreachAction(StrEnum):
-    CLOSE = "CLOSE"
-    ADJUST = "ADJUST"
-    REVERSE = "REVERSE"
-    HOLD = "HOLD"
-
-
-class ProbabilityMethod(StrEnum):
-    BLACK_SCHOLES = "BLACK_SCHOLES"
-    MONTE_CARLO = "MONTE_CARLO"
-    HISTORICAL = "HISTORICAL"
-
-
-class CalendarBEMethod(StrEnum):
-    T0 = "T+0"
-    TN = "T+N"
-    WEIGHTED = "WEIGHTED"
-    OPTIMAL = "OPTIMAL"
-
-
-class IronFlyBEWings(StrEnum):
-    INCLUDE = "INCLUDE"
-    EXCLUDE = "EXCLUDE"
-    WEIGHTED = "WEIGHTED"
-
-
 class FillModel(StrEnum):
     CLOSE = "CLOSE"
     MID = "MID"
@@ -281,3 +204,31 @@ class ActivationCondition(StrEnum):
     VIX_BELOW = "VIX_BELOW"
     ON_ADJUSTMENT = "ON_ADJUSTMENT"
 
+
+class SRMethod(StrEnum):
+    PIVOT = "PIVOT"
+    VOLUME = "VOLUME"
+    SMC = "SMC"
+    ML = "ML"
+    EXTERNAL = "EXTERNAL"
+    COMPOSITE = "COMPOSITE"
+
+
+class PivotType(StrEnum):
+    CLASSIC = "CLASSIC"
+    FIBONACCI = "FIBONACCI"
+    CAMARILLA = "CAMARILLA"
+    WOODIE = "WOODIE"
+    SWING = "SWING"
+
+
+class PivotTimeframe(StrEnum):
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"
+
+
+class MLModel(StrEnum):
+    KMEANS = "KMEANS"
+    DBSCAN = "DBSCAN"
+    KDE = "KDE"

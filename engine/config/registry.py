@@ -207,12 +207,10 @@ def parameter_count() -> int:
 
 
 def engine_acted_on() -> frozenset[str]:
-    """Field paths the engine reads (``engine.strategy.from_config.ACTED_ON``), if present."""
-    try:
-        from engine.strategy.from_config import ACTED_ON
-    except ImportError:  # pragma: no cover - before the strategy stage exists
-        return frozenset()
-    return frozenset(str(p) for p in ACTED_ON)
+    """Field paths the engine reads (``engine.config.acted_on.ACTED_ON``)."""
+    from engine.config.acted_on import ACTED_ON
+
+    return ACTED_ON
 
 
 def is_acted_on(p: ParamInfo) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from engine.config.examples import template_strategies
@@ -24,6 +26,12 @@ _SHEET_NOTES = {
     Sheet.ADJUSTMENT: "one row per rule, keyed by StrategyName + RuleID; a cell applies "
                       "only to the rule types named",
 }
+
+
+def shipped_template() -> Traversable:
+    """The shipped template workbook, read from the installed package (the repository's
+    workbook_templates/ folder is the ``engine.workbook_templates`` package)."""
+    return resources.files("engine.workbook_templates").joinpath(TEMPLATE_NAME)
 
 
 def example_configs(names: Sequence[str] | None = None) -> list[StrategyConfig]:

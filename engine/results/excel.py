@@ -4,6 +4,13 @@ The user's workbook is never modified in place by default: the output is a new w
 a copy of the input's config sheets plus the BT_* sheets, written to a temporary file in the
 target folder and renamed over the target only when complete. Sheets whose names start with
 ``BT_`` belong to posbt and are replaced on each run; no other sheet is touched.
+
+Every text cell of a BT_* sheet (strategy names, reasons, messages) is a text cell, never a
+formula (:mod:`engine.workbook.text`). An ``.xlsm`` input keeps its VBA project only in an
+``.xlsm`` result; an ``.xlsx`` result has none, so its content type matches its extension.
+A results workbook carries the custom document property ``posbt=results``: an existing
+``--out`` without it is someone's own workbook and is not overwritten unless the caller says
+replace (:func:`check_out_path`).
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.errors import PosbtError
+from engine.errors import DiskFullError, PosbtError, disk_message, is_disk_full
+from engine.results.result import BacktestResult
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -35,7 +43,7 @@ from engine.results.tables import (
     trades_table,
     transitions_table,
 )
-from engine.simulation.loop import BacktestResult
+from engine.workbook.text import formula_like
 
 RESULT_PREFIX = "BT_"
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -43,14 +51,23 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 MAX_SERIES_ROWS = 200_000  # Excel holds 1,048,576 rows; keep sheets usable
 
 
+def _append_text_safe(ws: Worksheet, values: Sequence[Any]) -> None:
+    """``ws.append`` with formula-like text stored as text cells."""
+    ws.append(values)
+    row = ws.max_row
+    for col, v in enumerate(values, start=1):
+        if formula_like(v):
+            ws.cell(row=row, column=col).data_type = "s"
+
+
 def _write_table(ws: Worksheet, table: Table) -> None:
     headers, rows = table
-    ws.append(headers)
+    _append_text_safe(ws, [_cell(h) for h in headers])
     for cell in ws[1]:
         cell.fill = _HEADER_FILL
         cell.font = _HEADER_FONT
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        _append_text_safe(ws, [_cell(v) for v in row])
     ws.freeze_panes = "A2"
     for i, h in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, len(str(h)) + 4))
@@ -147,15 +164,79 @@ def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]
             ("BT_Breakevens", bes), ("BT_Equity", equity_table(results))]
 
 
+RESULTS_PROPERTY = "posbt"
+RESULTS_MARK = "results"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def is_results_workbook(path: Path) -> bool:
+    """True when ``path`` is a workbook posbt wrote as results (custom property
+    ``posbt=results``); False for anything else, readable or not."""
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception:
+        return False
+    try:
+        return any(p.name == RESULTS_PROPERTY and str(p.value) == RESULTS_MARK
+                   for p in wb.custom_doc_props)
+    finally:
+        wb.close()
+
+
+def check_out_path(out_path: Path, source_workbook: Path | None = None, *,
+                   replace: bool = False, place: str = "--out") -> None:
+    """Refuse an output that would destroy user data: the input itself, a suffix that is
+    not a workbook's, an ``.xlsm`` result without an ``.xlsm`` input (it would have no VBA
+    project to carry), or an existing file that is not a posbt results workbook (unless
+    ``replace``). Called before a backtest runs, so nothing is computed in vain."""
+    out_path = Path(out_path)
+    suffix = out_path.suffix.lower()
+    if suffix not in WORKBOOK_SUFFIXES:
+        raise PosbtError(f"the results file must end in .xlsx (or .xlsm for an .xlsm input), "
+                         f"got {out_path.name}", place=place)
+    if source_workbook is not None and source_workbook.resolve() == out_path.resolve():
+        raise PosbtError("the results workbook would overwrite the input; choose another --out",
+                         place=str(out_path))
+    if suffix == ".xlsm" and (source_workbook is None
+                              or source_workbook.suffix.lower() != ".xlsm"):
+        raise PosbtError("an .xlsm result needs an .xlsm input (its macros are carried over); "
+                         "name the results file .xlsx", place=place)
+    if out_path.is_dir():
+        raise PosbtError(f"{out_path} is a folder; name a results file", place=place)
+    if out_path.exists() and not replace and not is_results_workbook(out_path):
+        raise PosbtError(f"{out_path} exists and is not a posbt results workbook; posbt will "
+                         "not overwrite it: choose another file, or say replace "
+                         "(`posbt run --replace`, or \"replace\": true in a server request)",
+                         place=place)
+
+
+def _mark_results(wb: Workbook) -> None:
+    props = wb.custom_doc_props
+    for prop in list(props):
+        if prop.name == RESULTS_PROPERTY:
+            props.props.remove(prop)
+    from openpyxl.packaging.custom import StringProperty
+
+    props.append(StringProperty(name=RESULTS_PROPERTY, value=RESULTS_MARK))
+
+
 def write_results(results: Sequence[BacktestResult], out_path: Path,
-                  source_workbook: Path | None = None) -> Path:
-    """Write the BT_* sheets to ``out_path`` (a copy of ``source_workbook`` when given)."""
+                  source_workbook: Path | None = None, *, mark: bool = True) -> Path:
+    """Write the BT_* sheets to ``out_path`` (a copy of ``source_workbook`` when given).
+
+    The VBA project of an ``.xlsm`` source is kept only when ``out_path`` is ``.xlsm``
+    too; ``mark`` sets the ``posbt=results`` property (False for a workbook written in
+    place, which stays the user's own)."""
     out_path = Path(out_path)
     if source_workbook is not None and source_workbook.resolve() == out_path.resolve():
         raise PosbtError("the results workbook would overwrite the input; choose another --out",
                          place=str(out_path))
-    if source_workbook is not None and source_workbook.suffix.lower() in (".xlsx", ".xlsm"):
-        wb = load_workbook(source_workbook, keep_vba=source_workbook.suffix.lower() == ".xlsm")
+    if source_workbook is not None and source_workbook.suffix.lower() in WORKBOOK_SUFFIXES:
+        keep_vba = (source_workbook.suffix.lower() == ".xlsm"
+                    and out_path.suffix.lower() == ".xlsm")
+        wb = load_workbook(source_workbook, keep_vba=keep_vba)
+        if not keep_vba:
+            wb.vba_archive = None  # an .xlsx has no VBA project and the plain content type
         for name in [n for n in wb.sheetnames if n.startswith(RESULT_PREFIX)]:
             del wb[name]
     else:
@@ -163,6 +244,8 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
         default = wb.active
         if default is not None:
             wb.remove(default)
+    if mark:
+        _mark_results(wb)
     for name, table in _result_sheets(results):
         ws = wb.create_sheet(name)
         _write_table(ws, table)
@@ -178,6 +261,10 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
     try:
         wb.save(tmp)
         os.replace(tmp, out_path)
+    except OSError as exc:
+        error = DiskFullError if is_disk_full(exc) else PosbtError
+        raise error(disk_message(exc, "writing the results workbook"),
+                    place=str(out_path)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -189,6 +276,6 @@ def write_in_place(results: Sequence[BacktestResult], workbook: Path) -> Path:
     backup = workbook.with_name(f"{workbook.stem}.bak{workbook.suffix}")
     shutil.copy2(workbook, backup)
     tmp_out = workbook.with_name(f".{workbook.stem}.posbt-out{workbook.suffix}")
-    write_results(results, tmp_out, source_workbook=backup)
+    write_results(results, tmp_out, source_workbook=backup, mark=False)
     os.replace(tmp_out, workbook)
     return backup

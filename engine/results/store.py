@@ -19,9 +19,9 @@ import numpy as np
 import pyarrow as pa
 
 from engine import __version__
-from engine.data.sqlfiles import sql_root
+from engine.data.sqlfiles import results_schema_text
 from engine.errors import StoreError
-from engine.simulation.loop import BacktestResult
+from engine.results.result import BacktestResult
 
 
 def config_hash(config_json: str) -> str:
@@ -40,7 +40,7 @@ class ResultsStore:
             self.con = duckdb.connect(self.path)
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open the results store: {exc}", place=self.path) from None
-        self.con.execute((sql_root() / "results" / "schema.sql").read_text(encoding="utf-8"))
+        self.con.execute(results_schema_text())
 
     def save(self, result: BacktestResult, config_json: str, data_fingerprint: str,
              source_file: str | None = None, started_at: dt.datetime | None = None) -> str:

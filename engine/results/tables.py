@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine.results.metrics import Metrics
-from engine.simulation.loop import BacktestResult
+from engine.results.result import BacktestResult
 from engine.simulation.market import to_datetime
 
 Table = tuple[list[str], list[list[Any]]]

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.domain.lifecycle import PositionState
 from engine.domain.structures import Leg, PositionRole
 from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
-from engine.results.records import (
-    AdjustmentRecord,
-    PositionState,
-    Transition,
-)
+from engine.results.records import AdjustmentRecord, Transition
 from engine.risk.limits import greek_caps
 from engine.simulation.market import MarketView, Timeline, to_datetime
 from engine.simulation.position import (

@@ -15,25 +15,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from engine.data.store import Store
 from engine.domain.contracts import ContractMaster
+from engine.domain.lifecycle import ExitReason, PositionState
 from engine.errors import DataMissingError
-from engine.results.metrics import Metrics, TradeStats, compute_metrics
+from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (
-    AdjustmentRecord,
-    ExitReason,
     FillRecord,
-    PositionState,
-    SeriesBuffer,
     SkipRecord,
-    TradeRecord,
     Transition,
 )
-from engine.risk.limits import entry_block_reason, estimate_margin_inr, greek_caps
+from engine.results.result import BacktestResult
+from engine.risk.limits import entry_block_reason, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
@@ -50,6 +47,7 @@ from engine.simulation.position import (
 from engine.simulation.valuation import fill_missing_greeks
 from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_structure
 from engine.strategy.exits import ExitDecision, first_exit
+from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError
 from engine.strategy.sizing import EntryValues
@@ -57,26 +55,6 @@ from engine.strategy.sr import SRProvider
 from engine.strategy.volfilter import gate_reason
 from engine.volatility import Regime, RegimeBands, SnapshotCache, VolSnapshot, volatility_regime
 from engine.volatility.snapshot import volatility_snapshot
-
-
-@dataclass
-class BacktestResult:
-    """Everything a run produced."""
-
-    plan: StrategyPlan
-    trades: list[TradeRecord] = field(default_factory=list)
-    fills: list[FillRecord] = field(default_factory=list)
-    transitions: list[Transition] = field(default_factory=list)
-    skips: list[SkipRecord] = field(default_factory=list)
-    anomalies: list[str] = field(default_factory=list)
-    adjustments: list[AdjustmentRecord] = field(default_factory=list)
-    regime_changes: list[tuple[dt.datetime, str, str, float]] = field(default_factory=list)
-    series: SeriesBuffer = field(default_factory=SeriesBuffer)
-    equity_dates: list[dt.date] = field(default_factory=list)
-    equity_inr: list[float] = field(default_factory=list)
-    metrics: Metrics | None = None
-    log: list[str] = field(default_factory=list)   # breakeven alerts, S/R notes
-    be_stats: list[tuple[int, float, bool]] = field(default_factory=list)  # trade, inside, stayed
 
 
 @dataclass(frozen=True)

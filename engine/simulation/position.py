@@ -20,17 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.breakeven import BandState, success_stats
+from engine.domain.lifecycle import ExitReason, PositionState
 from engine.domain.structures import Leg, PositionRole
-from engine.results.records import (
-    AdjustmentRecord,
-    ExitReason,
-    FillRecord,
-    PositionState,
-    TradeRecord,
-    Transition,
-)
+from engine.execution.models import cost_model, fill_model
+from engine.execution.quotes import BarQuote
+from engine.results.records import AdjustmentRecord, FillRecord, TradeRecord, Transition
 from engine.risk.limits import greek_caps, term_weighted_vega
-from engine.simulation.fills import BarQuote
 from engine.simulation.market import LegPaths, Timeline, to_datetime
 from engine.simulation.quality import quote_jumps
 from engine.simulation.valuation import exit_clock
@@ -108,10 +103,10 @@ def fill_leg(plan: StrategyPlan, paths: LegPaths, tl: Timeline, trade_id: int, l
                      bid=_opt(paths.bid[row, col]), ask=_opt(paths.ask[row, col]),
                      next_open=float(paths.open[row + 1, col]) if nxt else None)
     is_buy = units > 0
-    price = plan.fill.fill(quote, is_buy)
+    price = fill_model(plan.fill).fill(quote, is_buy)
     bar = paths.i0 + row + (1 if plan.fill.model.value == "NEXT_OPEN" and nxt else 0)
     ts = to_datetime(tl.ts[bar])
-    costs = plan.costs.for_fill(is_buy, price.price_pts, abs(units), ts.date())
+    costs = cost_model(plan.costs).for_fill(is_buy, price.price_pts, abs(units), ts.date())
     return FillRecord(trade_id, ts, leg.leg_id, leg.expiry, leg.strike, leg.right.value, units,
                       price.price_pts, quote.low, quote.high, price.slippage_pts, costs.total_inr,
                       note=price.fallback)
@@ -123,7 +118,7 @@ def settle_leg(plan: StrategyPlan, tl: Timeline, trade_id: int, leg: Leg, bar: i
     spot = float(tl.close[bar])
     intrinsic = leg.intrinsic_pts(spot)
     ts = to_datetime(tl.ts[bar])
-    costs = plan.costs.for_exercise(units < 0, intrinsic, abs(units), ts.date())
+    costs = cost_model(plan.costs).for_exercise(units < 0, intrinsic, abs(units), ts.date())
     return FillRecord(trade_id, ts, leg.leg_id, leg.expiry, leg.strike, leg.right.value, units,
                       intrinsic, intrinsic, intrinsic, 0.0, costs.total_inr, kind="SETTLEMENT",
                       note=f"cash settlement at index close {spot:.2f}")

@@ -31,6 +31,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -50,7 +51,6 @@ from engine.config.models.breakeven import BreakevenConfig
 from engine.domain.structures import Leg, PositionRole, Right, Side, Structure
 from engine.errors import PosbtError
 from engine.pricing import t_years
-from engine.results.records import FillRecord
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
 from engine.strategy.adjustments.triggers import RuleState, SegmentView, default_kinds, trigger_mask
 
@@ -92,8 +92,25 @@ class OpenBook:
     wing_cost_inr: float             # premium paid for the open long legs (iron-fly wings)
 
 
+class OpeningFill(Protocol):
+    """What ``open_book`` reads of a fill (``engine.results.records.FillRecord`` has it)."""
+
+    @property
+    def leg_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def price_pts(self) -> float: ...
+    @property
+    def slippage_pts(self) -> float: ...
+    @property
+    def costs_inr(self) -> float: ...
+    @property
+    def cash_inr(self) -> float: ...
+
+
 def open_book(name: str, legs: Sequence[Leg], qty: Sequence[int], lot_sizes: Sequence[int],
-              fills: Sequence[FillRecord]) -> OpenBook:
+              fills: Sequence[OpeningFill]) -> OpenBook:
     """The ``OpenBook`` of a position from its legs and fills (the last fill opening each leg)."""
     opening = {f.leg_id: f for f in fills if f.kind == "TRADE"}
     costs = sum(f.costs_inr for f in fills)
@@ -111,7 +128,9 @@ def open_book(name: str, legs: Sequence[Leg], qty: Sequence[int], lot_sizes: Seq
 
 
 def _costs_pts(bp: BreakevenPlan, book: OpenBook, units: float) -> float:
-    return costs_per_unit_pts(book.costs_inr / units, book.slippage_inr / units, bp.config)
+    return costs_per_unit_pts(book.costs_inr / units, book.slippage_inr / units,
+                              include_commissions=bp.config.include_commissions,
+                              include_slippage=bp.config.include_slippage)
 
 
 def _fly_parts(book: OpenBook) -> tuple[float, float, float, float] | None:

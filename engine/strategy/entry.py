@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.domain.structures import Leg
-from engine.risk.limits import estimate_margin_inr
 from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
+from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import EntryRules, LegSpec, StrategyPlan
 from engine.strategy.selection import ChainSlice, SelectionError, select_expiry, select_strike
 from engine.strategy.sizing import EntryValues, sized_lots

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.results.records import ExitReason
+from engine.domain.lifecycle import ExitReason
 from engine.strategy.plan import ExitRules
 
 PRIORITY: tuple[ExitReason, ...] = (

@@ -11,19 +11,45 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from engine.config.enums import CostPreset, FillModel, SlippageKind
 from engine.domain.structures import PositionRole, Right, Side
-from engine.risk.limits import RiskLimits
-from engine.simulation.costs import CostModel, IndiaOptionsCosts
-from engine.simulation.fills import FillPolicy
 from engine.strategy.adjustments.rules import AdjustmentPolicy
 from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
+from engine.strategy.limits import RiskLimits
 from engine.strategy.sizing import Sizing
 from engine.strategy.sr import SRPlan
 from engine.strategy.volfilter import VolGate
 
-__all__ = ["EntryRules", "ExitRules", "ExpiryMethod", "ExpiryRule", "LegSpec", "StrategyPlan",
-           "StrikeMethod", "StrikeRule", "VixBand"]
+__all__ = ["CostSpec", "EntryRules", "ExitRules", "ExpiryMethod", "ExpiryRule", "FillSpec", "LegSpec",
+           "StrategyPlan", "StrikeMethod", "StrikeRule", "VixBand"]
+
+
+@dataclass(frozen=True)
+class FillSpec:
+    """How fills are priced: the model, its slippage (in ``slippage_kind`` units) and the tick.
+
+    ``engine.execution.models.fill_model`` turns it into the fill model the simulation uses.
+    """
+
+    model: FillModel = FillModel.CLOSE
+    slippage: float = 0.0
+    slippage_kind: SlippageKind = SlippageKind.POINTS
+    tick_pts: float = 0.05
+
+
+@dataclass(frozen=True)
+class CostSpec:
+    """Which cost model and its parameters; ``engine.execution.models.cost_model`` builds it.
+
+    INDIA: the shipped date-ranged statutory rates, ``brokerage_per_order_inr`` overriding the
+    table's brokerage when given. CUSTOM: ``brokerage_per_order_inr`` per order plus
+    ``turnover_frac`` of turnover. NONE: frictionless.
+    """
+
+    preset: CostPreset = CostPreset.INDIA
+    brokerage_per_order_inr: float | None = None
+    turnover_frac: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -127,8 +153,8 @@ class StrategyPlan:
     bar_minutes: int = 5
     entry: EntryRules = field(default_factory=EntryRules)
     exits: ExitRules = field(default_factory=ExitRules)
-    fill: FillPolicy = field(default_factory=FillPolicy)
-    costs: CostModel = field(default_factory=IndiaOptionsCosts)
+    fill: FillSpec = field(default_factory=FillSpec)
+    costs: CostSpec = field(default_factory=CostSpec)
     capital_inr: float = 1_000_000.0
     rate: float = 0.065
     strike_window_steps: int = 40  # chain slice loaded around spot at entry, in strike steps

@@ -3,6 +3,7 @@
 Reading loads the file twice: once for formulas, once for the values Excel cached, so a
 formula cell reports both. Writing builds the sheets, saves to a temporary file in the
 same folder and renames it over the target, so a reader never sees half a workbook.
+Text that looks like a formula is written as a text cell (:mod:`engine.workbook.text`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.errors import PosbtError
 from engine.workbook.protocol import Cell, SheetInfo, SheetSpec
+from engine.workbook.text import formula_like
 
 
 class OpenpyxlReader:
@@ -99,6 +101,8 @@ def _fill(ws: object, spec: SheetSpec) -> None:
             if value is None:
                 continue
             cell = ws.cell(row=r, column=c, value=value)
+            if formula_like(value):
+                cell.data_type = "s"  # text, never a formula
             if r in spec.bold_rows:
                 cell.font = bold
     for address, fmt in spec.number_formats.items():

@@ -1,7 +1,9 @@
 """The local server's FastAPI app: health, validation, backtest jobs, metrics, pricing.
 
 Server stage: ``posbt serve`` (:mod:`xlbridge.server.cli`) runs this app under uvicorn on
-127.0.0.1. Every route but ``GET /v1/health`` needs ``Authorization: Bearer <token>``.
+127.0.0.1. Every request must name this server in ``Host`` and carry no foreign ``Origin``
+(:class:`xlbridge.server.security.LocalOnly`); every route but ``GET /v1/health`` needs
+``Authorization: Bearer <token>``.
 Metric, price and validate handlers are plain functions run on the thread pool, so they
 answer while a backtest runs in its worker process. Errors come back as
 ``{"error": text, "place": where, "problems": [...]}`` with a 4xx status.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
@@ -19,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 from engine import __version__
 from engine.errors import DataMissingError, PosbtError
+from engine.results.excel import check_out_path
 from xlbridge.breakeven import breakevens
 from xlbridge.metrics import (
     MetricName,
@@ -30,10 +34,16 @@ from xlbridge.metrics import (
     snapshot_rows,
 )
 from xlbridge.pricing import OptionInput, parse_model, price_greeks
-from xlbridge.server.jobs import JobManager, JobState
+from xlbridge.server.jobs import JobLimits, JobManager, JobState, QueueFullError
 from xlbridge.server.logs import AccessLog, ServerLog
 from xlbridge.server.schemas import BacktestRequest, BreakevenRequest, PriceRequest, ValidateRequest
-from xlbridge.server.security import BodyLimit, PathRefusedError, checked_path, token_ok
+from xlbridge.server.security import (
+    BodyLimit,
+    LocalOnly,
+    PathRefusedError,
+    checked_path,
+    token_ok,
+)
 from xlbridge.settings import ServerSettings, ensure_token
 from xlbridge.validation import problem_rows, validate_path, validate_sheets
 
@@ -49,6 +59,10 @@ def _posbt_error(_request: Request, exc: Exception) -> JSONResponse:
     status = 404 if isinstance(exc, DataMissingError) else 400
     if isinstance(exc, PathRefusedError) and "outside the allowed folders" in exc.message:
         status = 403
+    if isinstance(exc, QueueFullError):
+        response = _error(429, exc.message, exc.place)
+        response.headers["Retry-After"] = "30"
+        return response
     return _error(status, exc.message, exc.place)
 
 
@@ -113,7 +127,10 @@ def _file_routes(settings: ServerSettings) -> APIRouter:
         req["path"] = str(checked_path(body.path, settings.allowed_roots))
         if body.out is not None:
             req["out"] = str(checked_path(body.out, settings.allowed_roots,
-                                          suffixes=(".xlsx",), must_exist=False))
+                                          suffixes=(".xlsx", ".xlsm"), must_exist=False,
+                                          field="out"))
+            check_out_path(FilePath(req["out"]), FilePath(req["path"]), replace=body.replace,
+                           place="out")
         job = request.app.state.jobs.submit(req)
         return {"job_id": job.id, "state": job.state.value}
 
@@ -213,8 +230,10 @@ def create_app(settings: ServerSettings, token: str | None = None) -> FastAPI:
         app.state.log = log
         app.state.token = token or ensure_token(settings.home)
         app.state.vol = VolService(settings.home)
+        limits = JobLimits(max_queued=settings.max_queued_jobs, time_s=settings.job_time_s,
+                           memory_bytes=settings.job_memory_bytes)
         app.state.jobs = JobManager(settings.home, settings.jobs_file,
-                                    on_event=lambda e, d: log.event(e, **d))
+                                    on_event=lambda e, d: log.event(e, **d), limits=limits)
         log.event("server_started", home=str(settings.home), port=settings.port)
         try:
             yield
@@ -238,6 +257,7 @@ def create_app(settings: ServerSettings, token: str | None = None) -> FastAPI:
 
     for router in (_file_routes(settings), _job_routes(), _calc_routes()):
         app.include_router(router)
-    app.add_middleware(AccessLog)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(LocalOnly)  # outside the body limit: a foreign request is not read
+    app.add_middleware(AccessLog)
     return app

@@ -5,7 +5,12 @@ Server stage: the API submits requests here; a runner thread starts each job's w
 on a small machine and a cancel can terminate it. Job states are written to
 ``$POSBT_HOME/jobs.json`` at every state change; on start, jobs left queued or running by
 a previous server are marked failed (never done). A job survives its client: nothing
-here depends on the HTTP connection that submitted it.
+here depends on the HTTP connection that submitted it, but not its server: a worker whose
+server dies (even by SIGKILL) stops itself (:mod:`xlbridge.server.worker`).
+
+Limits (:class:`JobLimits`): at most ``max_queued`` jobs wait (a further submit gets
+:class:`QueueFullError`, HTTP 429); a worker that runs past ``time_s`` or whose resident
+memory passes ``memory_bytes`` is terminated and its job failed with the reason.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,10 +29,41 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from engine.errors import PosbtError
 from xlbridge.server.worker import run_job
 
 POLL_S = 0.1
+MEMORY_POLL_S = 0.5
 RESTART_ERROR = "the server stopped before this job finished; submit it again"
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """How many jobs may wait, and each job's wall-clock and memory budget."""
+
+    max_queued: int = 20
+    time_s: float = 6 * 3600.0
+    memory_bytes: int = 4 * 1024**3
+
+
+class QueueFullError(PosbtError):
+    """The job queue holds ``max_queued`` jobs already."""
+
+
+def rss_bytes(pid: int) -> int | None:
+    """Resident memory of process ``pid`` (psutil, else /proc on Linux; None if unknown)."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil ships with the server extra
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as fh:
+                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError, AttributeError):
+            return None
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except (psutil.Error, OSError):
+        return None
 
 
 class JobState(StrEnum):
@@ -74,8 +111,9 @@ class JobManager:
     """Runs jobs one at a time in worker processes; thread-safe."""
 
     def __init__(self, home: Path, jobs_file: Path, on_event: Callable[[str, dict[str, Any]], None]
-                 | None = None) -> None:
+                 | None = None, limits: JobLimits | None = None) -> None:
         self.home, self.jobs_file = home, jobs_file
+        self.limits = limits or JobLimits()
         self._on_event = on_event or (lambda _e, _d: None)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -115,6 +153,11 @@ class JobManager:
     def submit(self, request: dict[str, Any]) -> Job:
         job = Job(id=uuid.uuid4().hex[:12], request=request)
         with self._lock:
+            queued = sum(1 for j in self._jobs.values() if j.state is JobState.QUEUED)
+            if queued >= self.limits.max_queued:
+                raise QueueFullError(f"{queued} jobs are already waiting (at most "
+                                     f"{self.limits.max_queued}); wait for some to finish "
+                                     "or cancel them", place="queue")
             self._jobs[job.id] = job
             self._save()
         self._on_event("job_submitted", {"job": job.id, "path": request.get("path")})
@@ -177,10 +220,30 @@ class JobManager:
         proc.start()
         self._on_event("job_started", {"job": job.id, "pid": proc.pid})
         final: JobState | None = None
+        started = time.monotonic()
+        next_memory_check = started
         while final is None:
             if job.id in self._cancel or self._stopping.is_set():
                 proc.terminate()
                 final = JobState.CANCELLED if job.id in self._cancel else JobState.FAILED
+                break
+            now = time.monotonic()
+            over = None
+            if now - started > self.limits.time_s:
+                over = (f"the backtest ran past its time budget of {self.limits.time_s:,.0f} s "
+                        "and was stopped (POSBT_JOB_TIME_S sets the budget)")
+            elif now >= next_memory_check and proc.pid is not None:
+                next_memory_check = now + MEMORY_POLL_S
+                rss = rss_bytes(proc.pid)
+                if rss is not None and rss > self.limits.memory_bytes:
+                    over = (f"the backtest used {rss / 2**20:,.0f} MiB, over its memory budget "
+                            f"of {self.limits.memory_bytes / 2**20:,.0f} MiB, and was stopped "
+                            "(POSBT_JOB_MEMORY_MB sets the budget)")
+            if over is not None:
+                proc.terminate()
+                with self._lock:
+                    job.errors.append({"place": None, "excel_name": None, "message": over})
+                final = JobState.FAILED
                 break
             try:
                 msg = messages.get(timeout=POLL_S)

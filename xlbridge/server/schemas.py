@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from xlbridge.server.security import MAX_PATH_CHARS
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -18,7 +20,8 @@ class _Body(BaseModel):
 class ValidateRequest(_Body):
     """A workbook/YAML path on this machine, or the config sheets' values."""
 
-    path: str | None = Field(None, description="absolute path of an .xlsx/.xlsm/.yaml file")
+    path: str | None = Field(None, max_length=MAX_PATH_CHARS,
+                             description="absolute path of an .xlsx/.xlsm/.yaml file")
     sheets: dict[str, list[list[Any]]] | None = Field(
         None, description="sheet name -> rows of cell values, row 1 first")
     source: str = Field("workbook", max_length=200, description="name used in places")
@@ -33,11 +36,13 @@ class ValidateRequest(_Body):
 class BacktestRequest(_Body):
     """Run the strategies of a config file; results go to ``out`` (default beside it)."""
 
-    path: str
-    strategies: list[str] | None = None
+    path: str = Field(max_length=MAX_PATH_CHARS)
+    strategies: list[str] | None = Field(None, max_length=10_000)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    out: str | None = None
+    out: str | None = Field(None, max_length=MAX_PATH_CHARS)
+    replace: bool = Field(False, description="overwrite ``out`` even when it is not a posbt "
+                          "results workbook")
 
 
 class PriceRequest(_Body):

@@ -5,13 +5,20 @@ reads its messages and terminates it on cancel) and above the engine. Messages o
 queue are tuples: ``("progress", pct, text)``, ``("log", text)``, ``("done", result)``,
 ``("failed", errors)``; each error is ``{"place", "message", "excel_name"}`` so Excel can
 name the sheet and cell.
+
+A worker never outlives its server: a watchdog thread waits on the parent's process
+sentinel (``multiprocessing.parent_process()``, spawn start method, Windows and POSIX) and
+ends the worker the moment the server is gone, even when the server was killed with
+SIGKILL; the restarted server then reports the job failed, and nothing runs twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import multiprocessing as mp
 import os
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +26,8 @@ from typing import Any, Protocol
 
 from engine.config.problems import ConfigError
 from engine.errors import PosbtError
+from engine.results.result import BacktestResult
 from engine.results.tables import Table, equity_table, summary_table, trades_table
-from engine.simulation.loop import BacktestResult
 
 
 class MessageQueue(Protocol):
@@ -75,8 +82,31 @@ def _count(path: Path, home: Path, names: Sequence[str] | None) -> int:
     return max(1, sum(1 for c in loaded.configs() if c.enabled))
 
 
+PARENT_GONE_EXIT = 75
+
+
+def _exit_when_parent_dies() -> threading.Thread | None:
+    """Start the watchdog that ends this process when its parent dies (None when this
+    is not a child process, e.g. a test calling :func:`run_job` directly)."""
+    parent = mp.parent_process()
+    if parent is None:
+        return None
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        os._exit(PARENT_GONE_EXIT)  # no cleanup: the server that wanted the result is gone
+
+    thread = threading.Thread(target=watch, name="posbt-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_job(request: dict[str, Any], home: str, queue: MessageQueue) -> None:
     """Run one backtest request and report through ``queue``; never raises."""
+    _exit_when_parent_dies()
     if hasattr(os, "nice"):  # a backtest yields the CPU to cell functions (POSIX)
         os.nice(10)
     from engine.api import run_file
@@ -100,7 +130,8 @@ def run_job(request: dict[str, Any], home: str, queue: MessageQueue) -> None:
         outcome = run_file(path, home_path, strategies=names,
                            date_from=dt.date.fromisoformat(d_from) if d_from else None,
                            date_to=dt.date.fromisoformat(d_to) if d_to else None,
-                           out=Path(out) if out else None, progress=progress)
+                           out=Path(out) if out else None, progress=progress,
+                           replace=bool(request.get("replace", False)))
         for w in outcome.warnings:
             queue.put(("log", f"warning: {w}"))
         queue.put(("done", {"out_path": str(outcome.out_path), "run_ids": outcome.run_ids,

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.workbook.text import csv_field
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -81,9 +83,9 @@ def write_reports_csv(reports: Iterable[ImportReport], path: str | Path,
         writer.writerow(["file", "line", "reason"])
         for report in reports:
             for rej in report.rejected:
-                writer.writerow([rej.file, rej.line, rej.reason])
+                writer.writerow([csv_field(rej.file), rej.line, csv_field(rej.reason)])
                 n += 1
         for file, reason in rejected_files:
-            writer.writerow([file, "", f"file rejected: {reason}"])
+            writer.writerow([csv_field(file), "", f"file rejected: {reason}"])
             n += 1
     return n

@@ -2,7 +2,7 @@
 
 Data stage, the last step of the generator (``spec`` -> ``paths`` -> ``vix``/``surface``
 -> ``chain`` -> ``bars``/``days`` -> here -> the store). Per symbol, in symbol order:
-instruments and holidays (``engine.domain.seed``), the index path over history + window
+instruments and holidays (``engine.data.seed``), the index path over history + window
 (scaled so the window opens from ``spot0``),
 its listed expiries (source GENERATED), option bars streamed day by day in (symbol, ts)
 order in batches of about ``BATCH_ROWS`` rows, then the daily and intraday index bars.
@@ -30,6 +30,7 @@ from typing import Final, Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from engine.data.seed import seed_reference_tables
 from engine.data.store import LoadSession, Store
 from engine.data.synthetic.bars import (
     bar_stamps,
@@ -52,7 +53,6 @@ from engine.data.synthetic.vix import vix_from_log_var
 from engine.domain.calendar import TradingCalendar, load_calendar
 from engine.domain.contracts import ContractMaster, load_contracts
 from engine.domain.expiries import Expiry, ExpirySource, expiry_rows
-from engine.domain.seed import seed_reference_tables
 from engine.errors import StoreError
 
 BATCH_ROWS: Final = 1_000_000

@@ -3,6 +3,8 @@
 -- Forward from put-call parity at the strike where |C - P| is smallest:
 --   F = K + exp(rate * T) * (C - P), T = minutes to 15:30 on expiry / 525600;
 -- without a quoted pair, the bar's underlying * exp(rate * T). ATM = strike nearest F.
+-- Ties (two strikes with the same |C - P| at tick-rounded prices) go to the lower strike,
+-- as the HeavyDB post hook's argmin over sorted strikes; without it the pick varied run to run.
 -- iv columns are NULL where enrichment has not filled them (the caller solves those).
 -- params: symbol, bar_minutes, date_from, date_to, max_dte, rate
 WITH bars AS (
@@ -36,7 +38,7 @@ fwd AS (
     SELECT trade_date, expiry, any_value(t_years) AS t_years,
            coalesce(
                arg_min(strike + exp($rate * t_years) * (ce_close - pe_close),
-                       abs(ce_close - pe_close))
+                       (abs(ce_close - pe_close), strike))
                    FILTER (WHERE ce_close > 0 AND pe_close > 0),
                median(underlying) * exp($rate * any_value(t_years))
            ) AS forward
@@ -44,11 +46,11 @@ fwd AS (
     GROUP BY trade_date, expiry
 )
 SELECT p.trade_date, p.ts, p.expiry, f.t_years, f.forward,
-       arg_min(p.strike, abs(p.strike - f.forward)) AS atm_strike,
-       arg_min(p.ce_close, abs(p.strike - f.forward)) AS ce_close,
-       arg_min(p.pe_close, abs(p.strike - f.forward)) AS pe_close,
-       arg_min(p.ce_iv, abs(p.strike - f.forward)) AS ce_iv,
-       arg_min(p.pe_iv, abs(p.strike - f.forward)) AS pe_iv
+       arg_min(p.strike, (abs(p.strike - f.forward), p.strike)) AS atm_strike,
+       arg_min(p.ce_close, (abs(p.strike - f.forward), p.strike)) AS ce_close,
+       arg_min(p.pe_close, (abs(p.strike - f.forward), p.strike)) AS pe_close,
+       arg_min(p.ce_iv, (abs(p.strike - f.forward), p.strike)) AS ce_iv,
+       arg_min(p.pe_iv, (abs(p.strike - f.forward), p.strike)) AS pe_iv
 FROM pairs p JOIN fwd f ON p.trade_date = f.trade_date AND p.expiry = f.expiry
 WHERE f.t_years > 0 AND f.forward > 0
 GROUP BY p.trade_date, p.ts, p.expiry, f.t_years, f.forward

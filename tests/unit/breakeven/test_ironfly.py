@@ -16,7 +16,6 @@ from engine.breakeven import (
 )
 from engine.breakeven.calendar import expiry_close
 from engine.config.enums import IronFlyBEWings
-from engine.config.models.breakeven import BreakevenConfig
 from engine.domain.structures import iron_fly
 from engine.errors import PosbtError
 
@@ -96,9 +95,8 @@ def test_costs_eating_the_credit_give_nan_with_reason() -> None:
 def test_costs_per_unit_follow_config() -> None:
     # commission 1.5 + slippage 0.5 = 2; without slippage 1.5; without both 0
     assert costs_per_unit_pts(1.5, 0.5) == 2.0
-    assert costs_per_unit_pts(1.5, 0.5, BreakevenConfig(include_slippage=False)) == 1.5
-    assert costs_per_unit_pts(1.5, 0.5, BreakevenConfig(include_slippage=False,
-                                                        include_commissions=False)) == 0.0
+    assert costs_per_unit_pts(1.5, 0.5, include_slippage=False) == 1.5
+    assert costs_per_unit_pts(1.5, 0.5, include_slippage=False, include_commissions=False) == 0.0
     with pytest.raises(PosbtError, match="slippage_pts"):
         costs_per_unit_pts(1.0, -0.5)
 

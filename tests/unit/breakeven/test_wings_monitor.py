@@ -23,7 +23,6 @@ from engine.breakeven import (
     success_stats,
 )
 from engine.config.enums import BEApproachAction, BEBreachAction, BEBufferType
-from engine.config.models.breakeven import BreakevenConfig
 from engine.domain.structures import iron_fly
 from engine.errors import PosbtError
 
@@ -87,14 +86,13 @@ def test_states_events_and_actions() -> None:
     states = band_states(spots, lower, upper, 50.0)
     assert states.tolist() == [BandState.INSIDE, BandState.INSIDE, BandState.APPROACH,
                                BandState.BREACH, BandState.APPROACH, BandState.UNKNOWN]
-    cfg = BreakevenConfig(be_approach_action=BEApproachAction.HEDGE,
-                          be_breach_action=BEBreachAction.CLOSE)
-    ev = first_band_event(states, cfg)
+    cfg = {"approach_action": BEApproachAction.HEDGE, "breach_action": BEBreachAction.CLOSE}
+    ev = first_band_event(states, **cfg)
     assert ev is not None and (ev.index, ev.state, ev.action) == (2, BandState.APPROACH,
                                                                   BEApproachAction.HEDGE)
-    ev2 = first_band_event(states, cfg, start=3)
+    ev2 = first_band_event(states, **cfg, start=3)
     assert ev2 is not None and (ev2.index, ev2.action) == (3, BEBreachAction.CLOSE)
-    assert first_band_event(states[:2], cfg) is None
+    assert first_band_event(states[:2], **cfg) is None
 
 
 def test_success_tracking() -> None:
@@ -126,11 +124,11 @@ def test_delta_targets_match_finite_difference() -> None:
 
 
 def test_adjustment_check() -> None:
-    cfg = BreakevenConfig()
     # width 480 -> 520: gain 40, accepted; 480 -> 400: rejected when maintained
-    assert adjustment_keeps_breakevens((21760, 22240), (21740, 22260), cfg) == (True, 40)
-    assert adjustment_keeps_breakevens((21760, 22240), (21800, 22200), cfg) == (False, -80)
-    loose = BreakevenConfig(maintain_be_in_adjustments=False)
-    assert adjustment_keeps_breakevens((21760, 22240), (21800, 22200), loose)[0] is True
-    accepted, gain = adjustment_keeps_breakevens((21760, 22240), (math.nan, math.nan), cfg)
+    assert adjustment_keeps_breakevens((21760, 22240), (21740, 22260), maintain_breakevens=True) == (True, 40)
+    assert adjustment_keeps_breakevens((21760, 22240), (21800, 22200),
+                                       maintain_breakevens=True) == (False, -80)
+    assert adjustment_keeps_breakevens((21760, 22240), (21800, 22200), maintain_breakevens=False)[0] is True
+    accepted, gain = adjustment_keeps_breakevens((21760, 22240), (math.nan, math.nan),
+                                                  maintain_breakevens=True)
     assert accepted is False and math.isnan(gain)

@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 
 from engine.domain.structures import Leg, Right, Side, calendar, iron_fly
-from engine.risk.limits import (
-    RiskLimits,
-    entry_block_reason,
-    estimate_margin_inr,
-    greek_caps,
-    is_defined_risk,
-    max_loss_at_expiry_inr,
-    term_weighted_vega,
-)
+from engine.risk.limits import entry_block_reason, greek_caps, term_weighted_vega
+from engine.strategy.limits import RiskLimits
+from engine.strategy.margin import estimate_margin_inr, is_defined_risk, max_loss_at_expiry_inr
 
 E1, E2 = dt.date(2025, 1, 9), dt.date(2025, 1, 30)
 

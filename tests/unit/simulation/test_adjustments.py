@@ -13,12 +13,14 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
+from engine.config.enums import CostPreset
 from engine.data.duckdb_store import DuckDBStore
 from engine.domain.structures import Right, Side
-from engine.simulation.costs import NoCosts
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.plan import (
+    CostSpec,
     EntryRules,
     ExitRules,
     ExpiryMethod,
@@ -52,7 +54,7 @@ def run(store: DuckDBStore, legs: tuple[LegSpec, ...], rules: tuple[AdjRule, ...
     legs = tuple(dataclasses.replace(leg, lots=lots) for leg in legs)
     p = StrategyPlan(name="adj", symbol="NIFTY", legs=legs, start=D1, end=end,
                      entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
-                     exits=ExitRules(), costs=NoCosts(),
+                     exits=ExitRules(), costs=CostSpec(CostPreset.NONE),
                      adjustments=AdjustmentPolicy(rules=rules, **policy))  # type: ignore[arg-type]
     res = run_backtest(p, store, contracts())
     for t in res.trades:  # P&L = sum of fill cash flows, adjustments included
@@ -251,7 +253,7 @@ def test_unevaluable_trigger_is_recorded_once(mem_store: DuckDBStore) -> None:
 
 
 def test_adjustment_over_max_lots_is_blocked(mem_store: DuckDBStore) -> None:
-    from engine.risk.limits import RiskLimits
+    from engine.strategy.limits import RiskLimits
 
     q = {(W1, 22000.0, "CE"): [180, 230, 300, 310], (W1, 22000.0, "PE"): [175, 120, 70, 65],
          (W1, 22300.0, "CE"): [60, 80, 110, 115], (W1, 21700.0, "PE"): [55, 40, 25, 24],
@@ -261,7 +263,7 @@ def test_adjustment_over_max_lots_is_blocked(mem_store: DuckDBStore) -> None:
                    part_lots=3)
     p = StrategyPlan(name="adj", symbol="NIFTY", legs=fly_legs(), start=D1, end=D1,
                      entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
-                     exits=ExitRules(), costs=NoCosts(),
+                     exits=ExitRules(), costs=CostSpec(CostPreset.NONE),
                      adjustments=AdjustmentPolicy(rules=(rule,)), risk=RiskLimits(max_lots=2))
     res = run_backtest(p, mem_store, contracts())
     # the fly (1 lot a leg) enters under MaxLots 2; the 3-lot tranche at 10:00 would not
@@ -299,7 +301,8 @@ def test_adjustment_before_exit_when_configured(mem_store: DuckDBStore) -> None:
     stop = ExitRules(stop_loss_frac=0.05)
     first = StrategyPlan(name="adj", symbol="NIFTY", legs=legs, start=D1, end=D1,
                          entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
-                         exits=stop, costs=NoCosts(), adjustments=AdjustmentPolicy(rules=(rule,)))
+                         exits=stop, costs=CostSpec(CostPreset.NONE),
+                         adjustments=AdjustmentPolicy(rules=(rule,)))
     res = run_backtest(first, mem_store, contracts())
     assert applied(res) == [] and res.trades[0].exit_ts == at(D1, 11)  # exits first (default)
     later = dataclasses.replace(first, adjustments=AdjustmentPolicy(rules=(rule,), exits_first=False))

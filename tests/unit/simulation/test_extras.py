@@ -10,13 +10,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from engine.config.enums import CostPreset
 from engine.data.duckdb_store import DuckDBStore
+from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Right, Side
-from engine.results.records import ExitReason
-from engine.simulation.costs import NoCosts
 from engine.simulation.loop import _period_ids, run_backtest
 from engine.simulation.market import Timeline
 from engine.strategy.plan import (
+    CostSpec,
     EntryRules,
     ExitRules,
     ExpiryMethod,
@@ -44,7 +45,7 @@ def plan(legs: tuple[LegSpec, ...], exits: ExitRules, end: dt.date = WED, **entr
     rules = EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20))
     return StrategyPlan(name="x", symbol="NIFTY", legs=legs, start=MON, end=end,
                         entry=dataclasses.replace(rules, **entry),  # type: ignore[arg-type]
-                        exits=exits, costs=NoCosts())
+                        exits=exits, costs=CostSpec(CostPreset.NONE))
 
 
 def straddle() -> tuple[LegSpec, ...]:

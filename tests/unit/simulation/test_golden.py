@@ -10,12 +10,14 @@ import datetime as dt
 
 import pytest
 
+from engine.config.enums import CostPreset
 from engine.data.duckdb_store import DuckDBStore
+from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Right, Side
-from engine.results.records import ExitReason
-from engine.simulation.costs import IndiaOptionsCosts, NoCosts
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.plan import (
+    CostSpec,
     EntryRules,
     ExitRules,
     ExpiryMethod,
@@ -48,11 +50,12 @@ def fly_legs() -> tuple[LegSpec, ...]:
     )
 
 
-def plan(exits: ExitRules, legs: tuple[LegSpec, ...] | None = None, costs: object = None) -> StrategyPlan:
+def plan(exits: ExitRules, legs: tuple[LegSpec, ...] | None = None,
+         costs: CostSpec | None = None) -> StrategyPlan:
     return StrategyPlan(
         name="golden", symbol="NIFTY", legs=legs or fly_legs(), start=D1, end=D4,
         entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
-        exits=exits, costs=costs or NoCosts())  # type: ignore[arg-type]
+        exits=exits, costs=costs or CostSpec(CostPreset.NONE))
 
 
 FLY_QUOTES = {
@@ -157,7 +160,7 @@ def test_greek_limit_exit(mem_store: DuckDBStore) -> None:
 
 def test_one_round_trip_india_costs(mem_store: DuckDBStore) -> None:
     load_market(mem_store, STAMPS, FLY_SPOT, FLY_QUOTES, [(W1, "WEEKLY")])
-    res = _run(mem_store, plan(ExitRules(stop_loss_frac=0.2), costs=IndiaOptionsCosts()))
+    res = _run(mem_store, plan(ExitRules(stop_loss_frac=0.2), costs=CostSpec(CostPreset.INDIA)))
     t = res.trades[0]
     # rates from 1 Oct 2024: brokerage 20/order, STT 0.1% sell premium, txn 0.03503%,
     # SEBI 1e-6, GST 18% on (brokerage + txn + SEBI), stamp 0.003% buy premium.

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from engine.data.duckdb_store import DuckDBStore
-from engine.results.records import ExitReason
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.domain.lifecycle import ExitReason
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.exits import PathState, first_exit, first_exit_scalar
 from engine.strategy.plan import ExitRules
 from tests.unit.simulation.builder import contracts, load_market

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from engine.data.duckdb_store import DuckDBStore
-from engine.results.records import ExitReason
-from engine.risk.limits import RiskLimits
+from engine.domain.lifecycle import ExitReason
 from engine.simulation.loop import run_backtest
 from engine.simulation.quality import quote_jumps
+from engine.strategy.limits import RiskLimits
 from engine.strategy.plan import ExitRules
 from tests.unit.simulation.builder import contracts, load_market
 from tests.unit.simulation.test_golden import FLY_QUOTES, FLY_SPOT, STAMPS, W1, plan

@@ -20,16 +20,18 @@ from engine.config.enums import (
     BEApproachAction,
     BEBreachAction,
     CalendarBEMethod,
+    CostPreset,
     IronFlyBEWings,
     RecalcFrequency,
 )
 from engine.config.models.breakeven import BreakevenConfig
 from engine.data.duckdb_store import DuckDBStore
+from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Leg, PositionRole, Right, Side
-from engine.results.records import ExitReason, FillRecord
+from engine.results.records import FillRecord
+from engine.results.result import BacktestResult
 from engine.results.tables import breakevens_table, log_table, summary_table
-from engine.simulation.costs import NoCosts
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.adjustments.triggers import RuleState, SegmentView
 from engine.strategy.breakevens import (
@@ -42,7 +44,7 @@ from engine.strategy.breakevens import (
     rule_trigger,
     touch_probability_path,
 )
-from engine.strategy.plan import ExitRules, ExpiryMethod, ExpiryRule, LegSpec, StrategyPlan
+from engine.strategy.plan import CostSpec, ExitRules, ExpiryMethod, ExpiryRule, LegSpec, StrategyPlan
 from tests.unit.simulation.builder import contracts, load_market
 from tests.unit.simulation.test_adjustments import STAMPS as ADJ_STAMPS
 from tests.unit.simulation.test_golden import (
@@ -231,7 +233,7 @@ def test_improvement_required_blocks_a_roll(mem_store: DuckDBStore) -> None:
         rule = AdjRule("DOWN", AdjAction.ROLL_DOWN, TriggerSpec(price_move_pts=200),
                        be_improvement_pts=required)
         p = StrategyPlan(name="x", symbol="NIFTY", legs=fly_legs(), start=D1, end=D1,
-                         entry=plan(ExitRules()).entry, costs=NoCosts(),
+                         entry=plan(ExitRules()).entry, costs=CostSpec(CostPreset.NONE),
                          adjustments=AdjustmentPolicy(rules=(rule,)),
                          breakeven=BreakevenPlan(maintain_be=maintain))
         return run_backtest(p, mem_store, contracts())
@@ -336,9 +338,10 @@ def test_exit_rules_vector_equals_scalar_with_sr_and_band_states() -> None:
 def test_config_maps_structure_and_breakeven_fields() -> None:
     import copy
 
+    from engine.config.acted_on import ACTED_ON
     from engine.config.examples import template_strategies
     from engine.config.models.strategy import StrategyConfig
-    from engine.strategy.from_config import ACTED_ON, plan_from_config
+    from engine.strategy.from_config import plan_from_config
     raw = copy.deepcopy(template_strategies()["Demo_Weekly_IronFly"])
     raw.setdefault("market_structure", {}).update(use_for_entry=True, use_for_exit=False,
                                                    use_for_adjustment=True, proximity_pts=30.0)

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from engine.data.duckdb_store import DuckDBStore
-from engine.results.records import ExitReason
+from engine.domain.lifecycle import ExitReason
 from engine.simulation.loop import regime_changes, run_backtest
 from engine.simulation.market import Timeline
 from engine.strategy.entry import blackout_days, gap_days
@@ -147,8 +147,8 @@ def test_regime_changes_logged() -> None:
 
 
 def test_run_log_lists_regime_changes_and_anomalies() -> None:
+    from engine.results.result import BacktestResult
     from engine.results.tables import log_table
-    from engine.simulation.loop import BacktestResult
     from tests.unit.simulation.test_golden import plan as golden_plan
 
     res = BacktestResult(plan=golden_plan(ExitRules()))

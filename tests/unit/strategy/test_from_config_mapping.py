@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from engine.config.acted_on import ACTED_ON
 from engine.config.models.strategy import StrategyConfig
-from engine.strategy.from_config import ACTED_ON, plan_from_config
+from engine.strategy.from_config import plan_from_config
 from engine.strategy.plan import ExpiryMethod
 
 D0, D1 = dt.date(2025, 1, 1), dt.date(2025, 12, 31)

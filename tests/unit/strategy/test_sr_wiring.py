@@ -13,17 +13,18 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from engine.config.enums import SRMethod
+from engine.config.enums import CostPreset, SRMethod
 from engine.config.models.structure import MarketStructureConfig
 from engine.data.duckdb_store import DuckDBStore
+from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Right, Side
-from engine.results.records import ExitReason
-from engine.simulation.costs import NoCosts
-from engine.simulation.loop import BacktestResult, run_backtest
+from engine.results.result import BacktestResult
+from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.adjustments.triggers import RuleState, SegmentView
 from engine.strategy.breakevens import TriggerInputs, rule_trigger
 from engine.strategy.plan import (
+    CostSpec,
     EntryRules,
     ExitRules,
     ExpiryMethod,
@@ -76,7 +77,7 @@ def run(store: DuckDBStore, sr: SRPlan, exits: ExitRules | None = None,
         rules: tuple[AdjRule, ...] = ()) -> BacktestResult:
     p = StrategyPlan(name="sr", symbol=SYMBOL, legs=short_call(), start=D1, end=D1,
                      entry=EntryRules(window_start=window[0], window_end=window[1]),
-                     exits=exits or ExitRules(), costs=NoCosts(), structure=sr,
+                     exits=exits or ExitRules(), costs=CostSpec(CostPreset.NONE), structure=sr,
                      adjustments=AdjustmentPolicy(rules=rules))
     return run_backtest(p, store, contracts())
 
@@ -223,7 +224,8 @@ def test_sr_based_strike_sells_beyond_the_resistance(mem_store: DuckDBStore) -> 
                   WEEKLY)
     p = StrategyPlan(name="sr", symbol=SYMBOL, legs=(leg,), start=D1, end=D1,
                      entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
-                     exits=ExitRules(), costs=NoCosts(), structure=SRPlan(config=CFG, strikes=True))
+                     exits=ExitRules(), costs=CostSpec(CostPreset.NONE),
+                     structure=SRPlan(config=CFG, strikes=True))
     res = run_backtest(p, mem_store, contracts())
     # resistance above 22,010 is 22,240; + 50 pts = 22,290 -> nearest quoted call strike 22,300
     assert {f.strike for f in res.fills} == {22300.0}

@@ -1,4 +1,4 @@
-"""Transaction costs (simulation stage): the India preset with date-ranged rates, and a custom model.
+"""Transaction costs (execution stage): the India preset with date-ranged rates, and a custom model.
 
 A cost model is a small object with one method, ``for_fill(fill_side, premium_pts, qty_units, on)``,
 returning a ``Costs`` breakdown in rupees. Rates live in ``data/india_option_costs.csv`` (keep them in
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
+from engine.config.enums import CostPreset
 from engine.errors import PosbtError
 
 _RATES_FILE = "india_option_costs.csv"
@@ -51,12 +53,16 @@ ZERO_COSTS = Costs()
 class CostModel(Protocol):
     """What the simulation asks of a cost model."""
 
+    kind: ClassVar[CostPreset]
+
     def for_fill(self, is_buy: bool, premium_pts: float, qty_units: int, on: dt.date) -> Costs:
         """Costs of one executed order of ``qty_units`` at ``premium_pts``."""
+        ...
 
     def for_exercise(self, is_long: bool, intrinsic_pts: float, qty_units: int,
                      on: dt.date) -> Costs:
         """Costs of settling an option at expiry (cash settlement)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,19 @@ class IndiaRates:
 
 def load_india_rates(path: Path | None = None) -> tuple[IndiaRates, ...]:
     """Read the date-ranged rate table (the shipped one unless ``path`` is given)."""
+    return _shipped_rates() if path is None else _read_rates(path)
+
+
+@functools.cache
+def _shipped_rates() -> tuple[IndiaRates, ...]:
+    return _read_rates(None)
+
+
+def _read_rates(path: Path | None) -> tuple[IndiaRates, ...]:
     if path is None:
-        text = resources.files("engine.simulation").joinpath("data", _RATES_FILE).read_text(
+        text = resources.files("engine.execution").joinpath("data", _RATES_FILE).read_text(
             encoding="utf-8")
-        where = f"engine/simulation/data/{_RATES_FILE}"
+        where = f"engine/execution/data/{_RATES_FILE}"
     else:
         text = path.read_text(encoding="utf-8")
         where = str(path)
@@ -105,6 +120,8 @@ def load_india_rates(path: Path | None = None) -> tuple[IndiaRates, ...]:
 class IndiaOptionsCosts:
     """India index-option costs: brokerage, STT, exchange charge, SEBI fee, GST, stamp duty."""
 
+    kind: ClassVar[CostPreset] = CostPreset.INDIA
+
     def __init__(self, rates: tuple[IndiaRates, ...] | None = None,
                  brokerage_per_order_inr: float | None = None) -> None:
         self.rates = rates if rates is not None else load_india_rates()
@@ -116,7 +133,7 @@ class IndiaOptionsCosts:
             if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to):
                 return r
         raise PosbtError(f"no India cost rates for {on.isoformat()}",
-                         place=f"engine/simulation/data/{_RATES_FILE}")
+                         place=f"engine/execution/data/{_RATES_FILE}")
 
     def for_fill(self, is_buy: bool, premium_pts: float, qty_units: int, on: dt.date) -> Costs:
         """Costs of one order: turnover = premium x units."""
@@ -148,6 +165,8 @@ class IndiaOptionsCosts:
 class CustomCosts:
     """A user cost model: fixed rupees per order plus a fraction of turnover, both sides."""
 
+    kind: ClassVar[CostPreset] = CostPreset.CUSTOM
+
     per_order_inr: float = 0.0
     turnover_frac: float = 0.0
 
@@ -164,6 +183,8 @@ class CustomCosts:
 
 class NoCosts:
     """Frictionless: every cost is zero (for tests and theoretical comparisons)."""
+
+    kind: ClassVar[CostPreset] = CostPreset.NONE
 
     def for_fill(self, is_buy: bool, premium_pts: float, qty_units: int, on: dt.date) -> Costs:
         """Zero."""

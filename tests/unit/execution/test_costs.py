@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import PosbtError
-from engine.simulation.costs import (
+from engine.execution.costs import (
     CustomCosts,
     IndiaOptionsCosts,
     NoCosts,

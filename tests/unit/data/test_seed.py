@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from engine.data.duckdb_store import DuckDBStore
+from engine.data.seed import seed_reference_tables
 from engine.domain.calendar import SHIPPED_HOLIDAYS
 from engine.domain.contracts import SHIPPED_CONTRACTS
-from engine.domain.seed import seed_reference_tables
 
 
 def test_seed_loads_instruments_and_holidays(mem_store: DuckDBStore) -> None:
