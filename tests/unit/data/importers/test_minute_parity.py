@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.data.duckdb_store import DuckDBStore
+from engine.data.importers import minute_columnar
 from engine.data.importers.minute import import_minute
 from engine.data.tables import BAR_TABLES
 from tests.unit.data.importers.conftest import add_lot_sizes, fixture
@@ -45,7 +46,7 @@ def test_columnar_and_row_paths_store_the_same_rows(name: str, mapping: str | No
         store.close()
 
 
-def test_a_larger_generated_file_matches_too(tmp_path: Path) -> None:
+def _generated(tmp_path: Path) -> Path:
     # 2 strikes x 2 rights x 375 minutes of option bars, spot, VIX, and planted bad rows
     lines = ["Ticker,Date,Time,Open,High,Low,Close,Volume,Open Interest"]
     for m in range(375):
@@ -64,6 +65,16 @@ def test_a_larger_generated_file_matches_too(tmp_path: Path) -> None:
     lines[400] = lines[401]
     path = tmp_path / "NIFTY_20250701.csv"
     path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             streamed: bool) -> None:
+    if streamed:  # many small batches: line numbers and duplicates across batch borders
+        monkeypatch.setattr(minute_columnar, "WHOLE_FILE_BYTES", 0)
+        monkeypatch.setattr(minute_columnar, "BLOCK_BYTES", 8192)
+    path = _generated(tmp_path)
     stores = {e: DuckDBStore(":memory:") for e in ("rows", "columnar")}
     reports = {e: import_minute(s, path, engine=e) for e, s in stores.items()}  # type: ignore[arg-type]
     assert _rows(stores["rows"]) == _rows(stores["columnar"])
