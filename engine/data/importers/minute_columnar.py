@@ -304,9 +304,9 @@ WITH typed AS (
     FROM typed
 )
 SELECT line, ptr, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
-       CAST(round(volume) AS BIGINT) AS volume,
+       TRY_CAST(round(volume) AS BIGINT) AS volume,
        CASE WHEN kind IN ('spot_bars', 'vix_bars') THEN NULL
-            ELSE CAST(round(oi) AS BIGINT) END AS oi,
+            ELSE TRY_CAST(round(oi) AS BIGINT) END AS oi,
        reason
 FROM checked
 """  # noqa: S608 - column names and numbers only, no user values
@@ -464,9 +464,16 @@ def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
         try:
             return con.sql(DUPLICATES_SQL).to_arrow_table()
         finally:
-            con.unregister("_posbt_rep")
+            _unregister(con, "_posbt_rep")
     finally:
-        con.unregister("_posbt_out")
+        _unregister(con, "_posbt_out")
+
+
+def _unregister(con: Any, name: str) -> None:
+    try:
+        con.unregister(name)
+    except duckdb.Error:  # an aborted transaction: the first error is the one to tell
+        pass
 
 
 DUPLICATES_SQL = """
@@ -494,7 +501,7 @@ def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
     try:
         out = con.sql(sql["n_open" in table.column_names]).to_arrow_table()
     finally:
-        con.unregister("_posbt_min")
+        _unregister(con, "_posbt_min")
     if not _surely_unique(out, parsed):
         out = _mark_duplicates(con, out)
     reasons = pc.fill_null(out.column("reason"), "")

@@ -63,6 +63,8 @@ def _generated(tmp_path: Path) -> Path:
     lines[200] = lines[200].replace("01/07/2025", "31/02/2025")
     lines[300] = "BANANA,01/07/2025,10:00:59,1,1,1,1,0,0"
     lines[400] = lines[401]
+    lines[500] = "NIFTY03JUL2525500CE.NFO,01/07/2025,11:00:59,101,1e300,100,102,75,150000"
+    lines[600] = "NIFTY03JUL2525500PE.NFO,01/07/2025,12:00:59,101,103,100,102,1e25,150000"
     path = tmp_path / "NIFTY_20250701.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -81,5 +83,6 @@ def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest
     a, b = reports["rows"], reports["columnar"]
     assert sorted((r.line, r.reason) for r in a.rejected) == sorted(
         (r.line, r.reason) for r in b.rejected)
-    # negative volume, 31 Feb, an unknown ticker, a repeated line
-    assert len(a.rejected) == 4 and a.inserted == b.inserted
+    # negative volume, 31 Feb, an unknown ticker, a repeated line, a 1e300 price, 1e25 volume
+    assert len(a.rejected) == 6 and a.inserted == b.inserted
+    assert "high: price 1e+300 is implausibly large" in {r.reason for r in a.rejected}
