@@ -23,6 +23,7 @@ as in the row loop.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -470,10 +471,9 @@ def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
 
 
 def _unregister(con: Any, name: str) -> None:
-    try:
+    # in an aborted transaction this fails too: the first error is the one to tell
+    with contextlib.suppress(duckdb.Error):
         con.unregister(name)
-    except duckdb.Error:  # an aborted transaction: the first error is the one to tell
-        pass
 
 
 DUPLICATES_SQL = """
