@@ -108,6 +108,11 @@ def _bar(record: dict[str, Any], mapping: Mapping) -> dict[str, Any]:
     return bar
 
 
+def _check_expiry(expiry: dt.date | None, ts: dt.datetime) -> None:
+    if expiry is not None and expiry < ts.date():
+        raise RowError(f"expiry {expiry} is before the bar's day {ts.date()}")
+
+
 def _place(sink: RowSink, books: ExpiryBook, ticker: ParsedTicker, expiry: dt.date,
            base: dict[str, Any], line: int) -> None:
     row = {"symbol": ticker.symbol, "expiry": expiry, **base}
@@ -206,6 +211,7 @@ def import_minute(store: Store, path: str | Path,
                         continue
                     base["oi"] = _value(record, spec, "oi")
                     expiry = resolve_expiry(books, ticker, ts.date(), seen=False)
+                    _check_expiry(expiry, ts)
                     if expiry is None:
                         held.append((line, ticker, base))
                     else:
@@ -220,6 +226,11 @@ def import_minute(store: Store, path: str | Path,
                 report.reject(line, f"cannot resolve the expiry of {ticker.symbol} "
                               f"{_what(ticker)}: no such expiry is stored or in this file; "
                               "import the bhavcopy for those days first")
+                continue
+            try:
+                _check_expiry(expiry, base["ts"])
+            except RowError as exc:
+                report.reject(line, str(exc))
                 continue
             _place(sink, books, ticker, expiry, base, line)
         for r in books.rows():

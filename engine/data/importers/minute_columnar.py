@@ -278,12 +278,16 @@ def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
         f"|| ', high ' || {h} || ']'",
         f"WHEN open < low OR open > high THEN 'open ' || {o} || ' is outside [low ' || {lo} "
         f"|| ', high ' || {h} || ']'",
+        "WHEN expiry IS NOT NULL AND expiry < CAST(ts AS DATE) THEN 'expiry ' || "
+        "CAST(expiry AS VARCHAR) || ' is before the bar' || chr(39) || 's day ' || "
+        "CAST(CAST(ts AS DATE) AS VARCHAR)",
         "WHEN needs THEN '_held'",
     ]
     whens = "\n            ".join(checks)
     # the common case in one numeric test: a row passing it needs no reason text
     fine = " AND ".join([
         "err IS NULL", "NOT needs", "CAST(ts AS TIME) > TIME '09:15:00'",
+        "(expiry IS NULL OR expiry >= CAST(ts AS DATE))",
         "CAST(ts AS TIME) <= TIME '15:30:00'",
         *(f"isfinite({f}) AND {f} > 0 AND {f} <= {MAX_PRICE!r}" for f in PRICES),
         "(volume IS NULL OR (volume >= 0 AND volume <= "

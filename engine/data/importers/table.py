@@ -90,6 +90,16 @@ def _apply_ticker(row: dict[str, Any], books: ExpiryBook) -> None:
         row["strike"], row["right"] = ticker.strike, ticker.right
 
 
+def _check_contract(row: dict[str, Any]) -> None:
+    """Strike > 0; a bar on or before its contract's expiry."""
+    strike = row.get("strike")
+    if strike is not None and strike <= 0:
+        raise RowError(f"strike must be > 0, got {strike:g}")
+    expiry, ts = row.get("expiry"), row.get("ts")
+    if isinstance(expiry, dt.date) and isinstance(ts, dt.datetime) and expiry < ts.date():
+        raise RowError(f"expiry {expiry} is before the bar's day {ts.date()}")
+
+
 def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path, *,
                  replace: bool = False) -> ImportReport:
     """Import ``path`` (CSV or Parquet) into the table ``mapping`` names."""
@@ -113,6 +123,7 @@ def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path, 
                     if empty:
                         raise RowError(f"{', '.join(empty)} empty (required by {target})")
                     check_bar(row)
+                    _check_contract(row)
                 except (RowError, TickerError) as exc:
                     report.reject(line, exc.message if isinstance(exc, TickerError)
                                   else str(exc))

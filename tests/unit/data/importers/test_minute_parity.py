@@ -65,6 +65,8 @@ def _generated(tmp_path: Path) -> Path:
     lines[400] = lines[401]
     lines[500] = "NIFTY03JUL2525500CE.NFO,01/07/2025,11:00:59,101,1e300,100,102,75,150000"
     lines[600] = "NIFTY03JUL2525500PE.NFO,01/07/2025,12:00:59,101,103,100,102,1e25,150000"
+    lines[700] = "NIFTY26JUN2525500PE.NFO,01/07/2025,12:00:59,101,103,100,102,75,150000"
+    lines[800] = "NIFTY03JUL250CE.NFO,01/07/2025,12:00:59,101,103,100,102,75,150000"
     path = tmp_path / "NIFTY_20250701.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -83,6 +85,10 @@ def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest
     a, b = reports["rows"], reports["columnar"]
     assert sorted((r.line, r.reason) for r in a.rejected) == sorted(
         (r.line, r.reason) for r in b.rejected)
-    # negative volume, 31 Feb, an unknown ticker, a repeated line, a 1e300 price, 1e25 volume
-    assert len(a.rejected) == 6 and a.inserted == b.inserted
-    assert "high: price 1e+300 is implausibly large" in {r.reason for r in a.rejected}
+    # negative volume, 31 Feb, an unknown ticker, a repeated line, a 1e300 price, 1e25
+    # volume, an option expired before the bar, strike 0
+    assert len(a.rejected) == 8 and a.inserted == b.inserted
+    reasons = {r.reason for r in a.rejected}
+    assert "high: price 1e+300 is implausibly large" in reasons
+    assert "expiry 2025-06-26 is before the bar's day 2025-07-01" in reasons
+    assert any("names strike 0; a strike must be > 0" in r for r in reasons)

@@ -108,3 +108,21 @@ def test_daily_bars_from_a_mapped_table_are_stamped_at_the_close(tmp_path: Path)
     assert stamps == [dt.datetime(2024, 1, 2, 15, 30), dt.datetime(2024, 1, 3, 15, 30)]
     assert any("15:30 session close" in n for n in report.notes)
     store.close()
+
+
+def test_mapped_option_rows_with_strike_0_or_past_expiry_are_rejected(tmp_path: Path) -> None:
+    data = tmp_path / "opts.csv"
+    data.write_text("ts,exp,k,r,c\n2025-07-01 10:00:00,2025-07-03,0,CE,10\n"
+                    "2025-07-04 10:00:00,2025-07-03,25500,CE,10\n"
+                    "2025-07-01 10:00:00,2025-07-03,25500,CE,10\n")
+    mapping = tmp_path / "opts.yaml"
+    mapping.write_text("target: option_bars\ncolumns: {ts: ts, expiry: exp, strike: k, "
+                       "right: r, open: c, high: c, low: c, close: c}\n"
+                       "constants: {symbol: NIFTY, bar_minutes: 1}\n")
+    store = DuckDBStore(":memory:")
+    report = import_table(store, data, mapping)
+    reasons = {r.line: r.reason for r in report.rejected}
+    assert reasons == {2: "strike must be > 0, got 0",
+                       3: "expiry 2025-07-03 is before the bar's day 2025-07-04"}
+    assert report.inserted["option_bars"] == 1
+    store.close()
