@@ -33,7 +33,7 @@ from engine.data.importers.loader import RowSink, run_import
 from engine.data.importers.report import ImportReport
 from engine.data.importers.spotderive import DayEvidence, estimate_spot, spot_row
 from engine.data.store import Store
-from engine.errors import ImportRejectedError
+from engine.errors import ImportRejectedError, PosbtError
 
 CLOSE_TIME = dt.time(15, 30)
 OLD_COLUMNS = ("INSTRUMENT", "SYMBOL", "EXPIRY_DT", "STRIKE_PR", "OPTION_TYP", "OPEN", "HIGH",
@@ -64,6 +64,7 @@ class _Day:
         self.underlying: dict[tuple[str, dt.date], float] = {}
         self.no_trade = 0
         self.unknown: dict[str, int] = {}
+        self.first_line: dict[tuple[str, dt.date], int] = {}
 
     def see(self, row: BhavRow) -> None:
         key = (row.symbol, row.trade_date)
@@ -94,6 +95,20 @@ class _Day:
             if est is not None:
                 rows.append(spot_row(symbol, day, est))
         return rows
+
+
+def _note_closed_days(day: _Day, rules: Rules, report: ImportReport) -> None:
+    """A trade date the exchange held no session on (a Sunday, a holiday): noted."""
+    for (symbol, trade_date), line in sorted(day.first_line.items(), key=lambda kv: kv[1]):
+        try:
+            exchange = rules.master().exchange(symbol)
+        except PosbtError:
+            exchange = "NSE"
+        cal = rules.calendar(exchange)
+        if not cal.has_session(trade_date):
+            why = cal.holiday_name(trade_date) or trade_date.strftime("%A")
+            report.note(f"trade date {trade_date} (first at line {line}) is a day {exchange} "
+                        f"was closed ({why}): the rows are stored; check the file's date")
 
 
 def _volume(row: BhavRow, layout: Layout, lots: LotBook, day: _Day, line: int,
@@ -177,7 +192,9 @@ def import_bhavcopy(store: Store, path: str | Path, *, replace: bool = False) ->
                     continue
                 if _stage(sink, books, row, volume, line):
                     day.see(row)
+                    day.first_line.setdefault((row.symbol, row.trade_date), line)
             csv_in.check_truncated_tail()
+        _note_closed_days(day, rules, report)
         for r in books.rows():
             sink.add_derived("expiries", r)
         spot = day.spot_rows()

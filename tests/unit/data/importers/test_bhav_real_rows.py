@@ -149,3 +149,13 @@ def test_two_joined_files_do_not_store_the_second_header(store: DuckDBStore,
     # the second copy's rows repeat the first's keys: duplicates, named with their lines
     assert sum("duplicate row" in r for r in reasons.values()) == 14
     assert report.inserted["option_bars"] == 11
+
+
+def test_a_bhavcopy_dated_on_a_closed_day_is_noted(store: DuckDBStore, tmp_path: Path) -> None:
+    sunday = tmp_path / "fo28JUL2019bhav.csv"
+    sunday.write_text(fixture("fo25JUL2019bhav.csv").read_text()
+                      .replace("25-JUL-2019", "28-JUL-2019").replace("25-Jul-2019", "26-Sep-2019"))
+    report = import_bhavcopy(store, sunday)
+    assert any("trade date 2019-07-28 (first at line 2) is a day NSE was closed (Sunday)" in n
+               for n in report.notes)
+    assert report.inserted["option_bars"] > 0
