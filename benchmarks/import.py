@@ -88,6 +88,11 @@ def write_csvs(workdir: Path, days: int, strikes: int) -> list[Path]:
     return paths
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(days: int, strikes: int, workdir: Path) -> None:
     """Import the CSVs written by ``write_csvs`` into a fresh store, print the figures."""
     paths = write_csvs(workdir, days, strikes)
@@ -100,6 +105,7 @@ def run(days: int, strikes: int, workdir: Path) -> None:
     load = os.getloadavg()[0]
     inputs = expand_inputs([paths[0].parent])
     t0 = time.perf_counter()
+    cpu0 = _cpu_s()
     rows = inserted = rejected = 0
     for item in inputs.files:
         report = import_input(item, lambda p: import_minute(store, p))
@@ -107,6 +113,7 @@ def run(days: int, strikes: int, workdir: Path) -> None:
         inserted += report.total_inserted
         rejected += len(report.rejected)
     wall = time.perf_counter() - t0
+    cpu = _cpu_s() - cpu0
     store.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"files           {len(inputs.files)} ({size_mb:,.0f} MB of CSV)")
@@ -114,7 +121,11 @@ def run(days: int, strikes: int, workdir: Path) -> None:
     print(f"wall            {wall:.1f} s")
     print(f"rate            {rows / wall:,.0f} rows/s")
     print(f"peak RSS        {rss_mb:,.0f} MB (the importing process)")
-    print(f"machine         {os.cpu_count()} cores, load average {load:.1f} at the start")
+    print(f"CPU time        {cpu:.1f} s (user + system, all threads)")
+    cores = os.cpu_count() or 1
+    print(f"machine         {cores} cores, load average {load:.1f} at the start")
+    print(f"CPU-bound rate  {rows / (cpu / cores):,.0f} rows/s if the {cores} cores were this "
+          "job's alone (rows / (CPU time / cores))")
     per_100m = 100e6 / (rows / wall)
     print(f"extrapolated    {per_100m:.0f} s for 100M rows at this rate")
 

@@ -1,7 +1,8 @@
 """``posbt data check``: report problems in the stored market data.
 
 Stage: CLI over ``engine.data.checks``. Prints one row per (check, table, symbol) with a
-count and an example; exits 1 when any finding is an error (warnings alone exit 0).
+count and an example; exits 1 when any finding is an error (warnings and information, such
+as derived spot, no-trade bars and stale contracts, exit 0).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from engine.data.checks import has_errors, run_checks
 @click.command()
 @reports_errors
 def check() -> None:
-    """Duplicate keys, bad prices, missing bars and days, empty expiries, off-step strikes."""
+    """Errors (bad prices, duplicates, impossible values), warnings, and information."""
     store = get_ctx().open_store(read_only=True)
     try:
         findings = run_checks(store)
@@ -34,6 +35,7 @@ def check() -> None:
     out.print(table)
     errors = sum(f.count for f in findings if f.severity == "ERROR")
     warnings = sum(f.count for f in findings if f.severity == "WARNING")
-    out.print(f"{errors:,} error(s), {warnings:,} warning(s)")
+    info = sum(1 for f in findings if f.severity == "INFO")
+    out.print(f"{errors:,} error(s), {warnings:,} warning(s), {info:,} note(s) for information")
     if has_errors(findings):
         raise click.exceptions.Exit(1)

@@ -28,7 +28,7 @@ SUBCOMMANDS: dict[str, LazyCommand] = {
     ),
     "check": LazyCommand(
         "engine.cli.check_cmd:check",
-        "Duplicate keys, bad prices, missing bars and days, empty expiries, off-step strikes.",
+        "Errors (bad prices, duplicates, impossible values), warnings, and information.",
     ),
     "features": LazyCommand(
         "engine.cli.vol_cmd:features",

@@ -43,6 +43,9 @@ _report_opt = click.option("--report", "report_path", type=_FILE, default=None,
 _allow_opt = click.option("--allow-rejected-rows", is_flag=True, default=False,
                           help="Exit 0 when only some rows (not whole files) were rejected.")
 _files_arg = click.argument("files", nargs=-1, required=True, type=_PATH)
+_replace_opt = click.option("--replace", is_flag=True, default=False,
+                            help="A corrected file: its rows replace stored rows with the same "
+                                 "key (without it, stored rows are kept and differences named).")
 
 
 @click.group(name="import")
@@ -65,11 +68,19 @@ class _Tally:
         stored = sum(sum(r.skipped.values()) for r in self.reports)
         rejected = sum(len(r.rejected) for r in self.reports)
         ignored = sum(sum(r.ignored.values()) for r in self.reports)
+        differ = sum(sum(r.differing.values()) for r in self.reports)
+        replaced = sum(sum(r.replaced.values()) for r in self.reports)
         n = len(self.reports) + len(self.failed)
-        return (f"summary: {n} file(s), {len(self.reports)} imported, {len(self.failed)} "
+        text = (f"summary: {n} file(s), {len(self.reports)} imported, {len(self.failed)} "
                 f"rejected whole, {len(self.skipped)} skipped; {rows:,} rows read, "
                 f"{inserted:,} inserted, {stored:,} skipped as already stored, {ignored:,} "
                 f"ignored, {rejected:,} rejected")
+        if replaced:
+            text += f"; {replaced:,} stored rows replaced"
+        if differ:
+            text += (f"; {differ:,} stored rows differ from the files (kept; --replace takes "
+                     "the files' values)")
+        return text
 
 
 def _import_all(label: str, names: Sequence[Path], one: ImportOne, suffixes: Sequence[str],
@@ -133,11 +144,13 @@ def _show_rejections(reports: list[ImportReport]) -> None:
 @_files_arg
 @_report_opt
 @_allow_opt
+@_replace_opt
 @reports_errors
 def bhavcopy(files: tuple[Path, ...], report_path: Path | None,
-             allow_rejected_rows: bool) -> None:
+             allow_rejected_rows: bool, replace: bool) -> None:
     """NSE / BSE F&O bhavcopies (NSE's pre-July-2024 layout or UDiFF, told apart by header)."""
-    _run("bhavcopy", files, import_bhavcopy, report_path, allow_rejected_rows)
+    _run("bhavcopy", files, lambda s, p: import_bhavcopy(s, p, replace=replace), report_path,
+         allow_rejected_rows)
 
 
 @import_group.command()
@@ -147,22 +160,26 @@ def bhavcopy(files: tuple[Path, ...], report_path: Path | None,
                    "own); with an index close file, import only this index.")
 @_report_opt
 @_allow_opt
+@_replace_opt
 @reports_errors
 def spot(files: tuple[Path, ...], symbol: str | None, report_path: Path | None,
-         allow_rejected_rows: bool) -> None:
+         allow_rejected_rows: bool, replace: bool) -> None:
     """Daily index closes: NSE ind_close_all_DDMMYYYY.csv, or date,close / OHLC CSVs."""
-    _run("spot", files, lambda s, p: import_spot(s, p, symbol=symbol), report_path,
-         allow_rejected_rows)
+    _run("spot", files, lambda s, p: import_spot(s, p, symbol=symbol, replace=replace),
+         report_path, allow_rejected_rows)
 
 
 @import_group.command()
 @_files_arg
 @_report_opt
 @_allow_opt
+@_replace_opt
 @reports_errors
-def vix(files: tuple[Path, ...], report_path: Path | None, allow_rejected_rows: bool) -> None:
+def vix(files: tuple[Path, ...], report_path: Path | None, allow_rejected_rows: bool,
+        replace: bool) -> None:
     """NSE India VIX history CSVs (-> vix_bars INDIAVIX, daily)."""
-    _run("India VIX", files, import_vix, report_path, allow_rejected_rows)
+    _run("India VIX", files, lambda s, p: import_vix(s, p, replace=replace), report_path,
+         allow_rejected_rows)
 
 
 @import_group.command()
@@ -171,12 +188,13 @@ def vix(files: tuple[Path, ...], report_path: Path | None, allow_rejected_rows: 
               help="YAML mapping (target: minute) for a vendor layout other than GDFL.")
 @_report_opt
 @_allow_opt
+@_replace_opt
 @reports_errors
 def minute(files: tuple[Path, ...], mapping: Path | None, report_path: Path | None,
-           allow_rejected_rows: bool) -> None:
+           allow_rejected_rows: bool, replace: bool) -> None:
     """Vendor minute CSVs (GDFL layout: Ticker,Date,Time,Open,High,Low,Close,Volume,OI)."""
-    _run("minute bars", files, lambda s, p: import_minute(s, p, mapping), report_path,
-         allow_rejected_rows)
+    _run("minute bars", files, lambda s, p: import_minute(s, p, mapping, replace=replace),
+         report_path, allow_rejected_rows)
 
 
 @import_group.command()
@@ -185,12 +203,13 @@ def minute(files: tuple[Path, ...], mapping: Path | None, report_path: Path | No
               help="YAML mapping: target table, columns, formats, constants, multipliers.")
 @_report_opt
 @_allow_opt
+@_replace_opt
 @reports_errors
 def table(files: tuple[Path, ...], mapping: Path, report_path: Path | None,
-          allow_rejected_rows: bool) -> None:
+          allow_rejected_rows: bool, replace: bool) -> None:
     """Any CSV or Parquet file into a canonical table through a column mapping."""
-    _run("table", files, lambda s, p: import_table(s, p, mapping), report_path,
-         allow_rejected_rows, TABLE_SUFFIXES)
+    _run("table", files, lambda s, p: import_table(s, p, mapping, replace=replace),
+         report_path, allow_rejected_rows, TABLE_SUFFIXES)
 
 
 @import_group.command()

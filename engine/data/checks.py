@@ -6,8 +6,11 @@ backtests. Each check is a named query (``sql/duckdb/queries/check_*.sql``) retu
 each contract's strike with the step in force on its first trading day (the store's
 ``instruments`` table, else the shipped contract master). Errors: duplicate keys, zero or
 negative prices, high below low, open/close outside the range, crossed quotes, strikes
-off the step. Warnings: missing bars inside sessions, missing trading days, expiries
-without data.
+off the step, values no exchange writes (option bars after their expiry, expiries more
+than 10 years out, strike 0, a volatility index above 200). Warnings: missing bars inside
+sessions, missing trading days, expiries without data, bars on a day the exchange was
+closed. Information (never a failure): derived spot bars, no-trade bars, contracts that
+stopped trading before they expired, special sessions (budget Saturdays, Muhurat) with bars.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.data.store import Store
+from engine.domain.calendar import TradingCalendar, load_calendar
 from engine.domain.contracts import ContractMaster, load_contracts
 from engine.errors import PosbtError
 
@@ -28,6 +32,7 @@ class Severity(StrEnum):
 
     ERROR = "ERROR"
     WARNING = "WARNING"
+    INFO = "INFO"
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,55 @@ def strike_findings(store: Store, master: ContractMaster | None = None) -> list[
                     len(examples), examples[0]) for symbol, examples in sorted(off.items())]
 
 
+def _stamp(ts: object) -> str:
+    return str(ts)[:16] if ts is not None else ""
+
+
+def value_findings(store: Store) -> list[Finding]:
+    """Values no exchange writes (errors) and what is worth knowing (information)."""
+    out = [Finding(r["check_name"], Severity.ERROR, r["tbl"], r["symbol"], int(r["n"]),
+                   f"first at {_stamp(r['first_ts'])}")
+           for r in store.query("check_impossible").to_pylist()]
+    for r in store.query("check_info").to_pylist():
+        detail = f" ({r['detail']})" if r["detail"] else ""
+        out.append(Finding(f"{r['what']}{detail}", Severity.INFO, r["tbl"], r["symbol"],
+                           int(r["n"]), f"first at {_stamp(r['first_ts'])}"))
+    for r in store.query("check_stale_contracts").to_pylist():
+        out.append(Finding("contracts that stopped trading before expiry", Severity.INFO,
+                           "option_bars", r["symbol"], int(r["n"]),
+                           f"first expiry {r['first_expiry']}, earliest last trade "
+                           f"{_stamp(r['first_last'])}"))
+    return out
+
+
+def calendar_findings(store: Store, master: ContractMaster,
+                      calendars: dict[str, TradingCalendar] | None = None) -> list[Finding]:
+    """Bars on days the exchange was closed (warning) or held a special session (info)."""
+    calendars = calendars if calendars is not None else {}
+    closed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    special: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in store.query("check_bar_days").to_pylist():
+        try:
+            exchange = master.exchange(r["symbol"])
+        except PosbtError:
+            exchange = "NSE"
+        if exchange not in calendars:
+            calendars[exchange] = load_calendar(exchange)
+        cal, day = calendars[exchange], r["day"]
+        if cal.is_trading_day(day):
+            continue
+        key = (r["tbl"], r["symbol"])
+        if day in cal.special_sessions:
+            special[key].append(f"{day} ({cal.special_sessions[day]})")
+        else:
+            closed[key].append(f"{day} ({cal.holiday_name(day) or day.strftime('%A')})")
+    out = [Finding("bars on a day the exchange was closed", Severity.WARNING, tbl, sym,
+                   len(days), days[0]) for (tbl, sym), days in sorted(closed.items())]
+    out += [Finding("special session with bars", Severity.INFO, tbl, sym, len(days), days[0])
+            for (tbl, sym), days in sorted(special.items())]
+    return out
+
+
 def run_checks(store: Store, master: ContractMaster | None = None) -> list[Finding]:
     """Every check over the whole store; an empty list means nothing was found."""
     findings: list[Finding] = []
@@ -97,8 +151,12 @@ def run_checks(store: Store, master: ContractMaster | None = None) -> list[Findi
         for r in store.query(name).to_pylist():
             findings.append(Finding(r["check_name"], severity, r["tbl"], r["symbol"],
                                     int(r["n"]), str(r["example"])))
+    master = master if master is not None else load_contracts()
     findings.extend(strike_findings(store, master))
-    return findings
+    findings.extend(value_findings(store))
+    findings.extend(calendar_findings(store, master))
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    return sorted(findings, key=lambda f: order[f.severity])
 
 
 def has_errors(findings: list[Finding]) -> bool:

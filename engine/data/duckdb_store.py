@@ -229,6 +229,7 @@ class DuckDBLoad:
         self._offered: dict[str, int] = {}
         self._inserted: dict[str, int] = {}
         self._replaced: dict[str, int] = {}
+        self._differing: dict[str, list[tuple[tuple[object, ...], str]]] = {}
         self._result: LoadResult | None = None
 
     def __enter__(self) -> DuckDBLoad:
@@ -268,10 +269,32 @@ class DuckDBLoad:
                 f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}{window}) "
                 f"{order}", params
             )
+            added = self._count(table) - before
+            if added < batch.num_rows and replace is None:
+                self._find_differing(table, batch, join, window, params)
         finally:
             self.con.unregister("_posbt_batch")
         self._offered[table] = self._offered.get(table, 0) + batch.num_rows
-        self._inserted[table] = self._inserted.get(table, 0) + self._count(table) - before
+        self._inserted[table] = self._inserted.get(table, 0) + added
+
+    def _find_differing(self, table: str, batch: pa.Table, join: str, window: str,
+                        params: list[object]) -> None:
+        """Offered rows whose key is stored with other values (a corrected file)."""
+        keys = TABLE_KEYS[table]
+        values = [c for c in batch.column_names if c not in keys]
+        if not values:
+            return
+        same = " AND ".join(f"t.{_quote(c)} IS NOT DISTINCT FROM s.{_quote(c)}" for c in values)
+        key_cols = ", ".join(f"s.{_quote(k)}" for k in keys)
+        found = self.con.execute(
+            f"SELECT {key_cols}, [{', '.join(repr(c) for c in values)}][list_position("  # noqa: S608
+            f"[{', '.join(f't.{_quote(c)} IS NOT DISTINCT FROM s.{_quote(c)}' for c in values)}]"
+            f", false)] AS first_diff "
+            f"FROM _posbt_batch s JOIN {_quote(table)} t ON {join}{window} "
+            f"WHERE NOT ({same})", params).fetchall()
+        if found:
+            self._differing.setdefault(table, []).extend(
+                (tuple(r[:-1]), str(r[-1])) for r in found)
 
     def _delete_matching(self, table: str, join: str, replace: str) -> None:
         only = " AND t.source LIKE 'DERIVED%'" if replace == "derived" else ""
@@ -304,7 +327,8 @@ class DuckDBLoad:
             self.con.execute("ROLLBACK")
             raise
         self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._inserted),
-                                  replaced=dict(self._replaced))
+                                  replaced=dict(self._replaced),
+                                  differing=dict(self._differing))
 
     @property
     def result(self) -> LoadResult:

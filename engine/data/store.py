@@ -25,6 +25,8 @@ class LoadResult:
     offered: Mapping[str, int] = field(default_factory=dict)
     inserted: Mapping[str, int] = field(default_factory=dict)
     replaced: Mapping[str, int] = field(default_factory=dict)
+    # offered rows whose key was stored with other values: (key, first differing column)
+    differing: Mapping[str, list[tuple[tuple[object, ...], str]]] = field(default_factory=dict)
 
     def skipped(self, table: str) -> int:
         """Rows offered for ``table`` that were already stored (or repeated in the load)."""

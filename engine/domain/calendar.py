@@ -22,6 +22,9 @@ SESSION_CLOSE = time(15, 30)
 HOLIDAY_COLUMNS = ("exchange", "date", "description")
 USER_HOLIDAYS_FILE = "holidays.csv"
 SHIPPED_HOLIDAYS = Path(__file__).resolve().parent / "data" / "holidays_nse.csv"
+# Sessions on days that are otherwise closed (Saturday budget days, DR-site drills, Muhurat
+# trading on Diwali): days with bars, but never an expiry (verify new ones each year).
+SHIPPED_SPECIAL_SESSIONS = Path(__file__).resolve().parent / "data" / "special_sessions.csv"
 
 # Exchanges whose index-derivative holidays include another exchange's list.
 _SHARED_LISTS: dict[str, tuple[str, ...]] = {"NSE": ("NSE",), "BSE": ("BSE", "NSE")}
@@ -34,10 +37,16 @@ class TradingCalendar:
     exchange: str
     holidays: frozenset[date]
     descriptions: dict[date, str] = field(default_factory=dict, compare=False, hash=False)
+    special_sessions: dict[date, str] = field(default_factory=dict, compare=False, hash=False)
 
     def is_trading_day(self, d: date) -> bool:
-        """True on a weekday that is not a holiday."""
+        """True on a weekday that is not a holiday (the days expiries may fall on)."""
         return d.weekday() < 5 and d not in self.holidays
+
+    def has_session(self, d: date) -> bool:
+        """True when the exchange holds a session on ``d``: a trading day, or a special
+        session (a Saturday budget day, a Muhurat evening) where data has bars."""
+        return self.is_trading_day(d) or d in self.special_sessions
 
     def trading_days(self, start: date, end: date) -> list[date]:
         """Trading days in ``[start, end]``, both ends included; empty when start > end."""
@@ -134,7 +143,9 @@ def load_calendar(exchange: str = "NSE", extra: Path | None = None) -> TradingCa
     holidays = read_holidays(SHIPPED_HOLIDAYS, lists)
     if extra is not None:
         holidays.update(read_holidays(extra, lists))
-    return TradingCalendar(exchange=key, holidays=frozenset(holidays), descriptions=holidays)
+    special = read_holidays(SHIPPED_SPECIAL_SESSIONS, lists)
+    return TradingCalendar(exchange=key, holidays=frozenset(holidays), descriptions=holidays,
+                           special_sessions=special)
 
 
 def user_holidays_path(home: Path) -> Path | None:

@@ -33,7 +33,7 @@ from engine.data.importers.loader import RowSink, run_import
 from engine.data.importers.report import ImportReport
 from engine.data.importers.spotderive import DayEvidence, estimate_spot, spot_row
 from engine.data.store import Store
-from engine.errors import ImportRejectedError
+from engine.errors import ImportRejectedError, PosbtError
 
 CLOSE_TIME = dt.time(15, 30)
 OLD_COLUMNS = ("INSTRUMENT", "SYMBOL", "EXPIRY_DT", "STRIKE_PR", "OPTION_TYP", "OPEN", "HIGH",
@@ -64,6 +64,7 @@ class _Day:
         self.underlying: dict[tuple[str, dt.date], float] = {}
         self.no_trade = 0
         self.unknown: dict[str, int] = {}
+        self.first_line: dict[tuple[str, dt.date], int] = {}
 
     def see(self, row: BhavRow) -> None:
         key = (row.symbol, row.trade_date)
@@ -96,22 +97,44 @@ class _Day:
         return rows
 
 
+def _note_closed_days(day: _Day, rules: Rules, report: ImportReport) -> None:
+    """A trade date the exchange held no session on (a Sunday, a holiday): noted."""
+    for (symbol, trade_date), line in sorted(day.first_line.items(), key=lambda kv: kv[1]):
+        try:
+            exchange = rules.master().exchange(symbol)
+        except PosbtError:
+            exchange = "NSE"
+        cal = rules.calendar(exchange)
+        if not cal.has_session(trade_date):
+            why = cal.holiday_name(trade_date) or trade_date.strftime("%A")
+            report.note(f"trade date {trade_date} (first at line {line}) is a day {exchange} "
+                        f"was closed ({why}): the rows are stored; check the file's date")
+
+
 def _volume(row: BhavRow, layout: Layout, lots: LotBook, day: _Day, line: int,
             report: ImportReport) -> int | None:
+    lot = lots.lot_size(row.symbol, row.trade_date, row.expiry)
+    if lot is None and row.symbol not in day.unknown:
+        day.unknown[row.symbol] = line
+        what = ("its volume is left empty (CONTRACTS counts contracts, not units) and "
+                if layout.volume_is_contracts else "")
+        report.note(f"{row.symbol} (first at line {line}) is not in the contract master on "
+                    f"{row.trade_date}: its rows are stored, but {what}a backtest needs its "
+                    "lot size, strike step and expiry rules; add it to instruments")
+    elif lot is not None and row.file_lot is not None and row.file_lot != lot:
+        key = f"{row.symbol} {row.expiry}"
+        if key not in day.unknown:
+            day.unknown[key] = line
+            report.note(f"{row.symbol} series expiring {row.expiry}: the file's lot size "
+                        f"(NewBrdLotQty {row.file_lot}, line {line}) differs from the contract "
+                        f"master's ({lot}); the exchange's file is the better source: check "
+                        "engine/domain/data/contracts.csv or your instruments rows")
     count = row.contracts_or_units
     if not layout.volume_is_contracts or count is None:
         return count
     if count == 0:
         return 0
-    lot = lots.lot_size(row.symbol, row.trade_date, row.expiry)
-    if lot is None:
-        if row.symbol not in day.unknown:
-            day.unknown[row.symbol] = line
-            report.note(f"volume left empty for {row.symbol} (first at line {line}): no lot "
-                        f"size in the contract master on {row.trade_date} (CONTRACTS counts "
-                        "contracts, not units); add the symbol to instruments to fill it")
-        return None
-    return count * lot
+    return None if lot is None else count * lot
 
 
 def _stage(sink: RowSink, books: ExpiryBook, row: BhavRow, volume: int | None,
@@ -144,7 +167,7 @@ def _layout(csv_in: CsvStream, report: ImportReport) -> Layout:
     return layout
 
 
-def import_bhavcopy(store: Store, path: str | Path) -> ImportReport:
+def import_bhavcopy(store: Store, path: str | Path, *, replace: bool = False) -> ImportReport:
     """Import one NSE or BSE F&O bhavcopy CSV (either layout) in one transaction."""
     rules = Rules()
     books = ExpiryBook(store, rules)
@@ -169,7 +192,9 @@ def import_bhavcopy(store: Store, path: str | Path) -> ImportReport:
                     continue
                 if _stage(sink, books, row, volume, line):
                     day.see(row)
+                    day.first_line.setdefault((row.symbol, row.trade_date), line)
             csv_in.check_truncated_tail()
+        _note_closed_days(day, rules, report)
         for r in books.rows():
             sink.add_derived("expiries", r)
         spot = day.spot_rows()
@@ -186,6 +211,6 @@ def import_bhavcopy(store: Store, path: str | Path) -> ImportReport:
                  "DERIVED_PARITY": "put-call parity (derived, marked DERIVED_PARITY)"}[s]
                 for s in sources) + "; a spot bar already stored is kept")
 
-    report = run_import(store, path, "bhavcopy", body)
+    report = run_import(store, path, "bhavcopy", body, replace=replace)
     refresh_expiry_kinds(store)
     return report

@@ -13,6 +13,8 @@ import math
 from typing import Any
 
 from engine.data.importers.fields import (
+    MAX_COUNT,
+    MAX_PRICE,
     RowError,
     check_ohlc,
     parse_bool,
@@ -76,6 +78,10 @@ def _checked_number(number: float, dtype: str, column: str) -> float | int:
         raise RowError(f"{column}: quote must be >= 0, got {number:g}")
     if column in COUNT_COLUMNS and number < 0:
         raise RowError(f"{column}: count must be >= 0, got {number:g}")
+    if column in PRICE_COLUMNS + QUOTE_COLUMNS and number > MAX_PRICE:
+        raise RowError(f"{column}: price {number:g} is implausibly large")
+    if column in COUNT_COLUMNS and number > MAX_COUNT:
+        raise RowError(f"{column}: count {number:g} is implausibly large")
     if dtype in INT_TYPES:
         rounded = round(number)
         if abs(number - rounded) > 1e-9:

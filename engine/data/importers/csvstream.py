@@ -91,6 +91,10 @@ class CsvStream:
         line, fields = item
         self.report.rows_read += 1
         self.last_line = line
+        if [f.strip().lstrip("\ufeff") for f in fields[:len(self.header)]] == self.header:
+            self.report.reject(line, "the header line repeats here (two files joined into "
+                                     "one?): not data; the rows after it are read as this layout")
+            return
         cut_short = self.trailing_empty > 0 and len(fields) == width
         if len(fields) > width and not any(f.strip() for f in fields[width:]):
             fields = fields[:width]  # trailing comma(s)

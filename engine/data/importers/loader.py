@@ -10,7 +10,7 @@ An ``ImportRejectedError`` (or an unreadable file) rolls the whole file back.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class RowSink:
         self._rows: dict[str, list[Row]] = {}
         self._seen: dict[str, dict[tuple[Any, ...], int]] = {}
         self.replace: dict[str, Replace] = {}
+        self.default_replace: Replace = None
 
     def add(self, table: str, row: Row, line: int) -> bool:
         """Stage ``row`` read at ``line``; a repeated key is rejected as a duplicate row."""
@@ -78,8 +79,16 @@ class RowSink:
             batch = pa.Table.from_pylist(rows, schema=pa.schema(fields))
         else:
             batch = pa.Table.from_pylist(rows)
-        self.tx.append(table, batch, replace=self.replace.get(table))
+        self.tx.append(table, batch, replace=self.replace_mode(table))
         self._rows[table] = []
+
+    def replace_mode(self, table: str) -> Replace:
+        """What a batch for ``table`` replaces (``--replace``: everything it names)."""
+        return self.default_replace or self.replace.get(table)
+
+    def line_of(self, table: str, key: tuple[Any, ...]) -> int | None:
+        """The line a staged row with ``key`` was read from."""
+        return self._seen.get(table, {}).get(key)
 
     def flush(self) -> None:
         """Append every buffered row."""
@@ -90,9 +99,12 @@ class RowSink:
 ImportBody = Callable[[RowSink, ImportReport], None]
 
 
-def run_import(store: Store, path: str | Path, kind: str, body: ImportBody) -> ImportReport:
+def run_import(store: Store, path: str | Path, kind: str, body: ImportBody, *,
+               replace: bool = False) -> ImportReport:
     """Import one file in one transaction; ``body`` parses it into the sink.
 
+    ``replace``: the file's rows replace stored rows with the same key (a corrected file);
+    otherwise stored rows are kept and those the file gives other values are reported.
     Raises ``ImportRejectedError`` (store unchanged) for a fatal problem in the file.
     """
     report = ImportReport(file=str(path), kind=kind)
@@ -101,6 +113,7 @@ def run_import(store: Store, path: str | Path, kind: str, body: ImportBody) -> I
     try:
         with store.load() as tx:
             sink = RowSink(tx, report)
+            sink.default_replace = "all" if replace else None
             body(sink, report)
             sink.flush()
     except UnicodeDecodeError as exc:
@@ -109,6 +122,7 @@ def run_import(store: Store, path: str | Path, kind: str, body: ImportBody) -> I
     except csv.Error as exc:
         raise ImportRejectedError(f"not a readable CSV file: {exc}", place=str(path)) from None
     result = tx.result
+    _report_differing(report, sink, result.differing)
     for table in result.offered:
         replaced = result.replaced.get(table, 0)
         report.inserted[table] = result.inserted.get(table, 0) - replaced
@@ -116,3 +130,15 @@ def run_import(store: Store, path: str | Path, kind: str, body: ImportBody) -> I
         if replaced:
             report.replaced[table] = replaced
     return report
+
+
+def _report_differing(report: ImportReport, sink: RowSink,
+                      differing: Mapping[str, list[tuple[tuple[Any, ...], str]]]) -> None:
+    for table, found in differing.items():
+        report.differing[table] = len(found)
+        key, column = found[0]
+        line = sink.line_of(table, key)
+        where = f"line {line}" if line is not None else "e.g. " + " ".join(map(str, key))
+        report.note(f"{len(found)} {table} row(s) of this file are already stored with other "
+                    f"values ({where}: {column} differs); the stored rows were kept: import "
+                    "again with --replace to take this file's values")

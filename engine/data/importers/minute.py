@@ -108,6 +108,11 @@ def _bar(record: dict[str, Any], mapping: Mapping) -> dict[str, Any]:
     return bar
 
 
+def _check_expiry(expiry: dt.date | None, ts: dt.datetime) -> None:
+    if expiry is not None and expiry < ts.date():
+        raise RowError(f"expiry {expiry} is before the bar's day {ts.date()}")
+
+
 def _place(sink: RowSink, books: ExpiryBook, ticker: ParsedTicker, expiry: dt.date,
            base: dict[str, Any], line: int) -> None:
     row = {"symbol": ticker.symbol, "expiry": expiry, **base}
@@ -153,7 +158,8 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
                 for pair in pairs.to_pylist():
                     symbol, day = pair.split("|")
                     books.add(symbol, dt.date.fromisoformat(day))
-            sink.tx.append(table, rows, unique=True)  # keys checked per batch
+            sink.tx.append(table, rows, unique=True,  # keys checked per batch
+                           replace=sink.replace_mode(table))
 
         run_columnar(path, spec, books, report, getattr(store, "con"), on_rows)  # noqa: B009
         for r in books.rows():
@@ -164,7 +170,7 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
 
 def import_minute(store: Store, path: str | Path,
                   mapping: Mapping | str | Path | None = None, *,
-                  engine: Engine = "auto") -> ImportReport:
+                  engine: Engine = "auto", replace: bool = False) -> ImportReport:
     """Import one vendor minute file (GDFL layout unless ``mapping`` says otherwise).
 
     ``engine``: ``columnar`` (CSV into DuckDB, see ``minute_columnar``), ``rows`` (the row
@@ -178,7 +184,8 @@ def import_minute(store: Store, path: str | Path,
                            place=str(mapping))
     books = ExpiryBook(store)
     if Path(path).is_file() and _columnar_ok(store, Path(path), engine):
-        report = run_import(store, path, "minute", _columnar_body(store, Path(path), spec, books))
+        report = run_import(store, path, "minute", _columnar_body(store, Path(path), spec, books),
+                            replace=replace)
         refresh_expiry_kinds(store)
         return report
 
@@ -204,6 +211,7 @@ def import_minute(store: Store, path: str | Path,
                         continue
                     base["oi"] = _value(record, spec, "oi")
                     expiry = resolve_expiry(books, ticker, ts.date(), seen=False)
+                    _check_expiry(expiry, ts)
                     if expiry is None:
                         held.append((line, ticker, base))
                     else:
@@ -219,11 +227,16 @@ def import_minute(store: Store, path: str | Path,
                               f"{_what(ticker)}: no such expiry is stored or in this file; "
                               "import the bhavcopy for those days first")
                 continue
+            try:
+                _check_expiry(expiry, base["ts"])
+            except RowError as exc:
+                report.reject(line, str(exc))
+                continue
             _place(sink, books, ticker, expiry, base, line)
         for r in books.rows():
             sink.add_derived("expiries", r)
 
-    report = run_import(store, path, "minute", body)
+    report = run_import(store, path, "minute", body, replace=replace)
     refresh_expiry_kinds(store)
     return report
 

@@ -23,6 +23,7 @@ as in the row loop.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -277,12 +278,16 @@ def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
         f"|| ', high ' || {h} || ']'",
         f"WHEN open < low OR open > high THEN 'open ' || {o} || ' is outside [low ' || {lo} "
         f"|| ', high ' || {h} || ']'",
+        "WHEN expiry IS NOT NULL AND expiry < CAST(ts AS DATE) THEN 'expiry ' || "
+        "CAST(expiry AS VARCHAR) || ' is before the bar' || chr(39) || 's day ' || "
+        "CAST(CAST(ts AS DATE) AS VARCHAR)",
         "WHEN needs THEN '_held'",
     ]
     whens = "\n            ".join(checks)
     # the common case in one numeric test: a row passing it needs no reason text
     fine = " AND ".join([
         "err IS NULL", "NOT needs", "CAST(ts AS TIME) > TIME '09:15:00'",
+        "(expiry IS NULL OR expiry >= CAST(ts AS DATE))",
         "CAST(ts AS TIME) <= TIME '15:30:00'",
         *(f"isfinite({f}) AND {f} > 0 AND {f} <= {MAX_PRICE!r}" for f in PRICES),
         "(volume IS NULL OR (volume >= 0 AND volume <= "
@@ -292,7 +297,7 @@ def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
         "high >= low", "close >= low", "close <= high", "open >= low", "open <= high"])
     return f"""
 WITH typed AS (
-    SELECT line, kind, symbol, expiry, strike, "right", ts, err, needs,
+    SELECT line, ptr, kind, symbol, expiry, strike, "right", ts, err, needs,
            t_open, t_high, t_low, t_close, t_volume, t_oi,
            {cols}
     FROM _posbt_min
@@ -303,10 +308,10 @@ WITH typed AS (
         END END AS reason
     FROM typed
 )
-SELECT line, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
-       CAST(round(volume) AS BIGINT) AS volume,
+SELECT line, ptr, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
+       TRY_CAST(round(volume) AS BIGINT) AS volume,
        CASE WHEN kind IN ('spot_bars', 'vix_bars') THEN NULL
-            ELSE CAST(round(oi) AS BIGINT) END AS oi,
+            ELSE TRY_CAST(round(oi) AS BIGINT) END AS oi,
        reason
 FROM checked
 """  # noqa: S608 - column names and numbers only, no user values
@@ -429,6 +434,23 @@ def _check_bad_rows(bad: list[tuple[int | None, str, int, int]], path: Path,
         report.reject(line, f"expected {expected} fields, got {actual}")
 
 
+def _surely_unique(out: pa.Table, parsed: list[ParsedTicker | str]) -> bool:
+    """True when no two good rows can share a key, shown on integers alone: distinct
+    tickers name distinct contracts (no ticker needed an expiry resolved) and no
+    (ticker, stamp) pair repeats."""
+    contracts = [(p.kind, p.symbol, p.expiry, p.strike, p.right) for p in parsed
+                 if isinstance(p, ParsedTicker)]
+    if any(p.expiry is None and p.kind is not TickerKind.INDEX for p in parsed
+           if isinstance(p, ParsedTicker)) or len(set(contracts)) != len(contracts):
+        return False
+    good = out.filter(pc.is_null(out.column("reason")))
+    if good.num_rows < 2:
+        return True
+    stamp = pc.cast(pc.cast(good.column("ts"), pa.timestamp("us")), pa.int64())
+    key = pc.add(pc.multiply(stamp, max(len(parsed), 1)), pc.cast(good.column("ptr"), pa.int64()))
+    return bool(pc.count_distinct(key).as_py() == good.num_rows)
+
+
 def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
     """A key repeated among the batch's good rows: the later lines are rejected rows."""
     con.register("_posbt_out", out)
@@ -447,9 +469,15 @@ def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
         try:
             return con.sql(DUPLICATES_SQL).to_arrow_table()
         finally:
-            con.unregister("_posbt_rep")
+            _unregister(con, "_posbt_rep")
     finally:
-        con.unregister("_posbt_out")
+        _unregister(con, "_posbt_out")
+
+
+def _unregister(con: Any, name: str) -> None:
+    # in an aborted transaction this fails too: the first error is the one to tell
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(name)
 
 
 DUPLICATES_SQL = """
@@ -477,8 +505,9 @@ def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
     try:
         out = con.sql(sql["n_open" in table.column_names]).to_arrow_table()
     finally:
-        con.unregister("_posbt_min")
-    out = _mark_duplicates(con, out)
+        _unregister(con, "_posbt_min")
+    if not _surely_unique(out, parsed):
+        out = _mark_duplicates(con, out)
     reasons = pc.fill_null(out.column("reason"), "")
     held_mask = pc.equal(reasons, "_held")
     job.report.rows_read += out.num_rows - int(pc.sum(held_mask).as_py() or 0)

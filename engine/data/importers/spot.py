@@ -169,7 +169,8 @@ def _check_against_options(store: Store, rows: list[tuple[int, Row]], place: str
                 "period or another index?", place=f"{place.rsplit(':', 1)[0]}:{line}")
 
 
-def import_spot(store: Store, path: str | Path, *, symbol: str | None = None) -> ImportReport:
+def import_spot(store: Store, path: str | Path, *, symbol: str | None = None,
+                replace: bool = False) -> ImportReport:
     """Import one daily index close file (NSE index close layout or a plain CSV)."""
 
     def body(sink: RowSink, report: ImportReport) -> None:
@@ -205,7 +206,7 @@ def import_spot(store: Store, path: str | Path, *, symbol: str | None = None) ->
             report.note("the file's time stamps were replaced by the 15:30 session close "
                         "(posbt stamps daily bars at the close)")
 
-    report = run_import(store, path, "spot", body)
+    report = run_import(store, path, "spot", body, replace=replace)
     if report.replaced.get("spot_bars"):
         report.note(f"{report.replaced['spot_bars']} derived spot bar(s) replaced by this "
                     "file's")

@@ -32,6 +32,9 @@ from engine.data.importers.tickers import TickerError, TickerKind, parse_ticker
 from engine.data.store import Store
 from engine.data.tables import TABLE_KEYS
 
+DAILY_MINUTES = 1440
+DAILY_CLOSE = dt.time(15, 30)  # daily bars are stamped at the session close, always
+
 
 def _target_columns(store: Store, mapping: Mapping,
                     place: str) -> tuple[dict[str, str], set[str], tuple[str, ...]]:
@@ -59,8 +62,13 @@ def _row(record: dict[str, Any], spec: Mapping, types: dict[str, str],
     if "ts" in real:
         if row.get("ts") is None and row.get("date") and row.get("time"):
             row["ts"] = dt.datetime.combine(row.pop("date"), row.pop("time"))
+        elif row.get("ts") is None and isinstance(row.get("date"), dt.date):
+            row["ts"] = dt.datetime.combine(row.pop("date"), DAILY_CLOSE)
         if isinstance(row.get("ts"), dt.datetime):
-            row["ts"] = close_stamp(row["ts"], spec.bar_stamp)
+            if row.get("bar_minutes") == DAILY_MINUTES:
+                row["ts"] = dt.datetime.combine(row["ts"].date(), DAILY_CLOSE)
+            else:
+                row["ts"] = close_stamp(row["ts"], spec.bar_stamp)
     return row
 
 
@@ -82,12 +90,23 @@ def _apply_ticker(row: dict[str, Any], books: ExpiryBook) -> None:
         row["strike"], row["right"] = ticker.strike, ticker.right
 
 
-def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path) -> ImportReport:
+def _check_contract(row: dict[str, Any]) -> None:
+    """Strike > 0; a bar on or before its contract's expiry."""
+    strike = row.get("strike")
+    if strike is not None and strike <= 0:
+        raise RowError(f"strike must be > 0, got {strike:g}")
+    expiry, ts = row.get("expiry"), row.get("ts")
+    if isinstance(expiry, dt.date) and isinstance(ts, dt.datetime) and expiry < ts.date():
+        raise RowError(f"expiry {expiry} is before the bar's day {ts.date()}")
+
+
+def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path, *,
+                 replace: bool = False) -> ImportReport:
     """Import ``path`` (CSV or Parquet) into the table ``mapping`` names."""
     spec = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     place = str(mapping) if not isinstance(mapping, Mapping) else "mapping"
     if spec.target == "minute":
-        return import_minute(store, path, spec)
+        return import_minute(store, path, spec, replace=replace)
     types, real, required = _target_columns(store, spec, place)
     books = ExpiryBook(store)
     target = spec.target
@@ -104,6 +123,7 @@ def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path) 
                     if empty:
                         raise RowError(f"{', '.join(empty)} empty (required by {target})")
                     check_bar(row)
+                    _check_contract(row)
                 except (RowError, TickerError) as exc:
                     report.reject(line, exc.message if isinstance(exc, TickerError)
                                   else str(exc))
@@ -115,6 +135,9 @@ def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path) 
             for r in books.rows():
                 sink.add_derived("expiries", r)
 
-    report = run_import(store, path, f"table ({target})", body)
+    report = run_import(store, path, f"table ({target})", body, replace=replace)
+    if spec.constants.get("bar_minutes") == DAILY_MINUTES:
+        report.note("daily bars are stamped at the 15:30 session close, whatever time the "
+                    "file gives")
     refresh_expiry_kinds(store)
     return report

@@ -140,6 +140,9 @@ def parse_ticker(ticker: str) -> ParsedTicker:
     for read in readers:
         parsed = read(core, ticker)
         if parsed is not None:
+            if parsed.strike is not None and parsed.strike <= 0:
+                raise TickerError(f"ticker {ticker!r} names strike {parsed.strike:g}; a strike "
+                                  "must be > 0")
             return parsed
     raise TickerError(f"unrecognised ticker {ticker!r} (expected forms like NIFTY24JAN21500CE, "
                       "NIFTY25N1125700CE, NIFTY03JUL2522800CE.NFO, NIFTY-I.NFO, NIFTY 50)")

@@ -23,9 +23,11 @@ from engine.data.store import Store
 VIX_COLUMNS = ("Date", "Open", "High", "Low", "Close")
 VIX_DATE_FORMATS = ("%d-%b-%Y", "%d-%b-%y", "%Y-%m-%d")
 VIX_SYMBOL = "INDIAVIX"
+MAX_VIX = 200.0
 
 
-def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL) -> ImportReport:
+def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL,
+               replace: bool = False) -> ImportReport:
     """Import one India VIX history CSV in one transaction."""
 
     def body(sink: RowSink, report: ImportReport) -> None:
@@ -38,6 +40,9 @@ def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL) -> I
                     o, h, lo, c = (float(parse_price(fields[idx[n]], n) or 0.0)
                                    for n in ("Open", "High", "Low", "Close"))
                     check_ohlc(o, h, lo, c)
+                    if h > MAX_VIX:
+                        raise RowError(f"High: {h:g} is not an India VIX level (limit "
+                                       f"{MAX_VIX:g}; it peaked near 86 in 2008)")
                 except RowError as exc:
                     report.reject(line, str(exc))
                     continue
@@ -47,4 +52,4 @@ def import_vix(store: Store, path: str | Path, *, symbol: str = VIX_SYMBOL) -> I
                     "open": o, "high": h, "low": lo, "close": c}, line)
             csv_in.check_truncated_tail()
 
-    return run_import(store, path, "India VIX history", body)
+    return run_import(store, path, "India VIX history", body, replace=replace)

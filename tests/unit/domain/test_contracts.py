@@ -21,7 +21,8 @@ def master() -> ContractMaster:
 
 
 def test_symbols_and_rows(master: ContractMaster) -> None:
-    assert master.symbols() == ("BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTY", "SENSEX")
+    assert master.symbols() == ("BANKEX", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTY",
+                                "SENSEX")
     for symbol in ("NIFTY", "BANKNIFTY", "SENSEX"):
         assert master.specs(symbol)[0].valid_from <= date(2018, 1, 1)
         assert master.specs(symbol)[-1].valid_to is None  # open-ended into 2026+

@@ -136,3 +136,26 @@ def test_truly_wrong_rows_are_rejected_with_line_and_reason(store: DuckDBStore,
     assert "is not a symbol" in reasons[10]  # the quoted field spans lines 9-10
     assert "TIMESTAMP: malformed date '31-FEB-2019'" in reasons[11]
     assert len(report.rejected) == 9 and report.inserted["option_bars"] == 1
+
+
+def test_two_joined_files_do_not_store_the_second_header(store: DuckDBStore,
+                                                          tmp_path: Path) -> None:
+    text = fixture("fo25JUL2019bhav.csv").read_text()
+    joined = tmp_path / "fo25JUL2019bhav.csv"
+    joined.write_text(text + text)  # cat day.csv day.csv > joined.csv
+    report = import_bhavcopy(store, joined)
+    reasons = {r.line: r.reason for r in report.rejected}
+    assert "the header line repeats here" in reasons[17]
+    # the second copy's rows repeat the first's keys: duplicates, named with their lines
+    assert sum("duplicate row" in r for r in reasons.values()) == 14
+    assert report.inserted["option_bars"] == 11
+
+
+def test_a_bhavcopy_dated_on_a_closed_day_is_noted(store: DuckDBStore, tmp_path: Path) -> None:
+    sunday = tmp_path / "fo28JUL2019bhav.csv"
+    sunday.write_text(fixture("fo25JUL2019bhav.csv").read_text()
+                      .replace("25-JUL-2019", "28-JUL-2019").replace("25-Jul-2019", "26-Sep-2019"))
+    report = import_bhavcopy(store, sunday)
+    assert any("trade date 2019-07-28 (first at line 2) is a day NSE was closed (Sunday)" in n
+               for n in report.notes)
+    assert report.inserted["option_bars"] > 0

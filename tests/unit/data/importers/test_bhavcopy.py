@@ -112,14 +112,15 @@ def test_lot_size_falls_back_to_the_contract_master(tmp_path: Path) -> None:
     # shipped master: NIFTY lot 75 and BANKNIFTY lot 40 in July 2018
     assert vols[("NIFTY", 10800.0, "CE", dt.date(2018, 7, 26))] == 500 * 75
     assert vols[("BANKNIFTY", 27000.0, "CE", dt.date(2018, 7, 12))] == 1000 * 40
-    assert not any("no lot size" in n for n in report.notes)
+    assert not any("contract master" in n for n in report.notes)
     odd = tmp_path / "odd.csv"
     lines = fixture("fo_bhav_old_20180709.csv").read_text().splitlines()
     odd.write_text(lines[0] + "\n" + lines[2].replace("NIFTY", "ACMEIDX") + "\n")
     report = import_bhavcopy(bare, odd)
     assert bare.sql("SELECT volume FROM option_bars WHERE symbol = 'ACMEIDX'").to_pylist() == [
         {"volume": None}]
-    assert any("no lot size" in n for n in report.notes)
+    assert any("ACMEIDX (first at line 2) is not in the contract master" in n
+               and "volume is left empty" in n for n in report.notes)
     bare.close()
 
 

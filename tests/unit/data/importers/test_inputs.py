@@ -111,3 +111,27 @@ def test_a_corrupt_member_rejects_that_member_only(home: Path, tmp_path: Path) -
     store = DuckDBStore(home / "market.duckdb", read_only=True)
     assert store.table_counts()["option_bars"] == 5
     store.close()
+
+
+def test_a_corrected_bhavcopy_is_reported_and_replace_takes_it(home: Path, tmp_path: Path) -> None:
+    s = DuckDBStore(home / "market.duckdb")
+    add_lot_sizes(s)
+    s.close()
+    original = fixture("fo25JUL2019bhav.csv")
+    corrected = tmp_path / "fo25JUL2019bhav.csv"
+    # the exchange re-published the day with the 29 Aug 11300 CE closing at 141.05
+    corrected.write_text(original.read_text().replace("128,140.35,140.35", "128,141.05,141.05"))
+    assert _cli(home, "bhavcopy", str(original))[0] == 0
+    code, out = _cli(home, "bhavcopy", str(corrected))
+    assert code == 0
+    assert "1 option_bars row(s) of this file are already stored with other values (line 10: " \
+           "close differs)" in out
+    assert "1 stored rows differ from the files (kept; --replace" in out
+    code, out = _cli(home, "bhavcopy", str(corrected), "--replace")
+    assert code == 0 and "stored rows replaced" in out
+    store = DuckDBStore(home / "market.duckdb", read_only=True)
+    rows = store.sql("SELECT close, settle FROM option_bars WHERE strike = 11300 AND "
+                     "\"right\" = 'CE' AND expiry = DATE '2019-08-29'").to_pylist()
+    assert rows == [{"close": 141.05, "settle": 141.05}]
+    assert store.table_counts()["option_bars"] == 11  # replaced, not added
+    store.close()

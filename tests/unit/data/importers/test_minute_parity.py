@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.data.duckdb_store import DuckDBStore
+from engine.data.importers import minute_columnar
 from engine.data.importers.minute import import_minute
 from engine.data.tables import BAR_TABLES
 from tests.unit.data.importers.conftest import add_lot_sizes, fixture
@@ -45,7 +46,7 @@ def test_columnar_and_row_paths_store_the_same_rows(name: str, mapping: str | No
         store.close()
 
 
-def test_a_larger_generated_file_matches_too(tmp_path: Path) -> None:
+def _generated(tmp_path: Path) -> Path:
     # 2 strikes x 2 rights x 375 minutes of option bars, spot, VIX, and planted bad rows
     lines = ["Ticker,Date,Time,Open,High,Low,Close,Volume,Open Interest"]
     for m in range(375):
@@ -62,13 +63,32 @@ def test_a_larger_generated_file_matches_too(tmp_path: Path) -> None:
     lines[200] = lines[200].replace("01/07/2025", "31/02/2025")
     lines[300] = "BANANA,01/07/2025,10:00:59,1,1,1,1,0,0"
     lines[400] = lines[401]
+    lines[500] = "NIFTY03JUL2525500CE.NFO,01/07/2025,11:00:59,101,1e300,100,102,75,150000"
+    lines[600] = "NIFTY03JUL2525500PE.NFO,01/07/2025,12:00:59,101,103,100,102,1e25,150000"
+    lines[700] = "NIFTY26JUN2525500PE.NFO,01/07/2025,12:00:59,101,103,100,102,75,150000"
+    lines[800] = "NIFTY03JUL250CE.NFO,01/07/2025,12:00:59,101,103,100,102,75,150000"
     path = tmp_path / "NIFTY_20250701.csv"
     path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             streamed: bool) -> None:
+    if streamed:  # many small batches: line numbers and duplicates across batch borders
+        monkeypatch.setattr(minute_columnar, "WHOLE_FILE_BYTES", 0)
+        monkeypatch.setattr(minute_columnar, "BLOCK_BYTES", 8192)
+    path = _generated(tmp_path)
     stores = {e: DuckDBStore(":memory:") for e in ("rows", "columnar")}
     reports = {e: import_minute(s, path, engine=e) for e, s in stores.items()}  # type: ignore[arg-type]
     assert _rows(stores["rows"]) == _rows(stores["columnar"])
     a, b = reports["rows"], reports["columnar"]
     assert sorted((r.line, r.reason) for r in a.rejected) == sorted(
         (r.line, r.reason) for r in b.rejected)
-    # negative volume, 31 Feb, an unknown ticker, a repeated line
-    assert len(a.rejected) == 4 and a.inserted == b.inserted
+    # negative volume, 31 Feb, an unknown ticker, a repeated line, a 1e300 price, 1e25
+    # volume, an option expired before the bar, strike 0
+    assert len(a.rejected) == 8 and a.inserted == b.inserted
+    reasons = {r.reason for r in a.rejected}
+    assert "high: price 1e+300 is implausibly large" in reasons
+    assert "expiry 2025-06-26 is before the bar's day 2025-07-01" in reasons
+    assert any("names strike 0; a strike must be > 0" in r for r in reasons)

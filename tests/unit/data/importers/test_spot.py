@@ -105,3 +105,23 @@ def test_bad_values_are_rejected_rows(store: DuckDBStore, tmp_path: Path) -> Non
     assert "close 1e+06 is outside" in reasons[2] or "India VIX of 1e+06" in reasons[2]
     assert "high 11200 is below low 11300" in reasons[3]
     assert report.inserted == {"spot_bars": 1}
+
+
+def test_a_vix_of_a_million_is_rejected_in_both_vix_importers(store: DuckDBStore,
+                                                              tmp_path: Path) -> None:
+    from engine.data.importers.vix import import_vix
+
+    hist = tmp_path / "vix.csv"
+    hist.write_text("Date ,Open ,High ,Low ,Close ,Prev. Close ,Change ,% Change \n"
+                    "09-JUN-2025,1000000,1000000,1000000,1000000,14.96,0,0\n"
+                    "10-JUN-2025,14.72,15.05,14.31,14.68,14.96,-0.28,-1.87\n")
+    report = import_vix(store, hist)
+    assert [r.line for r in report.rejected] == [2] and "not an India VIX level" in \
+        report.rejected[0].reason
+    close = tmp_path / "ind_close_all_09062025.csv"
+    close.write_text(fixture("ind_close_all_25072019.csv").read_text().splitlines()[0] + "\n"
+                     "India VIX,09-06-2025,1000000,1000000,1000000,1000000,-,-,-,-,-,-,-\n"
+                     "Nifty 50,09-06-2025,25100,25200,25050,25103.2,0,0,0,0,0,0,0\n")
+    report = import_spot(store, close)
+    assert [r.line for r in report.rejected] == [2] and "India VIX of 1e+06" in \
+        report.rejected[0].reason

@@ -93,3 +93,36 @@ def test_bad_parquet_is_rejected(store: DuckDBStore, tmp_path: Path) -> None:
     bad.write_bytes(b"not parquet")
     with pytest.raises(ImportRejectedError, match="not a readable Parquet file"):
         import_table(store, bad, fixture("spot_5m.yaml"))
+
+
+def test_daily_bars_from_a_mapped_table_are_stamped_at_the_close(tmp_path: Path) -> None:
+    # the trap the issue names: a daily spot file stamped at 00:00 never met 15:30 options
+    data = tmp_path / "nifty_daily.csv"
+    data.write_text("Timestamp,Close\n2024-01-02 00:00:00,21665.8\n2024-01-03 00:00:00,21517.35\n")
+    mapping = tmp_path / "daily.yaml"
+    mapping.write_text("target: spot_bars\ncolumns: {ts: Timestamp, open: Close, high: Close, "
+                       "low: Close, close: Close}\nconstants: {symbol: NIFTY, bar_minutes: 1440}\n")
+    store = DuckDBStore(":memory:")
+    report = import_table(store, data, mapping)
+    stamps = [r["ts"] for r in store.sql("SELECT ts FROM spot_bars ORDER BY ts").to_pylist()]
+    assert stamps == [dt.datetime(2024, 1, 2, 15, 30), dt.datetime(2024, 1, 3, 15, 30)]
+    assert any("15:30 session close" in n for n in report.notes)
+    store.close()
+
+
+def test_mapped_option_rows_with_strike_0_or_past_expiry_are_rejected(tmp_path: Path) -> None:
+    data = tmp_path / "opts.csv"
+    data.write_text("ts,exp,k,r,c\n2025-07-01 10:00:00,2025-07-03,0,CE,10\n"
+                    "2025-07-04 10:00:00,2025-07-03,25500,CE,10\n"
+                    "2025-07-01 10:00:00,2025-07-03,25500,CE,10\n")
+    mapping = tmp_path / "opts.yaml"
+    mapping.write_text("target: option_bars\ncolumns: {ts: ts, expiry: exp, strike: k, "
+                       "right: r, open: c, high: c, low: c, close: c}\n"
+                       "constants: {symbol: NIFTY, bar_minutes: 1}\n")
+    store = DuckDBStore(":memory:")
+    report = import_table(store, data, mapping)
+    reasons = {r.line: r.reason for r in report.rejected}
+    assert reasons == {2: "strike must be > 0, got 0",
+                       3: "expiry 2025-07-03 is before the bar's day 2025-07-04"}
+    assert report.inserted["option_bars"] == 1
+    store.close()
