@@ -5,15 +5,12 @@ another workbook keeping the timer alive, and a start that fails leaving no reco
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
 from xlbridge import jobflow
 from xlbridge.conf import ResultsTo
 from xlbridge.resultbooks import FileBook
-
-TEMPLATE = Path(__file__).resolve().parents[3] / "workbook_templates" / "posbt_template.xlsx"
 
 
 class Ui:
@@ -77,8 +74,10 @@ def test_another_workbooks_job_keeps_the_timer_until_the_user_returns(tmp_path: 
 
 
 def test_a_start_that_does_not_post_leaves_no_record(tmp_path: Path) -> None:
+    from engine.config.templates import write_template
+
     book = tmp_path / "b.xlsx"
-    shutil.copy(TEMPLATE, book)
+    write_template(book, ["Demo_Weekly_IronFly"])
     ui = Ui()
     _record(tmp_path, book, "")  # a start in flight: a second press waits
     server = Server({})
