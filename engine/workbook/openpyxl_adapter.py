@@ -1,8 +1,10 @@
 """openpyxl implementation of the workbook protocol (files on disk, the headless path).
 
-Reading loads the file twice: once for formulas, once for the values Excel cached, so a
-formula cell reports both. Writing builds the sheets, saves to a temporary file in the
-same folder and renames it over the target, so a reader never sees half a workbook.
+Reading loads the file for its formulas and, only when a sheet holds a formula, a second
+time for the values Excel cached, so a formula cell reports both (most config workbooks
+have none, and loading is most of the time a big workbook takes). Writing builds the
+sheets, saves to a temporary file in the same folder and renames it over the target, so
+a reader never sees half a workbook.
 Text that looks like a formula is written as a text cell (:mod:`engine.workbook.text`).
 """
 
@@ -12,6 +14,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -29,11 +32,16 @@ class OpenpyxlReader:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._values: Any = None
         try:
             self._formulas = load_workbook(self.path, data_only=False)
-            self._values = load_workbook(self.path, data_only=True)
         except Exception as exc:  # zipfile/openpyxl raise many kinds
             raise PosbtError(f"cannot open as a workbook: {exc}", place=str(path)) from exc
+
+    def _cached_values(self) -> Any:
+        if self._values is None:
+            self._values = load_workbook(self.path, data_only=True)
+        return self._values
 
     def sheet_names(self) -> list[str]:
         return list(self._formulas.sheetnames)
@@ -44,14 +52,19 @@ class OpenpyxlReader:
                          merged_ranges=tuple(str(r) for r in ws.merged_cells.ranges))
 
     def rows(self, name: str) -> list[list[Cell]]:
-        fws, vws = self._formulas[name], self._values[name]
+        fws = self._formulas[name]
+        vws: Any = None
         out: list[list[Cell]] = []
-        for frow, vrow in zip(fws.iter_rows(), vws.iter_rows(), strict=False):
+        for frow in fws.iter_rows():
             cells = []
-            for fcell, vcell in zip(frow, vrow, strict=False):
+            for fcell in frow:
                 raw = fcell.value
-                formula = raw if isinstance(raw, str) and raw.startswith("=") else None
-                value = vcell.value if formula else raw
+                formula = raw if fcell.data_type == "f" and isinstance(raw, str) else None
+                value = raw
+                if formula is not None:
+                    if vws is None:
+                        vws = self._cached_values()[name]
+                    value = vws[fcell.coordinate].value
                 cells.append(Cell(row=int(fcell.row or 0), col=int(fcell.column or 0),
                                   address=str(fcell.coordinate), value=value,
                                   formula=formula))
