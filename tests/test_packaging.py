@@ -61,3 +61,21 @@ def test_ci_runs_the_wheel_smoke_test() -> None:
     for needle in ("pip wheel", "-m venv", "[excel]", "posbt\" demo", "posbt\" serve",
                    "excel install", "excel doctor", "site-packages"):
         assert needle in smoke, needle
+
+
+def test_user_guide_pictures_exist_and_troubleshooting_covers_every_doctor_check() -> None:
+    import re
+
+    guide = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]*\]\((img/[^)]+\.png)\)", guide)
+    assert len(pictures) >= 8
+    for rel in pictures:
+        png = ROOT / "docs" / rel
+        assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", rel
+    doctor = (ROOT / "xlbridge" / "excel" / "doctor.py").read_text(encoding="utf-8")
+    names = set(re.findall(r'Check\("([^"]+)"', doctor))
+    assert names >= {"add-in", "settings", "interpreter", "token", "server at login", "server",
+                     "server token", "xlwings DLL", "RunPython AppleScript"}
+    table = guide[guide.index("## 6. Troubleshooting"):]
+    for name in names:
+        assert f"`{name}:" in table, f"troubleshooting does not explain doctor's {name!r} lines"

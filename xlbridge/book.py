@@ -107,11 +107,11 @@ class XlwingsBook:
         """Copy the BT_* sheets of ``results`` in (Excel's sheet copy keeps formats and
         charts), then drop the previous run's and rename; all or nothing."""
         app = self.book.app
-        source = app.books.open(str(results), update_links=False, read_only=True)
         created: list[str] = []
-        try:
-            names = [s.name for s in source.sheets if s.name.startswith(RESULT_PREFIX)]
-            with app.properties(screen_updating=False, display_alerts=False):
+        with app.properties(screen_updating=False, display_alerts=False):
+            source = app.books.open(str(results), update_links=False, read_only=True)
+            try:
+                names = [s.name for s in source.sheets if s.name.startswith(RESULT_PREFIX)]
                 try:
                     for i, name in enumerate(names):
                         temp = f"posbt~new{i}"
@@ -126,8 +126,9 @@ class XlwingsBook:
                     old.delete()
                 for temp, name in zip(created, names, strict=True):
                     self.book.sheets[temp].name = name
-        finally:
-            source.close()
+            finally:
+                source.close()
+            self.book.activate()
         return names
 
 

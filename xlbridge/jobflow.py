@@ -84,6 +84,61 @@ def save_job(home: Path, job: ActiveJob) -> None:
     os.replace(tmp, path)
 
 
+PENDING_S = 180.0  # a start that never posted (Excel closed meanwhile) is dropped after this
+WAIT_FOR_RETURN_S = 600.0  # how long the timer waits for the user to return to a workbook
+
+
+def _pending(book: Path) -> ActiveJob:
+    """The record a start writes before it posts: on macOS RunPython returns at once, so
+    the first timer tick may come while the start still validates; it must keep polling."""
+    return ActiveJob(job_id="", book=str(book), snapshot="", results="", results_to="",
+                     started=dt.datetime.now().isoformat(timespec="seconds"))
+
+
+def _stale(job: ActiveJob) -> bool:
+    age = dt.datetime.now() - dt.datetime.fromisoformat(job.started)
+    return age.total_seconds() > PENDING_S
+
+
+def other_jobs(home: Path, book: Path) -> list[ActiveJob]:
+    """Jobs Run Backtest started for other workbooks (still to be finished there)."""
+    folder = _jobs_dir(home)
+    mine = f"{book_key(book)}.json"
+    out = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if path.name != mine:
+            try:
+                out.append(ActiveJob(**json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError, TypeError):
+                continue
+    return out
+
+
+def _running_elsewhere(home: Path, book: Path, client: ServerClient | None) -> list[ActiveJob]:
+    """Other workbooks' jobs that still need the timer: running, or finished in the last
+    :data:`WAIT_FOR_RETURN_S` (their sheets are written once the user is back in their
+    workbook; after that, pressing Run Backtest there again starts afresh)."""
+    running = []
+    for job in other_jobs(home, book):
+        if not job.job_id:
+            if not _stale(job):
+                running.append(job)
+            continue
+        if client is None:
+            continue
+        try:
+            state = client.request("GET", f"/jobs/{job.job_id}")
+        except (ServerUnavailableError, PosbtError):
+            continue
+        if state["state"] in ("queued", "running"):
+            running.append(job)
+        elif state.get("finished"):
+            age = dt.datetime.now() - dt.datetime.fromisoformat(str(state["finished"]))
+            if age.total_seconds() < WAIT_FOR_RETURN_S:
+                running.append(job)
+    return running
+
+
 def claim_job(home: Path, book: Path) -> bool:
     """Take the workbook's job record away (True for exactly one caller)."""
     path = _jobs_dir(home) / f"{book_key(book)}.json"
@@ -144,8 +199,6 @@ def _server_error(ui: Ui, exc: Exception) -> str:
 def start(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient | None, home: Path,
           results_to: ResultsTo) -> str:
     """Validate the live sheets and post the job; returns at once ("started" or why not)."""
-    from xlbridge.validation import problem_rows, validate_sheets
-
     if client is None:
         return _server_error(ui, ServerUnavailableError("no server configured"))
     if results_to is ResultsTo.FILE and not book.is_absolute():
@@ -154,7 +207,10 @@ def start(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient | Non
                    "(or set RESULTS_TO = sheets in posbt.conf).", "posbt")
         return "unsaved"
     running = load_job(home, book)
-    if running is not None:
+    if running is not None and not running.job_id and not _stale(running):
+        ui.message("This workbook's backtest is being started; wait a moment.", "posbt")
+        return "busy"
+    if running is not None and running.job_id:
         try:
             state = client.request("GET", f"/jobs/{running.job_id}")
         except (ServerUnavailableError, PosbtError):
@@ -165,6 +221,23 @@ def start(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient | Non
                        "Cancel.", "posbt")
             return "busy"
         claim_job(home, book)
+    elif running is not None:
+        claim_job(home, book)  # a stale start
+    save_job(home, _pending(book))
+    try:
+        outcome = _validate_and_post(book, reader, ui, client, home, results_to)
+    except BaseException:
+        claim_job(home, book)
+        raise
+    if outcome != "started":
+        claim_job(home, book)
+    return outcome
+
+
+def _validate_and_post(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient,
+                       home: Path, results_to: ResultsTo) -> str:
+    from xlbridge.validation import problem_rows, validate_sheets
+
     sheets = config_sheets(reader)
     loaded = validate_sheets(sheets, book.name)
     if not loaded.report.ok:
@@ -206,8 +279,19 @@ def poll(book: Path, sink: ResultSheetsSink, ui: Ui, client: ServerClient | None
     """One timer tick: show progress, or finish the job (write sheets / say where)."""
     job = load_job(home, book)
     if job is None:
+        others = _running_elsewhere(home, book, client)
+        if others:  # the user switched workbooks: keep the timer until they come back
+            names = ", ".join(Path(j.book).name for j in others)
+            ui.status(f"{BUSY}backtest of {names}: switch back to it for its results")
+            return "running"
         ui.status(None)
         return "idle"
+    if not job.job_id:  # the start is still validating and posting
+        if _stale(job):
+            claim_job(home, book)
+            ui.status(None)
+            return "idle"
+        return "running"
     if client is None:
         return _server_error(ui, ServerUnavailableError("no server configured"))
     try:
@@ -259,7 +343,7 @@ def _finish(job: ActiveJob, sink: ResultSheetsSink, ui: Ui, client: ServerClient
 def cancel(book: Path, ui: Ui, client: ServerClient | None, home: Path) -> str:
     """Cancel the workbook's running job (the next timer tick stops)."""
     job = load_job(home, book)
-    if job is None:
+    if job is None or not job.job_id:
         ui.status(None)
         ui.message("No backtest of this workbook is running.", "posbt")
         return "idle"

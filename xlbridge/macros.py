@@ -118,7 +118,10 @@ def open_results(ctx: MacroContext) -> str:
     """Open the results workbook of the last run of this book."""
     out = default_out_path(ctx.path)
     if not out.exists():
-        raise PosbtError("no results yet; press Run Backtest first", place=str(out))
+        where = (" (the results of Run Backtest are this workbook's BT_* sheets; set "
+                 "RESULTS_TO = file in posbt.conf for a separate file)"
+                 if ctx.results_to is ResultsTo.SHEETS else "")
+        raise PosbtError(f"no results file yet; press Run Backtest first{where}", place=str(out))
     ctx.ui.open(out)
     return str(out)
 

@@ -140,6 +140,11 @@ def test_install_then_doctor_all_green_and_each_break_is_named(throwaway_home: P
     code, out = _doctor(home)
     assert code == 1 and _failing(out) == ["settings"], out
     assert "posbt.conf is missing" in out and "fix: posbt excel install" in out
+    # the interpreter in posbt.conf has no posbt (an old or another Python)
+    conf_path.write_text(saved.decode().replace(sys.executable, "/nonexistent/python"))
+    code, out = _doctor(home)
+    assert code == 1 and _failing(out) == ["interpreter"], out
+    assert 'pip install "posbt[excel]" into that environment' in out
     conf_path.write_bytes(saved)
 
     # a token that is not the one the server started with -> the server rejects it

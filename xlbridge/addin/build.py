@@ -253,8 +253,10 @@ def vba_modules() -> dict[str, str]:
             UDF_VBA_MODULE: udf_wrappers_vba()}
 
 
-def build_vba_project(out: Path, workbook_code: str, sheet_codes: list[str]) -> Path:
-    """Write ``vbaProject.bin`` (ms-ovba writes beside its inputs, so work in a temp dir)."""
+def build_vba_project(out: Path, workbook_code: str = "ThisWorkbook",
+                      sheet_codes: tuple[str, ...] | list[str] = ("Sheet1",)) -> Path:
+    """Write ``vbaProject.bin`` with a document module per code name (the workbook's and
+    each sheet's; ms-ovba writes beside its inputs, so work in a temp dir)."""
     from ms_ovba.Models.Entities.doc_module import DocModule
     from ms_ovba.Models.Entities.reference import Reference
     from ms_ovba.Models.Entities.reference_registered import ReferenceRegistered

@@ -85,14 +85,18 @@ def _conf(layout: Layout, runner: Runner) -> list[Check]:
     if wrong:
         return [Check("settings", False, f"{path}: " + "; ".join(wrong), INSTALL)]
     checks = [Check("settings", True, str(path))]
-    done = runner([interpreter, "-c", f"import {UDF_MODULE}"])
+    # finding the modules (not importing them: seconds of numpy and duckdb) is enough to
+    # know the interpreter has posbt's Excel side and xlwings installed
+    probe = ("import importlib.util as u, sys; "
+             f"sys.exit(0 if u.find_spec('{UDF_MODULE}') and u.find_spec('xlwings') else 3)")
+    done = runner([interpreter, "-c", probe])
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().splitlines()
         checks.append(Check("interpreter", False, f"{interpreter} cannot import {UDF_MODULE}"
                             + (f" ({said[-1]})" if said else ""),
                             f'pip install "posbt[excel]" into that environment, then {INSTALL}'))
     else:
-        checks.append(Check("interpreter", True, f"{interpreter} imports {UDF_MODULE}"))
+        checks.append(Check("interpreter", True, f"{interpreter} has {UDF_MODULE} and xlwings"))
     if layout.platform is Platform.WINDOWS:
         checks.append(_xlwings_dll(Path(interpreter)))
     return checks
