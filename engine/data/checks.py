@@ -98,7 +98,20 @@ def run_checks(store: Store, master: ContractMaster | None = None) -> list[Findi
             findings.append(Finding(r["check_name"], severity, r["tbl"], r["symbol"],
                                     int(r["n"]), str(r["example"])))
     findings.extend(strike_findings(store, master))
+    findings.extend(build_findings(store))
     return findings
+
+
+def build_findings(store: Store) -> list[Finding]:
+    """An interrupted ``posbt data demo``: option bars of a symbol with no index bars."""
+    from engine.data.synthetic.generate import interrupted_build
+
+    symbol = interrupted_build(store)
+    if symbol is None:
+        return []
+    return [Finding("incomplete_build", Severity.ERROR, "option_bars", symbol, 1,
+                    "`posbt data demo` was interrupted before this symbol's index bars; run "
+                    "it again with the same options to finish it")]
 
 
 def has_errors(findings: list[Finding]) -> bool:
