@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from engine.market import to_datetime
 from engine.results.metrics import Metrics
 from engine.results.result import BacktestResult
-from engine.simulation.market import to_datetime
 
 Table = tuple[list[str], list[list[Any]]]
 

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 
 from engine.data.store import Store
-from engine.simulation.market import Timeline
+from engine.market import Timeline
 
 
 def daily_metrics(store: Store, symbol: str, tl: Timeline) -> dict[str, np.ndarray]:

@@ -20,9 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.data.store import Store
-from engine.domain.contracts import ContractMaster
 from engine.domain.lifecycle import ExitReason, PositionState
 from engine.errors import DataMissingError
+from engine.market import (
+    ContractInfo as ContractInfo,
+)
+from engine.market import (
+    LegPaths,
+    MarketNeeds,
+    MarketView,
+    Timeline,
+    to_datetime,
+)
+from engine.market.view import DEFAULT_BUDGET_BYTES, MarketMode
 from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (
     FillRecord,
@@ -33,7 +43,6 @@ from engine.results.result import BacktestResult
 from engine.risk.limits import entry_block_reason, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
-from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
 from engine.simulation.position import (
     SETTLE_TIME,
     Ledger,
@@ -45,11 +54,13 @@ from engine.simulation.position import (
     record_segment,
 )
 from engine.simulation.valuation import fill_missing_greeks
+from engine.strategy.adjustments.rules import AdjAction
+from engine.strategy.choices import StrikeMethod
 from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_structure
 from engine.strategy.exits import ExitDecision, first_exit
 from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import StrategyPlan
-from engine.strategy.selection import SelectionError
+from engine.strategy.selection import SelectionError, select_expiry
 from engine.strategy.sizing import EntryValues
 from engine.strategy.sr import SRProvider
 from engine.strategy.volfilter import gate_reason
@@ -57,28 +68,21 @@ from engine.volatility import Regime, RegimeBands, SnapshotCache, VolSnapshot, v
 from engine.volatility.snapshot import volatility_snapshot
 
 
-@dataclass(frozen=True)
-class ContractInfo:
-    """Contract facts the loop needs, injected so the loop stays testable."""
-
-    lot_size: Callable[[dt.date, dt.date], int]      # (expiry, on) -> units per lot
-    strike_step: Callable[[dt.date], float]          # on -> strike step in points
-
-    @classmethod
-    def from_master(cls, master: ContractMaster, symbol: str) -> ContractInfo:
-        """Lot size by contract series (kept for an open contract) and strike step by date."""
-        return cls(
-            lot_size=lambda expiry, on: master.lot_size(symbol, expiry,
-                                                        kind=master.infer_kind(symbol, expiry)),
-            strike_step=lambda on: master.strike_step(symbol, on))
-
-
 def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                  exit_finder: Callable[..., ExitDecision | None] = first_exit,
-                 on_progress: Callable[[float], None] | None = None) -> BacktestResult:
-    """Run ``plan`` over ``store`` and return trades, fills, transitions, series and metrics."""
-    mv = MarketView(store, plan.symbol, plan.bar_minutes, plan.vix_symbol)
+                 on_progress: Callable[[float], None] | None = None, *,
+                 market_mode: MarketMode = "auto",
+                 budget_bytes: int = DEFAULT_BUDGET_BYTES) -> BacktestResult:
+    """Run ``plan`` over ``store`` and return trades, fills, transitions, series and metrics.
+
+    ``market_mode`` and ``budget_bytes`` say how the option bars are loaded (``MarketView``:
+    the whole run in one scan, or one scan per expiry cycle); the trades do not depend on it."""
+    mv = MarketView(store, plan.symbol, plan.bar_minutes, plan.vix_symbol,
+                    needs=market_needs(plan), contracts=contracts, mode=market_mode,
+                    budget_bytes=budget_bytes)
     tl = mv.timeline(plan.start, plan.end)
+    check_market(plan, mv, tl, contracts)
+    mv.prepare(tl)
     vix = mv.vix_at(tl.ts, plan.start, plan.end)
     eligible = np.flatnonzero(entry_mask(tl, plan.entry, vix, _blocked_days(plan, mv, tl)))
     day_start = _first_bar_of_next_day(tl)
@@ -174,7 +178,42 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     if sr is not None:
         book.result.log.extend(sr.notes)
     book.result.skips.sort(key=lambda x: x.ts)
+    book.result.market = mv.stats
     return book.result
+
+
+def market_needs(plan: StrategyPlan) -> MarketNeeds:
+    """What the plan can read besides its legs: the adjustment rules' chains (20 strikes either
+    side of spot, both rights, the first 8 listed expiries for ROLL_DIAGONAL) and the entry's
+    strike window."""
+    rules = plan.adjustments.rules
+    return MarketNeeds(
+        band_steps=ADJUST_BAND_STEPS + 1 if rules else 0, all_rights=bool(rules),
+        extra_expiries=8 if any(r.action is AdjAction.ROLL_DIAGONAL for r in rules) else 0,
+        chain_band_steps=max(plan.strike_window_steps, ADJUST_BAND_STEPS if rules else 0))
+
+
+def check_market(plan: StrategyPlan, mv: MarketView, tl: Timeline, contracts: ContractInfo) -> None:
+    """Fail before the run, naming the missing range, when the store has no option bars on the
+    run's first day, or not the expiries the plan's legs would open that day, or not the strikes
+    its legs' fixed offsets need around spot."""
+    on = to_datetime(tl.ts[0]).date()
+    try:
+        expiries = sorted({select_expiry(mv.listed_expiries(), on, spec.expiry)
+                           for spec in plan.legs})
+    except SelectionError:
+        expiries = []  # no expiry listed yet: every entry is skipped with its reason
+    offsets = [abs(spec.strike.value) for spec in plan.legs
+               if spec.strike.method in (StrikeMethod.ATM_OFFSET_PTS, StrikeMethod.ATM)]
+    steps = [abs(spec.strike.value) * contracts.strike_step(on) for spec in plan.legs
+             if spec.strike.method is StrikeMethod.ATM_OFFSET]
+    reach = max([*offsets, *steps, 0.0])
+    spot, half = float(tl.close[0]), 0.5 * contracts.strike_step(on)  # ATM: nearest strike
+    mv.check_options(tl, expiries, (spot - reach + half, spot + reach - half) if plan.legs
+                     else None)
+
+
+ADJUST_BAND_STEPS = 20  # adjustment rules read the chain 20 strikes either side of spot
 
 
 @dataclass

@@ -24,16 +24,15 @@ from engine.domain.lifecycle import ExitReason, PositionState
 from engine.domain.structures import Leg, PositionRole
 from engine.execution.models import cost_model, fill_model
 from engine.execution.quotes import BarQuote
+from engine.market import LegPaths, Timeline, to_datetime
 from engine.results.records import AdjustmentRecord, FillRecord, TradeRecord, Transition
 from engine.risk.limits import greek_caps, term_weighted_vega
-from engine.simulation.market import LegPaths, Timeline, to_datetime
 from engine.simulation.quality import quote_jumps
 from engine.simulation.valuation import exit_clock
 from engine.strategy.adjustments.rules import Trig
-from engine.strategy.adjustments.triggers import RuleState, SegmentView
+from engine.strategy.adjustments.state import RuleState, SegmentView, TriggerInputs
 from engine.strategy.breakevens import (
     OpenBook,
-    TriggerInputs,
     band_path,
     event_line,
     open_book,

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.domain.structures import Leg
+from engine.market import LegPaths, Timeline
 from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
-from engine.simulation.market import LegPaths, Timeline
 from engine.strategy.exits import PathState
 from engine.strategy.plan import StrategyPlan
 

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.domain.structures import Leg
-from engine.simulation.market import LegPaths, MarketView, Timeline, to_datetime
+from engine.market import LegPaths, MarketView, Timeline, to_datetime
 from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import EntryRules, LegSpec, StrategyPlan
 from engine.strategy.selection import ChainSlice, SelectionError, select_expiry, select_strike
 from engine.strategy.sizing import EntryValues, sized_lots
 
 if TYPE_CHECKING:
-    from engine.simulation.loop import ContractInfo
+    from engine.market import ContractInfo
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.errors import PosbtError
-from engine.workbook.protocol import Cell, SheetInfo, SheetSpec
+from engine.workbook.protocol import Cell, SheetInfo, SheetSpec, Validation, ValidationKind
 from engine.workbook.text import formula_like
 
 
@@ -104,6 +105,41 @@ class OpenpyxlWriter:
                 os.unlink(tmp)
 
 
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _data_validation(v: Validation) -> DataValidation:
+    """An openpyxl validation: a dropdown, a numeric range, or an input message only."""
+    if v.kind is ValidationKind.LIST:
+        dv = DataValidation(type="list", formula1='"' + ",".join(v.choices) + '"',
+                            allow_blank=True)
+        dv.error = "Choose one of: " + ", ".join(v.choices)
+    elif v.kind is ValidationKind.ANY:
+        dv = DataValidation(allow_blank=True)
+    else:
+        lo, hi = v.minimum, v.maximum
+        if lo is not None and hi is not None:
+            dv = DataValidation(type=v.kind.value, operator="between", formula1=_number(lo),
+                                formula2=_number(hi), allow_blank=True)
+            dv.error = f"Enter a {'whole ' if v.kind is ValidationKind.WHOLE else ''}number " \
+                       f"from {_number(lo)} to {_number(hi)}"
+        else:
+            op, bound = ("greaterThanOrEqual", lo) if lo is not None else ("lessThanOrEqual", hi)
+            assert bound is not None
+            dv = DataValidation(type=v.kind.value, operator=op, formula1=_number(bound),
+                                allow_blank=True)
+            dv.error = f"Enter a number {'>=' if lo is not None else '<='} {_number(bound)}"
+        dv.errorTitle = v.title[:32] or None
+    dv.showErrorMessage = v.kind is not ValidationKind.ANY
+    if v.prompt:
+        dv.showInputMessage = True
+        dv.promptTitle = v.title[:32]
+        dv.prompt = v.prompt[:255]
+    dv.add(v.cell_range)
+    return dv
+
+
 def _fill(ws: object, spec: SheetSpec) -> None:
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -121,11 +157,11 @@ def _fill(ws: object, spec: SheetSpec) -> None:
     for address, fmt in spec.number_formats.items():
         ws[address].number_format = fmt
     for v in spec.validations:
-        dv = DataValidation(type="list", formula1='"' + ",".join(v.choices) + '"',
-                            allow_blank=True)
-        dv.error = "Choose one of: " + ", ".join(v.choices)
-        dv.add(v.cell_range)
-        ws.add_data_validation(dv)
+        ws.add_data_validation(_data_validation(v))
+    for address, text in spec.notes.items():
+        note = Comment(text, "posbt")
+        note.width, note.height = 320, 120
+        ws[address].comment = note
     for col, width in spec.column_widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
     if spec.freeze:

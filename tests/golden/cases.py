@@ -100,10 +100,12 @@ def case_configs() -> dict[str, StrategyConfig]:
         update={"bar_interval": bar})}) for name, cfg in out.items()}
 
 
-def run_case(cfg: StrategyConfig, store: DuckDBStore) -> BacktestResult:
-    """One case over the whole store window, as ``posbt run`` would run it."""
+def run_case(cfg: StrategyConfig, store: DuckDBStore, **market: Any) -> BacktestResult:
+    """One case over the whole store window, as ``posbt run`` would run it (``market``: the
+    market loading options of ``run_backtest``)."""
     plan = plan_for(cfg, store, None, None)
-    return run_backtest(plan, store, ContractInfo.from_master(load_contracts(), plan.symbol))
+    return run_backtest(plan, store, ContractInfo.from_master(load_contracts(), plan.symbol),
+                        **market)
 
 
 def fmt(value: Any) -> str:

@@ -63,3 +63,17 @@ def test_the_formatting_is_exact() -> None:
     assert golden.fmt({"b": 1.5, "a": 2}) == "a=2;b=1.5"
     assert golden.fmt((None, 3.0)) == "|3.0"
     assert golden.fmt(dt.datetime(2025, 1, 2, 9, 15)) == "2025-01-02T09:15:00"
+
+
+@pytest.mark.parametrize("case", ["bench_c", "bench_d"])
+def test_the_whole_run_loaded_at_once_gives_the_same_rows(
+        case: str, golden_store: DuckDBStore, stored: dict[str, dict[str, list[list[str]]]]) -> None:
+    # the default (auto) loads one block per expiry cycle on this market; run mode loads the
+    # whole market in one scan: the trades must not depend on how the bars were loaded
+    result = golden.run_case(golden.case_configs()[case], golden_store, market_mode="run",
+                             budget_bytes=4 * 2**30)
+    assert result.market is not None and result.market.mode == "run"
+    assert result.market.scans == 1 and result.market.chain_reads == 0
+    got = golden.result_rows(result)
+    for table in golden.TABLES:
+        assert got[table] == stored[table].get(case, []), table

@@ -3,8 +3,8 @@
 Parses every module under engine/ with ``ast`` (module level and inside functions);
 imports under ``if TYPE_CHECKING:`` are allowed, since they never run. ``PENDING`` lists
 the upward imports still waiting for the in-memory market (engine/market/, which takes
-``Timeline``, ``LegPaths``, ``MarketView`` and ``to_datetime`` out of simulation/) and for
-structure/'s parameter dataclasses; each entry must still exist, so the list only shrinks.
+``Timeline``, ``LegPaths``, ``MarketView`` and ``to_datetime`` out of simulation/); each entry
+must still exist, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -31,16 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "engine"
 
 # (importing file, imported module prefix) of known upward imports, to be removed
-PENDING: frozenset[tuple[str, str]] = frozenset({
-    ("engine/strategy/entry.py", "engine.simulation.market"),
-    ("engine/results/tables.py", "engine.simulation.market"),
-    ("engine/structure/composite.py", "engine.config"),
-    ("engine/structure/levels.py", "engine.config"),
-    ("engine/structure/ml.py", "engine.config"),
-    ("engine/structure/pivots.py", "engine.config"),
-    ("engine/structure/smc.py", "engine.config"),
-    ("engine/structure/volume.py", "engine.config"),
-})
+PENDING: frozenset[tuple[str, str]] = frozenset()
 
 
 def _pending(e: ImportEdge) -> bool:
