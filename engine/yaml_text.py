@@ -176,7 +176,7 @@ class Builder:
                                  place=self._place(node))
         out.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
-            return self.loader.construct_object(node)
+            return self._scalar(node)
         if id(node) in self._active:
             raise YamlInputError("a recursive alias (a value that contains itself)",
                                  place=self._place(node))
@@ -189,6 +189,16 @@ class Builder:
         finally:
             self._active.discard(id(node))
 
+    def _scalar(self, node: ScalarNode) -> Any:
+        try:
+            return self.loader.construct_object(node)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError) as exc:  # 2025-02-31 passes the regex
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise YamlInputError(f"{node.value!r} is not a valid {kind}: {exc}",
+                                 place=self._place(node)) from None
+
     def _mapping(self, node: MappingNode, path: tuple[Key, ...], out: Built) -> dict[str, Any]:
         explicit: dict[str, Any] = {}
         first_line: dict[str, int] = {}
@@ -199,7 +209,8 @@ class Builder:
                     for key, value in self._build(source, path, out).items():
                         merged.setdefault(key, value)  # earlier sources win
                 continue
-            key = str(self.loader.construct_object(key_node))
+            key = str(self._scalar(key_node) if isinstance(key_node, ScalarNode)
+                      else self.loader.construct_object(key_node))
             line = key_node.start_mark.line + 1
             if key in first_line:
                 out.duplicates.append((line, f"duplicate key {key!r} (first at line "

@@ -151,11 +151,11 @@ class XlwingsBook:
                              place=f"{POSITIONAL}!{column_letter(FIRST_STRATEGY_COL)}1")
         source = str(header[-1])
         ws.range((1, src_col)).api.EntireColumn.Copy(ws.range((1, src_col + 1)).api.EntireColumn)
-        ws.range((1, src_col + 1)).value = new_name
+        ws.range((1, src_col + 1)).value = quote_prefixed(new_name)
         labels = ws.range((1, 2), (ws.used_range.last_cell.row, 2)).value
         for r, label in enumerate(labels, start=1):
             if label == NAME_ROW_LABEL:
-                ws.range((r, src_col + 1)).value = new_name
+                ws.range((r, src_col + 1)).value = quote_prefixed(new_name)
         copied = 0
         for sheet_name in ROW_SHEETS:
             if sheet_name not in self.sheet_names():
@@ -167,7 +167,7 @@ class XlwingsBook:
                 if r > 1 and value == source:
                     last += 1
                     rs.range((r, 1)).api.EntireRow.Copy(rs.range((last, 1)).api.EntireRow)
-                    rs.range((last, 1)).value = new_name
+                    rs.range((last, 1)).value = quote_prefixed(new_name)
                     copied += 1
         return AddedStrategy(new_name, column_letter(src_col + 1), source, copied)
 

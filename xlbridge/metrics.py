@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+import time
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,8 @@ from engine.errors import DataMissingError, PosbtError
 from engine.home import market_db_path
 from engine.volatility import HVMethod, SnapshotCache, SnapshotParams, VolSnapshot
 from engine.volatility import volatility_snapshot as _snapshot
+
+STORE_HOLD_S = 1.0  # the server lets go of the store after this long without a request
 
 SESSION_CLOSE = dt.time(15, 30)
 
@@ -149,15 +152,23 @@ def plain(value: object) -> object:
 
 
 class VolService:
-    """The server's metric backend: the market store opened read-only on first use, one
-    snapshot cache, and a lock (one DuckDB connection serves every request thread)."""
+    """The server's metric backend: the market store opened read-only when a request needs
+    it and released after ``hold_s`` seconds without requests (so ``posbt data import``
+    and ``posbt data demo`` can take the store while the server runs: they wait for the
+    release), one snapshot cache, and a lock (one DuckDB connection serves every request
+    thread). A burst of cell recalculations shares one open handle."""
 
-    def __init__(self, home: Path, cache: SnapshotCache[VolSnapshot] | None = None) -> None:
+    def __init__(self, home: Path, cache: SnapshotCache[VolSnapshot] | None = None,
+                 hold_s: float = STORE_HOLD_S) -> None:
         self.home = home
         self.cache: SnapshotCache[VolSnapshot] = cache or SnapshotCache(maxsize=512, ttl_s=300.0)
+        self.hold_s = hold_s
         self._store: DuckDBStore | None = None
         self._lock = threading.Lock()
         self._latest: dict[tuple[str, str, object], dt.datetime] = {}
+        self._last_used = 0.0
+        self._closed = threading.Event()
+        self._releaser: threading.Thread | None = None
 
     def _open(self) -> DuckDBStore:
         if self._store is None:
@@ -166,34 +177,63 @@ class VolService:
                 raise DataMissingError("no market store; build one with `posbt data demo` or "
                                        "import data", place=str(path))
             self._store = DuckDBStore(path, read_only=True)
+            if self._releaser is None and self.hold_s > 0:
+                self._releaser = threading.Thread(target=self._release_idle, daemon=True,
+                                                  name="posbt-store-release")
+                self._releaser.start()
         return self._store
+
+    def _release_idle(self) -> None:
+        while not self._closed.wait(min(0.25, self.hold_s)):
+            with self._lock:
+                idle = time.monotonic() - self._last_used
+                if self._store is not None and idle >= self.hold_s:
+                    self._store.close()
+                    self._store = None
+
+    @property
+    def store_open(self) -> bool:
+        """Whether the market store is open right now."""
+        with self._lock:
+            return self._store is not None
 
     def snapshot(self, q: MetricQuery) -> VolSnapshot:
         with self._lock:
-            store = self._open()
-            if q.at is None:  # the latest bar, remembered per data version
-                symbol = q.symbol.strip().upper()
-                key = ("latest", symbol, store.data_version())
-                at = self._latest.get(key)
-                if at is None:
-                    at = self._latest[key] = latest_ts(store, symbol)
-                q = replace(q, at=at)
-            return snapshot(store, q, self.cache)
+            self._last_used = time.monotonic()
+            try:
+                store = self._open()
+                if q.at is None:  # the latest bar, remembered per data version
+                    symbol = q.symbol.strip().upper()
+                    key = ("latest", symbol, store.data_version())
+                    at = self._latest.get(key)
+                    if at is None:
+                        at = self._latest[key] = latest_ts(store, symbol)
+                    q = replace(q, at=at)
+                return snapshot(store, q, self.cache)
+            finally:
+                self._last_used = time.monotonic()
+                if self.hold_s <= 0 and self._store is not None:
+                    self._store.close()
+                    self._store = None
 
     def value(self, name: MetricName, q: MetricQuery) -> float | str:
         return metric_value(self.snapshot(q), name, q)
 
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+        if self._releaser is not None:
+            self._releaser.join(timeout=5)
+            self._releaser = None
 
 
 def metric_in_process(home: Path, name: MetricName, q: MetricQuery) -> float | str | list[list[object]]:
     """One metric (or the snapshot table) computed here, with the store opened read-only
     for this call only (the cell functions' fallback when no server answers)."""
-    service = VolService(home)
+    service = VolService(home, hold_s=0)
     try:
         snap = service.snapshot(q)
     finally:

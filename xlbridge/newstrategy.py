@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from engine.config.layout import FIRST_STRATEGY_COL
 from engine.errors import PosbtError
 from engine.workbook.protocol import column_letter
+from engine.workbook.text import formula_like
 
 POSITIONAL = "PositionalParameter"
 ROW_SHEETS = ("LegParameter", "AdjustmentRules")
@@ -97,6 +98,8 @@ class FileStrategyColumns:
             _copy_cell(ws.cell(r, src_col), ws.cell(r, dst_col))
             if r == 1 or ws.cell(r, 2).value == NAME_ROW_LABEL:
                 ws.cell(r, dst_col).value = new_name
+                if formula_like(new_name):
+                    ws.cell(r, dst_col).data_type = "s"  # a name is text, never a formula
         src_letter, dst_letter = column_letter(src_col), column_letter(dst_col)
         ws.column_dimensions[dst_letter].width = ws.column_dimensions[src_letter].width
         _extend_validations(ws, src_col, dst_col)
@@ -125,4 +128,6 @@ class FileStrategyColumns:
             for c in range(1, ws.max_column + 1):
                 _copy_cell(ws.cell(r, c), ws.cell(end + i, c))
             ws.cell(end + i, 1).value = new
+            if formula_like(new):
+                ws.cell(end + i, 1).data_type = "s"
         return len(rows)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from engine.errors import PosbtError
 from engine.workbook.openpyxl_adapter import OpenpyxlReader
 from engine.workbook.protocol import Cell, SheetInfo
+from engine.workbook.text import formula_like
 from xlbridge.newstrategy import FileStrategyColumns
 
 RESULT_PREFIX = "BT_"
@@ -55,6 +56,8 @@ def _copy_sheet(src: Any, dst: Any) -> None:
     for row in src.iter_rows():
         for c in row:
             t = dst.cell(row=c.row, column=c.column, value=c.value)
+            if c.data_type != "f" and formula_like(c.value):
+                t.data_type = "s"  # text stays text (engine.workbook.text)
             if c.has_style:
                 t.font, t.fill, t.border = copy(c.font), copy(c.fill), copy(c.border)
                 t.alignment, t.protection = copy(c.alignment), copy(c.protection)

@@ -7,6 +7,7 @@ Every command turns a ``PosbtError`` into a one-line message on stderr and exit 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,12 +41,29 @@ class CliContext:
         return market_db_path(self.home)
 
     def open_store(self, *, read_only: bool = True) -> DuckDBStore:
-        """Open the market store (read-only unless the command writes)."""
+        """Open the market store (read-only unless the command writes). A store held by
+        another process (an import, a demo build, the server between its requests) is
+        waited for up to ``$POSBT_LOCK_WAIT_S`` seconds (default 30), saying so once."""
         from engine.data.duckdb_store import DuckDBStore
 
         if not read_only:
             self.home.mkdir(parents=True, exist_ok=True)
-        return DuckDBStore(self.market_db, read_only=read_only)
+        return DuckDBStore(self.market_db, read_only=read_only, wait_s=lock_wait_s(),
+                           on_wait=lambda text: click.echo(f"{text} ...", err=True))
+
+
+def lock_wait_s() -> float:
+    """Seconds a command waits for a locked store (``$POSBT_LOCK_WAIT_S``, default 30)."""
+    from engine.data.duckdb_store import LOCK_WAIT_S
+
+    text = os.environ.get("POSBT_LOCK_WAIT_S", "").strip()
+    if not text:
+        return LOCK_WAIT_S
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        raise PosbtError(f"POSBT_LOCK_WAIT_S must be a number of seconds, got {text!r}",
+                         place="POSBT_LOCK_WAIT_S") from None
 
 
 def get_ctx() -> CliContext:

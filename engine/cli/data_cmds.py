@@ -59,6 +59,12 @@ def info() -> None:
     try:
         out = console()
         out.print(f"store: {ctx.market_db} ({_fmt_bytes(store.file_size_bytes())})")
+        from engine.data.build_state import interrupted_build
+
+        partial = interrupted_build(store)
+        if partial is not None:
+            out.print(f"incomplete: the demo build of {partial} was interrupted (option bars "
+                      "without index bars); run `posbt data demo` again to finish it")
         bars = store.query("info_bars").to_pylist()
         table = Table(title="bars")
         for col in ("table", "symbol", "interval", "first", "last", "rows", "contracts"):

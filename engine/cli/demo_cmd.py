@@ -3,7 +3,9 @@
 Thin CLI over ``engine.data.synthetic.generate_market`` (data stage): parses the
 options into a ``MarketSpec``, shows a progress bar over symbol-days and prints what was
 written. Deterministic (fixed default start 2025-01-01 and seed 7); re-running on a store
-that already holds a symbol adds nothing for it and says so.
+that already holds a symbol adds nothing for it and says so, and re-running after an
+interrupted build (Ctrl-C, kill -9, a full disk) finishes it: the partial symbol is rolled
+back and built again, the complete ones are kept.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ def demo(symbols: str, start: dt.datetime, years: float, days: int | None, inter
         with progress("generating market (symbol-days)", total=total) as advance:
             report = generate_market(spec, store, progress=lambda n: advance(float(n)))
         store.checkpoint()
+        for name, n in report.resumed.items():
+            out.print(f"{name}: finished an interrupted build (removed its {n:,} partial "
+                      "option bars, then built it again)")
         for name in report.skipped_symbols:
             out.print(f"{name}: already in the store, left as it is")
         if report.generated_symbols:

@@ -200,10 +200,47 @@ def _window(cfg: StrategyConfig, store: Store, places: Places) -> list[Problem]:
     return out
 
 
+_NUMERIC_KINDS = ("int", "float", "float_or_dynamic")
+
+
+@cache
+def _numeric(sheet: Sheet) -> tuple[ParamInfo, ...]:
+    return tuple(p for p in params(sheet) if p.kind in _NUMERIC_KINDS)
+
+
+def _get(obj: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(obj, Mapping) or key not in obj:
+            return None
+        obj = obj[key]
+    return obj
+
+
+def _booleans_in_numbers(data: Mapping[str, Any], places: Places) -> list[Problem]:
+    """TRUE/FALSE (YAML ``true``) where a number belongs: pydantic would read it as 1/0."""
+    found: list[tuple[tuple[str | int, ...], ParamInfo, bool]] = []
+    for p in _numeric(Sheet.POSITIONAL):
+        value = _get(data, p.path)
+        if isinstance(value, bool):
+            found.append((p.path, p, value))
+    for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
+        rows = data.get(key)
+        for i, row in enumerate(rows if isinstance(rows, list) else []):
+            for p in _numeric(sheet):
+                value = _get(row, p.path)
+                if isinstance(value, bool):
+                    found.append(((key, i, *p.path), p, value))
+    return [Problem(places.find(path), f"expected a number, got {str(v).lower()}",
+                    p.excel_name) for path, p, v in found]
+
+
 def validate_strategy(data: Mapping[str, Any], places: Places, store: Store | None = None
                       ) -> tuple[StrategyConfig | None, list[Problem]]:
     """Validate one merged strategy dict once; return the config (None on errors) and all
     problems (errors and warnings) with places."""
+    booleans = _booleans_in_numbers(data, places)
+    if booleans:
+        return None, booleans
     try:
         cfg = StrategyConfig.model_validate(dict(data))
     except ValidationError as exc:

@@ -155,8 +155,21 @@ def run_checks(store: Store, master: ContractMaster | None = None) -> list[Findi
     findings.extend(strike_findings(store, master))
     findings.extend(value_findings(store))
     findings.extend(calendar_findings(store, master))
+    findings.extend(build_findings(store))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])
+
+
+def build_findings(store: Store) -> list[Finding]:
+    """An interrupted ``posbt data demo``: option bars of a symbol with no index bars."""
+    from engine.data.build_state import interrupted_build
+
+    symbol = interrupted_build(store)
+    if symbol is None:
+        return []
+    return [Finding("incomplete_build", Severity.ERROR, "option_bars", symbol, 1,
+                    "`posbt data demo` was interrupted before this symbol's index bars; run "
+                    "it again with the same options to finish it")]
 
 
 def has_errors(findings: list[Finding]) -> bool:

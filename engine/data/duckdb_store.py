@@ -3,15 +3,20 @@
 A DuckDB file is open read-write by one process or read-only by many, never both:
 readers open it with ``read_only=True``; a load (import, enrichment, features) needs
 the write handle. A locked file gives ``StoreLockedError`` naming the holder, never a
-raw lock error. Loads stage batches into temporary tables and, on commit, insert the
+raw lock error; ``wait_s`` makes an open wait that long for the holder to let go (the
+server releases its read handle between requests, so an import waits a moment, then
+writes). A disk that fills up mid-load says "disk full" and rolls the load back; the
+previous state stays. Loads stage batches into temporary tables and, on commit, insert the
 rows whose key is not yet stored (anti-join; the bar tables carry no PRIMARY KEY index).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -22,9 +27,60 @@ import pyarrow.compute as pc
 from engine.data.sqlfiles import query_text, schema_texts
 from engine.data.store import LoadResult, Replace
 from engine.data.tables import TABLE_KEYS, TABLE_SORT
-from engine.errors import StoreError, StoreLockedError
+from engine.errors import DiskFullError, StoreError, StoreLockedError, disk_message, is_disk_full
 
 _PID_RE = re.compile(r"PID (\d+)")
+LOCK_POLL_S = 0.2
+LOCK_WAIT_S = 30.0  # how long a CLI write waits for the store by default (POSBT_LOCK_WAIT_S)
+
+
+def _process_name(pid: int) -> str | None:
+    """A short name of process ``pid`` ("posbt serve", "posbt data import"), if known."""
+    try:
+        import psutil
+
+        args = psutil.Process(pid).cmdline()
+    except Exception:  # psutil missing, the process gone, access denied
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        args = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+    if not args:
+        return None
+    words = [Path(a).name for a in args[:4] if not a.startswith("-")]
+    if "posbt" in words:
+        i = words.index("posbt")
+        return " ".join(words[i:i + 3])
+    return " ".join(words[:2])
+
+
+def lock_holder(text: str) -> str:
+    """"process 1234 (posbt serve)" from DuckDB's lock error text."""
+    pid = _PID_RE.search(text)
+    if pid is None:
+        return "another process"
+    name = _process_name(int(pid.group(1)))
+    return f"process {pid.group(1)}" + (f" ({name})" if name else "")
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open; an I/O error may have ended it already,
+    and "no transaction is active" must not hide that error."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a registered view even after an I/O error aborted the transaction (an error
+    here would hide the one that matters, e.g. "No space left on device")."""
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(name)
+
+
+def _write_failure(exc: BaseException, doing: str) -> str:
+    """A write error in the user's words: "disk full" first when that is the cause."""
+    return disk_message(exc, doing)
 _MEMORY_RE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)")
 READER_MEMORY_LIMIT = "1GB"
 
@@ -63,7 +119,8 @@ class DuckDBStore:
 
     engine_name = "duckdb"
 
-    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait_s: float = 0.0,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = str(path)
         self.read_only = read_only
         if self.path != ":memory:":
@@ -75,19 +132,7 @@ class DuckDBStore:
                     place=self.path,
                 )
             db_file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
-            text = str(exc)
-            if "lock" in text.lower():
-                pid = _PID_RE.search(text)
-                holder = f"process {pid.group(1)}" if pid else "another process"
-                raise StoreLockedError(
-                    f"the store is locked by {holder}; wait for it to finish, stop it, or "
-                    "send writes through the running `posbt serve`",
-                    place=self.path,
-                ) from None
-            raise StoreError(f"cannot open the store: {text}", place=self.path) from None
+        self.con = self._connect(read_only, wait_s, on_wait)
         self.con.execute("SET enable_progress_bar = false")  # our own bars report progress
         if read_only:  # readers (backtests, the server) keep DuckDB's buffer pool bounded
             limit = os.environ.get("POSBT_DUCKDB_MEMORY_LIMIT", READER_MEMORY_LIMIT)
@@ -97,6 +142,73 @@ class DuckDBStore:
             self.con.execute(f"SET memory_limit = '{limit}'")
         if not read_only:
             self._ensure_schema()
+
+    def _connect(self, read_only: bool, wait_s: float,
+                 on_wait: Callable[[str], None] | None) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + wait_s
+        told = False
+        while True:
+            try:
+                return duckdb.connect(self.path, read_only=read_only)
+            except duckdb.IOException as exc:
+                text = str(exc)
+                if "lock" not in text.lower():
+                    raise StoreError(f"cannot open the store: {text}", place=self.path) from None
+                holder = lock_holder(text)
+                if time.monotonic() >= deadline:
+                    waited = f" (waited {wait_s:g} s)" if wait_s else ""
+                    raise StoreLockedError(
+                        f"the store is locked by {holder}{waited}; wait for it to finish or "
+                        "stop it (a running `posbt serve` lets go between requests)",
+                        place=self.path) from None
+                if on_wait is not None and not told:
+                    on_wait(f"the store is locked by {holder}; waiting up to {wait_s:g} s")
+                    told = True
+                time.sleep(LOCK_POLL_S)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A ``store_meta`` value (None when unset)."""
+        rows = self.con.execute("SELECT value FROM store_meta WHERE key = $key",
+                                {"key": key}).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or, with None, remove) a ``store_meta`` value, committed at once."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute("DELETE FROM store_meta WHERE key = $key", {"key": key})
+            if value is not None:
+                self.con.execute("INSERT INTO store_meta VALUES ($key, $value)",
+                                 {"key": key, "value": value})
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            _rollback(self.con)
+            kind = DiskFullError if is_disk_full(exc) else StoreError
+            raise kind(_write_failure(exc, "recording store bookkeeping"),
+                       place=self.path) from None
+
+    def discard_symbol(self, symbol: str) -> int:
+        """Remove a symbol's option bars and GENERATED expiries (an interrupted demo build
+        being rolled back to the last complete symbol) in one transaction; returns the
+        option bars removed."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            n = int(self.con.execute("SELECT count(*) FROM option_bars WHERE symbol = $s",
+                                     {"s": symbol}).fetchall()[0][0])
+            self.con.execute("DELETE FROM option_bars WHERE symbol = $s", {"s": symbol})
+            self.con.execute("DELETE FROM expiries WHERE symbol = $s AND source = 'GENERATED'",
+                             {"s": symbol})
+            self.con.execute(
+                "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                "WHERE key = 'data_version'")
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            _rollback(self.con)
+            kind = DiskFullError if is_disk_full(exc) else StoreError
+            raise kind(_write_failure(exc, f"removing the partial {symbol} bars"),
+                       place=self.path) from None
+        return n
 
     # -- schema ---------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
@@ -183,7 +295,7 @@ class DuckDBStore:
             self.con.execute("ROLLBACK")
             raise StoreError(f"query 'enrich_update' failed: {exc}") from None
         finally:
-            self.con.unregister("_posbt_greeks")
+            _unregister(self.con, "_posbt_greeks")
         return changed
 
     def bulk_load(self) -> DuckDBBulkLoad:
@@ -273,7 +385,7 @@ class DuckDBLoad:
             if added < batch.num_rows and replace is None:
                 self._find_differing(table, batch, join, window, params)
         finally:
-            self.con.unregister("_posbt_batch")
+            _unregister(self.con, "_posbt_batch")
         self._offered[table] = self._offered.get(table, 0) + batch.num_rows
         self._inserted[table] = self._inserted.get(table, 0) + added
 
@@ -314,7 +426,10 @@ class DuckDBLoad:
         tb: TracebackType | None,
     ) -> None:
         if exc_type is not None:
-            self.con.execute("ROLLBACK")
+            _rollback(self.con)  # DuckDB may have aborted it already (an I/O error)
+            if exc is not None and not isinstance(exc, StoreError) and is_disk_full(exc):
+                raise DiskFullError(_write_failure(exc, "writing to the store"),
+                                    place=self.store.path) from exc
             return
         try:
             if any(self._inserted.values()):
@@ -323,9 +438,11 @@ class DuckDBLoad:
                     "WHERE key = 'data_version'"
                 )
             self.con.execute("COMMIT")
-        except Exception:  # pragma: no cover - commit failures are I/O errors
-            self.con.execute("ROLLBACK")
-            raise
+        except duckdb.Error as error:  # commit failures are I/O errors: say which
+            _rollback(self.con)
+            kind = DiskFullError if is_disk_full(error) else StoreError
+            raise kind(_write_failure(error, "committing to the store"),
+                       place=self.store.path) from None
         self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._inserted),
                                   replaced=dict(self._replaced),
                                   differing=dict(self._differing))
@@ -355,7 +472,7 @@ class DuckDBBulkLoad(DuckDBLoad):
                 f"INSERT INTO {_quote(table)} ({cols}) SELECT {cols} FROM _posbt_bulk"  # noqa: S608
             )
         finally:
-            self.con.unregister("_posbt_bulk")
+            _unregister(self.con, "_posbt_bulk")
         self._offered[table] = self._offered.get(table, 0) + batch.num_rows
         self._inserted[table] = self._inserted.get(table, 0) + batch.num_rows  # rows known new
 

@@ -140,7 +140,7 @@ def _file_routes(settings: ServerSettings) -> APIRouter:
 def _job(request: Request, job_id: str) -> Any:
     job = request.app.state.jobs.get(job_id)
     if job is None:
-        raise HTTPException(404, f"no job {job_id}")
+        raise DataMissingError(f"no job {job_id}", place="job_id")
     return job
 
 

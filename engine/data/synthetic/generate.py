@@ -13,8 +13,13 @@ Memory stays bounded because each batch is its own transaction (DuckDB keeps a
 transaction's uncommitted rows in memory: one transaction for 100M rows needs tens of
 GB). The index bars go in last and mark a symbol complete. Idempotent: a symbol whose
 index bars are already stored is skipped and named in the report (nothing is mixed into
-existing data), the same for INDIAVIX; option bars without index bars (an interrupted
-run, or imported data) are refused with a message saying what to do. Stores that offer
+existing data), the same for INDIAVIX. Resumable: before a symbol's first batch the
+store records ``demo_build = <symbol>`` (``store_meta``) and clears it after the index
+bars; a run killed in between leaves option bars without index bars *and* that mark, so
+the next run removes that symbol's partial rows (back to the last complete symbol) and
+builds it again, and ``posbt data check`` reports the incomplete build meanwhile. Option
+bars without index bars and without the mark (imported data) are refused with a message
+saying what to do. Stores that offer
 ``bulk_load()`` (DuckDB) take the rows without the anti-join de-duplication of a normal
 load, since a new symbol's rows are new by construction. Pricing and inserting overlap
 on two threads (NumPy and DuckDB release the GIL).
@@ -30,6 +35,7 @@ from typing import Final, Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from engine.data.build_state import BUILD_KEY, BookkeepingStore, series_state
 from engine.data.seed import seed_reference_tables
 from engine.data.store import LoadSession, Store
 from engine.data.synthetic.bars import (
@@ -71,17 +77,6 @@ def _open_bulk(store: Store) -> LoadSession:
     if isinstance(store, BulkLoadingStore):
         return store.bulk_load()
     return store.load()
-
-
-def series_state(store: Store, symbol: str) -> str:
-    """"complete" when ``symbol`` has index bars, "partial" when it has option bars only,
-    else "absent" (cheap queries: no scan of option_bars unless index bars are missing)."""
-    latest = store.query("vol_latest_ts", {"symbol": symbol}).column("ts")[0].as_py()
-    if latest is not None:
-        return "complete"
-    if store.query("vol_option_intervals", {"symbol": symbol}).num_rows:
-        return "partial"
-    return "absent"
 
 
 def vix_present(store: Store) -> bool:
@@ -199,23 +194,31 @@ def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = 
     seeded = seed_reference_tables(store)
     for table in ("instruments", "holidays"):
         report.add(table, seeded.inserted.get(table, 0))
+    books = store if isinstance(store, BookkeepingStore) else None
+    building = books.get_meta(BUILD_KEY) if books is not None else None
     for sym_spec in sorted(spec.symbols, key=lambda s: s.symbol):
         state = series_state(store, sym_spec.symbol)
         if state == "complete":
             report.skipped_symbols.append(sym_spec.symbol)
             advance(len(plan.days))
             continue
+        if state == "partial" and books is not None and building == sym_spec.symbol:
+            report.resumed[sym_spec.symbol] = books.discard_symbol(sym_spec.symbol)
+            state = "absent"
         if state == "partial":
             raise StoreError(
-                f"{sym_spec.symbol} has option bars but no index bars (an interrupted "
-                "`posbt data demo`, or imported options); the generator does not mix into "
-                "them: remove the store file (or pick other symbols) and run again",
-                place=getattr(store, "path", None))
+                f"{sym_spec.symbol} has option bars but no index bars (imported options?); "
+                "the generator does not mix into them: import the index bars, or pick other "
+                "symbols", place=getattr(store, "path", None))
+        if books is not None:
+            books.set_meta(BUILD_KEY, sym_spec.symbol)
         path = rebased(simulate_index(sym_spec, len(plan.days), spec.seed, spec.rate),
                        plan.history_days, sym_spec.spot0)
         ctx = DayContext(spec=spec, symbol=sym_spec, path=path, plan=plan, master=master,
                          calendar=calendar)
         _generate_symbol(ctx, store, report, advance)
+        if books is not None:
+            books.set_meta(BUILD_KEY, None)  # complete: its index bars are in
         report.generated_symbols.append(sym_spec.symbol)
     if vix_present(store):
         report.skipped_symbols.append(VIX_SYMBOL)

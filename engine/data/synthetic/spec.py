@@ -178,6 +178,7 @@ class GenerationReport:
     rows: dict[str, int] = field(default_factory=dict)
     skipped_symbols: list[str] = field(default_factory=list)
     generated_symbols: list[str] = field(default_factory=list)
+    resumed: dict[str, int] = field(default_factory=dict)  # symbol -> partial bars removed
     history_days: int = 0
     window_days: int = 0
     seconds: float = 0.0

@@ -139,3 +139,22 @@ def test_a_full_disk_during_a_results_write_keeps_the_old_file(
         write_results([result], out)
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]  # no temporary file left
+
+
+def test_the_ribbon_copies_result_sheets_and_new_names_as_text(
+        tmp_path: Path, result: BacktestResult) -> None:
+    import shutil
+
+    from xlbridge.resultbooks import FileBook
+
+    evil = dataclasses.replace(result, plan=dataclasses.replace(result.plan, name=EVIL))
+    results = write_results([evil], tmp_path / "r.xlsx")
+    book = tmp_path / "book.xlsx"
+    shutil.copy(Path(__file__).resolve().parents[3] / "workbook_templates" /
+                "posbt_template.xlsx", book)
+    FileBook(book).replace_result_sheets(results)  # Run Backtest writing into the live book
+    FileBook(book).add_strategy_column(EVIL)  # New Strategy with a hostile name
+    wb = load_workbook(book)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value == EVIL]
+    assert {c.parent.title for c in cells} >= {"BT_Summary", "BT_Trades", "PositionalParameter"}
+    assert {c.data_type for c in cells} == {"s"}
