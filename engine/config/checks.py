@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from functools import cache
 from typing import Any
 
 from engine.config.enums import RollFrequency, StrategySubtype, TriggerKind
@@ -69,14 +70,23 @@ def _fmt(value: Any) -> str:
     return value.isoformat(timespec="minutes") if hasattr(value, "hour") else f"{value}"
 
 
+@cache
+def _shipped_contracts() -> Any:
+    """The shipped contract master, read once (validating 10,000 strategies asked for it
+    10,000 times, each a parse of the CSV)."""
+    from engine.domain.contracts import load_contracts
+
+    return load_contracts()
+
+
 def strike_step_pts(symbol: str, on: date | None) -> float:
     """Strike step of ``symbol`` on ``on`` (contract master when present, else REFERENCE)."""
     try:
-        from engine.domain.contracts import load_contracts
+        from engine.domain.contracts import load_contracts  # noqa: F401 - presence check
     except ImportError:
         return _FALLBACK_STEP_PTS[symbol]
     try:  # pragma: no cover - depends on the domain helper's progress
-        return float(load_contracts().spec(symbol, on or date.today()).strike_step)
+        return float(_shipped_contracts().spec(symbol, on or date.today()).strike_step)
     except Exception:  # pragma: no cover
         return _FALLBACK_STEP_PTS[symbol]
 

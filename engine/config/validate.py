@@ -204,34 +204,35 @@ _NUMERIC_KINDS = ("int", "float", "float_or_dynamic")
 
 
 @cache
-def _numeric(sheet: Sheet) -> tuple[ParamInfo, ...]:
-    return tuple(p for p in params(sheet) if p.kind in _NUMERIC_KINDS)
+def _numeric(sheet: Sheet) -> dict[tuple[str, ...], ParamInfo]:
+    return {p.path: p for p in params(sheet) if p.kind in _NUMERIC_KINDS}
 
 
-def _get(obj: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(obj, Mapping) or key not in obj:
-            return None
-        obj = obj[key]
-    return obj
+def _bool_leaves(obj: Any, path: tuple[str | int, ...] = ()
+                 ) -> list[tuple[tuple[str | int, ...], bool]]:
+    if isinstance(obj, bool):
+        return [(path, obj)]
+    if isinstance(obj, Mapping):
+        return [x for k, v in obj.items() for x in _bool_leaves(v, (*path, k))]
+    if isinstance(obj, list):
+        return [x for i, v in enumerate(obj) for x in _bool_leaves(v, (*path, i))]
+    return []
 
 
 def _booleans_in_numbers(data: Mapping[str, Any], places: Places) -> list[Problem]:
-    """TRUE/FALSE (YAML ``true``) where a number belongs: pydantic would read it as 1/0."""
-    found: list[tuple[tuple[str | int, ...], ParamInfo, bool]] = []
-    for p in _numeric(Sheet.POSITIONAL):
-        value = _get(data, p.path)
-        if isinstance(value, bool):
-            found.append((p.path, p, value))
-    for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
-        rows = data.get(key)
-        for i, row in enumerate(rows if isinstance(rows, list) else []):
-            for p in _numeric(sheet):
-                value = _get(row, p.path)
-                if isinstance(value, bool):
-                    found.append(((key, i, *p.path), p, value))
-    return [Problem(places.find(path), f"expected a number, got {str(v).lower()}",
-                    p.excel_name) for path, p, v in found]
+    """TRUE/FALSE (YAML ``true``) where a number belongs: pydantic would read it as 1/0.
+    One walk over the (small) dict; only its booleans are looked up in the registry."""
+    out: list[Problem] = []
+    for path, value in _bool_leaves(data):
+        sheet, rest = Sheet.POSITIONAL, path
+        if len(path) > 2 and path[0] in ("legs", "adjustment_rules") and isinstance(path[1], int):
+            sheet = Sheet.LEG if path[0] == "legs" else Sheet.ADJUSTMENT
+            rest = path[2:]
+        p = _numeric(sheet).get(tuple(str(k) for k in rest))
+        if p is not None:
+            out.append(Problem(places.find(path), f"expected a number, got {str(value).lower()}",
+                               p.excel_name))
+    return out
 
 
 def validate_strategy(data: Mapping[str, Any], places: Places, store: Store | None = None
