@@ -55,7 +55,7 @@ def main() -> None:
     for method in SRMethod:
         if method is SRMethod.EXTERNAL:
             continue
-        cfg = MarketStructureConfig(primary_method=method)
+        cfg = MarketStructureConfig(primary_method=method).params()
         report = levels_report_at(store, "NIFTY", at, cfg)  # warm-up
         compute_ms = _best_ms(lambda c=cfg: levels_report_at(store, "NIFTY", at, c), args.repeat)
         cache = LevelsCache()

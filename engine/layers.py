@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-# lowest first; "base" is engine's own top-level modules (errors, home, layers, __init__).
+# lowest first; "base" is engine's own top-level modules (errors, home, layers, yaml_text, __init__).
 # "synthetic" is engine.data.synthetic: the market generator is a data source that prices its
 # chains with Black-76, so it sits above pricing while the store and importers sit below.
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -68,7 +68,7 @@ def package_of(module: str) -> str:
     name = parts[1]
     if name in RANK:
         return name
-    return "base" if name in {"errors", "home", "layers", "__init__"} else name
+    return "base" if name in {"errors", "home", "layers", "yaml_text", "__init__"} else name
 
 
 def _module_name(path: Path, root: Path) -> str:

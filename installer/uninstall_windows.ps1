@@ -1,8 +1,11 @@
-# Remove what install_windows.ps1 added. Market data and results in %USERPROFILE%\.posbt stay.
-$ErrorActionPreference = "Continue"
-Unregister-ScheduledTask -TaskName "posbt server" -Confirm:$false
-Remove-Item (Join-Path $env:APPDATA "Microsoft\AddIns\posbt.xlam") -ErrorAction SilentlyContinue
-$Xw = Join-Path $env:LOCALAPPDATA "posbt\venv\Scripts\xlwings.exe"
-if (Test-Path $Xw) { & $Xw addin remove }
-Remove-Item -Recurse -Force (Join-Path $env:LOCALAPPDATA "posbt") -ErrorAction SilentlyContinue
-Write-Host "Removed. Delete %USERPROFILE%\.posbt yourself to drop data, results and the token."
+# Remove what install_windows.ps1 set up (`posbt excel uninstall`, then the environment).
+# Market data, results and the token in %USERPROFILE%\.posbt stay. Stops at the first error.
+$ErrorActionPreference = "Stop"
+$Root = Join-Path $env:LOCALAPPDATA "posbt"
+$Posbt = Join-Path $Root "venv\Scripts\posbt.exe"
+if (Test-Path $Posbt) {
+    & $Posbt excel uninstall
+    if ($LASTEXITCODE -ne 0) { throw "posbt uninstall FAILED (exit $LASTEXITCODE); close Excel and retry" }
+}
+Remove-Item -Recurse -Force $Root
+Write-Host "Removed. Delete %USERPROFILE%\.posbt yourself to drop market data, results and the token."

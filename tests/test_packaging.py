@@ -59,5 +59,5 @@ def test_ci_runs_the_wheel_smoke_test() -> None:
     smoke = (ROOT / ".ci" / "wheel_smoke").read_text(encoding="utf-8")
     assert "\n.ci/wheel_smoke\n" in ci
     for needle in ("pip wheel", "-m venv", "[excel]", "posbt\" demo", "posbt\" serve",
-                   "xlbridge.addin.build", "site-packages"):
+                   "excel install", "excel doctor", "site-packages"):
         assert needle in smoke, needle

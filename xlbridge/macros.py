@@ -1,17 +1,18 @@
-"""The ribbon's macros: Run Backtest, Validate, New Strategy, Open Results, Server Status.
+"""The ribbon's macros: Run Backtest (post, poll, cancel), Validate, New Strategy, Open
+Results, Server Status.
 
 Excel-side entry points. VBA calls one Python function, :func:`dispatch`, with the
 button's id (``RunPython "import xlbridge.macros; xlbridge.macros.dispatch('RunBacktest')"``);
 it binds the live book (xlwings) and runs :func:`run_action`, which only sees a
 :class:`MacroContext`: a workbook reader and writer (the engine's protocol; xlwings here,
-openpyxl in tests and headless use), a UI (status bar, message box) and a server client
-(None: compute in-process). Errors reach the user as a message box naming sheet and cell.
+openpyxl in tests and headless use), a sink for result sheets, a UI (status bar, message
+box) and a server client. A backtest always runs in the server (:mod:`xlbridge.jobflow`),
+never inside Excel's Python, so Excel stays responsive. Errors reach the user as a message
+box naming sheet and cell.
 """
 
 from __future__ import annotations
 
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,14 @@ from typing import Any, Protocol
 
 from engine.api import default_out_path
 from engine.errors import PosbtError
-from engine.workbook.protocol import SheetSpec, WorkbookReader, WorkbookWriter
+from engine.workbook.protocol import WorkbookReader, WorkbookWriter
+from xlbridge import jobflow
 from xlbridge.client import ServerClient, ServerUnavailableError
-from xlbridge.server.worker import problem_dicts, result_tables
-
-POLL_S = 0.25
-MAX_PROBLEMS_SHOWN = 15
+from xlbridge.conf import ResultsTo
+from xlbridge.jobflow import config_sheets, problems_text
+from xlbridge.newstrategy import StrategyColumns
+from xlbridge.resultbooks import ResultSheetsSink
+from xlbridge.server.worker import json_value
 
 
 class Ui(Protocol):
@@ -39,44 +42,24 @@ class Ui(Protocol):
 
 @dataclass
 class MacroContext:
-    """The active workbook (its path, a reader and a writer), the UI, the server."""
+    """The active workbook (its local path, a reader, a writer of config sheets and a
+    sink for result sheets), the UI, the server and where results go."""
 
     path: Path
     reader: WorkbookReader
     writer: WorkbookWriter
+    results: ResultSheetsSink
+    columns: StrategyColumns
     ui: Ui
     client: ServerClient | None
     home: Path
-
-
-def sheet_values(reader: WorkbookReader) -> dict[str, list[list[Any]]]:
-    """Every sheet's values (formulas as their computed values), JSON-ready."""
-    from xlbridge.server.worker import json_value
-
-    return {name: [[json_value(c.value) for c in row] for row in reader.rows(name)]
-            for name in reader.sheet_names() if not name.startswith("BT_")}
-
-
-def result_specs(tables: dict[str, dict[str, Any]]) -> list[SheetSpec]:
-    """BT_* tables as sheets to write (header row bold, frozen below it)."""
-    return [SheetSpec(name=name, rows=[t["headers"], *t["rows"]]) for name, t in tables.items()]
-
-
-def problems_text(problems: list[dict[str, Any]]) -> str:
-    """``Sheet!Cell (Name): message`` lines, errors first, at most MAX_PROBLEMS_SHOWN."""
-    lines = []
-    for p in problems[:MAX_PROBLEMS_SHOWN]:
-        name = f" ({p['excel_name']})" if p.get("excel_name") else ""
-        sev = "" if p.get("severity", "error") == "error" else "warning: "
-        lines.append(f"{sev}{p.get('place') or 'workbook'}{name}: {p['message']}")
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more")
-    return "\n".join(lines)
+    results_to: ResultsTo = ResultsTo.SHEETS
 
 
 def validate(ctx: MacroContext) -> str:
     """Validate the book's sheets as they are now (unsaved edits included)."""
-    sheets = sheet_values(ctx.reader)
+    sheets = {k: [[json_value(v) for v in row] for row in rows]
+              for k, rows in config_sheets(ctx.reader).items()}
     if ctx.client is not None:
         try:
             answer = ctx.client.request("POST", "/validate",
@@ -99,78 +82,36 @@ def _show_validation(ctx: MacroContext, ok: bool, problems: list[dict[str, Any]]
 
 
 def run_backtest(ctx: MacroContext) -> str:
-    """Run the saved book's strategies (server job, else in-process) and write BT_* sheets."""
-    if ctx.client is not None:
-        try:
-            tables = _run_on_server(ctx, ctx.client)
-        except ServerUnavailableError:
-            tables = _run_here(ctx)
-    else:
-        tables = _run_here(ctx)
-    if tables is None:
-        return "failed"
-    ctx.writer.write_sheets(result_specs(tables))
-    ctx.ui.status(None)
-    ctx.ui.message(f"Backtest done: {', '.join(tables)} written.", "posbt")
-    return "done"
+    """Validate the live sheets and post the backtest job; returns at once (the add-in's
+    timer then calls :func:`poll_backtest`)."""
+    return jobflow.start(ctx.path, ctx.reader, ctx.ui, ctx.client, ctx.home, ctx.results_to)
 
 
-def _run_on_server(ctx: MacroContext, client: ServerClient) -> dict[str, Any] | None:
-    job = client.request("POST", "/backtests", json={"path": str(ctx.path)})
-    while True:
-        state = client.request("GET", f"/jobs/{job['job_id']}")
-        ctx.ui.status(f"posbt: {state['state']} {state['progress']:.0f}%")
-        if state["state"] == "done":
-            answer: dict[str, Any] = client.request("GET", f"/jobs/{job['job_id']}/results")
-            return dict(answer["tables"])
-        if state["state"] in ("failed", "cancelled"):
-            ctx.ui.status(None)
-            ctx.ui.message(problems_text(state["errors"]) or state["state"],
-                           "posbt: backtest failed")
-            return None
-        time.sleep(POLL_S)
+def poll_backtest(ctx: MacroContext) -> str:
+    """One tick of the add-in's timer: progress, or the finished job's BT_* sheets."""
+    return jobflow.poll(ctx.path, ctx.results, ctx.ui, ctx.client, ctx.home)
 
 
-def _run_here(ctx: MacroContext) -> dict[str, Any] | None:
-    from engine.api import run_file
-
-    def progress(name: str, frac: float) -> None:
-        ctx.ui.status(f"posbt: {name} {100 * frac:.0f}%")
-
-    try:
-        outcome = run_file(ctx.path, ctx.home, progress=progress)
-    except PosbtError as exc:
-        ctx.ui.status(None)
-        ctx.ui.message(problems_text(problem_dicts(exc)), "posbt: backtest failed")
-        return None
-    return result_tables(outcome.results)
+def cancel_backtest(ctx: MacroContext) -> str:
+    """Cancel the running backtest of this workbook."""
+    return jobflow.cancel(ctx.path, ctx.ui, ctx.client, ctx.home)
 
 
 def new_strategy(ctx: MacroContext) -> str:
-    """Append a strategy column to PositionalParameter, copied from the shipped template."""
-    from engine.config.templates import write_template
-    from engine.workbook.openpyxl_adapter import OpenpyxlReader
+    """Add a strategy column: a copy of the last one with its formulas, dropdowns, formats
+    and validation, and its leg and rule rows, under a new name."""
+    from xlbridge.newstrategy import POSITIONAL, new_name
 
-    with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "template.xlsx"
-        write_template(template)
-        t_rows = [[c.value for c in r] for r in OpenpyxlReader(template).rows("PositionalParameter")]
-    if "PositionalParameter" not in ctx.reader.sheet_names():
-        raise PosbtError("the book has no PositionalParameter sheet; start from the template "
-                         "(posbt template)", place=ctx.path.name)
-    rows = [[c.value for c in r] for r in ctx.reader.rows("PositionalParameter")]
-    width = max(len(r) for r in rows)
-    names = {str(v) for v in rows[0]}
-    n = next(i for i in range(1, 1000) if f"NewStrategy{i}" not in names)
-    template_col = {r[1]: r[4] for r in t_rows[1:] if len(r) > 4 and r[1]}
-    name = f"NewStrategy{n}"
-    for i, row in enumerate(rows):
-        row.extend([None] * (width - len(row)))
-        row.append(name if i == 0 else (name if row[1] == "StrategyName"
-                                        else template_col.get(row[1])))
-    ctx.writer.write_sheets([SheetSpec(name="PositionalParameter", rows=rows, freeze="E2")])
-    ctx.ui.message(f"Added {name} in column {len(rows[0])} of PositionalParameter.", "posbt")
-    return name
+    if POSITIONAL not in ctx.reader.sheet_names():
+        raise PosbtError("the workbook has no PositionalParameter sheet; start from the "
+                         "template (posbt template new)", place=ctx.path.name)
+    header = {str(c.value) for c in ctx.reader.rows(POSITIONAL)[0] if c.value is not None}
+    added = ctx.columns.add_strategy_column(new_name(header))
+    ctx.ui.message(f"Added {added.name} in column {added.column} of PositionalParameter: a copy "
+                   f"of {added.copied_from} (formulas, dropdowns and formats kept) with its "
+                   f"{added.rows_copied} LegParameter/AdjustmentRules rows. Change what "
+                   "differs, then Validate.", "posbt")
+    return added.name
 
 
 def open_results(ctx: MacroContext) -> str:
@@ -197,8 +138,9 @@ def server_status(ctx: MacroContext) -> str:
 
 
 ACTIONS: dict[str, Callable[[MacroContext], str]] = {
-    "RunBacktest": run_backtest, "Validate": validate, "NewStrategy": new_strategy,
-    "OpenResults": open_results, "ServerStatus": server_status}
+    "RunBacktest": run_backtest, "PollBacktest": poll_backtest, "CancelBacktest": cancel_backtest,
+    "Validate": validate, "NewStrategy": new_strategy, "OpenResults": open_results,
+    "ServerStatus": server_status}
 
 
 def run_action(action_id: str, ctx: MacroContext) -> str:
@@ -217,10 +159,19 @@ def run_action(action_id: str, ctx: MacroContext) -> str:
 
 def dispatch(action_id: str) -> None:  # pragma: no cover - needs Excel (xlwings RunPython)
     """The one function the add-in's VBA calls, with the ribbon button's id."""
-    from engine.home import posbt_home
     from xlbridge.book import XlwingsBook, XlwingsUi
+    from xlbridge.conf import conf_path, excel_home, read_conf, results_to
 
     book = XlwingsBook.caller()
-    run_action(action_id, MacroContext(path=book.path, reader=book, writer=book,
-                                       ui=XlwingsUi(book.book), client=ServerClient(posbt_home()),
-                                       home=posbt_home()))
+    ui = XlwingsUi(book.book)
+    try:
+        conf = read_conf(conf_path())
+        home = excel_home(conf)
+        ctx = MacroContext(path=book.path, reader=book, writer=book, results=book, columns=book,
+                           ui=ui,
+                           client=ServerClient(home), home=home, results_to=results_to(conf))
+    except PosbtError as exc:
+        ui.status(None)
+        ui.message(str(exc), "posbt")
+        return
+    run_action(action_id, ctx)

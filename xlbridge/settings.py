@@ -58,7 +58,8 @@ class ServerSettings:
     def from_env(cls, home: Path | None = None, port: int = DEFAULT_PORT,
                  allowed: tuple[Path, ...] = ()) -> ServerSettings:
         """Settings with the home from ``$POSBT_HOME`` and allowed folders: ``allowed``,
-        ``$POSBT_ALLOWED_DIRS`` (os.pathsep-separated), else the user's home folder; job
+        ``$POSBT_ALLOWED_DIRS`` (os.pathsep-separated), else the user's home folder; always
+        ``$POSBT_HOME/excel`` (the live-workbook snapshots Run Backtest posts); job
         limits from ``$POSBT_MAX_QUEUED_JOBS``, ``$POSBT_JOB_TIME_S``, ``$POSBT_JOB_MEMORY_MB``."""
         h = home or posbt_home()
         roots = list(allowed)
@@ -66,6 +67,7 @@ class ServerSettings:
         roots += [Path(p) for p in env.split(os.pathsep) if p.strip()]
         if not roots:
             roots = [Path.home()]
+        roots.append(h / "excel")  # Run Backtest's snapshots and staged results
         return cls(home=h, port=port, allowed_roots=tuple(r.expanduser().resolve() for r in roots),
                    max_queued_jobs=int(_env_number("POSBT_MAX_QUEUED_JOBS", MAX_QUEUED_JOBS, 1)),
                    job_time_s=_env_number("POSBT_JOB_TIME_S", JOB_TIME_S, 1),

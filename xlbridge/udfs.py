@@ -1,6 +1,7 @@
 """Excel cell functions (xlwings UDFs, Windows Excel): ``=POSBT_IVP("NIFTY")`` and friends.
 
-Excel-side entry points, imported by Excel through xlwings (``UDF_MODULES = xlbridge.udfs``).
+Excel-side entry points, imported by Excel through xlwings (posbt.xlam's generated wrappers
+call ``xlbridge.udfs``; ``UDF MODULES`` in posbt.conf names it for xlwings' own tools).
 Each call goes to the local server (warm caches, short timeout) and is computed in-process
 when no server answers; either way the value is the one ``posbt vol`` shows. An error
 comes back as a short text in the cell, ``#POSBT: <what and why>``, never a traceback.
@@ -20,9 +21,9 @@ from typing import Any, ParamSpec, TypeVar
 import xlwings as xw
 
 from engine.errors import PosbtError
-from engine.home import posbt_home
 from xlbridge.breakeven import breakevens
 from xlbridge.client import ServerClient, ServerUnavailableError
+from xlbridge.conf import excel_home
 from xlbridge.metrics import MetricName, MetricQuery, metric_in_process, normalise_at, parse_method
 from xlbridge.pricing import GREEK_NAMES, OptionInput, parse_model, parse_right, price_greeks
 
@@ -78,7 +79,7 @@ def _metric(name: MetricName, symbol: Any, at: Any = None, lookback: Any = None,
                               "method": q.method.value}
     if q.at is not None:
         params["at"] = q.at.isoformat(sep=" ")
-    home = posbt_home()
+    home = excel_home()
     try:
         answer = ServerClient(home).metric(name.value, params)
     except ServerUnavailableError:
@@ -170,7 +171,7 @@ def _priced(o: OptionInput) -> dict[str, float]:
             "strike_pts": o.strike_pts, "t_years": o.t_years, "vol": o.vol, "rate": o.rate,
             "div_yield": o.div_yield}
     try:
-        answer: dict[str, float] = ServerClient(posbt_home()).request("POST", "/price", json=body)
+        answer: dict[str, float] = ServerClient(excel_home()).request("POST", "/price", json=body)
     except ServerUnavailableError:
         return price_greeks(o)
     return answer
@@ -202,7 +203,7 @@ def POSBT_GREEKS(right: Any, underlying: Any, strike: Any, t_years: Any, vol: An
 
 def _be(kind: str, params: dict[str, Any]) -> list[list[Any]]:
     try:
-        answer = ServerClient(posbt_home()).request("POST", "/breakeven",
+        answer = ServerClient(excel_home()).request("POST", "/breakeven",
                                                     json={"kind": kind, "params": params})
     except ServerUnavailableError:
         answer = breakevens(kind, params)

@@ -93,7 +93,7 @@ def levels(symbol: str, at: datetime, method: str, secondary: str | None,
     config = MarketStructureConfig.model_validate(fields)
     store = get_ctx().open_store(read_only=True)
     try:
-        report = levels_report_at(store, symbol.upper(), at, config)
+        report = levels_report_at(store, symbol.upper(), at, config.params())
     finally:
         store.close()
     if as_json:

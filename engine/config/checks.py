@@ -113,12 +113,15 @@ def _structure(cfg: StrategyConfig) -> Iterator[Finding]:
 def _legs(cfg: StrategyConfig) -> Iterator[Finding]:
     seen: set[str] = set()
     max_lots = cfg.position_limits.max_lots
+    inherited_over = False  # reported once, at the strategy's Lots, not at every leg
     for i, leg in enumerate(cfg.legs):
         if leg.leg_id in seen:
             yield ("legs", i, "leg_id"), f"duplicate LegID {leg.leg_id!r}", "error"
         seen.add(leg.leg_id)
         lots = leg.lots or cfg.backtest.lots
-        if lots > max_lots:
+        if lots > max_lots and not leg.lots:
+            inherited_over = True
+        elif lots > max_lots:
             yield ("legs", i, "lots"), f"{lots} lots exceed MaxLots ({max_lots})", "error"
         sizing = leg.dynamic_sizing
         if sizing.min_lots > sizing.max_lots:
@@ -130,6 +133,11 @@ def _legs(cfg: StrategyConfig) -> Iterator[Finding]:
             yield (("legs", i, "volatility_scaling", "low_threshold"),
                    f"must be <= VolScaleHigh ({scaling.high_threshold}), got "
                    f"{scaling.low_threshold}", "error")
+
+
+    if inherited_over:
+        yield (("backtest", "lots"), f"{cfg.backtest.lots} lots (taken by every leg without "
+               f"its own LegLots) exceed MaxLots ({max_lots})", "error")
 
 
 def _rules(cfg: StrategyConfig) -> Iterator[Finding]:

@@ -20,6 +20,10 @@ from engine.breakeven.kinds import RecalcFrequency as RecalcFrequency
 from engine.domain.structures import PositionRole as PositionRole
 from engine.domain.structures import Right as Right
 from engine.domain.structures import Side as Side
+from engine.structure.kinds import MLModel as MLModel
+from engine.structure.kinds import PivotTimeframe as PivotTimeframe
+from engine.structure.kinds import PivotType as PivotType
+from engine.structure.kinds import SRMethod as SRMethod
 
 
 class PositionType(StrEnum):
@@ -203,32 +207,3 @@ class ActivationCondition(StrEnum):
     VIX_ABOVE = "VIX_ABOVE"
     VIX_BELOW = "VIX_BELOW"
     ON_ADJUSTMENT = "ON_ADJUSTMENT"
-
-
-class SRMethod(StrEnum):
-    PIVOT = "PIVOT"
-    VOLUME = "VOLUME"
-    SMC = "SMC"
-    ML = "ML"
-    EXTERNAL = "EXTERNAL"
-    COMPOSITE = "COMPOSITE"
-
-
-class PivotType(StrEnum):
-    CLASSIC = "CLASSIC"
-    FIBONACCI = "FIBONACCI"
-    CAMARILLA = "CAMARILLA"
-    WOODIE = "WOODIE"
-    SWING = "SWING"
-
-
-class PivotTimeframe(StrEnum):
-    DAILY = "DAILY"
-    WEEKLY = "WEEKLY"
-    MONTHLY = "MONTHLY"
-
-
-class MLModel(StrEnum):
-    KMEANS = "KMEANS"
-    DBSCAN = "DBSCAN"
-    KDE = "KDE"

@@ -4,7 +4,11 @@ Config stage (an output of the models). PositionalParameter has columns Group,
 Parameter, Description, Unit/Range and then one column per strategy, with a bold section
 row per group; LegParameter has one row per leg (StrategyName + LegID), AdjustmentRules
 one row per rule (StrategyName + RuleID), GlobalDefaults Parameter / Value rows, and
-Events the event calendar. Used by ``posbt template new`` and ``posbt convert``.
+Events the event calendar. Every parameter cell carries a data validation from the model
+(enum dropdowns, TRUE/FALSE for booleans, numeric ranges from the bounds, the description
+and unit as the input message), reaching past the last strategy column and down the rows
+users add; the row sheets' headers carry the description and unit as notes. Used by
+``posbt template new`` and ``posbt convert``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 from engine.config.models.strategy import StrategyConfig
 from engine.config.registry import ParamInfo, Sheet, groups_in_order, params
-from engine.workbook.protocol import SheetSpec, Validation
+from engine.workbook.protocol import SheetSpec, Validation, ValidationKind
 from engine.workbook.protocol import column_letter as get_column_letter
 
 POSITIONAL_HEADER = ("Group", "Parameter", "Description", "Unit/Range")
@@ -24,6 +28,8 @@ GLOBAL_DEFAULTS = "GlobalDefaults"
 EVENTS = "Events"
 VOL_OVERRIDES = "VolatilityOverrides"
 EVENTS_HEADER = ("Date", "Symbol", "Name", "BlackoutEntry", "BlackoutAdjustment")
+EXTRA_STRATEGY_COLS = 40  # validation reaches this many columns past the last strategy
+ROW_SHEET_ROWS = 1000     # ... and down to this row on the one-row-per-item sheets
 
 
 def to_cell(value: Any) -> object:
@@ -57,6 +63,29 @@ def unit_range(p: ParamInfo) -> str:
     return "; ".join(x for x in parts if x)
 
 
+def help_text(p: ParamInfo) -> str:
+    """The description and unit/range of a parameter, as a note or input message."""
+    scope = f" ({', '.join(p.rule_types)} only)" if p.rule_types else ""
+    unit = unit_range(p) if p.kind != "enum" else " | ".join(p.choices)
+    return p.meta.description + scope + (f"\nUnit/range: {unit}" if unit else "")
+
+
+def validation(p: ParamInfo, cell_range: str) -> Validation:
+    """The cells' validation from the parameter's type: a dropdown of an enum's choices,
+    TRUE/FALSE for a boolean, a numeric range from the model's bounds, else the input
+    message only; every kind shows the description and unit when a cell is selected."""
+    title, prompt = p.excel_name, help_text(p)
+    if p.kind == "enum":
+        return Validation(cell_range, p.choices, title=title, prompt=prompt)
+    if p.kind == "bool":
+        return Validation(cell_range, ("TRUE", "FALSE"), title=title, prompt=prompt)
+    if p.kind in ("int", "float") and (p.ge is not None or p.le is not None):
+        kind = ValidationKind.WHOLE if p.kind == "int" else ValidationKind.DECIMAL
+        return Validation(cell_range, kind=kind, minimum=p.ge, maximum=p.le, title=title,
+                          prompt=prompt)
+    return Validation(cell_range, kind=ValidationKind.ANY, title=title, prompt=prompt)
+
+
 def positional_sheet(configs: Sequence[StrategyConfig]) -> SheetSpec:
     """PositionalParameter with one column per strategy."""
     names = [c.strategy_name for c in configs] or ["Defaults"]
@@ -64,7 +93,8 @@ def positional_sheet(configs: Sequence[StrategyConfig]) -> SheetSpec:
     bold = {1}
     formats: dict[str, str] = {}
     validations: list[Validation] = []
-    last_col = get_column_letter(FIRST_STRATEGY_COL + len(names) - 1)
+    # validation covers the strategy columns a user adds, not only the template's
+    last_col = get_column_letter(FIRST_STRATEGY_COL + len(names) - 1 + EXTRA_STRATEGY_COLS)
     first_col = get_column_letter(FIRST_STRATEGY_COL)
     for group in groups_in_order():
         rows.append([group.value])
@@ -81,8 +111,7 @@ def positional_sheet(configs: Sequence[StrategyConfig]) -> SheetSpec:
             for col in range(FIRST_STRATEGY_COL, FIRST_STRATEGY_COL + len(names)):
                 if fmt:
                     formats[f"{get_column_letter(col)}{r}"] = fmt
-            if p.kind == "enum":
-                validations.append(Validation(f"{first_col}{r}:{last_col}{r}", p.choices))
+            validations.append(validation(p, f"{first_col}{r}:{last_col}{r}"))
     widths = {1: 20.0, 2: 26.0, 3: 50.0, 4: 24.0}
     widths.update({FIRST_STRATEGY_COL + i: 24.0 for i in range(len(names))})
     return SheetSpec(Sheet.POSITIONAL.value, rows, freeze=f"{first_col}2", bold_rows=bold,
@@ -99,17 +128,21 @@ def _row_sheet(sheet: Sheet, items: list[tuple[str, Any]], extra_rows: int = 20
             applies = not p.rule_types or str(to_cell(obj.rule_type)) in p.rule_types
             row.append(to_cell(_value(obj, p.path)) if applies else None)
         rows.append(row)
-    last = len(rows) + extra_rows
-    validations, formats = [], {}
+    last = max(len(rows) + extra_rows, ROW_SHEET_ROWS)  # the rows users add are covered
+    validations = [Validation(f"A2:A{last}", kind=ValidationKind.ANY, title="StrategyName",
+                              prompt="The strategy this row belongs to: a column name of "
+                                     "PositionalParameter")]
+    formats: dict[str, str] = {}
+    notes = {"A1": "The strategy this row belongs to (a column name of PositionalParameter)"}
     for i, p in enumerate(ps, start=2):
         col = get_column_letter(i)
-        if p.kind == "enum":
-            validations.append(Validation(f"{col}2:{col}{last}", p.choices))
+        validations.append(validation(p, f"{col}2:{col}{last}"))
+        notes[f"{col}1"] = help_text(p)
         fmt = _fmt(p)
         if fmt:
             formats.update({f"{col}{r}": fmt for r in range(2, len(rows) + 1)})
     return SheetSpec(sheet.value, rows, freeze="C2", validations=validations,
-                     number_formats=formats,
+                     number_formats=formats, notes=notes,
                      column_widths={i: 16.0 for i in range(1, len(ps) + 2)})
 
 

@@ -9,7 +9,7 @@ the sheet and canonical field path the registry knows.
 from __future__ import annotations
 
 import types
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -105,6 +105,15 @@ def dotted_path(path: tuple[Key, ...]) -> str:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
+def _canon_key(path: tuple[Key, ...]) -> tuple[Any, ...]:
+    """``path``'s sheet, first index and canonical field path (cached: every strategy of a
+    big file asks for the same few hundred paths)."""
+    sheet, canon = canonical(path)
+    index = [k for k in path if isinstance(k, int)][:1]
+    return (sheet, *index, *canon)
+
+
 class Places:
     """Where each raw key path came from; finds the nearest known place for any path."""
 
@@ -117,9 +126,7 @@ class Places:
 
     @staticmethod
     def _canon_key(path: tuple[Key, ...]) -> tuple[Any, ...]:
-        sheet, canon = canonical(path)
-        index = [k for k in path if isinstance(k, int)][:1]
-        return (sheet, *index, *canon)
+        return _canon_key(path)
 
     def update(self, other: Places) -> None:
         """Later layers' places win for the paths they define."""

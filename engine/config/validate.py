@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -83,20 +84,29 @@ def _type_problems(exc: ValidationError, places: Places) -> list[Problem]:
     return out
 
 
+@cache
+def _unacted(sheet: Sheet) -> tuple[tuple[ParamInfo, Any], ...]:
+    """The optional parameters of ``sheet`` nothing acts on yet, with their JSON defaults
+    (computed once, not per strategy: a 10,000-strategy file asks 10,000 times)."""
+    return tuple((p, _json(p.default)) for p in params(sheet)
+                 if not p.required and not is_acted_on(p))
+
+
 def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
     """Warnings for parameters set away from their default that nothing acts on yet."""
     out: list[Problem] = []
     dumped = cfg.model_dump(mode="json")
-    items: list[tuple[tuple[str | int, ...], ParamInfo, Any]] = []
-    for p in params(Sheet.POSITIONAL):
-        items.append((p.path, p, _dig(dumped, p.path)))
+    items: list[tuple[tuple[str | int, ...], ParamInfo, Any, Any]] = []
+    for p, default in _unacted(Sheet.POSITIONAL):
+        items.append((p.path, p, _dig(dumped, p.path), default))
     for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
+        unacted = _unacted(sheet)
         for i, row in enumerate(dumped[key]):
-            for p in params(sheet):
-                if not p.required and _has(row, p.path):
-                    items.append(((key, i, *p.path), p, _dig(row, p.path)))
-    for path, p, value in items:
-        if p.required or is_acted_on(p) or _same(value, _json(p.default)):
+            for p, default in unacted:
+                if _has(row, p.path):
+                    items.append(((key, i, *p.path), p, _dig(row, p.path), default))
+    for path, p, value, default in items:
+        if _same(value, default):
             continue
         out.append(Problem(places.find(path), "accepted, not yet acted on by the engine "
                            f"(set to {_shown(value)})", p.excel_name, "warning"))
@@ -155,6 +165,41 @@ def _lookback(cfg: StrategyConfig, store: Store, places: Places) -> list[Problem
     return out
 
 
+_INTERVAL_MINUTES = {"m": 1, "h": 60, "d": 1440}
+
+
+def _bar_minutes(interval: str) -> int:
+    """``"5m"`` -> 5, ``"1h"`` -> 60, ``"1d"`` -> 1440 (the store's bar_minutes)."""
+    return int(interval[:-1]) * _INTERVAL_MINUTES[interval[-1]]
+
+
+def _window(cfg: StrategyConfig, store: Store, places: Places) -> list[Problem]:
+    """StartDate/EndDate outside the store's bars for the strategy's symbol and interval,
+    at the cell (or line) that holds them."""
+    bt = cfg.backtest
+    if bt.start_date is None and bt.end_date is None:
+        return []
+    row = store.query("spot_range", {"symbol": bt.symbol.value,
+                                     "bar_minutes": _bar_minutes(bt.bar_interval.value)}
+                      ).to_pylist()[0]
+    first, last = row["first_ts"], row["last_ts"]
+    if first is None:  # no bars at all: the run says "no data" for the symbol
+        return []
+    held = (f"the store holds {bt.symbol} {bt.bar_interval} bars from {first.date()} to "
+            f"{last.date()}")
+    out = []
+    if bt.start_date is not None and bt.start_date < first.date():
+        out.append(Problem(places.find(("backtest", "start_date")),
+                           f"StartDate {bt.start_date} is before the data: {held}; set a later "
+                           "StartDate or leave it blank", excel_name_for(("backtest", "start_date"))))
+    if bt.end_date is not None and bt.end_date > last.date():
+        out.append(Problem(places.find(("backtest", "end_date")),
+                           f"EndDate {bt.end_date} is after the data: {held}; set an earlier "
+                           "EndDate or leave it blank", excel_name_for(("backtest", "end_date")),
+                           "warning"))
+    return out
+
+
 def validate_strategy(data: Mapping[str, Any], places: Places, store: Store | None = None
                       ) -> tuple[StrategyConfig | None, list[Problem]]:
     """Validate one merged strategy dict once; return the config (None on errors) and all
@@ -167,6 +212,7 @@ def validate_strategy(data: Mapping[str, Any], places: Places, store: Store | No
                 for path, msg, sev in cross_field_findings(cfg)]
     problems += _not_acted_on(cfg, places)
     if store is not None:
+        problems += _window(cfg, store, places)
         problems += _lookback(cfg, store, places)
     ok = not any(p.severity == "error" for p in problems)
     return (cfg if ok else None), problems

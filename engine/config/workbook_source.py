@@ -25,6 +25,9 @@ from engine.config.registry import ParamInfo, Sheet, by_excel_name
 from engine.workbook.protocol import Cell, WorkbookReader
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_KIND_WORDS = {"int": "a whole number", "float": "a number", "float_or_dynamic":
+               "a number or DYNAMIC", "date": "a date", "time": "a time of day HH:MM",
+               "enum": "one of the listed choices", "str": "text"}
 
 
 class _Reader:
@@ -49,10 +52,20 @@ class _Reader:
             return True, v.date()
         if p.kind == "date" and isinstance(v, str):
             if _ISO.match(v.strip()):
+                try:
+                    day = date.fromisoformat(v.strip())
+                except ValueError as exc:  # 2025-02-31 has the shape but is no day
+                    self.err(place, f"{v.strip()!r} is not a calendar date ({exc})", name)
+                    return False, None
                 self.err(place, f"date typed as text; read as {v.strip()} (format the cell "
                          "as a date)", name, warn=True)
-                return True, date.fromisoformat(v.strip())
+                return True, day
             self.err(place, f"expected a date (a date cell or YYYY-MM-DD), got {v!r}", name)
+            return False, None
+        if isinstance(v, bool) and p.kind in ("int", "float", "float_or_dynamic"):
+            # pydantic would read TRUE as 1
+            self.err(place, f"expected {_KIND_WORDS.get(p.kind, p.kind)}, got "
+                     f"{'TRUE' if v else 'FALSE'}", name)
             return False, None
         if p.kind in ("enum", "float_or_dynamic") and isinstance(v, str):
             up = v.strip().upper()
@@ -70,9 +83,36 @@ class _Reader:
             return {}
         return {str(c.value).strip(): c for c in rows[0] if not c.blank}
 
+    def check_merged(self, sheet: str, read_cols: set[int]) -> None:
+        """An error for each merged range below the header that covers a column posbt
+        reads: Excel shows the top-left value across it, openpyxl reads the rest empty, so
+        a strategy would silently get the default."""
+        from engine.workbook.protocol import column_letter
+
+        for rng in self.book.sheet_info(sheet).merged_ranges:
+            m = re.fullmatch(r"([A-Z]+)(\d+):([A-Z]+)(\d+)", rng)
+            if m is None or m.group(2) == "1":
+                continue
+            c0, c1 = _col_number(m.group(1)), _col_number(m.group(3))
+            r0, r1 = int(m.group(2)), int(m.group(4))
+            if not read_cols & set(range(c0, c1 + 1)):
+                continue
+            hidden = [f"{column_letter(c)}{r}" for r in range(r0, r1 + 1)
+                      for c in range(c0, c1 + 1)][1:]
+            shown = ", ".join(hidden[:3]) + (" ..." if len(hidden) > 3 else "")
+            self.err(f"{sheet}!{m.group(1)}{r0}", f"merged cells {rng} hide the value of "
+                     f"{shown} (read as empty): unmerge them and fill each cell")
+
     def check_hidden(self, sheet: str) -> None:
         if self.book.sheet_info(sheet).hidden:
             self.err(sheet, "sheet is hidden; its values are used", warn=True)
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def _body(rows: list[list[Cell]], sheet: str, reader: _Reader) -> list[list[Cell]]:
@@ -100,12 +140,14 @@ def _unknown(reader: _Reader, place: str, name: str, sheet: Sheet, warn: bool) -
 def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -> None:
     sheet = Sheet.POSITIONAL.value
     names = by_excel_name(Sheet.POSITIONAL)
+    by_col = {c.col: (k, c) for k, c in hdr.items()}  # one lookup per cell, not a scan
     if "StrategyName" in hdr and "Parameter" not in hdr:  # transposed: one row per strategy
+        reader.check_merged(sheet, set(by_col))
         for row in _body(rows, sheet, reader):
             flat: dict[tuple[str, ...], Any] = {}
             places: PlaceMap = {}
             for cell in row:
-                col_name = next((k for k, c in hdr.items() if c.col == cell.col), None)
+                col_name = by_col[cell.col][0] if cell.col in by_col else None
                 if col_name is None or cell.blank:
                     continue
                 p = names.get(col_name)
@@ -125,6 +167,7 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
     pcol = hdr["Parameter"].col
     first = max(c.col for k, c in hdr.items() if k in POSITIONAL_HEADER) + 1
     columns = sorted({c.col for row in rows for c in row if c.col >= first and not c.blank})
+    reader.check_merged(sheet, set(columns) | {pcol})
     flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
     for row in _body(rows, sheet, reader):
         pcell = row[pcol - 1] if len(row) >= pcol else None
@@ -143,7 +186,7 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
                     flats[cell.col][1][p.path] = f"{sheet}!{cell.address}"
     for col in columns:
         flat, places = flats[col]
-        head = next((c for c in hdr.values() if c.col == col), None)
+        head = by_col[col][1] if col in by_col else None
         if ("strategy_name",) not in flat and head is not None:
             flat[("strategy_name",)] = str(head.value)
         _add_strategy(reader, flat, places, f"{sheet}!{_letter(col)}1")
@@ -164,22 +207,24 @@ def _add_strategy(reader: _Reader, flat: dict[tuple[str, ...], Any], places: Pla
                                              places=dict(places)))
 
 
-def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ...]) -> None:
+def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ...]) -> bool:
+    """Read a one-row-per-item sheet; False when its header kept it from being read."""
     name = sheet.value
     rows = reader.book.rows(name)
     reader.check_hidden(name)
     hdr = reader.header(name, rows)
     if hdr is None:
-        return
+        return False
     missing = [c for c in required if c not in hdr]
     if missing:
         reader.err(f"{name}!1", "missing required column " + ", ".join(missing))
-        return
+        return False
     names = by_excel_name(sheet)
     for col_name, cell in hdr.items():
         if col_name != "StrategyName" and col_name not in names:
             _unknown(reader, f"{name}!{cell.address}", col_name, sheet, warn=True)
     by_col = {c.col: names[k] for k, c in hdr.items() if k in names}
+    reader.check_merged(name, {*by_col, hdr["StrategyName"].col})
     strategies = {s.name: s for s in reader.raw.strategies}
     counts: dict[str, int] = {}
     for row in _body(rows, name, reader):
@@ -204,6 +249,7 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
         strat.places.setdefault((key, i), f"{name}!A{row[0].row}")
         strat.leg_layer.setdefault(key, []).append(_rule_fields(nest(flat), key, reader,
                                                                 name, row))
+    return True
 
 
 def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
@@ -290,13 +336,32 @@ def read_book(book: WorkbookReader, source: str) -> RawConfig:
     if hdr is not None:
         _positional(reader, rows, hdr)
     _key_value_sheet(reader)
+    legs_read = True
     if Sheet.LEG.value in sheets:
-        _rows_sheet(reader, Sheet.LEG, "legs", ("StrategyName", "LegID"))
+        legs_read = _rows_sheet(reader, Sheet.LEG, "legs", ("StrategyName", "LegID"))
     if Sheet.ADJUSTMENT.value in sheets:
         _rows_sheet(reader, Sheet.ADJUSTMENT, "adjustment_rules",
                     ("StrategyName", "RuleID", "RuleType"))
     _overrides(reader)
+    if legs_read:  # a LegParameter sheet that could not be read is reported already
+        _custom_without_legs(reader, Sheet.LEG.value in sheets)
     return raw
+
+
+def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:
+    """A CUSTOM strategy takes its legs from LegParameter rows: none (the sheet or the
+    strategy's rows deleted) is named at its StrategySubtype cell. A warning, since the
+    empty template's Defaults column is such a strategy; a run of it stops with "the
+    strategy has no legs", and this warning says where to look."""
+    for strat in reader.raw.strategies:
+        subtype = str(strat.layer.get("strategy_subtype", "")).strip().upper()
+        if subtype != "CUSTOM" or strat.leg_layer.get("legs") or strat.layer.get("legs"):
+            continue
+        why = ("the workbook has no LegParameter sheet" if not has_leg_sheet
+               else f"LegParameter has no rows with StrategyName {strat.name}")
+        reader.err(strat.places.get(("strategy_subtype",), strat.origin),
+                   f"a CUSTOM strategy needs its legs on LegParameter: {why}; it cannot run",
+                   "StrategySubtype", warn=True)
 
 
 def read_workbook(path: Path) -> RawConfig:

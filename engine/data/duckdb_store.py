@@ -17,6 +17,7 @@ from types import TracebackType
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.data.sqlfiles import query_text, schema_texts
 from engine.data.store import LoadResult, Replace
@@ -30,6 +31,31 @@ READER_MEMORY_LIMIT = "1GB"
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _sorted_by(batch: pa.Table, columns: tuple[str, ...]) -> bool:
+    """True when ``batch`` is already in the table's sort order (one symbol, ts rising):
+    the insert then keeps the file's order instead of sorting it again."""
+    if columns != ("symbol", "ts") or batch.num_rows < 2 or \
+            not {"symbol", "ts"} <= set(batch.column_names):
+        return False
+    symbols = pc.unique(batch.column("symbol"))
+    if len(symbols) != 1:
+        return False
+    ts = batch.column("ts").to_numpy()
+    return bool((ts[1:] >= ts[:-1]).all())
+
+
+def _ts_window(batch: pa.Table) -> tuple[str, list[object]]:
+    """A filter on the stored rows' ``ts`` to the batch's span: the zone maps of a table
+    kept in time order then skip everything else, so the anti-join reads a slice."""
+    if "ts" not in batch.column_names or batch.num_rows == 0:
+        return "", []
+    span = pc.min_max(batch.column("ts"))
+    lo, hi = span["min"].as_py(), span["max"].as_py()
+    if lo is None or hi is None:
+        return "", []
+    return " AND t.ts BETWEEN ? AND ?", [lo, hi]
 
 
 class DuckDBStore:
@@ -209,10 +235,12 @@ class DuckDBLoad:
         self.con.execute("BEGIN TRANSACTION")
         return self
 
-    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None,
+               unique: bool = False) -> None:
         """Insert the new rows of ``batch`` into ``table``; columns missing from it are NULL.
 
-        ``replace`` (see ``LoadSession.append``) first deletes the stored rows it names.
+        ``replace`` (see ``LoadSession.append``) first deletes the stored rows it names;
+        ``unique`` skips the batch's own DISTINCT ON (the caller checked its keys).
         """
         if table not in TABLE_KEYS:
             raise StoreError(f"unknown table {table!r}")
@@ -229,11 +257,16 @@ class DuckDBLoad:
             if replace is not None:
                 self._delete_matching(table, join, replace)
             before = self._count(table)
+            window, params = _ts_window(batch)
+            source = "_posbt_batch" if unique else \
+                f"(SELECT DISTINCT ON ({key_list}) * FROM _posbt_batch)"  # noqa: S608
+            order = "" if _sorted_by(batch, TABLE_SORT.get(table, keys)) else \
+                f" ORDER BY {order_list}"
             self.con.execute(
                 f"INSERT INTO {_quote(table)} ({cols}) "  # noqa: S608
-                f"SELECT {cols} FROM (SELECT DISTINCT ON ({key_list}) * FROM _posbt_batch) s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}) "
-                f"ORDER BY {order_list}"
+                f"SELECT {cols} FROM {source} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}{window}) "
+                f"{order}", params
             )
         finally:
             self.con.unregister("_posbt_batch")
@@ -284,7 +317,8 @@ class DuckDBLoad:
 class DuckDBBulkLoad(DuckDBLoad):
     """A load transaction that inserts each batch directly (see ``DuckDBStore.bulk_load``)."""
 
-    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None,
+               unique: bool = False) -> None:
         """Insert ``batch`` into ``table`` now (committed or rolled back with the rest)."""
         if replace is not None:
             raise StoreError("a bulk load appends new rows only; use load() to replace")

@@ -317,7 +317,8 @@ class HeavyDBLoad:
     def __enter__(self) -> HeavyDBLoad:
         return self
 
-    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None,
+               unique: bool = False) -> None:
         """Stage ``batch`` for ``table``; columns missing from it are NULL (or DEFAULT)."""
         if replace is not None:
             raise StoreError("replacing stored rows is not supported on HeavyDB yet: import "

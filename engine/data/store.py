@@ -34,8 +34,12 @@ class LoadResult:
 class LoadSession(Protocol):
     """An open load transaction; append batches, then leave the ``with`` block to commit."""
 
-    def append(self, table: str, batch: pa.Table, *, replace: Replace = None) -> None:
+    def append(self, table: str, batch: pa.Table, *, replace: Replace = None,
+               unique: bool = False) -> None:
         """Stage ``batch`` (columns named as in the schema; missing nullable ones are NULL).
+
+        ``unique=True``: the caller has checked that no key repeats inside ``batch`` (the
+        store may then skip its own de-duplication of the batch).
 
         ``replace``: None keeps stored rows (a repeated key is skipped); ``"derived"``
         first deletes stored rows with the batch's keys whose ``source`` is DERIVED_*

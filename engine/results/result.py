@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from engine.market.view import MarketStats
+from engine.market import MarketStats
 from engine.results.metrics import Metrics
 from engine.results.records import (
     AdjustmentRecord,
@@ -40,4 +40,4 @@ class BacktestResult:
     metrics: Metrics | None = None
     log: list[str] = field(default_factory=list)   # breakeven alerts, S/R notes
     be_stats: list[tuple[int, float, bool]] = field(default_factory=list)  # trade, inside, stayed
-    market: MarketStats | None = None              # what the market view loaded (engine/market)
+    market: MarketStats | None = None              # what the market view loaded

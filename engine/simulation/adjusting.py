@@ -30,13 +30,13 @@ from engine.simulation.position import (
     horizon,
 )
 from engine.simulation.valuation import fill_missing_greeks
-from engine.strategy.adjustments.actions import AdjustmentPlan, Market, plan_adjustment
-from engine.strategy.adjustments.rules import AdjAction, AdjRule
-from engine.strategy.adjustments.triggers import RuleState, constraint_masks
+from engine.strategy.adjustments.base import AdjustmentPlan, Market, adjustment_for
+from engine.strategy.adjustments.rules import AdjRule
+from engine.strategy.adjustments.state import RuleState
+from engine.strategy.adjustments.triggers import constraint_masks, trigger_mask
 from engine.strategy.breakevens import (
     band_path,
     improvement_reason,
-    rule_trigger,
 )
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import ChainSlice, SelectionError
@@ -63,13 +63,14 @@ def next_firing(plan: StrategyPlan, pos: Position, seg: Segment, limit: int,
     best: Firing | None = None
     for rule in sorted(policy.rules, key=lambda r: r.priority):
         st = pos.rule_states.setdefault(rule.rule_id, RuleState())
-        if rule.action is AdjAction.REVERSE_BUY:
+        kind = adjustment_for(rule.action)
+        if kind.has_tranches:
             best = _earlier(best, _scalp_firing(rule, pos, seg, st))
-            if st.tranches_bought >= rule.parts:
+            if kind.exhausted(rule, st) is not None:
                 continue  # every level used: only scalps remain
         if st.given_up:
             continue
-        trig, why = rule_trigger(rule, seg.view, st, seg.inputs,
+        trig, why = trigger_mask(rule, seg.view, st, seg.inputs,
                                  plan.breakeven.probability_for(rule.rule_id))
         if why is not None:
             _note_blocked(pos, rule, st, seg, 0, f"cannot evaluate: {why}", ledger)
@@ -132,7 +133,7 @@ def _note_blocked(pos: Position, rule: AdjRule, st: RuleState, seg: Segment, bar
     st.blocked_noted.add(reason)
     ledger.adjustments.append(AdjustmentRecord(
         trade_id=pos.trade_id, ts=to_datetime(seg.view.ts[bar]), rule_id=rule.rule_id,
-        action=rule.action.value, status="BLOCKED", reason=reason,
+        action=str(rule.action), status="BLOCKED", reason=reason,
         values=_values(seg, bar)))
 
 
@@ -152,6 +153,7 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
     """Trade the firing rule at its bar; False (and a BLOCKED record) when it cannot."""
     rule, bar = f.rule, seg.c + f.bar
     st = pos.rule_states[rule.rule_id]
+    kind = adjustment_for(rule.action)
     at = to_datetime(tl.ts[bar])
     spot = float(tl.close[bar])
     direction = 1 if spot >= pos.ref_spot else -1
@@ -160,11 +162,11 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
         if f.scalp_leg is not None:
             adj = AdjustmentPlan((f.scalp_leg,), (), f"scalp {pos.legs[f.scalp_leg].leg_id}")
         else:
-            if rule.action is AdjAction.REVERSE_BUY and st.tranches_bought >= rule.parts:
-                raise SelectionError(f"all {rule.parts} tranches bought")
-            expiries = sorted({leg.expiry for leg in pos.legs})
-            if rule.action is AdjAction.ROLL_DIAGONAL:
-                expiries = sorted({e for e, _ in mv.listed_expiries() if e >= at.date()})[:8]
+            spent = kind.exhausted(rule, st)
+            if spent is not None:
+                raise SelectionError(spent)
+            expiries = kind.chain_expiries([leg.expiry for leg in pos.legs], mv.listed_expiries(),
+                                           at.date())
             step = strike_step(at.date())
             chains = mv.chain(at, expiries, spot - 20 * step, spot + 20 * step)
             levels = tuple(float(x) for x in seg.view.sr_levels) \
@@ -172,9 +174,7 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
             market = Market(at, spot, st.tranche_direction or direction, chains,
                             mv.listed_expiries(), step, pos.lot_sizes[0],
                             float(seg.state.delta[f.bar]), levels)
-            adj = plan_adjustment(rule, pos.legs, market, tranche=st.tranches_bought + 1,
-                                  direction=st.tranche_direction or direction,
-                                  n_hedges=st.times + 1)
+            adj = kind.plan(rule, pos.legs, market, st)
         _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
         if f.scalp_leg is None:
             _check_limits(plan, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
@@ -183,16 +183,14 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
         reason = str(exc)
         st.retry_after = tl.ts[bar] + np.timedelta64(max(rule.cooldown_minutes, BLOCKED_RETRY_MIN), "m")
         st.failed_attempts += 1
-        if rule.action is AdjAction.REVERSE_BUY and f.scalp_leg is None:
-            # a tranche that cannot be bought at its level is skipped: the next level is next
-            st.tranche_direction = st.tranche_direction or direction
-            st.tranches_bought += 1
-            reason += f"; tranche {st.tranches_bought} skipped"
+        note = kind.on_blocked(rule, st, direction) if f.scalp_leg is None else None
+        if note is not None:
+            reason += f"; {note}"
         elif st.failed_attempts >= MAX_BLOCKED_ATTEMPTS:
             st.given_up = True
             reason += f"; rule given up for this position after {st.failed_attempts} blocked attempts"
         ledger.adjustments.append(AdjustmentRecord(
-            trade_id=pos.trade_id, ts=at, rule_id=rule.rule_id, action=rule.action.value,
+            trade_id=pos.trade_id, ts=at, rule_id=rule.rule_id, action=str(rule.action),
             status="BLOCKED", reason=reason, values=_values(seg, f.bar)))
         return False
     _trade(plan, mv, tl, pos, seg, f, adj, bar, contracts_lot, ledger)
@@ -355,11 +353,10 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
     st.times += 1 if f.scalp_leg is None else 0
     st.last_fire = tl.ts[bar]
     st.retry_after = None
-    if rule.action is AdjAction.REVERSE_BUY:
-        if f.scalp_leg is None:  # levels are used once: a scalped tranche is not bought again
-            st.tranche_direction = st.tranche_direction or (1 if tl.close[bar] >= pos.ref_spot else -1)
-            st.tranches_bought += 1
-    elif rule.action is not AdjAction.DYNAMIC_HEDGE:
+    kind = adjustment_for(rule.action)
+    if f.scalp_leg is None:  # a scalp closes a tranche; the type's state moves on an adjustment
+        kind.on_applied(rule, st, 1 if tl.close[bar] >= pos.ref_spot else -1)
+    if kind.moves_reference:
         pos.ref_spot = float(tl.close[bar])
     cash = float(sum(x.cash_inr for x in new_fills))
     costs = float(sum(x.costs_inr for x in new_fills))
@@ -368,7 +365,7 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
     be_after = (first_finite(lo), first_finite(hi))
     ledger.adjustments.append(AdjustmentRecord(
         trade_id=pos.trade_id, ts=at, rule_id=rule.rule_id,
-        action=rule.action.value + ("_SCALP" if f.scalp_leg is not None else ""),
+        action=str(rule.action) + ("_SCALP" if f.scalp_leg is not None else ""),
         status="APPLIED", reason=adj.note, values=_values(seg, f.bar),
         closed=tuple(x.leg_id for x in new_fills[:len(adj.close)]),
         opened=tuple(leg.leg_id for leg in adj.open), cash_inr=cash, costs_inr=costs,

@@ -22,8 +22,16 @@ import numpy as np
 from engine.data.store import Store
 from engine.domain.lifecycle import ExitReason, PositionState
 from engine.errors import DataMissingError
-from engine.market import ContractInfo as ContractInfo
-from engine.market import LegPaths, MarketNeeds, MarketView, Timeline, to_datetime
+from engine.market import (
+    ContractInfo as ContractInfo,
+)
+from engine.market import (
+    LegPaths,
+    MarketNeeds,
+    MarketView,
+    Timeline,
+    to_datetime,
+)
 from engine.market.view import DEFAULT_BUDGET_BYTES, MarketMode
 from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (

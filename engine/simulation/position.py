@@ -30,10 +30,9 @@ from engine.risk.limits import greek_caps, term_weighted_vega
 from engine.simulation.quality import quote_jumps
 from engine.simulation.valuation import exit_clock
 from engine.strategy.adjustments.rules import Trig
-from engine.strategy.adjustments.triggers import RuleState, SegmentView
+from engine.strategy.adjustments.state import RuleState, SegmentView, TriggerInputs
 from engine.strategy.breakevens import (
     OpenBook,
-    TriggerInputs,
     band_path,
     event_line,
     open_book,

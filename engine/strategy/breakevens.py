@@ -26,7 +26,6 @@ BREAKEVEN exit (``engine.strategy.exits``); the other actions are logged once pe
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -51,13 +50,10 @@ from engine.config.models.breakeven import BreakevenConfig
 from engine.domain.structures import Leg, PositionRole, Right, Side, Structure
 from engine.errors import PosbtError
 from engine.pricing import t_years
-from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
-from engine.strategy.adjustments.triggers import RuleState, SegmentView, default_kinds, trigger_mask
 
 FloatArray = np.ndarray
 N_GRID = 61  # bracketing grid of the per-bar band: same roots as the default 121 (to 1e-8 pts
              # on a weekly calendar at 1-minute bars), 2.4x faster (22 ms for 1,500 bars)
-_MINE = frozenset({Trig.SR_HIT, Trig.BREAKEVEN})
 
 
 @dataclass(frozen=True)
@@ -312,77 +308,3 @@ def improvement_reason(bp: BreakevenPlan, required_pts: float | None, spot: floa
         if width_gain < 0:
             return (f"breakeven band narrows by {-width_gain:.2f} pts (MaintainBEInAdjustments)")
     return None
-
-
-@dataclass(frozen=True)
-class TriggerInputs:
-    """Per-bar inputs of the SR_HIT and BREAKEVEN triggers the ``SegmentView`` cannot carry."""
-
-    lower: FloatArray | None = None
-    upper: FloatArray | None = None
-    touch_prob: FloatArray | None = None
-    sr_distance: FloatArray | None = None
-    sr_missing: str = "no support/resistance levels for SR_HIT (SRUseForAdjustment is off)"
-    be_missing: str = "breakevens are off (BEEnabled)"
-
-
-def _mine(kind: Trig, rule: AdjRule, inputs: TriggerInputs, view: SegmentView,
-          threshold: float) -> tuple[np.ndarray | None, str | None]:
-    t = rule.trigger
-    if kind is Trig.SR_HIT:
-        if inputs.sr_distance is None:
-            return None, inputs.sr_missing
-        if t.sr_proximity_pts is None:
-            return None, "SR_HIT needs RuleSRProximityPts"
-        return inputs.sr_distance <= t.sr_proximity_pts, None
-    if inputs.lower is None or inputs.upper is None or np.isnan(inputs.lower).all():
-        return None, inputs.be_missing
-    with np.errstate(invalid="ignore"):
-        outside = (view.spot <= inputs.lower) | (view.spot >= inputs.upper)
-        be_type = t.be_type or "DISTANCE"
-        if be_type == "BREACH":
-            return np.asarray(outside), None
-        if be_type == "PROBABILITY":
-            if inputs.touch_prob is None:
-                return None, "touch probabilities unavailable"
-            return np.asarray(inputs.touch_prob >= threshold), None
-        if t.be_distance_pts is None:
-            return None, f"{be_type} needs BEDistanceTrigger"
-        dist = np.minimum(np.abs(view.spot - inputs.lower), np.abs(view.spot - inputs.upper))
-        return np.asarray((dist <= t.be_distance_pts) | outside), None
-
-
-def rule_trigger(rule: AdjRule, view: SegmentView, state: RuleState, inputs: TriggerInputs,
-                 threshold: float) -> tuple[np.ndarray, str | None]:
-    """``trigger_mask`` with SR_HIT and BREAKEVEN evaluated on per-bar levels and bands."""
-    kinds = default_kinds(rule)
-    mine = sorted(kinds & _MINE)
-    if not mine:
-        return trigger_mask(rule, view, state)
-    n = view.spot.size
-    rest = kinds - _MINE
-    masks: list[np.ndarray] = []
-    missing: list[str] = []
-    if rest or rule.action is AdjAction.DYNAMIC_HEDGE:
-        other = dataclasses.replace(rule, trigger=dataclasses.replace(rule.trigger, kinds=rest))
-        m, why = trigger_mask(other, view, state)
-        if why is None:
-            masks.append(m)
-        else:
-            missing.append(why)
-    for kind in mine:
-        mk, why = _mine(kind, rule, inputs, view, threshold)
-        if mk is None:
-            missing.append(why or kind.value)
-        else:
-            masks.append(mk)
-    if rule.trigger.any_of:
-        out = np.logical_or.reduce(masks) if masks else np.zeros(n, dtype=bool)
-        reason = "; ".join(missing) if not masks else None
-    else:
-        out = np.logical_and.reduce(masks) if masks and not missing else np.zeros(n, dtype=bool)
-        reason = "; ".join(missing) if missing else None
-    out = np.array(out, dtype=bool)
-    if n:
-        out[0] = False
-    return out, reason

@@ -24,7 +24,7 @@ from engine.config.models.adjustments import (
 from engine.config.models.strategy import StrategyConfig
 from engine.domain.structures import PositionRole, Right, Side
 from engine.errors import PosbtError
-from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
+from engine.strategy.adjustments.rules import AdjRule, AdjustmentPolicy, Trig, TriggerSpec
 from engine.strategy.breakevens import BreakevenPlan
 from engine.strategy.limits import RiskLimits
 from engine.strategy.plan import (
@@ -138,7 +138,7 @@ def _rule(r: AdjustmentRule) -> AdjRule:
                      target_delta_inr=r.target_delta, delta_band_inr=r.delta_band,
                      rebalance_minutes=r.rebalance_minutes)
     return AdjRule(
-        rule_id=r.rule_id, action=AdjAction(r.rule_type.value), trigger=trigger,
+        rule_id=r.rule_id, action=r.rule_type, trigger=trigger,
         priority=r.priority,
         target_strike=StrikeRule(StrikeMethod(r.target_strike_method.value), r.target_strike_value),
         max_debit_frac=r.max_debit_allowed, max_debit_pts=r.max_debit_pts,

@@ -73,7 +73,7 @@ class SRProvider:
         if cfg is not None:
             try:
                 levels = levels_at(self.store, self.symbol, dt.datetime.combine(day, dt.time()),
-                                   cfg, self.cache)
+                                   cfg.params(), self.cache)
             except DataMissingError as exc:
                 self.notes.append(f"{day}: no support/resistance levels ({exc.message})")
         out = tuple(sorted(lv.level for lv in levels))

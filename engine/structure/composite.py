@@ -29,7 +29,7 @@ from datetime import date
 
 import numpy as np
 
-from engine.config.models.structure import MarketStructureConfig
+from engine.structure.params import StructureParams
 from engine.structure.regime import VolState
 from engine.structure.types import Bars, SRLevel, to_date
 
@@ -97,7 +97,7 @@ def score_levels(levels: Sequence[SRLevel], bars: Bars, on: date, tol_pts: float
     return out
 
 
-def band_half_width_pts(atr_pts: float, state: VolState, cfg: MarketStructureConfig,
+def band_half_width_pts(atr_pts: float, state: VolState, cfg: StructureParams,
                         atr_mult: float = BAND_ATR_MULT) -> float:
     """Half-width of a level band (see module doc, step 3)."""
     base = atr_mult * atr_pts if math.isfinite(atr_pts) and atr_pts > 0 else cfg.proximity_pts
@@ -116,7 +116,7 @@ def with_bands(levels: Sequence[SRLevel], band_pts: float) -> list[SRLevel]:
 
 
 def select_levels(levels: Sequence[SRLevel], reference_pts: float,
-                  cfg: MarketStructureConfig) -> list[SRLevel]:
+                  cfg: StructureParams) -> list[SRLevel]:
     """Strong enough levels, at most ``max_levels`` each side of the reference, sorted by price."""
     kept = [lv for lv in levels if lv.strength >= cfg.level_strength_threshold]
     below = sorted((lv for lv in kept if lv.level <= reference_pts), key=lambda lv: -lv.level)

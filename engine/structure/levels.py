@@ -25,13 +25,13 @@ import numpy as np
 import pyarrow as pa
 from cachetools import LRUCache
 
-from engine.config.enums import PivotType, SRMethod
-from engine.config.models.structure import MarketStructureConfig
 from engine.data.store import Store
 from engine.errors import DataMissingError
 from engine.structure import composite
 from engine.structure.external import external_levels
+from engine.structure.kinds import PivotType, SRMethod
 from engine.structure.ml import ml_levels
+from engine.structure.params import StructureParams
 from engine.structure.pivots import floor_levels, swing_levels
 from engine.structure.regime import RegimeReading, VolState, market_regime, vol_state
 from engine.structure.smc import smc_levels
@@ -96,7 +96,7 @@ class _Inputs:
     on: date
     daily: Bars
     reference_pts: float
-    cfg: MarketStructureConfig
+    cfg: StructureParams
     notes: list[str]
 
     @property
@@ -209,7 +209,7 @@ def _load_daily(store: Store, symbol: str, on: date) -> Bars:
     return _bars(table, f"spot_bars {symbol}")
 
 
-def compute_report(store: Store, symbol: str, on: date, cfg: MarketStructureConfig) -> LevelReport:
+def compute_report(store: Store, symbol: str, on: date, cfg: StructureParams) -> LevelReport:
     """Levels of ``symbol`` for day ``on`` (uncached; see module doc)."""
     daily = _load_daily(store, symbol, on)
     x = _Inputs(store, symbol, on, daily, float(daily.close[-1]), cfg, [])
@@ -237,17 +237,17 @@ def compute_report(store: Store, symbol: str, on: date, cfg: MarketStructureConf
                        state, atr_pts, band, tuple(x.notes))
 
 
-def levels_report_at(store: Store, symbol: str, at: datetime, config: MarketStructureConfig,
+def levels_report_at(store: Store, symbol: str, at: datetime, params: StructureParams,
                      cache: LevelsCache | None = None) -> LevelReport:
     """The ``LevelReport`` for a decision at ``at`` (cached per symbol, day, method, params)."""
     on = at.date()
-    key = (symbol, on, config.primary_method.value, config.model_dump_json(), store.data_version())
+    key = (symbol, on, params, store.data_version())
     if cache is None:
-        return compute_report(store, symbol, on, config)
-    return cache.get_or_compute(key, lambda: compute_report(store, symbol, on, config))
+        return compute_report(store, symbol, on, params)
+    return cache.get_or_compute(key, lambda: compute_report(store, symbol, on, params))
 
 
-def levels_at(store: Store, symbol: str, at: datetime, config: MarketStructureConfig,
+def levels_at(store: Store, symbol: str, at: datetime, params: StructureParams,
               cache: LevelsCache | None = None) -> list[SRLevel]:
     """Support/resistance levels for a decision at ``at``, sorted by price."""
-    return list(levels_report_at(store, symbol, at, config, cache).levels)
+    return list(levels_report_at(store, symbol, at, params, cache).levels)

@@ -30,8 +30,8 @@ from scipy.cluster.vq import kmeans2
 from scipy.signal import find_peaks
 from scipy.stats import gaussian_kde
 
-from engine.config.enums import MLModel
-from engine.config.models.structure import MLConfig
+from engine.structure.kinds import MLModel
+from engine.structure.params import MLParams
 from engine.structure.pivots import swing_points
 from engine.structure.types import Bars, FloatArray, SRKind, SRLevel, StructureInputError
 
@@ -92,7 +92,7 @@ def dbscan_levels(points: FloatArray, eps_pts: float, min_samples: int) -> list[
     return [(float(sums[i] / sizes[i]), float(sizes[i] / top)) for i in range(sizes.size)]
 
 
-def ml_levels(bars: Bars, cfg: MLConfig, left: int, right: int,
+def ml_levels(bars: Bars, cfg: MLParams, left: int, right: int,
               reference_pts: float) -> list[SRLevel]:
     """Clustered swing levels; above ``reference_pts`` RESISTANCE, else SUPPORT."""
     points = swing_prices(bars, left, right)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine.config.enums import PivotTimeframe, PivotType
+from engine.structure.kinds import PivotTimeframe, PivotType
 from engine.structure.types import Bars, BoolArray, FloatArray, SRKind, SRLevel, StructureInputError
 
 # Strength of each floor line: the pivot itself and the first lines are the most watched.

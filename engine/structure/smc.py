@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.config.models.structure import SmartMoneyConfig
+from engine.structure.params import SmcParams
 from engine.structure.pivots import swing_points
 from engine.structure.types import Bars, BoolArray, SRKind, SRLevel
 
@@ -49,7 +49,7 @@ def _beyond(close: np.ndarray, high_or_low: np.ndarray, level: float, up: bool,
     return np.asarray(run >= confirm)
 
 
-def breaks_of_structure(bars: Bars, cfg: SmartMoneyConfig) -> list[tuple[int, int, bool]]:
+def breaks_of_structure(bars: Bars, cfg: SmcParams) -> list[tuple[int, int, bool]]:
     """(swing bar s, break bar b, bullish) for every swing that was broken, in time order."""
     k = cfg.swing_length
     is_high, is_low = swing_points(bars.high, bars.low, k, k)
@@ -75,7 +75,7 @@ def _order_block(bars: Bars, s: int, b: int, up: bool, lookback: int) -> int | N
     return lo + int(cands[-1]) if cands.size else None
 
 
-def order_blocks(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
+def order_blocks(bars: Bars, cfg: SmcParams) -> list[SRLevel]:
     """Unmitigated order blocks of the breaks in the last ``order_block_lookback`` bars."""
     n = len(bars)
     out: list[SRLevel] = []
@@ -94,7 +94,7 @@ def order_blocks(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
     return out
 
 
-def fair_value_gaps(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
+def fair_value_gaps(bars: Bars, cfg: SmcParams) -> list[SRLevel]:
     """Unfilled fair value gaps at least ``fvg_min_size_pts`` wide, in the lookback window."""
     h, lo = bars.high, bars.low
     n = len(bars)
@@ -114,7 +114,7 @@ def fair_value_gaps(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
     return out
 
 
-def bos_levels(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
+def bos_levels(bars: Bars, cfg: SmcParams) -> list[SRLevel]:
     """Broken swing levels (polarity flipped) whose break lies in the lookback window."""
     n = len(bars)
     out = []
@@ -126,7 +126,7 @@ def bos_levels(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
     return out
 
 
-def liquidity_sweeps(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
+def liquidity_sweeps(bars: Bars, cfg: SmcParams) -> list[SRLevel]:
     """Swing levels swept by a wick that closed back inside (see module doc)."""
     k = cfg.swing_length
     n = len(bars)
@@ -147,7 +147,7 @@ def liquidity_sweeps(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
     return out
 
 
-def smc_levels(bars: Bars, cfg: SmartMoneyConfig) -> list[SRLevel]:
+def smc_levels(bars: Bars, cfg: SmcParams) -> list[SRLevel]:
     """All SMC levels: order blocks, fair value gaps, BOS levels and (optionally) sweeps."""
     bars.require(3, "SMC")
     out = order_blocks(bars, cfg) + fair_value_gaps(bars, cfg) + bos_levels(bars, cfg)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.config.models.structure import VolumeProfileConfig
+from engine.structure.params import VolumeParams
 from engine.structure.types import Bars, FloatArray, SRKind, SRLevel, StructureInputError, VolumeSource
 
 
@@ -131,7 +131,7 @@ def _local_extrema(w: FloatArray) -> tuple[np.ndarray, np.ndarray]:
     return maxima, minima
 
 
-def profile_levels(profile: VolumeProfile, cfg: VolumeProfileConfig) -> list[SRLevel]:
+def profile_levels(profile: VolumeProfile, cfg: VolumeParams) -> list[SRLevel]:
     """POC, VAH, VAL, HVN and LVN levels of ``profile``; labels name the volume source."""
     w, size = profile.weights, profile.bin_size_pts
     src = profile.source.value

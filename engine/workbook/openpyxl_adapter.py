@@ -1,8 +1,10 @@
 """openpyxl implementation of the workbook protocol (files on disk, the headless path).
 
-Reading loads the file twice: once for formulas, once for the values Excel cached, so a
-formula cell reports both. Writing builds the sheets, saves to a temporary file in the
-same folder and renames it over the target, so a reader never sees half a workbook.
+Reading loads the file for its formulas and, only when a sheet holds a formula, a second
+time for the values Excel cached, so a formula cell reports both (most config workbooks
+have none, and loading is most of the time a big workbook takes). Writing builds the
+sheets, saves to a temporary file in the same folder and renames it over the target, so
+a reader never sees half a workbook.
 Text that looks like a formula is written as a text cell (:mod:`engine.workbook.text`).
 """
 
@@ -12,14 +14,16 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.errors import PosbtError
-from engine.workbook.protocol import Cell, SheetInfo, SheetSpec
+from engine.workbook.protocol import Cell, SheetInfo, SheetSpec, Validation, ValidationKind
 from engine.workbook.text import formula_like
 
 
@@ -28,11 +32,16 @@ class OpenpyxlReader:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._values: Any = None
         try:
             self._formulas = load_workbook(self.path, data_only=False)
-            self._values = load_workbook(self.path, data_only=True)
         except Exception as exc:  # zipfile/openpyxl raise many kinds
             raise PosbtError(f"cannot open as a workbook: {exc}", place=str(path)) from exc
+
+    def _cached_values(self) -> Any:
+        if self._values is None:
+            self._values = load_workbook(self.path, data_only=True)
+        return self._values
 
     def sheet_names(self) -> list[str]:
         return list(self._formulas.sheetnames)
@@ -43,14 +52,19 @@ class OpenpyxlReader:
                          merged_ranges=tuple(str(r) for r in ws.merged_cells.ranges))
 
     def rows(self, name: str) -> list[list[Cell]]:
-        fws, vws = self._formulas[name], self._values[name]
+        fws = self._formulas[name]
+        vws: Any = None
         out: list[list[Cell]] = []
-        for frow, vrow in zip(fws.iter_rows(), vws.iter_rows(), strict=False):
+        for frow in fws.iter_rows():
             cells = []
-            for fcell, vcell in zip(frow, vrow, strict=False):
+            for fcell in frow:
                 raw = fcell.value
-                formula = raw if isinstance(raw, str) and raw.startswith("=") else None
-                value = vcell.value if formula else raw
+                formula = raw if fcell.data_type == "f" and isinstance(raw, str) else None
+                value = raw
+                if formula is not None:
+                    if vws is None:
+                        vws = self._cached_values()[name]
+                    value = vws[fcell.coordinate].value
                 cells.append(Cell(row=int(fcell.row or 0), col=int(fcell.column or 0),
                                   address=str(fcell.coordinate), value=value,
                                   formula=formula))
@@ -91,6 +105,41 @@ class OpenpyxlWriter:
                 os.unlink(tmp)
 
 
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _data_validation(v: Validation) -> DataValidation:
+    """An openpyxl validation: a dropdown, a numeric range, or an input message only."""
+    if v.kind is ValidationKind.LIST:
+        dv = DataValidation(type="list", formula1='"' + ",".join(v.choices) + '"',
+                            allow_blank=True)
+        dv.error = "Choose one of: " + ", ".join(v.choices)
+    elif v.kind is ValidationKind.ANY:
+        dv = DataValidation(allow_blank=True)
+    else:
+        lo, hi = v.minimum, v.maximum
+        if lo is not None and hi is not None:
+            dv = DataValidation(type=v.kind.value, operator="between", formula1=_number(lo),
+                                formula2=_number(hi), allow_blank=True)
+            dv.error = f"Enter a {'whole ' if v.kind is ValidationKind.WHOLE else ''}number " \
+                       f"from {_number(lo)} to {_number(hi)}"
+        else:
+            op, bound = ("greaterThanOrEqual", lo) if lo is not None else ("lessThanOrEqual", hi)
+            assert bound is not None
+            dv = DataValidation(type=v.kind.value, operator=op, formula1=_number(bound),
+                                allow_blank=True)
+            dv.error = f"Enter a number {'>=' if lo is not None else '<='} {_number(bound)}"
+        dv.errorTitle = v.title[:32] or None
+    dv.showErrorMessage = v.kind is not ValidationKind.ANY
+    if v.prompt:
+        dv.showInputMessage = True
+        dv.promptTitle = v.title[:32]
+        dv.prompt = v.prompt[:255]
+    dv.add(v.cell_range)
+    return dv
+
+
 def _fill(ws: object, spec: SheetSpec) -> None:
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -108,11 +157,11 @@ def _fill(ws: object, spec: SheetSpec) -> None:
     for address, fmt in spec.number_formats.items():
         ws[address].number_format = fmt
     for v in spec.validations:
-        dv = DataValidation(type="list", formula1='"' + ",".join(v.choices) + '"',
-                            allow_blank=True)
-        dv.error = "Choose one of: " + ", ".join(v.choices)
-        dv.add(v.cell_range)
-        ws.add_data_validation(dv)
+        ws.add_data_validation(_data_validation(v))
+    for address, text in spec.notes.items():
+        note = Comment(text, "posbt")
+        note.width, note.height = 320, 120
+        ws[address].comment = note
     for col, width in spec.column_widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
     if spec.freeze:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 
@@ -51,12 +52,27 @@ class WorkbookReader(Protocol):
         """Every used row of sheet ``name`` as cells (formulas carry their cached value)."""
 
 
+class ValidationKind(StrEnum):
+    """What a data validation allows."""
+
+    LIST = "list"        # one of ``choices`` (a dropdown)
+    DECIMAL = "decimal"  # a number within ``minimum``..``maximum`` (either may be open)
+    WHOLE = "whole"      # a whole number within the bounds
+    ANY = "any"          # anything; only the input message (title and prompt) shows
+
+
 @dataclass
 class Validation:
-    """A data-validation list on a cell range."""
+    """A data validation on a cell range: a dropdown list, a numeric range, or just the
+    input message Excel shows when a cell of the range is selected."""
 
     cell_range: str
-    choices: tuple[str, ...]
+    choices: tuple[str, ...] = ()
+    kind: ValidationKind = ValidationKind.LIST
+    minimum: float | None = None
+    maximum: float | None = None
+    title: str = ""
+    prompt: str = ""
 
 
 @dataclass
@@ -70,6 +86,7 @@ class SheetSpec:
     number_formats: dict[str, str] = field(default_factory=dict)
     validations: list[Validation] = field(default_factory=list)
     column_widths: dict[int, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # cell address -> note (comment) text
 
 
 class WorkbookWriter(Protocol):

@@ -18,10 +18,10 @@ VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 @cache
 def vba_project_bytes() -> bytes:
     """A real vbaProject.bin (posbt's add-in modules), built once per test session."""
-    from xlbridge.addin.build import build_vba_project
+    from xlbridge.addin.build import build
 
-    with tempfile.TemporaryDirectory() as tmp:
-        return build_vba_project(Path(tmp) / "vbaProject.bin").read_bytes()
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(build(Path(tmp) / "posbt.xlam")) as xlam:
+        return xlam.read("xl/vbaProject.bin")
 
 
 def make_xlsm(xlsx: Path, out: Path) -> Path:

@@ -2,8 +2,8 @@
 
 Parses every module under engine/ with ``ast`` (module level and inside functions);
 imports under ``if TYPE_CHECKING:`` are allowed, since they never run. ``PENDING`` lists
-the upward imports still waiting for structure/'s parameter dataclasses; each entry must
-still exist, so the list only shrinks.
+known upward imports still to be removed (none left); each entry must still exist, so the
+list only shrinks.
 """
 
 from __future__ import annotations
@@ -30,14 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "engine"
 
 # (importing file, imported module prefix) of known upward imports, to be removed
-PENDING: frozenset[tuple[str, str]] = frozenset({
-    ("engine/structure/composite.py", "engine.config"),
-    ("engine/structure/levels.py", "engine.config"),
-    ("engine/structure/ml.py", "engine.config"),
-    ("engine/structure/pivots.py", "engine.config"),
-    ("engine/structure/smc.py", "engine.config"),
-    ("engine/structure/volume.py", "engine.config"),
-})
+PENDING: frozenset[tuple[str, str]] = frozenset()
 
 
 def _pending(e: ImportEdge) -> bool:

@@ -6,11 +6,20 @@ VolumeProfileConfig, SmartMoneyConfig and MLConfig. Distances are index points.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import dataclasses
+from typing import ClassVar, TypeVar
 
 from engine.config.enums import MLModel, PivotTimeframe, PivotType, SRMethod
 from engine.config.meta import Group, param
 from engine.config.models.base import ConfigModel
+from engine.structure.params import MLParams, PivotParams, SmcParams, StructureParams, VolumeParams
+
+P = TypeVar("P", PivotParams, VolumeParams, SmcParams, MLParams)
+
+
+def _kernel_params(cfg: ConfigModel, cls: type[P]) -> P:
+    """``cls`` filled from the same-named fields of ``cfg``."""
+    return cls(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(cls)})
 
 
 class PivotConfig(ConfigModel):
@@ -27,6 +36,11 @@ class PivotConfig(ConfigModel):
                             desc="Bars right of a swing pivot")
     lookback_days: int = param(60, excel="PivotLookback", unit="trading days", ge=1, le=2520,
                                desc="History searched for swing pivots")
+
+    def params(self) -> PivotParams:
+        """The kernel parameters of this config (``engine.structure.params``)."""
+        return _kernel_params(self, PivotParams)
+
 
 
 class VolumeProfileConfig(ConfigModel):
@@ -45,6 +59,11 @@ class VolumeProfileConfig(ConfigModel):
     lvn_threshold: float = param(0.5, excel="LVNThreshold", unit="x mean volume", gt=0,
                                  desc="Bucket volume that makes a low-volume node")
 
+    def params(self) -> VolumeParams:
+        """The kernel parameters of this config (``engine.structure.params``)."""
+        return _kernel_params(self, VolumeParams)
+
+
 
 class SmartMoneyConfig(ConfigModel):
     """Smart-money concepts: order blocks, fair-value gaps, structure breaks."""
@@ -62,6 +81,11 @@ class SmartMoneyConfig(ConfigModel):
     bos_confirmation_bars: int = param(2, excel="SMCBOSConfirmBars", unit="bars", ge=0, le=50,
                                        desc="Closes beyond a level that confirm a break")
 
+    def params(self) -> SmcParams:
+        """The kernel parameters of this config (``engine.structure.params``)."""
+        return _kernel_params(self, SmcParams)
+
+
 
 class MLConfig(ConfigModel):
     """Clustering-based levels."""
@@ -77,6 +101,11 @@ class MLConfig(ConfigModel):
                              desc="DBSCAN minimum samples")
     bandwidth_pts: float = param(30.0, excel="MLBandwidthPts", unit="points", gt=0,
                                  desc="KDE bandwidth / DBSCAN radius")
+
+    def params(self) -> MLParams:
+        """The kernel parameters of this config (``engine.structure.params``)."""
+        return _kernel_params(self, MLParams)
+
 
 
 class MarketStructureConfig(ConfigModel):
@@ -118,3 +147,23 @@ class MarketStructureConfig(ConfigModel):
                                  desc="Spot within this of a level counts as 'at' it")
     max_levels: int = param(10, excel="SRMaxLevels", unit="count", ge=1, le=100,
                             desc="Levels kept on each side of spot")
+
+    def params(self) -> StructureParams:
+        """The kernel parameters of this config (``engine.structure.params``)."""
+        return StructureParams(
+            primary_method=self.primary_method,
+            secondary_method=self.secondary_method,
+            volatility_weighted_levels=self.volatility_weighted_levels,
+            high_vol_level_expansion=self.high_vol_level_expansion,
+            low_vol_level_tightening=self.low_vol_level_tightening,
+            min_distance_between_levels_pts=self.min_distance_between_levels_pts,
+            level_strength_threshold=self.level_strength_threshold,
+            recent_test_weight=self.recent_test_weight,
+            proximity_pts=self.proximity_pts,
+            max_levels=self.max_levels,
+            pivot_config=self.pivot_config.params(),
+            volume_config=self.volume_config.params(),
+            smc_config=self.smc_config.params(),
+            ml_config=self.ml_config.params(),
+        )
+

@@ -136,12 +136,19 @@ class LotBook:
     def __init__(self, store: Store, rules: Rules | None = None) -> None:
         self.rules = rules or Rules()
         self._ranges: dict[str, list[tuple[dt.date, dt.date | None, int]]] = defaultdict(list)
+        self._memo: dict[tuple[str, dt.date, dt.date], int | None] = {}
         for r in store.query("import_lot_sizes").to_pylist():
             self._ranges[r["symbol"]].append((r["valid_from"], r["valid_to"], r["lot_size"]))
 
     def lot_size(self, symbol: str, on: dt.date, expiry: dt.date) -> int | None:
         """Lot size of ``symbol`` valid on ``on`` from the store, else from the contract
         rules for the series expiring ``expiry``; None when neither knows it."""
+        key = (symbol, on, expiry)
+        if key not in self._memo:
+            self._memo[key] = self._lookup(symbol, on, expiry)
+        return self._memo[key]
+
+    def _lookup(self, symbol: str, on: dt.date, expiry: dt.date) -> int | None:
         for start, end, lot in self._ranges.get(symbol, ()):
             if start <= on and (end is None or on <= end):
                 return lot

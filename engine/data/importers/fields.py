@@ -7,6 +7,7 @@ column; the loader turns it into a rejected row (file, line, reason).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 
@@ -62,14 +63,25 @@ def parse_count(text: str, column: str, *, allow_empty: bool = True) -> int | No
     return int(value)
 
 
-def parse_date(text: str, column: str, formats: Sequence[str]) -> dt.date:
-    """A date in one of ``formats`` (strptime; month names match in any case)."""
-    s = text.strip()
+@functools.lru_cache(maxsize=4096)
+def _strpdate(s: str, formats: tuple[str, ...]) -> dt.date | None:
     for fmt in formats:
         try:
             return dt.datetime.strptime(s, fmt).date()
         except ValueError:
             continue
+    return None
+
+
+def parse_date(text: str, column: str, formats: Sequence[str]) -> dt.date:
+    """A date in one of ``formats`` (strptime; month names match in any case).
+
+    Files repeat a handful of dates on every row, so parsed dates are cached.
+    """
+    s = text.strip()
+    day = _strpdate(s, tuple(formats))
+    if day is not None:
+        return day
     raise RowError(f"{column}: malformed date {text!r} (expected {' or '.join(formats)})")
 
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.errors import ImportRejectedError
+from engine.yaml_text import YamlInputError, load_file
 
 MINUTE_FIELDS = ("ticker", "date", "time", "datetime", "open", "high", "low", "close",
                  "volume", "oi")
@@ -85,10 +85,10 @@ def load_mapping(path: str | Path) -> Mapping:
     p = Path(path)
     if not p.is_file():
         raise MappingError("no such mapping file", place=str(p))
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise MappingError(f"not valid YAML: {exc}", place=str(p)) from None
+    try:  # bounded, duplicate keys refused, binary/encoding trouble named with its line
+        raw = load_file(p)
+    except YamlInputError as exc:
+        raise MappingError(exc.message, place=exc.place or str(p)) from None
     return mapping_from_dict(raw, str(p))
 
 

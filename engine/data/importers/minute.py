@@ -22,10 +22,15 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.data.importers.convert import check_bar, convert
+from engine.data.importers.csvstream import CsvStream
 from engine.data.importers.expirybook import ExpiryBook, refresh_expiry_kinds, resolve_expiry
 from engine.data.importers.fields import RowError, close_stamp
 from engine.data.importers.loader import RowSink, run_import
@@ -37,10 +42,12 @@ from engine.data.importers.mapping import (
     load_mapping,
     mapping_from_dict,
 )
+from engine.data.importers.minute_columnar import run_columnar
 from engine.data.importers.report import ImportReport
 from engine.data.importers.sources import RecordSource
 from engine.data.importers.tickers import ParsedTicker, TickerError, TickerKind, parse_ticker
 from engine.data.store import Store
+from engine.errors import ImportRejectedError
 
 SESSION_OPEN = dt.time(9, 15)
 SESSION_CLOSE = dt.time(15, 30)
@@ -117,15 +124,63 @@ def _as_mapping(mapping: Mapping | str | Path | None) -> Mapping:
     return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
 
 
+Engine = Literal["auto", "columnar", "rows"]
+
+
+def _columnar_ok(store: Store, path: Path, engine: Engine) -> bool:
+    if engine == "rows":
+        return False
+    ok = getattr(store, "con", None) is not None and path.suffix.lower() == ".csv"
+    if engine == "columnar" and not ok:
+        raise ImportRejectedError("the columnar path reads CSV files into a DuckDB store only",
+                                  place=str(path))
+    return ok
+
+
+def _columnar_body(store: Store, path: Path, spec: Mapping,
+                   books: ExpiryBook) -> Callable[[RowSink, ImportReport], None]:
+    def body(sink: RowSink, report: ImportReport) -> None:
+        with CsvStream(path, ImportReport(file=str(path), kind="header"),
+                       delimiter=spec.delimiter) as head:
+            header, place = head.header, head.place()
+        check_mapping(spec, MINUTE_TYPES, header, place,
+                      ("ticker", "ts", "open", "high", "low", "close"))
+
+        def on_rows(table: str, rows: pa.Table) -> None:
+            if table == "option_bars":
+                pairs = pc.unique(pc.binary_join_element_wise(
+                    rows.column("symbol"), pc.cast(rows.column("expiry"), pa.string()), "|"))
+                for pair in pairs.to_pylist():
+                    symbol, day = pair.split("|")
+                    books.add(symbol, dt.date.fromisoformat(day))
+            sink.tx.append(table, rows, unique=True)  # keys checked per batch
+
+        run_columnar(path, spec, books, report, getattr(store, "con"), on_rows)  # noqa: B009
+        for r in books.rows():
+            sink.add_derived("expiries", r)
+
+    return body
+
+
 def import_minute(store: Store, path: str | Path,
-                  mapping: Mapping | str | Path | None = None) -> ImportReport:
-    """Import one vendor minute file (GDFL layout unless ``mapping`` says otherwise)."""
+                  mapping: Mapping | str | Path | None = None, *,
+                  engine: Engine = "auto") -> ImportReport:
+    """Import one vendor minute file (GDFL layout unless ``mapping`` says otherwise).
+
+    ``engine``: ``columnar`` (CSV into DuckDB, see ``minute_columnar``), ``rows`` (the row
+    loop, any store, CSV or Parquet), ``auto`` (columnar where it applies). Both store the
+    same rows.
+    """
     spec = _as_mapping(mapping)
     if spec.target != "minute":
         raise MappingError("mapping key target: a minute mapping needs `target: minute` "
                            f"(got {spec.target!r}; use `posbt data import table`)",
                            place=str(mapping))
     books = ExpiryBook(store)
+    if Path(path).is_file() and _columnar_ok(store, Path(path), engine):
+        report = run_import(store, path, "minute", _columnar_body(store, Path(path), spec, books))
+        refresh_expiry_kinds(store)
+        return report
 
     def body(sink: RowSink, report: ImportReport) -> None:
         held: list[tuple[int, ParsedTicker, dict[str, Any]]] = []

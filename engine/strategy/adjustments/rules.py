@@ -8,24 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from engine.config.enums import TriggerKind
+from engine.config.enums import AdjustmentType, TriggerKind
 from engine.domain.structures import Right
 from engine.strategy.choices import StrikeMethod, StrikeRule
 
-
-class AdjAction(StrEnum):
-    """What an adjustment does."""
-
-    ROLL_UP = "ROLL_UP"
-    ROLL_DOWN = "ROLL_DOWN"
-    ROLL_DIAGONAL = "ROLL_DIAGONAL"
-    REVERSE_BUY = "REVERSE_BUY"
-    DOUBLE_CALENDAR = "DOUBLE_CALENDAR"
-    DYNAMIC_HEDGE = "DYNAMIC_HEDGE"
-
-
+AdjAction = AdjustmentType  # the built-in types (one module each in this package, registered by kind)
 Trig = TriggerKind  # trigger conditions (REFERENCE: ANDed unless the rule says ANY)
 
 
@@ -57,7 +45,7 @@ class AdjRule:
     """One adjustment rule with its trigger, constraints and action parameters."""
 
     rule_id: str
-    action: AdjAction
+    action: str                              # an AdjAction, or a registered plug-in type's kind
     trigger: TriggerSpec = field(default_factory=TriggerSpec)
     priority: int = 100
     target_strike: StrikeRule = field(default_factory=lambda: StrikeRule(StrikeMethod.ATM))

@@ -5,52 +5,24 @@ event bar and never fires. Every mask is causal: bar i uses values stamped at or
 Daily metrics (IVP, IVR, ATR percentile) are the previous trading day's values from daily_features,
 so an intraday bar never sees its own day's close. A trigger whose input is unavailable (no daily
 features, no breakeven for the structure) cannot fire; the reason is recorded once.
+
+Every trigger kind is implemented here, once; what depends on the adjustment type (the
+direction a PRICE_MOVE counts in, a type's own mask and constraints, its default kinds) is
+asked of the type through ``engine.strategy.adjustments.base.adjustment_for``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
-
-
-@dataclass(frozen=True)
-class SegmentView:
-    """What rules see of a segment, per bar."""
-
-    ts: np.ndarray                  # datetime64[us]
-    spot: np.ndarray
-    pnl_inr: np.ndarray
-    greeks: dict[str, np.ndarray]   # delta, gamma, theta, vega in rupees per unit of the greek
-    ref_spot: float                 # spot at entry or at the last applied adjustment
-    premium_base_inr: float
-    iv: np.ndarray                  # IV of the position's first primary leg (NaN unknown)
-    iv_entry: float
-    daily: dict[str, np.ndarray] = field(default_factory=dict)   # ivp / ivr / atr_pct per bar
-    ivp_entry: float = float("nan")
-    be_lower: float | None = None
-    be_upper: float | None = None
-    sr_levels: np.ndarray | None = None
-
-
-@dataclass
-class RuleState:
-    """Per position and rule: how often it fired, when, and its open reverse-buy tranches."""
-
-    times: int = 0
-    last_fire: np.datetime64 | None = None
-    retry_after: np.datetime64 | None = None
-    tranche_direction: int = 0               # +1 up (calls bought), -1 down
-    tranches_bought: int = 0                 # levels used (bought, or skipped when unaffordable)
-    failed_attempts: int = 0                 # trade attempts blocked (debit limit, no quote, ...)
-    given_up: bool = False                   # too many blocked attempts: off for the position
-    blocked_noted: set[str] = field(default_factory=set)
-
+from engine.strategy.adjustments.base import adjustment_for
+from engine.strategy.adjustments.rules import AdjRule, Trig
+from engine.strategy.adjustments.state import RuleState, SegmentView, TriggerInputs
 
 Mask = np.ndarray
+PER_BAR_KINDS = frozenset({Trig.SR_HIT, Trig.BREAKEVEN})
 
 
 def _move_pts(view: SegmentView) -> np.ndarray:
@@ -72,7 +44,8 @@ def _crossing(x: np.ndarray, level: float, above: bool) -> np.ndarray:
         return np.asarray((prev < level) & (x >= level) if above else (prev > level) & (x <= level))
 
 
-def _kind_mask(kind: Trig, rule: AdjRule, view: SegmentView, state: RuleState
+def _kind_mask(kind: Trig, rule: AdjRule, view: SegmentView, state: RuleState,
+               inputs: TriggerInputs | None, touch_threshold: float
                ) -> tuple[Mask | None, str | None]:
     """(mask, None) or (None, why the condition cannot be evaluated)."""
     t = rule.trigger
@@ -81,18 +54,7 @@ def _kind_mask(kind: Trig, rule: AdjRule, view: SegmentView, state: RuleState
         thr = _threshold_pts(rule, view)
         if thr is None:
             return None, "PRICE_MOVE needs PriceMoveThreshold or PriceMoveThresholdPts"
-        move = _move_pts(view)
-        if rule.action is AdjAction.ROLL_UP:
-            return move >= thr, None
-        if rule.action is AdjAction.ROLL_DOWN:
-            return -move >= thr, None
-        if rule.action is AdjAction.REVERSE_BUY:
-            need = (state.tranches_bought + 1) * thr
-            if state.tranche_direction > 0:
-                return move >= need, None
-            if state.tranche_direction < 0:
-                return -move >= need, None
-        return np.abs(move) >= thr, None
+        return adjustment_for(rule.action).price_move_mask(_move_pts(view), thr, state), None
     if kind is Trig.TIME_DECAY:
         if t.time_decay_frac is None:
             return None, "TIME_DECAY needs TimeDecayThreshold"
@@ -128,57 +90,68 @@ def _kind_mask(kind: Trig, rule: AdjRule, view: SegmentView, state: RuleState
             if t.ivp_rise is not None:
                 out |= series - view.ivp_entry >= t.ivp_rise
         return out, None
-    if kind is Trig.BREAKEVEN:
-        return _breakeven_mask(rule, view)
-    if kind is Trig.SR_HIT:
-        if view.sr_levels is None or view.sr_levels.size == 0:
-            return None, "no support/resistance levels for SR_HIT"
-        if t.sr_proximity_pts is None:
-            return None, "SR_HIT needs RuleSRProximityPts"
-        dist = np.min(np.abs(view.spot[:, None] - view.sr_levels[None, :]), axis=1)
-        return dist <= t.sr_proximity_pts, None
+    if kind in PER_BAR_KINDS:
+        return _per_bar(kind, rule, view, inputs or TriggerInputs(), touch_threshold)
     return None, f"unknown trigger {kind}"  # pragma: no cover
 
 
-def _breakeven_mask(rule: AdjRule, view: SegmentView) -> tuple[Mask | None, str | None]:
+def _per_bar(kind: Trig, rule: AdjRule, view: SegmentView, inputs: TriggerInputs,
+             threshold: float) -> tuple[np.ndarray | None, str | None]:
     t = rule.trigger
-    if view.be_lower is None or view.be_upper is None:
-        return None, "breakevens are only available for iron flies here"
-    be_type = t.be_type or "DISTANCE"
-    outside = (view.spot <= view.be_lower) | (view.spot >= view.be_upper)
-    if be_type == "BREACH":
-        return outside, None
-    if be_type == "PROBABILITY":
-        return None, "probability-of-touch triggers are not supported yet"
-    if t.be_distance_pts is None:
-        return None, f"{be_type} needs BEDistanceTrigger"
-    dist = np.minimum(np.abs(view.spot - view.be_lower), np.abs(view.spot - view.be_upper))
-    return (dist <= t.be_distance_pts) | outside, None
+    if kind is Trig.SR_HIT:
+        if inputs.sr_distance is None:
+            return None, inputs.sr_missing
+        if t.sr_proximity_pts is None:
+            return None, "SR_HIT needs RuleSRProximityPts"
+        return inputs.sr_distance <= t.sr_proximity_pts, None
+    if inputs.lower is None or inputs.upper is None or np.isnan(inputs.lower).all():
+        return None, inputs.be_missing
+    with np.errstate(invalid="ignore"):
+        outside = (view.spot <= inputs.lower) | (view.spot >= inputs.upper)
+        be_type = t.be_type or "DISTANCE"
+        if be_type == "BREACH":
+            return np.asarray(outside), None
+        if be_type == "PROBABILITY":
+            if inputs.touch_prob is None:
+                return None, "touch probabilities unavailable"
+            return np.asarray(inputs.touch_prob >= threshold), None
+        if t.be_distance_pts is None:
+            return None, f"{be_type} needs BEDistanceTrigger"
+        dist = np.minimum(np.abs(view.spot - inputs.lower), np.abs(view.spot - inputs.upper))
+        return np.asarray((dist <= t.be_distance_pts) | outside), None
+
 
 
 def default_kinds(rule: AdjRule) -> frozenset[Trig]:
     """The rule's trigger kinds, or the one its action implies when none are given."""
     if rule.trigger.kinds:
         return rule.trigger.kinds
-    if rule.action is AdjAction.DYNAMIC_HEDGE:
-        return frozenset()
-    return frozenset({Trig.PRICE_MOVE})
+    return adjustment_for(rule.action).default_triggers(rule)
 
 
-def trigger_mask(rule: AdjRule, view: SegmentView, state: RuleState) -> tuple[Mask, str | None]:
-    """Bars where the rule's trigger holds (bar 0 off), and why it cannot fire when that is so."""
+def trigger_mask(rule: AdjRule, view: SegmentView, state: RuleState,
+                 inputs: TriggerInputs | None = None, touch_threshold: float = float("nan")
+                 ) -> tuple[Mask, str | None]:
+    """Bars where the rule's trigger holds (bar 0 off), and why it cannot fire when that is so.
+
+    The rule's kinds and the type's own mask (a delta band, say) are ANDed (ORed with ``any_of``).
+    SR_HIT and BREAKEVEN read the per-bar ``inputs`` (levels and bands); ``touch_threshold``
+    is the probability a PROBABILITY breakeven trigger fires at.
+    """
     n = view.spot.size
     masks: list[Mask] = []
     missing: list[str] = []
-    for kind in sorted(default_kinds(rule)):
-        m, why = _kind_mask(kind, rule, view, state)
+    kinds = default_kinds(rule)
+    # the path-wide kinds first, then the per-bar ones (the order reasons are reported in)
+    for kind in sorted(kinds - PER_BAR_KINDS) + sorted(kinds & PER_BAR_KINDS):
+        m, why = _kind_mask(kind, rule, view, state, inputs, touch_threshold)
         if m is None:
             missing.append(why or kind.value)
         else:
             masks.append(m)
-    if rule.action is AdjAction.DYNAMIC_HEDGE:
-        delta = np.nan_to_num(view.greeks["delta"], nan=rule.target_delta_inr)
-        masks.append(np.abs(delta - rule.target_delta_inr) > rule.delta_band_inr)
+    own = adjustment_for(rule.action).extra_trigger(rule, view)
+    if own is not None:
+        masks.append(own)
     if rule.trigger.any_of:
         out = np.zeros(n, dtype=bool)
         for m in masks:
@@ -224,9 +197,7 @@ def constraint_masks(rule: AdjRule, view: SegmentView, state: RuleState,
         out.append((ts >= until, f"adjustment cooldown {global_cooldown_min} min"))
     if state.retry_after is not None:
         out.append((ts >= state.retry_after, "retry wait after a blocked attempt"))
-    if rule.action is AdjAction.DYNAMIC_HEDGE and state.last_fire is not None:
-        until = state.last_fire + np.timedelta64(rule.rebalance_minutes, "m")
-        out.append((ts >= until, f"hedge rebalance interval {rule.rebalance_minutes} min"))
+    out += adjustment_for(rule.action).extra_constraints(rule, view, state)
     return out
 
 

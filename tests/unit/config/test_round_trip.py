@@ -58,7 +58,10 @@ def configs(draw: st.DrawFn) -> StrategyConfig:
 
 def _validated(path: Path) -> list[StrategyConfig]:
     raw = read_source(path)
-    assert not raw.problems, raw.problems
+    # a CUSTOM strategy without LegParameter rows round-trips, but the workbook reader names
+    # it (the engine cannot run it: "the strategy has no legs")
+    problems = [p for p in raw.problems if "a CUSTOM strategy needs its legs" not in p.message]
+    assert not problems, problems
     return [StrategyConfig.model_validate(merge_layers(s.layer, s.leg_layer))
             for s in raw.strategies]
 

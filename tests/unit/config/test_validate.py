@@ -115,8 +115,10 @@ def test_risk_coherence(tmp_path: Path) -> None:
     assert "s.yaml:3 position_limits.max_loss_per_trade_inr (MaxLossPerTradeINR): must be <= "\
            "CapitalINR (100000), got 200000" in errs
     assert "s.yaml:4 legs[1].leg_id (LegID): duplicate LegID 'A'" in errs
-    # backtest lots 3 > MaxLots 2 for both legs
-    assert sum("3 lots exceed MaxLots (2)" in e for e in errs) == 2
+    # backtest lots 3 > MaxLots 2: both legs take it, reported once where it is set (line 2)
+    lots = [e for e in errs if "3 lots" in e and "exceed MaxLots (2)" in e]
+    assert lots == ["s.yaml:2 backtest.lots (Lots): 3 lots (taken by every leg without its own "
+                    "LegLots) exceed MaxLots (2)"]
 
 
 def test_strict_load_raises_config_error(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from engine.config.enums import CostPreset
 from engine.data.duckdb_store import DuckDBStore
 from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Right, Side
+from engine.market import Timeline
 from engine.simulation.loop import _period_ids, run_backtest
-from engine.simulation.market import Timeline
 from engine.strategy.plan import (
     CostSpec,
     EntryRules,

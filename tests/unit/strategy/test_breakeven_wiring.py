@@ -33,15 +33,14 @@ from engine.results.result import BacktestResult
 from engine.results.tables import breakevens_table, log_table, summary_table
 from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
-from engine.strategy.adjustments.triggers import RuleState, SegmentView
+from engine.strategy.adjustments.state import RuleState, SegmentView, TriggerInputs
+from engine.strategy.adjustments.triggers import trigger_mask
 from engine.strategy.breakevens import (
     BreakevenPlan,
     OpenBook,
-    TriggerInputs,
     band_path,
     improvement_reason,
     open_book,
-    rule_trigger,
     touch_probability_path,
 )
 from engine.strategy.plan import CostSpec, ExitRules, ExpiryMethod, ExpiryRule, LegSpec, StrategyPlan
@@ -283,19 +282,19 @@ def test_probability_and_band_triggers() -> None:
     rule = AdjRule("P", AdjAction.ROLL_UP, TriggerSpec(kinds=frozenset({Trig.BREAKEVEN}),
                                                        be_type="PROBABILITY"))
     inputs = TriggerInputs(lower=lo, upper=hi, touch_prob=np.array([0.5, 0.6, 0.8, 1.0]))
-    m, why = rule_trigger(rule, view, RuleState(), inputs, 0.7)
+    m, why = trigger_mask(rule, view, RuleState(), inputs, 0.7)
     assert why is None and m.tolist() == [False, False, True, True]
     breach = dataclasses.replace(rule, trigger=dataclasses.replace(rule.trigger, be_type="BREACH"))
-    assert rule_trigger(breach, view, RuleState(), inputs, 0.7)[0].tolist() == [False] * 3 + [True]
+    assert trigger_mask(breach, view, RuleState(), inputs, 0.7)[0].tolist() == [False] * 3 + [True]
     dist = dataclasses.replace(rule, trigger=dataclasses.replace(rule.trigger, be_type="DISTANCE",
                                                                  be_distance_pts=50.0))
     # 22200 is 40 from 22240 -> bars 2 (and 3, beyond)
-    assert rule_trigger(dist, view, RuleState(), inputs, 0.7)[0].tolist() == [False, False, True, True]
+    assert trigger_mask(dist, view, RuleState(), inputs, 0.7)[0].tolist() == [False, False, True, True]
     no_d = dataclasses.replace(rule, trigger=dataclasses.replace(rule.trigger, be_type="DISTANCE"))
-    assert "BEDistanceTrigger" in (rule_trigger(no_d, view, RuleState(), inputs, 0.7)[1] or "")
-    assert "BEEnabled" in (rule_trigger(rule, view, RuleState(), TriggerInputs(), 0.7)[1] or "")
+    assert "BEDistanceTrigger" in (trigger_mask(no_d, view, RuleState(), inputs, 0.7)[1] or "")
+    assert "BEEnabled" in (trigger_mask(rule, view, RuleState(), TriggerInputs(), 0.7)[1] or "")
     no_p = TriggerInputs(lower=lo, upper=hi)
-    assert "unavailable" in (rule_trigger(rule, view, RuleState(), no_p, 0.7)[1] or "")
+    assert "unavailable" in (trigger_mask(rule, view, RuleState(), no_p, 0.7)[1] or "")
     assert BreakevenPlan(probability_by_rule=(("P", 0.9),)).probability_for("P") == 0.9
     assert BreakevenPlan().probability_for("Q") == 0.3  # BEProbabilityThreshold default
 

@@ -11,8 +11,8 @@ import pytest
 
 from engine.data.duckdb_store import DuckDBStore
 from engine.domain.lifecycle import ExitReason
+from engine.market import Timeline
 from engine.simulation.loop import regime_changes, run_backtest
-from engine.simulation.market import Timeline
 from engine.strategy.entry import blackout_days, gap_days
 from engine.strategy.plan import EntryRules, ExitRules
 from engine.strategy.volfilter import VolGate, gate_reason

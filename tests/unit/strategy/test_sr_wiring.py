@@ -21,8 +21,8 @@ from engine.domain.structures import Right, Side
 from engine.results.result import BacktestResult
 from engine.simulation.loop import run_backtest
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, AdjustmentPolicy, Trig, TriggerSpec
-from engine.strategy.adjustments.triggers import RuleState, SegmentView
-from engine.strategy.breakevens import TriggerInputs, rule_trigger
+from engine.strategy.adjustments.state import RuleState, SegmentView, TriggerInputs
+from engine.strategy.adjustments.triggers import trigger_mask
 from engine.strategy.plan import (
     CostSpec,
     EntryRules,
@@ -201,16 +201,16 @@ def test_rule_trigger_combines_sr_hit_with_other_kinds() -> None:
     spec = TriggerSpec(kinds=both, price_move_pts=250.0, sr_proximity_pts=15.0)
     inputs = TriggerInputs(sr_distance=dist)
     # SR_HIT: dist <= 15 -> bar 3; PRICE_MOVE |move| >= 250 -> bars 2, 3
-    m, why = rule_trigger(AdjRule("A", AdjAction.ROLL_UP, spec), view, RuleState(), inputs, 0.3)
+    m, why = trigger_mask(AdjRule("A", AdjAction.ROLL_UP, spec), view, RuleState(), inputs, 0.3)
     assert why is None and m.tolist() == [False, False, False, True]
     spec_any = TriggerSpec(kinds=both, any_of=True, price_move_pts=250.0, sr_proximity_pts=15.0)
-    m, why = rule_trigger(AdjRule("A", AdjAction.ROLL_UP, spec_any), view, RuleState(), inputs, 0.3)
+    m, why = trigger_mask(AdjRule("A", AdjAction.ROLL_UP, spec_any), view, RuleState(), inputs, 0.3)
     assert why is None and m.tolist() == [False, False, True, True]
     # levels missing: ALL gives nothing with the reason, ANY still fires on the price move
-    m, why = rule_trigger(AdjRule("A", AdjAction.ROLL_UP, spec), view, RuleState(),
+    m, why = trigger_mask(AdjRule("A", AdjAction.ROLL_UP, spec), view, RuleState(),
                           TriggerInputs(), 0.3)
     assert not m.any() and why is not None and "SR_HIT" in why
-    m, why = rule_trigger(AdjRule("A", AdjAction.ROLL_UP, spec_any), view, RuleState(),
+    m, why = trigger_mask(AdjRule("A", AdjAction.ROLL_UP, spec_any), view, RuleState(),
                           TriggerInputs(), 0.3)
     assert why is None and m.tolist() == [False, False, True, True]
 

@@ -78,12 +78,12 @@ def test_score_formula() -> None:
 
 
 def test_bands_by_volatility_state() -> None:
-    cfg = MarketStructureConfig()  # expansion 1.5, tightening 0.75, proximity 50
+    cfg = MarketStructureConfig().params()  # expansion 1.5, tightening 0.75, proximity 50
     # ATR 200 -> base 0.25 * 200 = 50
     assert band_half_width_pts(200.0, VolState.NORMAL, cfg) == pytest.approx(50.0)
     assert band_half_width_pts(200.0, VolState.HIGH, cfg) == pytest.approx(75.0)
     assert band_half_width_pts(200.0, VolState.LOW, cfg) == pytest.approx(37.5)
-    off = MarketStructureConfig(volatility_weighted_levels=False)
+    off = MarketStructureConfig(volatility_weighted_levels=False).params()
     assert band_half_width_pts(200.0, VolState.HIGH, off) == pytest.approx(50.0)
     # no ATR: the config's proximity points
     assert band_half_width_pts(float("nan"), VolState.NORMAL, cfg) == pytest.approx(50.0)
@@ -91,7 +91,7 @@ def test_bands_by_volatility_state() -> None:
 
 
 def test_select_threshold_and_max_levels_each_side() -> None:
-    cfg = MarketStructureConfig(level_strength_threshold=0.5, max_levels=2)
+    cfg = MarketStructureConfig(level_strength_threshold=0.5, max_levels=2).params()
     levels = [_lv(p, s) for p, s in ((90, 0.9), (95, 0.6), (99, 0.7), (101, 0.4), (102, 0.8),
                                      (110, 0.9), (120, 0.9))]
     kept = select_levels(levels, 100.0, cfg)

@@ -65,7 +65,7 @@ def test_classic_pivots_from_the_previous_day(bounce_store: DuckDBStore) -> None
     daily = bars_from_closes(bounce(10), wick=0.5)
     prev = int(np.flatnonzero(daily.dates() == np.datetime64("2024-03-14"))[0])
     h, lo, c = daily.high[prev], daily.low[prev], daily.close[prev]
-    report = levels_report_at(bounce_store, SYMBOL, AT, cfg)
+    report = levels_report_at(bounce_store, SYMBOL, AT, cfg.params())
     # 2024-03-14: H 106.5, L 103.5, C 106 -> P = 316/3 = 105.3333, R1 = 2P - L = 107.1667
     by_label = {lv.label: lv for lv in report.levels}
     assert by_label["CLASSIC P"].level == pytest.approx((h + lo + c) / 3)
@@ -79,7 +79,7 @@ def test_classic_pivots_from_the_previous_day(bounce_store: DuckDBStore) -> None
 def test_swing_pivots_give_support_100_and_resistance_110(bounce_store: DuckDBStore) -> None:
     cfg = MarketStructureConfig.model_validate(
         {**LOOSE, "pivot_config": PivotConfig(pivot_type=PivotType.SWING, left_bars=2, right_bars=2)})
-    levels = levels_at(bounce_store, SYMBOL, AT, cfg)
+    levels = levels_at(bounce_store, SYMBOL, AT, cfg.params())
     support, resistance = nearest_levels(levels, 105.0)
     assert support is not None and resistance is not None
     assert support.level == pytest.approx(99.5)  # lows at 100 minus the 0.5 wick
@@ -91,7 +91,7 @@ def test_swing_pivots_give_support_100_and_resistance_110(bounce_store: DuckDBSt
 @pytest.mark.parametrize("method", [m for m in SRMethod if m is not SRMethod.EXTERNAL])
 def test_no_lookahead(bounce_store: DuckDBStore, method: SRMethod) -> None:
     cfg = MarketStructureConfig.model_validate({**LOOSE, "primary_method": method})
-    before = levels_report_at(bounce_store, SYMBOL, AT, cfg)
+    before = levels_report_at(bounce_store, SYMBOL, AT, cfg.params())
     other = DuckDBStore(":memory:")
     daily = bars_from_closes(bounce(10), wick=0.5)
     cut = np.datetime64(AT.date(), "us")
@@ -99,7 +99,7 @@ def test_no_lookahead(bounce_store: DuckDBStore, method: SRMethod) -> None:
     changed = daily.close.copy()
     changed[daily.ts >= cut] = 150 + rng.normal(0, 5, int((daily.ts >= cut).sum()))
     _fill(other, bars_from_closes(changed, wick=0.5))
-    after = levels_report_at(other, SYMBOL, AT, cfg)
+    after = levels_report_at(other, SYMBOL, AT, cfg.params())
     assert after.levels == before.levels
     assert after.regime == before.regime
     other.close()
@@ -108,16 +108,16 @@ def test_no_lookahead(bounce_store: DuckDBStore, method: SRMethod) -> None:
 def test_cache_hits_and_invalidation(bounce_store: DuckDBStore) -> None:
     cache = LevelsCache(maxsize=8)
     cfg = MarketStructureConfig()
-    first = levels_report_at(bounce_store, SYMBOL, AT, cfg, cache)
-    again = levels_report_at(bounce_store, SYMBOL, AT + timedelta(hours=3), cfg, cache)
+    first = levels_report_at(bounce_store, SYMBOL, AT, cfg.params(), cache)
+    again = levels_report_at(bounce_store, SYMBOL, AT + timedelta(hours=3), cfg.params(), cache)
     assert again is first and (cache.hits, cache.misses) == (1, 1)
     other_params = MarketStructureConfig(min_distance_between_levels_pts=1.0)
-    levels_report_at(bounce_store, SYMBOL, AT, other_params, cache)
+    levels_report_at(bounce_store, SYMBOL, AT, other_params.params(), cache)
     assert (cache.hits, cache.misses, len(cache)) == (1, 2, 2)
     with bounce_store.load() as tx:  # a load changes data_version: the old entry is not used
         tx.append("spot_bars", _table(bars_from_closes(np.array([101.0]), start="2025-01-01"),
                                       1440, False))
-    levels_report_at(bounce_store, SYMBOL, AT, cfg, cache)
+    levels_report_at(bounce_store, SYMBOL, AT, cfg.params(), cache)
     assert cache.misses == 3
 
 
@@ -125,7 +125,7 @@ def test_volume_sources(mem_store: DuckDBStore) -> None:
     _fill(mem_store, bars_from_closes(bounce(10), wick=0.5), volume=True)
     cfg = MarketStructureConfig.model_validate({**LOOSE, "primary_method": "VOLUME",
                                                 "volume_config": {"bin_size_pts": 1.0}})
-    report = levels_report_at(mem_store, SYMBOL, AT, cfg)
+    report = levels_report_at(mem_store, SYMBOL, AT, cfg.params())
     assert report.notes == ()
     assert {lv.kind for lv in report.levels} >= {SRKind.POC, SRKind.VAH, SRKind.VAL}
     assert all("SPOT" in lv.label for lv in report.levels)
@@ -134,7 +134,7 @@ def test_volume_sources(mem_store: DuckDBStore) -> None:
 def test_volume_falls_back_to_options_then_tpo(bounce_store: DuckDBStore) -> None:
     cfg = MarketStructureConfig.model_validate({**LOOSE, "primary_method": "VOLUME",
                                                 "volume_config": {"bin_size_pts": 1.0}})
-    tpo = levels_report_at(bounce_store, SYMBOL, AT, cfg)
+    tpo = levels_report_at(bounce_store, SYMBOL, AT, cfg.params())
     assert "weights are TPO" in " ".join(tpo.notes)
     # option volume at one 5-minute stamp of the window, all at a bar that trades 108..110
     stamp = np.datetime64("2024-03-10T13:45", "us")
@@ -144,7 +144,7 @@ def test_volume_falls_back_to_options_then_tpo(bounce_store: DuckDBStore) -> Non
             "strike": [100.0], "right": ["CE"], "bar_minutes": pa.array([5], pa.int16()),
             "ts": pa.array([stamp]), "open": [1.0], "high": [1.0], "low": [1.0], "close": [1.0],
             "volume": pa.array([500], pa.int64())}))
-    opt = levels_report_at(bounce_store, SYMBOL, AT, cfg)
+    opt = levels_report_at(bounce_store, SYMBOL, AT, cfg.params())
     assert "weights are OPTIONS" in " ".join(opt.notes)
     poc = next(lv for lv in opt.levels if lv.kind is SRKind.POC)
     intraday = _intraday(bars_from_closes(bounce(10), wick=0.5))
@@ -157,7 +157,7 @@ def test_daily_bars_are_aggregated_when_only_intraday_exist(mem_store: DuckDBSto
     with mem_store.load() as tx:
         tx.append("spot_bars", _table(_intraday(daily), 5, False))
     cfg = MarketStructureConfig.model_validate(LOOSE)
-    report = levels_report_at(mem_store, SYMBOL, AT, cfg)
+    report = levels_report_at(mem_store, SYMBOL, AT, cfg.params())
     # the aggregated previous day's close is the daily close (the intraday walk ends there)
     prev = int(np.flatnonzero(daily.dates() == np.datetime64("2024-03-14"))[0])
     assert report.reference_pts == pytest.approx(daily.close[prev])
@@ -176,25 +176,25 @@ def test_external_levels(bounce_store: DuckDBStore, tmp_path: Path) -> None:
     assert [r.line for r in report.rejected] == [5, 6, 7]
     cfg = MarketStructureConfig.model_validate({**LOOSE, "primary_method": "EXTERNAL",
                                                 "recent_test_weight": 0.0})
-    levels = levels_at(bounce_store, SYMBOL, AT, cfg)
+    levels = levels_at(bounce_store, SYMBOL, AT, cfg.params())
     # the latest as_of on or before 2024-03-15 is 2024-03-15: one level, strength blank -> 1.0
     assert [(lv.level, lv.kind, lv.strength) for lv in levels] == [(104.0, SRKind.RESISTANCE, 1.0)]
-    early = levels_at(bounce_store, SYMBOL, datetime(2024, 3, 10, 10), cfg)
+    early = levels_at(bounce_store, SYMBOL, datetime(2024, 3, 10, 10), cfg.params())
     assert [lv.level for lv in early] == [101.0]
     with pytest.raises(DataMissingError, match="no EXTERNAL levels"):
-        levels_at(bounce_store, SYMBOL, datetime(2024, 2, 1, 10), cfg)
+        levels_at(bounce_store, SYMBOL, datetime(2024, 2, 1, 10), cfg.params())
 
 
 def test_missing_and_short_history(mem_store: DuckDBStore) -> None:
     with pytest.raises(DataMissingError, match="0 daily bar"):
-        levels_at(mem_store, SYMBOL, AT, MarketStructureConfig())
+        levels_at(mem_store, SYMBOL, AT, MarketStructureConfig().params())
     _fill(mem_store, bars_from_closes(np.array([100.0, 101, 102, 101, 100])))
     at = datetime(2024, 1, 6, 10)
     with pytest.raises(DataMissingError, match="ML levels"):
-        levels_at(mem_store, SYMBOL, at, MarketStructureConfig(primary_method=SRMethod.ML))
+        levels_at(mem_store, SYMBOL, at, MarketStructureConfig(primary_method=SRMethod.ML).params())
     # composite skips what cannot be computed and says so
     report = levels_report_at(mem_store, SYMBOL, at, MarketStructureConfig.model_validate(
-        {**LOOSE, "primary_method": "COMPOSITE", "secondary_method": "SMC"}))
+        {**LOOSE, "primary_method": "COMPOSITE", "secondary_method": "SMC"}).params())
     assert any("ML skipped" in n for n in report.notes)
     assert any("regime unknown" in n for n in report.notes)
 

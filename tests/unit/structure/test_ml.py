@@ -16,7 +16,7 @@ from tests.unit.structure._series import bars_from_closes, bounce
 def test_bounce_gives_support_100_and_resistance_110(model: MLModel) -> None:
     # swing highs sit at 110 (+ a 0.5 wick) and swing lows at 100 (- 0.5): two clusters
     bars = bars_from_closes(bounce(8), wick=0.5)
-    cfg = MLConfig(model=model, n_clusters=2, bandwidth_pts=2.0, min_samples=3)
+    cfg = MLConfig(model=model, n_clusters=2, bandwidth_pts=2.0, min_samples=3).params()
     levels = ml_levels(bars, cfg, 2, 2, reference_pts=105.0)
     support = [lv for lv in levels if lv.kind is SRKind.SUPPORT]
     resistance = [lv for lv in levels if lv.kind is SRKind.RESISTANCE]
@@ -57,4 +57,4 @@ def test_dbscan_core_border_and_noise() -> None:
 def test_too_few_swings_is_an_error() -> None:
     bars = bars_from_closes(np.linspace(100, 120, 15))  # a straight line has no swings
     with pytest.raises(StructureInputError, match="at least 2 swing points"):
-        ml_levels(bars, MLConfig(), 2, 2, 110.0)
+        ml_levels(bars, MLConfig().params(), 2, 2, 110.0)

@@ -23,7 +23,7 @@ def _bars(rows: list[tuple[float, float, float, float]]) -> Bars:
 
 
 CFG = SmartMoneyConfig(swing_length=2, order_block_lookback=50, fvg_min_size_pts=1.0,
-                       bos_confirmation_bars=1)
+                       bos_confirmation_bars=1).params()
 
 
 def test_bullish_fair_value_gap_by_hand() -> None:
@@ -36,7 +36,7 @@ def test_bullish_fair_value_gap_by_hand() -> None:
     assert [(g.kind, g.zone, g.level, g.label) for g in gaps] == [
         (SRKind.FVG, (102.0, 104.0), 103.0, "bullish FVG")]
     # a gap smaller than the minimum is ignored
-    assert fair_value_gaps(_bars(rows), SmartMoneyConfig(fvg_min_size_pts=2.5)) == []
+    assert fair_value_gaps(_bars(rows), SmartMoneyConfig(fvg_min_size_pts=2.5).params()) == []
 
 
 def test_filled_gap_is_dropped_and_bearish_gap_found() -> None:
@@ -80,7 +80,7 @@ def test_break_of_structure_and_order_block() -> None:
 
 def test_two_bar_confirmation_and_mitigation() -> None:
     rows = _bos_rows()
-    confirm2 = SmartMoneyConfig(swing_length=2, bos_confirmation_bars=2)
+    confirm2 = SmartMoneyConfig(swing_length=2, bos_confirmation_bars=2).params()
     # closes above 106: bars 7 and 8 -> confirmed on bar 8
     assert (2, 8, True) in breaks_of_structure(_bars(rows), confirm2)
     # a later close below the OB's low (100.5) mitigates it
@@ -94,7 +94,7 @@ def test_liquidity_sweep() -> None:
             (101, 107, 100.8, 105)]  # wick to 107 above the 106 swing high, close back at 105
     sweeps = liquidity_sweeps(_bars(rows), CFG)
     assert [(s.level, s.kind, s.label) for s in sweeps] == [(106.0, SRKind.SWEEP, "swept high")]
-    no_sweeps = SmartMoneyConfig(swing_length=2, use_liquidity_sweeps=False)
+    no_sweeps = SmartMoneyConfig(swing_length=2, use_liquidity_sweeps=False).params()
     assert all(lv.kind is not SRKind.SWEEP for lv in smc_levels(_bars(rows), no_sweeps))
 
 

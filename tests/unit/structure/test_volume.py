@@ -67,7 +67,7 @@ def test_profile_levels_hvn_lvn_and_labels() -> None:
     # LVN: interior local minima (below the left bin, not above the right one) <= 0.5 * 23.7
     # = 11.9: bins 110 (5), 130 (4) and 150 (1 < 45, 1 <= 1); the edge bin 160 never counts
     bars = _point_bars([101, 111, 121, 131, 141, 151, 161], [50, 5, 60, 4, 45, 1, 1])
-    levels = profile_levels(volume_profile(bars, 10.0, 0.7), VolumeProfileConfig())
+    levels = profile_levels(volume_profile(bars, 10.0, 0.7), VolumeProfileConfig().params())
     kinds = {(lv.kind, lv.level) for lv in levels}
     assert (SRKind.POC, 125.0) in kinds
     assert {lv.level for lv in levels if lv.kind is SRKind.HVN} == {105.0, 145.0}

@@ -1,0 +1,502 @@
+"""The columnar path of the minute importer: a vendor CSV read and checked as columns.
+
+Stage: data ingestion (``minute.import_minute`` picks this path for CSV files going into
+a DuckDB store; the row loop in ``minute`` stays for Parquet and other stores, and both
+store the same rows - a test checks it). The file is streamed in record batches by
+pyarrow's CSV reader (every column as text, several threads); per batch:
+
+1. the few distinct tickers, dates and times (a minute file repeats each thousands of
+   times) are parsed by the same Python functions as the row loop (``parse_ticker``,
+   ``convert``, ``close_stamp``) and broadcast back with ``take``;
+2. DuckDB turns the text columns into numbers over the Arrow batch (``TRY_CAST``) and
+   gives each row its reason to be rejected (the row loop's checks, in its order) or
+   NULL, rejects a key repeated in the batch, and drops bars outside the session;
+3. the good rows go to their tables through the store's load (one transaction per file,
+   anti-join de-duplication against what is stored).
+
+Line numbers: the header is line 1 and each record one line (blank lines count, and are
+passed over). A row of the wrong width makes the reader start again on one thread, which
+reports its exact line. Rows whose monthly or continuous-future ticker cannot be resolved
+from the store are held to the end of the file and resolved with what the file showed,
+as in the row loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from engine.data.importers.convert import convert
+from engine.data.importers.expirybook import ExpiryBook, resolve_expiry
+from engine.data.importers.fields import MAX_COUNT, MAX_PRICE, RowError, close_stamp
+from engine.data.importers.mapping import Mapping
+from engine.data.importers.report import ImportReport
+from engine.data.importers.tickers import ParsedTicker, TickerError, TickerKind, parse_ticker
+from engine.errors import ImportRejectedError
+
+BLOCK_BYTES = 64 << 20
+WHOLE_FILE_BYTES = 256 << 20
+BATCH_ROWS = 2_000_000
+PRICES = ("open", "high", "low", "close")
+COUNTS = ("volume", "oi")
+KINDS = {TickerKind.OPTION: "option_bars", TickerKind.FUTURE: "futures_bars"}
+
+
+@dataclass
+class _Reader:
+    path: Path
+    delimiter: str
+    exact: bool
+    bad: list[tuple[int | None, str, int, int]]
+    restart: bool = False
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        def handler(row: Any) -> str:
+            if not self.exact:
+                self.restart = True
+                return "error"
+            self.bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
+            return "skip"
+
+        with open(self.path, "rb") as fh:
+            head = fh.readline().decode("utf-8-sig", errors="replace")
+        names = [c.strip() for c in head.rstrip("\r\n").split(self.delimiter)]
+        options = {
+            "read_options": pacsv.ReadOptions(use_threads=not self.exact, block_size=BLOCK_BYTES,
+                                              skip_rows=1, column_names=names),
+            "parse_options": pacsv.ParseOptions(delimiter=self.delimiter,
+                                                invalid_row_handler=handler,
+                                                ignore_empty_lines=False),
+            "convert_options": pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False)}
+        if self.path.stat().st_size <= WHOLE_FILE_BYTES:  # a day's file: read on all cores
+            yield from pacsv.read_csv(self.path, **options).to_batches(BATCH_ROWS)
+        else:  # bigger: stream it, a block at a time
+            yield from pacsv.open_csv(self.path, **options)
+
+
+def _take(values: list[Any], typ: pa.DataType, indices: pa.Array) -> pa.Array:
+    return pc.take(pa.array(values, type=typ), indices)
+
+
+def _encode(col: pa.Array) -> tuple[list[Any], pa.Array]:
+    enc = pc.dictionary_encode(col)
+    return enc.dictionary.to_pylist(), enc.indices
+
+
+def _ticker_fields(p: ParsedTicker | str) -> tuple[Any, ...]:
+    """(table, symbol, expiry, strike, right, error, needs an expiry) of a parsed ticker."""
+    if isinstance(p, str):
+        return None, None, None, None, None, p, False
+    if p.kind is TickerKind.INDEX:
+        table = "vix_bars" if p.symbol == "INDIAVIX" else "spot_bars"
+    else:
+        table = KINDS[p.kind]
+    return (table, p.symbol, p.expiry, p.strike, p.right, None,
+            p.kind is not TickerKind.INDEX and p.expiry is None)
+
+
+class ColumnarMinute:
+    """Imports one minute CSV as columns (see the module docstring)."""
+
+    def __init__(self, path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
+                 con: Any) -> None:
+        self.path, self.spec, self.books, self.report = path, spec, books, report
+        self.con = con
+        self._tickers: dict[str, ParsedTicker | str] = {}
+        self._stamps: dict[tuple[Any, ...], dt.datetime | str] = {}
+
+    # -- text -> values, per distinct value --------------------------------------------
+    def _ticker(self, text: str) -> ParsedTicker | str:
+        if text not in self._tickers:
+            try:
+                raw = convert(text, "VARCHAR", "ticker", self.spec)
+                self._tickers[text] = parse_ticker(str(raw or ""))
+            except TickerError as exc:
+                self._tickers[text] = exc.message
+            except RowError as exc:
+                self._tickers[text] = str(exc)
+        return self._tickers[text]
+
+    def _stamp(self, key: tuple[Any, ...]) -> dt.datetime | str:
+        if key not in self._stamps:
+            try:
+                if len(key) == 1:
+                    ts = convert(key[0], "TIMESTAMP", "datetime", self.spec)
+                else:
+                    day = convert(key[0], "DATE", "date", self.spec)
+                    tod = convert(key[1], "TIME", "time", self.spec)
+                    ts = None if day is None or tod is None else dt.datetime.combine(day, tod)
+                if ts is None:
+                    raise RowError("date/time is empty")
+                self._stamps[key] = close_stamp(ts, self.spec.bar_stamp)
+            except RowError as exc:
+                self._stamps[key] = str(exc)
+        return self._stamps[key]
+
+    def _text(self, batch: pa.RecordBatch, field: str) -> pa.Array:
+        source = self.spec.columns.get(field)
+        if source is not None:
+            return batch.column(source)
+        const = self.spec.constants.get(field)
+        return pa.array([None if const is None else str(const)] * batch.num_rows, pa.string())
+
+    def _stamps_of(self, batch: pa.RecordBatch) -> tuple[pa.Array, pa.Array]:
+        if "datetime" in self.spec.columns:
+            values, idx = _encode(self._text(batch, "datetime"))
+            parsed = [self._stamp((v,)) for v in values]
+        else:
+            dvals, didx = _encode(self._text(batch, "date"))
+            tvals, tidx = _encode(self._text(batch, "time"))
+            combo = pc.add(pc.multiply(pc.cast(didx, pa.int64()), len(tvals)),
+                           pc.cast(tidx, pa.int64()))
+            keys, idx = _encode(combo)
+            parsed = [self._stamp((dvals[k // len(tvals)], tvals[k % len(tvals)])) for k in keys]
+        ts = [p if isinstance(p, dt.datetime) else None for p in parsed]
+        err = [p if isinstance(p, str) else None for p in parsed]
+        return _take(ts, pa.timestamp("us"), idx), _take(err, pa.string(), idx)
+
+    def resolved(self, batch: pa.RecordBatch,
+                 lines: pa.Array) -> tuple[pa.Table, list[ParsedTicker | str]]:
+        """The batch with ticker and stamp parsed (kind, symbol, expiry, ..., err, needs),
+        and the parsed distinct tickers its ``ptr`` column points into."""
+        tvals, tidx = _encode(self._text(batch, "ticker"))
+        parsed = [self._ticker(v) for v in tvals]
+        ts, terr = self._stamps_of(batch)
+        blank = pa.array(np.zeros(batch.num_rows, dtype=bool))
+        if any(not str(v).strip() for v in tvals):  # a blank line has an empty ticker
+            blank = pa.array(np.ones(batch.num_rows, dtype=bool))
+            for col in batch.columns:
+                blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(col), ""))
+        fields: list[tuple[Any, ...]] = [_ticker_fields(p) for p in parsed]
+        kinds, symbols, expiries, strikes, rights, errs, needs = (
+            [f[i] for f in fields] for i in range(7))
+        out = pa.table({
+            "line": lines,
+            "kind": _take(kinds, pa.string(), tidx),
+            "symbol": _take(symbols, pa.string(), tidx),
+            "expiry": _take(expiries, pa.date32(), tidx),
+            "strike": _take(strikes, pa.float64(), tidx),
+            "right": _take(rights, pa.string(), tidx),
+            "ts": ts,
+            "err": pc.coalesce(_take(errs, pa.string(), tidx), terr),
+            "needs": _take(needs, pa.bool_(), tidx),
+            "blank": blank,
+            "ptr": pc.cast(tidx, pa.int32()),
+            **{f"t_{f}": self._text(batch, f) for f in (*PRICES, *COUNTS)},
+        })
+        try:  # plain numbers everywhere (the usual case): Arrow's cast, no text work in SQL
+            for f in (*PRICES, *COUNTS):
+                out = out.append_column(f"n_{f}", pc.cast(self._text(batch, f), pa.float64()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            out = out.select([c for c in out.column_names if not c.startswith("n_")])
+        return out, parsed
+
+    def resolve_expiries(self, table: pa.Table, parsed: list[ParsedTicker | str],
+                         *, seen: bool) -> pa.Table:
+        """Fill ``expiry`` of rows whose ticker names no day (monthly, continuous)."""
+        needs = table.column("needs")
+        if not pc.any(needs).as_py():
+            return table
+        days = pc.cast(pc.cast(table.column("ts"), pa.timestamp("s")), pa.date32())
+        expiry = table.column("expiry").to_pylist()
+        ptr = table.column("ptr").to_numpy()
+        day_list = days.to_pylist()
+        cache: dict[tuple[int, dt.date], dt.date | None] = {}
+        for i in np.flatnonzero(needs.to_numpy(zero_copy_only=False)):
+            day = day_list[i]
+            if day is None:
+                continue
+            key = (int(ptr[i]), day)
+            if key not in cache:
+                ticker = parsed[key[0]]
+                assert isinstance(ticker, ParsedTicker)
+                cache[key] = resolve_expiry(self.books, ticker, day, seen=seen)
+            expiry[i] = cache[key]
+        table = table.set_column(table.schema.get_field_index("expiry"), "expiry",
+                                 pa.array(expiry, pa.date32()))
+        still = pc.and_(needs, pc.is_null(table.column("expiry")))
+        return table.set_column(table.schema.get_field_index("needs"), "needs", still)
+
+
+def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
+    """The SQL that types and checks a resolved batch registered as ``_posbt_min``
+    (``typed``: the batch carries ``n_*`` columns Arrow already cast to numbers)."""
+    mult = mapping.multipliers
+
+    def num(f: str) -> str:
+        m = mult.get(f, 1.0)
+        cast = f"n_{f}" if typed else f"TRY_CAST(replace(trim(t_{f}), ',', '') AS DOUBLE)"
+        return f"({cast} * {m!r})" if m != 1.0 else cast
+
+    cols = ",\n           ".join(f"{num(f)} AS {f}" for f in (*PRICES, *COUNTS))
+    checks: list[str] = [
+        "WHEN err IS NOT NULL THEN err",
+        "WHEN NOT (CAST(ts AS TIME) > TIME '09:15:00' AND CAST(ts AS TIME) <= TIME '15:30:00') "
+        "THEN '_outside'",
+    ]
+    for f in PRICES:
+        g = f"printf('%g', {f})"
+        if not typed:  # Arrow's cast succeeded: no empty or non-numeric text in the batch
+            checks += [
+                f"WHEN trim(t_{f}) = '' THEN '{f} is empty'",
+                f"WHEN {f} IS NULL THEN '{f}: not a number ' || chr(39) || t_{f} || chr(39)",
+            ]
+        checks += [
+            f"WHEN NOT isfinite({f}) THEN '{f}: ' || trim(t_{f}) || ' is not a finite number'",
+            f"WHEN {f} <= 0 THEN '{f}: price must be > 0, got ' || {g}",
+            f"WHEN {f} > {MAX_PRICE!r} THEN '{f}: price ' || {g} || ' is implausibly large'",
+        ]
+    for f in COUNTS:
+        g = f"printf('%g', {f})"
+        only = "" if f == "volume" else "kind NOT IN ('spot_bars', 'vix_bars') AND "
+        if not typed:
+            checks.append(f"WHEN {only}trim(t_{f}) <> '' AND {f} IS NULL THEN '{f}: not a "
+                          f"number ' || chr(39) || t_{f} || chr(39)")
+        checks += [
+            f"WHEN {only}NOT isfinite({f}) THEN '{f}: ' || trim(t_{f}) || ' is not a finite "
+            "number'",
+            f"WHEN {only}{f} < 0 THEN '{f}: count must be >= 0, got ' || {g}",
+            f"WHEN {only}{f} > {float(MAX_COUNT)!r} THEN '{f}: count ' || {g} || ' is "
+            "implausibly large'",
+            f"WHEN {only}{f} <> round({f}) THEN '{f}: expected a whole number, got ' || {g}",
+        ]
+    h, lo, c, o = (f"printf('%g', {x})" for x in ("high", "low", "close", "open"))
+    checks += [
+        f"WHEN high < low THEN 'high ' || {h} || ' is below low ' || {lo}",
+        f"WHEN close < low OR close > high THEN 'close ' || {c} || ' is outside [low ' || {lo} "
+        f"|| ', high ' || {h} || ']'",
+        f"WHEN open < low OR open > high THEN 'open ' || {o} || ' is outside [low ' || {lo} "
+        f"|| ', high ' || {h} || ']'",
+        "WHEN needs THEN '_held'",
+    ]
+    whens = "\n            ".join(checks)
+    # the common case in one numeric test: a row passing it needs no reason text
+    fine = " AND ".join([
+        "err IS NULL", "NOT needs", "CAST(ts AS TIME) > TIME '09:15:00'",
+        "CAST(ts AS TIME) <= TIME '15:30:00'",
+        *(f"isfinite({f}) AND {f} > 0 AND {f} <= {MAX_PRICE!r}" for f in PRICES),
+        "(volume IS NULL OR (volume >= 0 AND volume <= "
+        f"{float(MAX_COUNT)!r} AND volume = round(volume)))",
+        "(oi IS NULL OR kind IN ('spot_bars', 'vix_bars') OR (oi >= 0 AND oi <= "
+        f"{float(MAX_COUNT)!r} AND oi = round(oi)))",
+        "high >= low", "close >= low", "close <= high", "open >= low", "open <= high"])
+    return f"""
+WITH typed AS (
+    SELECT line, kind, symbol, expiry, strike, "right", ts, err, needs,
+           t_open, t_high, t_low, t_close, t_volume, t_oi,
+           {cols}
+    FROM _posbt_min
+    WHERE NOT blank
+), checked AS (
+    SELECT *, CASE WHEN coalesce({fine}, FALSE) THEN NULL ELSE CASE
+            {whens}
+        END END AS reason
+    FROM typed
+)
+SELECT line, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
+       CAST(round(volume) AS BIGINT) AS volume,
+       CASE WHEN kind IN ('spot_bars', 'vix_bars') THEN NULL
+            ELSE CAST(round(oi) AS BIGINT) END AS oi,
+       reason
+FROM checked
+"""  # noqa: S608 - column names and numbers only, no user values
+
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "option_bars": ("symbol", "expiry", "strike", "right", "ts", "open", "high", "low", "close",
+                    "volume", "oi"),
+    "futures_bars": ("symbol", "expiry", "ts", "open", "high", "low", "close", "volume", "oi"),
+    "spot_bars": ("symbol", "ts", "open", "high", "low", "close", "volume"),
+    "vix_bars": ("symbol", "ts", "open", "high", "low", "close"),
+}
+
+
+def line_numbers(n_rows: int, first: int, bad: list[int]) -> np.ndarray:
+    """Lines of ``n_rows`` good records following line ``first - 1``, skipping ``bad``."""
+    lines = np.arange(first, first + n_rows, dtype=np.int64)
+    for b in sorted(bad):
+        lines[lines >= b] += 1
+    return lines
+
+
+Held = list[tuple[pa.Table, list[ParsedTicker | str]]]
+
+
+def run_columnar(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
+                 con: Any, on_rows: Callable[[str, pa.Table], None]) -> None:
+    """Stream ``path`` through the columnar checks; good rows go to ``on_rows(table, rows)``.
+
+    Rows whose expiry the store cannot resolve are held and resolved at the end with the
+    expiries the file showed (``seen``), else rejected with the reason.
+    """
+    try:
+        _run(path, spec, books, report, con, on_rows)
+    except (pa.ArrowException, duckdb.Error) as exc:
+        raise ImportRejectedError(f"not a readable minute CSV: {exc}", place=str(path)) from None
+
+
+def _run(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
+         con: Any, on_rows: Callable[[str, pa.Table], None]) -> None:
+    job = ColumnarMinute(path, spec, books, report, con)
+    sql = {typed: price_sql(spec, typed=typed) for typed in (False, True)}
+    batches: list[tuple[pa.Table, list[ParsedTicker | str]]] = []
+    bad: list[tuple[int | None, str, int, int]] = []
+    for exact in (False, True):
+        bad = []
+        reader = _Reader(path, spec.delimiter, exact, bad)
+        try:
+            batches = list(_iter_resolved(job, reader, bad))
+        except pa.ArrowInvalid:
+            if reader.restart:
+                continue  # a malformed row: read again on one thread for exact lines
+            raise
+        break
+    _check_bad_rows(bad, path, report)
+    held: Held = []
+    for table, parsed in batches:
+        table = job.resolve_expiries(table, parsed, seen=False)
+        _emit(job, table, sql, on_rows, held, parsed)
+    for table, parsed in held:
+        table = job.resolve_expiries(table, parsed, seen=True)
+        table = _reject_unresolved(table, parsed)
+        _emit(job, table, sql, on_rows, [], parsed)
+
+
+def _reject_unresolved(table: pa.Table, parsed: list[ParsedTicker | str]) -> pa.Table:
+    needs = table.column("needs").to_pylist()
+    ptr = table.column("ptr").to_pylist()
+    err = table.column("err").to_pylist()
+    for i, still in enumerate(needs):
+        if still and err[i] is None:
+            ticker = parsed[ptr[i]]
+            assert isinstance(ticker, ParsedTicker)
+            err[i] = (f"cannot resolve the expiry of {ticker.symbol} {_what(ticker)}: no such "
+                      "expiry is stored or in this file; import the bhavcopy for those days "
+                      "first")
+    return table.set_column(table.schema.get_field_index("err"), "err", pa.array(err, pa.string()))
+
+
+def _what(ticker: ParsedTicker) -> str:
+    if ticker.expiry_month is not None:
+        year, month = ticker.expiry_month
+        return f"monthly {year:04d}-{month:02d}"
+    return f"continuous future series {ticker.series}"
+
+
+def _iter_resolved(job: ColumnarMinute, reader: _Reader,
+                   bad: list[tuple[int | None, str, int, int]]
+                   ) -> Iterator[tuple[pa.Table, list[ParsedTicker | str]]]:
+    seen = 0
+    for batch in reader.batches():
+        if batch.num_rows == 0:
+            continue
+        bad_lines = [b[0] for b in bad if b[0] is not None]
+        lines = line_numbers(batch.num_rows, 2 + seen, bad_lines)
+        seen += batch.num_rows
+        yield job.resolved(batch, pa.array(lines))
+
+
+def _check_bad_rows(bad: list[tuple[int | None, str, int, int]], path: Path,
+                    report: ImportReport) -> None:
+    if not bad:
+        return
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        ends_newline = size == 0 or fh.read(1) in (b"\n", b"\r")
+        fh.seek(0)
+        last_line = sum(1 for _ in fh)
+    for i, (number, text, expected, actual) in enumerate(bad):
+        line = number or 0
+        if not text.strip(", \r\n"):
+            continue
+        if i == len(bad) - 1 and not ends_newline and line >= last_line:
+            raise ImportRejectedError(
+                f"truncated file: the last line has {actual} of {expected} fields and no line "
+                "end", place=f"{path}:{line}")
+        report.rows_read += 1
+        report.reject(line, f"expected {expected} fields, got {actual}")
+
+
+def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
+    """A key repeated among the batch's good rows: the later lines are rejected rows."""
+    con.register("_posbt_out", out)
+    try:
+        candidates = con.execute(
+            'SELECT count(*) FROM (SELECT hash(kind, symbol, expiry, strike, "right", ts) AS h '
+            "FROM _posbt_out WHERE reason IS NULL GROUP BY h HAVING count(*) > 1)").fetchall()
+        if candidates[0][0] == 0:  # no two good rows share a key hash: no duplicate
+            return out
+        repeated = con.sql(
+            'SELECT kind, symbol, expiry, strike, "right", ts FROM _posbt_out '
+            "WHERE reason IS NULL GROUP BY ALL HAVING count(*) > 1").to_arrow_table()
+        if repeated.num_rows == 0:
+            return out
+        con.register("_posbt_rep", repeated)
+        try:
+            return con.sql(DUPLICATES_SQL).to_arrow_table()
+        finally:
+            con.unregister("_posbt_rep")
+    finally:
+        con.unregister("_posbt_out")
+
+
+DUPLICATES_SQL = """
+SELECT o.* REPLACE (CASE WHEN o.reason IS NULL AND d.line IS NOT NULL
+    THEN 'duplicate row: same ' || o.kind || ' key as line ' || d.first_line
+    ELSE o.reason END AS reason)
+FROM _posbt_out o LEFT JOIN (
+    SELECT line, min(line) OVER k AS first_line, row_number() OVER (k ORDER BY line) AS rn
+    FROM _posbt_out o2 SEMI JOIN _posbt_rep r
+      ON o2.kind IS NOT DISTINCT FROM r.kind AND o2.symbol IS NOT DISTINCT FROM r.symbol
+     AND o2.expiry IS NOT DISTINCT FROM r.expiry AND o2.strike IS NOT DISTINCT FROM r.strike
+     AND o2."right" IS NOT DISTINCT FROM r."right" AND o2.ts = r.ts
+    WHERE o2.reason IS NULL
+    WINDOW k AS (PARTITION BY kind, symbol, expiry, strike, "right", ts)
+) d ON d.line = o.line AND d.rn > 1
+ORDER BY o.line
+"""
+
+
+def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
+          on_rows: Callable[[str, pa.Table], None], held: Held,
+          parsed: list[ParsedTicker | str]) -> None:
+    con = job.con
+    con.register("_posbt_min", table)
+    try:
+        out = con.sql(sql["n_open" in table.column_names]).to_arrow_table()
+    finally:
+        con.unregister("_posbt_min")
+    out = _mark_duplicates(con, out)
+    reasons = pc.fill_null(out.column("reason"), "")
+    held_mask = pc.equal(reasons, "_held")
+    job.report.rows_read += out.num_rows - int(pc.sum(held_mask).as_py() or 0)
+    bad = out.filter(pc.invert(pc.equal(reasons, "")))
+    for line, reason in zip(bad.column("line").to_pylist(), bad.column("reason").to_pylist(),
+                            strict=True):
+        if reason == "_outside":
+            job.report.ignore("bar outside the 09:15-15:30 session")
+        elif reason != "_held":
+            job.report.reject(int(line), str(reason))
+    if pc.any(held_mask).as_py():
+        lines = out.filter(held_mask).column("line")
+        held.append((table.filter(pc.is_in(table.column("line"), value_set=lines)), parsed))
+    good = out.filter(pc.equal(reasons, ""))
+    for name, cols in TABLE_COLUMNS.items():
+        rows = good.filter(pc.equal(good.column("kind"), name))
+        if rows.num_rows == 0:
+            continue
+        rows = rows.select(list(cols)).append_column("bar_minutes", pa.array(
+            np.full(rows.num_rows, job.spec.bar_minutes, dtype=np.int16)))
+        on_rows(name, rows)
