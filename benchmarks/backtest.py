@@ -242,7 +242,7 @@ def report_case(db: Path, case: str, repeats: int, reference: bool, mode: str) -
     print(f"    floor {floor:6.3f} s: one scan of the {runs[0]['floor_rows']:,} rows the run "
           f"loaded; wall / floor = {wall / floor if floor else float('nan'):.1f}")
     print(f"    market: {mk['mode']} mode, {mk['scans']} scans, {mk['rows']:,} rows, "
-          f"{mk['chain_reads']} chains read outside the blocks, {mk['load_s']:.2f} s loading, "
+          f"{mk['chain_reads']} chains read outside the blocks, {mk['load_s']:.2f} s in the store, "
           f"peak {mk['peak_mib']:,.1f} MiB held")
     if reference:
         ref = _spawn(db, case, "scalar", mode)

@@ -66,7 +66,7 @@ class MarketNeeds:
 @dataclass
 class MarketStats:
     """What the view loaded: scans (one per block), rows, peak bytes held, store chain reads
-    outside every block, and seconds spent loading."""
+    outside every block, and seconds spent in the store (block loads and chain reads)."""
 
     mode: str = "cycle"
     scans: int = 0
@@ -220,9 +220,11 @@ class MarketView:
                 if got is not None:
                     return got
         self.stats.chain_reads += 1
+        t0 = time.perf_counter()
         t = self.store.query("chain_at", {
             "symbol": self.symbol, "bar_minutes": self.bar_minutes, "ts": at,
             "expiries": list(expiries), "strike_lo": strike_lo, "strike_hi": strike_hi})
+        self.stats.seconds += time.perf_counter() - t0
         exp = np.array(t.column("expiry").to_pylist(), dtype=object)
         strikes = t.column("strike").to_numpy().astype(float)
         rights = np.array(t.column("right").to_pylist(), dtype=str)

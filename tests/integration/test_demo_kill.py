@@ -22,7 +22,7 @@ ARGS = ["data", "demo", "--symbols", "BANKNIFTY,NIFTY", "--days", "12", "--histo
 
 def _posbt(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*POSBT, *args], env={
-        **os.environ, "POSBT_HOME": str(home)}, capture_output=True, text=True,
+        **os.environ, "POSBT_HOME": str(home), "COLUMNS": "200"}, capture_output=True, text=True,
         timeout=timeout, check=False)
 
 
