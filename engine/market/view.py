@@ -154,8 +154,8 @@ class MarketView:
                       strikes: tuple[float, float] | None = None) -> None:
         """Raise ``DataMissingError`` naming the missing range when the store has no option bars
         on the run's first day, lacks an expiry the strategy opens that day, or its strikes do
-        not reach the centre (the spot) of the band ``strikes`` (lo, hi) the strategy needs (a cheap
-        one-day read)."""
+        not hold the strike nearest the centre of the band ``strikes`` (lo, hi) the strategy needs
+        (a cheap one-day read)."""
         day = to_datetime(tl.ts[0]).date()
         t = self.store.query("market_day_range", {"symbol": self.symbol,
                                                   "bar_minutes": self.bar_minutes, "day": day})
@@ -174,10 +174,14 @@ class MarketView:
         if strikes is not None:
             # real chains end somewhere: a wing past the listed strikes skips that entry with
             # its reason; only a chain that does not reach the spot at all stops the run
+            # real chains end somewhere: a wing past the listed strikes skips that entry with
+            # its reason; the run stops only when the chain does not hold the strike nearest
+            # the spot (the band's centre)
             centre = 0.5 * (strikes[0] + strikes[1])
+            half = 0.5 * self.contracts.strike_step(day) if self.contracts is not None else 0.0
             for e in expiries:
                 lo, hi = have[e]
-                if not lo <= centre <= hi:
+                if not lo - half <= centre <= hi + half:
                     raise DataMissingError(
                         f"the strategy needs {self.symbol} {e} strikes {strikes[0]:g} to "
                         f"{strikes[1]:g} on {day}; the store holds {lo:g} to {hi:g}",

@@ -164,7 +164,9 @@ def test_backtest_job_runs_while_cells_stay_fast(world: tuple[Path, Path, Api]) 
     # benchmarks/server.py reports the full distribution.
     timings.sort()
     assert len(timings) >= 3, timings
-    assert timings[len(timings) // 2] < 0.05 and timings[int(0.8 * len(timings))] < 0.05, timings
+    # a cell served while the job runs in its worker answers in milliseconds (a blocked server
+    # would take the job's seconds); the 80th percentile has room for a loaded machine
+    assert timings[len(timings) // 2] < 0.05 and timings[int(0.8 * len(timings))] < 0.15, timings
     job = api.wait(job_id, {"done", "failed"})
     assert job["state"] == "done", job["errors"]
     assert job["progress"] == 100.0 and any("running" in line for line in job["log"])
