@@ -54,9 +54,11 @@ MAX_SERIES_ROWS = 200_000  # Excel holds 1,048,576 rows; keep sheets usable
 def _append_text_safe(ws: Worksheet, values: Sequence[Any]) -> None:
     """``ws.append`` with formula-like text stored as text cells."""
     ws.append(values)
-    row = ws.max_row
-    for col, v in enumerate(values, start=1):
-        if formula_like(v):
+    risky = [col for col, v in enumerate(values, start=1) if formula_like(v)]
+    if risky:
+        # the row append just wrote (``ws.max_row`` scans every cell: quadratic on big sheets)
+        row = ws._current_row
+        for col in risky:
             ws.cell(row=row, column=col).data_type = "s"
 
 
