@@ -185,7 +185,7 @@ def run_child(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
                      store, contracts, exit_finder=FINDERS[finder], market_mode="cycle")
         t0 = time.perf_counter()
         result = run_backtest(plan, store, contracts, exit_finder=FINDERS[finder],
-                              market_mode=mode)  # type: ignore[arg-type]
+                              market_mode=mode, record_touched=True)  # type: ignore[arg-type]
         wall = time.perf_counter() - t0
         rss = peak_rss_mib()
         m = result.market

@@ -75,7 +75,9 @@ class MarketStats:
     chain_reads: int = 0
     seconds: float = 0.0
     touched: list[tuple[Any, ...]] = field(default_factory=list, repr=False)
-    # (expiry, strike, right, ts_from, ts_to) of every contract window loaded (the floor query)
+    # (expiry, strike, right, ts_from, ts_to) of every contract window loaded (the floor query);
+    # kept only when the view is asked to (``record_touched``: the benchmark), as a chain read
+    # would otherwise add a tuple per row to every run
 
 
 class MarketView:
@@ -83,8 +85,10 @@ class MarketView:
 
     def __init__(self, store: Store, symbol: str, bar_minutes: int, vix_symbol: str = "INDIAVIX",
                  *, needs: MarketNeeds | None = None, contracts: ContractInfo | None = None,
-                 mode: MarketMode = "auto", budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
+                 mode: MarketMode = "auto", budget_bytes: int = DEFAULT_BUDGET_BYTES,
+                 record_touched: bool = False) -> None:
         self.store = store
+        self.record_touched = record_touched
         self.symbol = symbol
         self.bar_minutes = bar_minutes
         self.vix_symbol = vix_symbol
@@ -228,8 +232,8 @@ class MarketView:
         exp = np.array(t.column("expiry").to_pylist(), dtype=object)
         strikes = t.column("strike").to_numpy().astype(float)
         rights = np.array(t.column("right").to_pylist(), dtype=str)
-        self.stats.touched.extend(
-            (e, float(k), str(r), ts, ts) for e, k, r, ts in zip(
+        if self.record_touched:
+            self.stats.touched.extend((e, float(k), str(r), ts, ts) for e, k, r, ts in zip(
                 exp.tolist(), strikes.tolist(), rights.tolist(), t.column("ts").to_pylist(),
                 strict=True))
         closes = t.column("close").to_numpy(zero_copy_only=False).astype(float)
@@ -325,8 +329,8 @@ class MarketView:
         held = sum(b.nbytes for b in self._loaded()) + block.nbytes
         self.stats.scans += 1
         self.stats.rows += table.num_rows
-        self.stats.touched.extend(
-            (e, k, r, spec.ts_from, spec.ts_to) for e, k, r in zip(
+        if self.record_touched:
+            self.stats.touched.extend((e, k, r, spec.ts_from, spec.ts_to) for e, k, r in zip(
                 block.expiry.astype("datetime64[D]").tolist(), block.strike.tolist(),
                 block.right.tolist(), strict=True))
         self.stats.peak_bytes = max(self.stats.peak_bytes, held)

@@ -64,14 +64,17 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                  exit_finder: Callable[..., ExitDecision | None] = first_exit,
                  on_progress: Callable[[float], None] | None = None, *,
                  market_mode: MarketMode = "auto",
-                 budget_bytes: int = DEFAULT_BUDGET_BYTES) -> BacktestResult:
+                 budget_bytes: int = DEFAULT_BUDGET_BYTES,
+                 record_touched: bool = False) -> BacktestResult:
     """Run ``plan`` over ``store`` and return trades, fills, transitions, series and metrics.
 
     ``market_mode`` and ``budget_bytes`` say how the option bars are loaded (``MarketView``:
-    the whole run in one scan, or one scan per expiry cycle); the trades do not depend on it."""
+    the whole run in one scan, or one scan per expiry cycle); the trades do not depend on it.
+    ``record_touched`` keeps every contract window loaded in ``result.market`` (the benchmark's
+    floor query)."""
     mv = MarketView(store, plan.symbol, plan.bar_minutes, plan.vix_symbol,
                     needs=market_needs(plan), contracts=contracts, mode=market_mode,
-                    budget_bytes=budget_bytes)
+                    budget_bytes=budget_bytes, record_touched=record_touched)
     tl = mv.timeline(plan.start, plan.end)
     check_market(plan, mv, tl, contracts)
     mv.prepare(tl)

@@ -24,7 +24,14 @@ from engine.data.synthetic.generate import generate_market
 from engine.data.synthetic.spec import market_spec
 from engine.domain.structures import Leg, PositionRole, Right, Side
 from engine.errors import DataMissingError
-from engine.market import ContractInfo, MarketNeeds, MarketTooLargeError, MarketView, OptionBlock
+from engine.market import (
+    ContractInfo,
+    MarketNeeds,
+    MarketTooLargeError,
+    MarketView,
+    OptionBlock,
+    to_datetime,
+)
 from engine.market.block import BlockSpec
 
 BAR = 15
@@ -215,3 +222,18 @@ def test_missing_option_data_fails_before_the_run_with_the_range_named(store: Du
     empty = MarketView(store, "NIFTY", 5, contracts=_contracts())  # no 5-minute options stored
     with pytest.raises(DataMissingError, match=r"no 5-minute NIFTY option bars on"):
         empty.check_options(tl)
+
+
+def test_contract_windows_are_kept_only_when_asked(store: DuckDBStore) -> None:
+    # the benchmark's floor query needs every window loaded; a normal run must not pay for it
+    plain = _view(store, "cycle")
+    tl = plain.timeline(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    at = to_datetime(tl.ts[5])
+    e = min(e for e, _ in plain.listed_expiries() if e >= at.date())
+    plain.chain(at, [e], 0.0, 1e9)
+    assert plain.stats.touched == []
+    kept = MarketView(store, "NIFTY", BAR, contracts=_contracts(), mode="cycle",
+                      budget_bytes=2**31, record_touched=True)
+    rows = kept.chain(at, [e], 0.0, 1e9)
+    assert len(kept.stats.touched) > 0 and all(w[0] == e for w in kept.stats.touched)
+    assert rows is not None
