@@ -63,7 +63,7 @@ ACTED_ON: Final[frozenset[str]] = frozenset({
     "exit_rules.exit_vol_contraction", "exit_rules.exit_ivp_above", "exit_rules.exit_ivp_below",
     "volatility_filter.ivp_min_exit", "volatility_filter.ivp_max_exit",
     "exit_rules.stop_recovery", "exit_rules.recovery_wait_minutes",
-    "exit_rules.max_recovery_attempts",
+    "exit_rules.max_recovery_attempts", "exit_rules.max_quote_age_minutes",
     "legs.timeframe_override.dte", "legs.timeframe_override.position_type",
     "legs.conditional_activation.condition", "legs.conditional_activation.threshold",
     "legs.dynamic_sizing.mode", "legs.dynamic_sizing.min_lots", "legs.dynamic_sizing.max_lots",

@@ -29,6 +29,7 @@ from engine.simulation.position import (
     first_finite,
     horizon,
 )
+from engine.simulation.quality import staleness_label
 from engine.simulation.valuation import fill_missing_greeks
 from engine.strategy.adjustments.base import AdjustmentPlan, Market, adjustment_for
 from engine.strategy.adjustments.rules import AdjRule
@@ -82,6 +83,9 @@ def next_firing(plan: StrategyPlan, pos: Position, seg: Segment, limit: int,
         if pos.n_adjustments >= policy.max_adjustments:
             reasons.append((np.zeros_like(trig), f"{pos.n_adjustments} adjustments (MaxAdjustments)"))
         reasons += constraint_masks(rule, seg.view, st, pos.last_adjustment, policy.cooldown_minutes)
+        if seg.stale is not None and seg.stale.any():
+            reasons.append((~seg.stale, "a leg's quote is older than " + staleness_label(
+                plan.bar_minutes, plan.exits.max_quote_age_minutes)))
         for mask, _ in reasons:
             allowed &= mask
         fire = trig & allowed

@@ -27,7 +27,7 @@ from engine.execution.quotes import BarQuote
 from engine.market import LegPaths, Timeline, to_datetime
 from engine.results.records import AdjustmentRecord, FillRecord, TradeRecord, Transition
 from engine.risk.limits import greek_caps, term_weighted_vega
-from engine.simulation.quality import quote_jumps
+from engine.simulation.quality import quote_jumps, stale_quote_mask, staleness_label
 from engine.simulation.valuation import exit_clock
 from engine.strategy.adjustments.rules import Trig
 from engine.strategy.adjustments.state import RuleState, SegmentView, TriggerInputs
@@ -79,7 +79,8 @@ class Position:
     rule_states: dict[str, RuleState] = field(default_factory=dict)
     n_adjustments: int = 0
     last_adjustment: np.datetime64 | None = None
-    peak_inr: float = -np.inf
+    peak_inr: float = -np.inf        # best and worst P&L over every recorded segment
+    trough_inr: float = np.inf
     iv_entry: float = float("nan")
     ivp_entry: float = float("nan")
     be_rows: int = 0                 # bars with a breakeven band, and those with spot inside
@@ -129,9 +130,7 @@ def _opt(x: float) -> float | None:
 
 def horizon(tl: Timeline, legs: list[Leg]) -> tuple[dt.date, int]:
     """The front expiry of ``legs`` and the last timeline bar at or before its settlement."""
-    front = min(leg.expiry for leg in legs)
-    settle_at = np.datetime64(dt.datetime.combine(front, SETTLE_TIME), "us")
-    return front, int(np.searchsorted(tl.ts, settle_at, side="right")) - 1
+    return horizon_bar(tl, min(leg.expiry for leg in legs))
 
 
 @dataclass(frozen=True)
@@ -148,6 +147,41 @@ class Segment:
     lower: np.ndarray        # breakeven band per bar (NaN: none)
     upper: np.ndarray
     inputs: TriggerInputs
+    expiry_row: int | None = None  # the front expiry's settlement bar, when on this segment
+    stale: np.ndarray | None = None  # bool per bar: a leg's quote is older than the staleness
+
+
+def expiry_row(tl: Timeline, c: int, n: int, front: dt.date, bar_minutes: int) -> int | None:
+    """Row of the segment (bars c..c+n-1) that is the front expiry's settlement bar: the last bar
+    at or before 15:30 on the expiry day, when the session was recorded to its end (a later day
+    follows, or the bar is the session's last interval). None when the segment does not reach it,
+    or the data stops earlier that day (then the run ends there, END_OF_DATA, at market prices)."""
+    _, h = horizon_bar(tl, front)
+    if not (c <= h < c + n and tl.days[h] == np.datetime64(front, "D")):
+        return None
+    closes_session = h + 1 < len(tl) or tl.ts[h] + np.timedelta64(min(bar_minutes, 375), "m") >= \
+        np.datetime64(dt.datetime.combine(front, SETTLE_TIME), "us")
+    return h - c if closes_session else None
+
+
+def horizon_bar(tl: Timeline, front: dt.date) -> tuple[dt.date, int]:
+    """``front`` and the last timeline bar at or before its 15:30 settlement."""
+    settle_at = np.datetime64(dt.datetime.combine(front, SETTLE_TIME), "us")
+    return front, int(np.searchsorted(tl.ts, settle_at, side="right")) - 1
+
+
+def marks_pts(paths: LegPaths, legs: list[Leg] | tuple[Leg, ...], spot: np.ndarray,
+              front: dt.date, row: int | None) -> np.ndarray:
+    """The legs' marks per bar: their close, except on the expiry bar, where every leg expiring
+    then is marked at its intrinsic value against the index (a leg with no expiry-day bar would
+    otherwise carry the previous day's price into the settlement)."""
+    if row is None:
+        return paths.close
+    marks = paths.close.copy()
+    for m, leg in enumerate(legs):
+        if leg.expiry == front:
+            marks[row, m] = leg.intrinsic_pts(float(spot[row]))
+    return marks
 
 
 def book_of(pos: Position) -> OpenBook:
@@ -161,10 +195,17 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
     front, _ = horizon(tl, pos.legs)
     n = paths.close.shape[0]
     qty = np.array(pos.qty, dtype=float)
-    pnl = pos.cash_inr + paths.close @ qty
+    ts, spot = tl.ts[c:c + n], tl.close[c:c + n]
+    row = expiry_row(tl, c, n, front, plan.bar_minutes)
+    pnl = pos.cash_inr + marks_pts(paths, pos.legs, spot, front, row) @ qty
+    have = ~paths.stale
+    if row is not None:
+        have = have.copy()
+        have[row] |= np.array([leg.expiry == front for leg in pos.legs])
+    stale = np.asarray(stale_quote_mask(have, ts, plan.bar_minutes,
+                                        plan.exits.max_quote_age_minutes).any(axis=1))
     greeks = {"delta": paths.delta @ qty, "gamma": paths.gamma @ qty,
               "theta": paths.theta @ qty, "vega": paths.vega @ qty}
-    ts, spot = tl.ts[c:c + n], tl.close[c:c + n]
     bp = plan.breakeven
     lower, upper = band_path(bp, book_of(pos), ts, spot, paths.iv, plan.rate)
     primary = next((j for j, leg in enumerate(pos.legs) if leg.role is PositionRole.PRIMARY), 0)
@@ -187,7 +228,7 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
                       units_ref=float(min(abs(q) for leg, q in zip(pos.legs, pos.qty, strict=True)
                                           if leg.role is not PositionRole.SCALP) or 1),
                       vix=daily["vix"][c:c + n] if "vix" in daily else None,
-                      iv=paths.iv[:, primary])
+                      iv=paths.iv[:, primary], quote_stale=stale)
     view = SegmentView(
         ts=ts, spot=spot, pnl_inr=pnl, greeks=greeks,
         ref_spot=pos.ref_spot, premium_base_inr=abs(pos.premium_inr), iv=paths.iv[:, primary],
@@ -197,7 +238,7 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
         if sr is not None and (plan.structure.adjustments or plan.structure.strikes) and n
         else None)
     return Segment(c, paths, state, view, front, tuple(pos.legs), tuple(pos.qty), lower, upper,
-                   inputs)
+                   inputs, row, stale)
 
 
 def _held_too_long(plan: StrategyPlan, tl: Timeline, k: int, ts: np.ndarray) -> np.ndarray:
@@ -243,7 +284,8 @@ def close_position(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
                                          PositionState.CLOSING, decision.reason.value,
                                          decision.values))
     for m, leg in enumerate(pos.legs):
-        if decision.reason is ExitReason.EXPIRY and leg.expiry == seg.front:
+        if leg.expiry == seg.front and (decision.reason is ExitReason.EXPIRY
+                                        or j == seg.expiry_row):
             pos.fills.append(settle_leg(plan, tl, pos.trade_id, leg, bar, -pos.qty[m]))
         else:
             pos.fills.append(fill_leg(plan, seg.paths, tl, pos.trade_id, leg, j, m, -pos.qty[m]))
@@ -261,10 +303,15 @@ def close_position(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
         lot_size=pos.lot_sizes[0], premium_inr=pos.premium_inr, pnl_gross_inr=gross,
         costs_inr=costs, adjustments=pos.n_adjustments, margin_inr=pos.margin_inr,
         max_profit_inr=float(max(np.nanmax(pnl), pos.peak_inr)),
-        max_loss_inr=float(np.nanmin(pnl))))
-    if seg.paths.stale[j].any():
-        ledger.anomalies.append(f"trade {pos.trade_id}: stale quote used for the exit fill at "
-                                f"{exit_at}")
+        max_loss_inr=float(min(np.nanmin(pnl), pos.trough_inr))))
+    filled = [m for m, leg in enumerate(pos.legs)
+              if not (leg.expiry == seg.front and (decision.reason is ExitReason.EXPIRY
+                                                   or j == seg.expiry_row))]
+    if seg.stale is not None and seg.stale[j] and filled:
+        ledger.anomalies.append(
+            f"trade {pos.trade_id}: exit fill at {exit_at} used a quote older than "
+            f"{staleness_label(plan.bar_minutes, plan.exits.max_quote_age_minutes)} "
+            f"({decision.reason.value})")
     ledger.realized[bar] += gross - costs
     if pos.be_rows and plan.breakeven.config.be_success_tracking:
         ledger.be_stats.append((pos.trade_id, pos.be_inside / pos.be_rows, not pos.be_left))
@@ -324,6 +371,7 @@ def record_segment(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
     _track_band(plan, tl, pos, seg, end, ledger)
     ledger.open_mtm[c:c + upto] += st.pnl_inr[:upto]
     pos.peak_inr = max(pos.peak_inr, float(np.nanmax(st.pnl_inr[rows])))
+    pos.trough_inr = min(pos.trough_inr, float(np.nanmin(st.pnl_inr[rows])))
     caps = greek_caps(plan.risk, ivp=None)
     values = {"delta": st.delta, "gamma": st.gamma, "theta": st.theta_inr, "vega": st.vega_inr}
     for name, cap in caps.items():
@@ -332,6 +380,12 @@ def record_segment(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
             ledger.anomalies.append(
                 f"trade {pos.trade_id}: position {name} exceeded its cap {cap:g} on "
                 f"{int(over.sum())} bars without an exit rule resolving it")
+    if seg.stale is not None and seg.stale[1:end].any():
+        ledger.anomalies.append(
+            f"trade {pos.trade_id}: {int(seg.stale[1:end].sum())} bars from "
+            f"{to_datetime(tl.ts[c + 1 + int(np.argmax(seg.stale[1:end]))])} with a leg quote "
+            f"older than {staleness_label(plan.bar_minutes, plan.exits.max_quote_age_minutes)}: "
+            f"no exit or adjustment was triggered by their prices")
     jumps = quote_jumps(seg.paths.close[rows], plan.jump_sigma, tl.days[c:c + end])
     if jumps:
         ledger.anomalies.append(f"trade {pos.trade_id}: {jumps} quote jumps beyond "

@@ -24,6 +24,14 @@ import numpy as np
 from engine.domain.lifecycle import ExitReason
 from engine.strategy.plan import ExitRules
 
+# Triggers read from the legs' prices (P&L, greeks and IV implied from them): a bar where a
+# leg's quote is stale never fires them. Time, spot (S/R, breakeven band), VIX and the previous
+# day's IVP do not depend on the legs' quotes.
+PRICE_DRIVEN: frozenset[ExitReason] = frozenset({
+    ExitReason.STOP_LOSS, ExitReason.MAX_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA,
+    ExitReason.GREEK_VEGA, ExitReason.VOL_EXPANSION, ExitReason.VOL_CONTRACTION,
+    ExitReason.IV_CRUSH, ExitReason.TRAILING_STOP, ExitReason.PROFIT_TARGET})
+
 PRIORITY: tuple[ExitReason, ...] = (
     ExitReason.STOP_LOSS, ExitReason.MAX_LOSS, ExitReason.GREEK_DELTA, ExitReason.GREEK_GAMMA,
     ExitReason.GREEK_VEGA, ExitReason.SR_BREAK, ExitReason.BREAKEVEN,
@@ -53,6 +61,8 @@ class PathState:
     units_ref: float = math.nan          # units of one structure lot (points thresholds)
     vix: np.ndarray | None = None        # VIX of the latest VIX bar at or before each bar
     iv: np.ndarray | None = None         # IV of the first primary leg per bar
+    quote_stale: np.ndarray | None = None  # bool: a leg's latest quote is older than the
+    #                                        staleness; price-driven triggers never fire there
 
 
 @dataclass(frozen=True)
@@ -98,7 +108,9 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
         if limit.any():
             masks[ExitReason.VOL_LIMIT] = limit
     if rules.trailing_stop_frac is not None:
-        peak = np.maximum(np.maximum.accumulate(s.pnl_inr), s.peak_before_inr)
+        fresh_pnl = s.pnl_inr if s.quote_stale is None else np.where(s.quote_stale, -np.inf,
+                                                                        s.pnl_inr)
+        peak = np.maximum(np.maximum.accumulate(fresh_pnl), s.peak_before_inr)
         act = rules.trailing_activation_frac if rules.trailing_activation_frac is not None else 0.0
         armed = peak >= act * base
         masks[ExitReason.TRAILING_STOP] = armed & (s.pnl_inr <= peak - rules.trailing_stop_frac * base)
@@ -110,6 +122,9 @@ def trigger_masks(s: PathState, rules: ExitRules) -> dict[ExitReason, np.ndarray
     if be is not None:
         masks[ExitReason.BREAKEVEN] = be
     masks[ExitReason.TIME_EXIT] = s.after_exit_time.copy()
+    if s.quote_stale is not None:
+        for reason in PRICE_DRIVEN & masks.keys():
+            masks[reason] = masks[reason] & ~s.quote_stale
     for m in masks.values():
         if n:
             m[0] = False
@@ -186,7 +201,9 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
     peak = s.peak_before_inr
     for i in range(s.pnl_inr.size):
         pnl = float(s.pnl_inr[i])
-        peak = max(peak, pnl)
+        stale = s.quote_stale is not None and bool(s.quote_stale[i])
+        if not stale:
+            peak = max(peak, pnl)
         if i == 0:
             continue
         fired: list[ExitReason] = []
@@ -231,6 +248,8 @@ def first_exit_scalar(s: PathState, rules: ExitRules) -> ExitDecision | None:
             fired.append(ExitReason.PROFIT_TARGET)
         if s.after_exit_time[i]:
             fired.append(ExitReason.TIME_EXIT)
+        if stale:
+            fired = [r for r in fired if r not in PRICE_DRIVEN]
         if fired:
             return ExitDecision(i, fired[0], _values(s, i))
     return None

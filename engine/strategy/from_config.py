@@ -255,7 +255,8 @@ def _exits(cfg: StrategyConfig) -> ExitRules:
         iv_crush_drop_frac=cfg.volatility_limits.iv_crush_threshold,
         stop_recovery=x.stop_recovery.value,
         recovery_wait_minutes=x.recovery_wait_minutes,
-        max_recovery_attempts=x.max_recovery_attempts)
+        max_recovery_attempts=x.max_recovery_attempts,
+        max_quote_age_minutes=x.max_quote_age_minutes)
 
 
 def _lowest(*values: float | None) -> float | None:

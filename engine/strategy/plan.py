@@ -139,6 +139,7 @@ class ExitRules:
     stop_recovery: Literal["NONE", "REENTER", "REDUCE"] = "NONE"
     recovery_wait_minutes: int = 60
     max_recovery_attempts: int = 0
+    max_quote_age_minutes: float | None = None  # staleness (None: 30 min intraday, 1 bar at 1d)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,10 @@ class ExitRules(ConfigModel):
                                  desc="Let the short leg settle instead of closing it")
     max_holding_days: int | None = param(None, excel="MaxHoldingDays", unit="calendar days",
                                          ge=1, le=400, desc="Close after this many days")
+    max_quote_age_minutes: float | None = param(
+        None, excel="MaxQuoteAgeMinutes", unit="minutes", gt=0, le=10080,
+        desc="A leg price older than this never triggers an exit or adjustment and is flagged "
+             "(blank: 30 minutes intraday, one session at 1d)")
     profit_target: float | None = param(0.5, excel="ProfitTarget", unit=_OF_CREDIT, gt=0,
                                         le=10, desc="Close when P&L reaches this")
     profit_target_pts: float | None = param(None, excel="ProfitTargetPts", unit="points",

@@ -314,3 +314,21 @@ def test_adjustment_before_exit_when_configured(mem_store: DuckDBStore) -> None:
     later = dataclasses.replace(first, adjustments=AdjustmentPolicy(rules=(rule,), exits_first=False))
     res2 = run_backtest(later, mem_store, contracts())
     assert applied(res2) == [("R1", "ROLL_UP")]
+
+
+def test_max_loss_and_profit_span_every_segment(mem_store: DuckDBStore) -> None:
+    # as test_calendar_rolled_up_once, but the short weekly call trades at 200 at 10:00
+    q = {(W1, 22000.0, "CE"): [100, 200, 280, 290], (M1, 22000.0, "CE"): [250, 300, 420, 430],
+         (W1, 22250.0, "CE"): [20, 50, 120, 125], (M1, 22250.0, "CE"): [140, 170, 260, 265]}
+    load_market(mem_store, STAMPS, [22010, 22100, 22250, 22260], q,
+                [(W1, "WEEKLY"), (M1, "MONTHLY")])
+    rule = AdjRule("R1", AdjAction.ROLL_UP, TriggerSpec(price_move_frac=0.01),
+                   params=RollParams(roll_long_leg=True))
+    res = run(mem_store, cal_legs(), (rule,))
+    assert applied(res) == [("R1", "ROLL_UP")]  # at 11:00, as before
+    t = res.trades[0]
+    # first segment, 10:00: (100 - 200) + (300 - 250) = -50 pts -> -3,750 INR, the worst bar;
+    # the rolled segment only sees -10 pts (-750 INR) at 11:00 and 12:00
+    assert t.pnl_gross_inr == pytest.approx(-750)
+    assert t.max_loss_inr == pytest.approx(-3750)
+    assert t.max_profit_inr == pytest.approx(0.0)  # the entry bar; never above it
