@@ -12,8 +12,8 @@ import numpy as np
 from engine.data.duckdb_store import DuckDBStore
 from engine.domain.lifecycle import ExitReason
 from engine.domain.structures import Right, Side
-from engine.simulation.quality import stale_quote_mask
 from engine.simulation.loop import run_backtest
+from engine.simulation.quality import stale_quote_mask
 from engine.strategy.plan import ExitRules, LegSpec, StrikeMethod, StrikeRule
 from tests.unit.simulation.builder import contracts, load_market
 from tests.unit.simulation.test_extras import ATM, MON, WEEKLY, at, plan
