@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import multiprocessing
 import re
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -35,6 +36,7 @@ _worker: harness.Runner | None = None
 
 def _start_worker(market: str, workdir: str) -> None:
     global _worker
+    warnings.simplefilter("error")  # as pytest's filterwarnings = error in the main process
     _worker = harness.Runner(DuckDBStore(Path(market), read_only=True), Path(workdir))
 
 
@@ -141,3 +143,19 @@ def test_the_docs_count_of_acted_on_parameters_is_the_number_of_rows() -> None:
     # the proof section lists every row
     proof = text.split("## How each acted-on parameter is proven", 1)[1]
     assert sum(1 for line in proof.splitlines() if line.startswith("| `")) == len(EFFECTS)
+
+
+def test_validate_warns_for_a_set_parameter_without_a_row(tmp_path: Path) -> None:
+    from engine.config.loader import load_config
+
+    # TermVegaWeighting has no row (the caps use plain vega; issue 15 item 7): setting it is
+    # accepted with a warning naming its YAML line; a parameter with a row is not warned about
+    assert "greek_limits.term_vega_weighting" not in ACTED_ON
+    assert "exit_rules.profit_target" in ACTED_ON
+    path = tmp_path / "s.yaml"
+    path.write_text("strategy_name: S\nstrategy_subtype: IRON_FLY\nwing_width_pts: 300\n"
+                    "greek_limits:\n  term_vega_weighting: true\n"
+                    "exit_rules:\n  profit_target: 0.3\n", encoding="utf-8")
+    warnings = [str(w) for w in load_config(path).report.warnings]
+    assert warnings == ["s.yaml:5 greek_limits.term_vega_weighting (TermVegaWeighting): "
+                        "accepted, not yet acted on by the engine (set to True)"]
