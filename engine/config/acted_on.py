@@ -1,108 +1,14 @@
-"""The config fields the engine acts on (config stage), as dotted field paths.
+"""The config fields the engine is shown to act on (config stage), as dotted field paths.
 
-``engine.strategy.from_config`` reads exactly these when it builds a plan; the parameter
-reference, the template and ``posbt validate`` (a warning for a set parameter that nothing
-reads) take the list from here, so config never has to import the strategy stage.
+Derived from the effect table (``engine.config.effects``): a field is here exactly when a row
+of the table shows a backtest changing with it. ``engine.strategy.from_config`` is where these
+fields meet the engine; the parameter reference, the template and ``posbt validate`` (a warning
+for a set parameter with no row) take the set from the table, so config never has to import
+the strategy stage. A field gains a place here by a passing row in the table, not by hand.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from engine.config.effects import ACTED_ON
 
-ACTED_ON: Final[frozenset[str]] = frozenset({
-    "strategy_name", "enabled", "short_leg_dte", "long_leg_dte", "strategy_subtype",
-    "wing_width_pts", "wing_steps", "calendar_right",
-    "backtest.symbol", "backtest.start_date", "backtest.end_date", "backtest.bar_interval",
-    "backtest.capital_inr", "backtest.lots",
-    "vix_config.use_vix_bands", "vix_config.vix_symbol",
-    *(f"vix_config.band{i}_{p}" for i in range(1, 5)
-      for p in ("low", "high", "premium_min", "premium_max")),
-    "entry_rules.vix_min_entry", "entry_rules.vix_max_entry", "entry_rules.entry_start_time",
-    "entry_rules.entry_end_time", "entry_rules.entry_weekdays", "entry_rules.min_premium",
-    "entry_rules.max_premium", "entry_rules.expiry_at_or_beyond", "entry_rules.allow_reentry",
-    "entry_rules.max_reentries", "entry_rules.reentry_cooldown_minutes",
-    "entry_rules.skip_expiry_day", "entry_rules.min_dte_entry", "entry_rules.max_dte_entry",
-    "entry_rules.max_gap_frac", "entry_rules.min_oi", "entry_rules.min_volume",
-    "entry_rules.max_bid_ask_spread", "entry_rules.use_event_blackout",
-    "entry_rules.event_days_before", "entry_rules.event_days_after",
-    "volatility_filter.use_ivp", "volatility_filter.ivp_lookback",
-    "volatility_filter.ivp_min_entry", "volatility_filter.ivp_max_entry",
-    "volatility_filter.use_ivr", "volatility_filter.ivr_min_entry",
-    "volatility_filter.ivr_max_entry", "volatility_filter.use_atr_percentile",
-    "volatility_filter.atr_period", "volatility_filter.atr_percentile_min",
-    "volatility_filter.atr_percentile_max", "volatility_filter.hv_period",
-    "volatility_filter.hv_estimator", "volatility_filter.use_iv_hv_ratio",
-    "volatility_filter.iv_hv_ratio_min", "volatility_filter.iv_hv_ratio_max",
-    "volatility_filter.iv_tenor_days", "volatility_filter.term_structure_type",
-    "volatility_filter.term_structure_flat_tol", "volatility_filter.volatility_regime",
-    "volatility_filter.regime_lookback",
-    "position_limits.max_lots", "position_limits.max_capital_per_trade",
-    "position_limits.max_loss_per_trade_inr", "position_limits.max_daily_loss_inr",
-    "position_limits.max_drawdown", "position_limits.exposure_margin",
-    "position_limits.naked_margin",
-    "greek_limits.max_position_delta", "greek_limits.max_position_gamma",
-    "greek_limits.max_position_theta", "greek_limits.volatility_adjusted",
-    "greek_limits.high_ivp_threshold", "greek_limits.high_ivp_scale",
-    "greek_limits.term_vega_weighting",
-    "exit_rules.exit_time", "exit_rules.exit_days_before_expiry", "exit_rules.hold_to_expiry",
-    "exit_rules.profit_target", "exit_rules.use_trailing_profit", "exit_rules.trailing_activation",
-    "exit_rules.trailing_step", "exit_rules.stop_loss", "exit_rules.exit_delta_breach",
-    "exit_rules.exit_gamma_breach", "greek_limits.max_position_vega",
-    "costs.fill_model", "costs.slippage_kind", "costs.slippage_value", "costs.cost_preset",
-    "costs.brokerage_per_order_inr", "costs.exchange_txn_rate", "costs.tick_size_pts",
-    "costs.risk_free_rate",
-    "legs.leg_id", "legs.right", "legs.side", "legs.lots", "legs.strike_method",
-    "legs.strike_value", "legs.expiry_method", "legs.expiry_value", "legs.position_role",
-    "max_adjustments", "adjustment_cooldown_minutes", "exits_before_adjustments",
-    "roll_frequency", "custom_dte_list", "volatility_limits.iv_crush_protection",
-    "volatility_limits.iv_crush_threshold", "volatility_limits.min_vix",
-    "volatility_limits.max_vix", "volatility_limits.max_atm_iv", "exit_rules.profit_target_pts",
-    "exit_rules.stop_loss_pts", "exit_rules.max_holding_days", "exit_rules.exit_on_event_day",
-    "position_type", "fallback_to_monthly",
-    "entry_rules.nearest_strike_fallback", "exit_rules.exit_vol_expansion",
-    "exit_rules.exit_vol_contraction", "exit_rules.exit_ivp_above", "exit_rules.exit_ivp_below",
-    "volatility_filter.ivp_min_exit", "volatility_filter.ivp_max_exit",
-    "exit_rules.stop_recovery", "exit_rules.recovery_wait_minutes",
-    "exit_rules.max_recovery_attempts", "exit_rules.max_quote_age_minutes",
-    "legs.timeframe_override.dte", "legs.timeframe_override.position_type",
-    "legs.conditional_activation.condition", "legs.conditional_activation.threshold",
-    "legs.dynamic_sizing.mode", "legs.dynamic_sizing.min_lots", "legs.dynamic_sizing.max_lots",
-    "legs.dynamic_sizing.capital_fraction", "legs.volatility_scaling.metric",
-    "legs.volatility_scaling.low_threshold", "legs.volatility_scaling.high_threshold",
-    "legs.volatility_scaling.low_factor", "legs.volatility_scaling.high_factor",
-    *(f"adjustment_rules.{name}" for name in (
-        "rule_id", "enabled", "priority", "trigger_conditions", "trigger_logic",
-        "price_move_threshold", "price_move_threshold_pts", "time_decay_threshold",
-        "greek_threshold_greek", "greek_threshold_value", "ivp_trigger", "ivr_trigger",
-        "atr_trigger", "cross_direction", "iv_change_trigger", "be_trigger_type",
-        "be_distance_trigger", "sr_proximity_pts", "volatility_trigger.ivp_drop",
-        "volatility_trigger.ivp_rise", "target_strike_method", "target_strike_value",
-        "max_debit_allowed", "max_debit_pts", "min_credit_required", "max_times_per_position",
-        "cooldown_minutes", "allowed_start_time", "allowed_end_time", "blackout_days",
-        "volatility_blackout_ivp_min", "volatility_blackout_ivp_max", "roll_strike_steps",
-        "roll_long_leg", "new_dte", "scalping_threshold", "reverse_parts", "reverse_lots",
-        "second_offset_steps", "second_right", "hedge_instrument", "target_delta", "delta_band",
-        "rebalance_minutes", "rule_type", "be_probability_trigger",
-        "be_improvement_required_pts")),
-    "entry_rules.sr_proximity_required", "exit_rules.exit_on_sr_break",
-    "exit_rules.sr_break_buffer_pts",
-    *(f"market_structure.{name}" for name in (
-        "primary_method", "secondary_method", "volatility_weighted_levels",
-        "high_vol_level_expansion", "low_vol_level_tightening", "use_for_entry",
-        "use_for_adjustment", "use_for_exit", "min_distance_between_levels_pts",
-        "level_strength_threshold", "recent_test_weight", "proximity_pts", "max_levels",
-        *(f"pivot_config.{n}" for n in ("pivot_type", "timeframe", "left_bars", "right_bars",
-                                        "lookback_days")),
-        *(f"volume_config.{n}" for n in ("lookback_days", "bin_size_pts", "value_area_frac",
-                                         "hvn_threshold", "lvn_threshold")),
-        *(f"smc_config.{n}" for n in ("swing_length", "order_block_lookback",
-                                      "fvg_min_size_pts", "use_liquidity_sweeps",
-                                      "bos_confirmation_bars")),
-        *(f"ml_config.{n}" for n in ("model", "n_clusters", "lookback_days", "min_samples",
-                                     "bandwidth_pts")))),
-    *(f"breakeven_config.{name}" for name in (
-        "enabled", "include_commissions", "include_slippage", "volatility_smile_adjustment",
-        "recalc_frequency", "be_distance_alert", "be_approach_action", "be_breach_action",
-        "probability_threshold", "calendar_be_method", "iron_fly_be_wings",
-        "maintain_be_in_adjustments", "be_success_tracking")),
-})
+__all__ = ["ACTED_ON"]

@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any
 
 from engine.config.models.strategy import StrategyConfig
-from engine.config.registry import ParamInfo, Sheet, groups_in_order, params
+from engine.config.registry import ParamInfo, Sheet, groups_in_order, is_acted_on, params
 from engine.workbook.protocol import SheetSpec, Validation, ValidationKind
 from engine.workbook.protocol import column_letter as get_column_letter
 
@@ -63,11 +63,20 @@ def unit_range(p: ParamInfo) -> str:
     return "; ".join(x for x in parts if x)
 
 
+NOT_ACTED_MARK = " (accepted, not yet acted on)"
+
+
+def description(p: ParamInfo) -> str:
+    """The parameter's description, marked when no row of the effect table shows the engine
+    acting on it (``engine.config.effects``)."""
+    return p.meta.description + ("" if is_acted_on(p) else NOT_ACTED_MARK)
+
+
 def help_text(p: ParamInfo) -> str:
     """The description and unit/range of a parameter, as a note or input message."""
     scope = f" ({', '.join(p.rule_types)} only)" if p.rule_types else ""
     unit = unit_range(p) if p.kind != "enum" else " | ".join(p.choices)
-    return p.meta.description + scope + (f"\nUnit/range: {unit}" if unit else "")
+    return description(p) + scope + (f"\nUnit/range: {unit}" if unit else "")
 
 
 def validation(p: ParamInfo, cell_range: str) -> Validation:
@@ -104,7 +113,7 @@ def positional_sheet(configs: Sequence[StrategyConfig]) -> SheetSpec:
                 continue
             values = [to_cell(_value(c, p.path)) for c in configs] if configs else \
                 [to_cell(p.default)]
-            rows.append([group.value, p.excel_name, p.meta.description, unit_range(p),
+            rows.append([group.value, p.excel_name, description(p), unit_range(p),
                          *values])
             r = len(rows)
             fmt = _fmt(p)

@@ -3,8 +3,9 @@
 Each model field is declared with :func:`param`, which records in the field's
 ``json_schema_extra`` what the workbook, the YAML loader, the template generator and
 the docs need: the Excel name, the aliases the plan's YAML uses, the parameter group
-(the plan's column groups), the unit, a one-line description and whether the engine
-acts on it yet. :func:`field_meta` reads it back as a typed :class:`FieldMeta`.
+(the plan's column groups), the unit and a one-line description. Whether the engine acts on
+a parameter is not declared here: the effect table (``engine.config.effects``) proves it.
+:func:`field_meta` reads the metadata back as a typed :class:`FieldMeta`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ class FieldMeta:
     unit: str = ""
     aliases: tuple[str, ...] = ()
     group: Group | None = None
-    acted_on: bool = False
 
 
 def param(
@@ -58,7 +58,6 @@ def param(
     unit: str = "",
     aliases: tuple[str, ...] = (),
     group: Group | None = None,
-    acted_on: bool = False,
     ge: float | None = None,
     le: float | None = None,
     gt: float | None = None,
@@ -73,7 +72,6 @@ def param(
         "unit": unit,
         "aliases": list(aliases),
         "group": group.value if group else None,
-        "acted_on": acted_on,
     }
     kwargs: dict[str, Any] = {
         "description": desc,
@@ -102,5 +100,4 @@ def field_meta(info: FieldInfo, group: Group | None = None) -> FieldMeta:
         unit=str(raw.get("unit") or ""),
         aliases=tuple(str(a) for a in raw.get("aliases") or ()),
         group=Group(own_group) if own_group else group,
-        acted_on=bool(raw.get("acted_on")),
     )

@@ -207,13 +207,20 @@ def parameter_count() -> int:
 
 
 def engine_acted_on() -> frozenset[str]:
-    """Field paths the engine reads (``engine.config.acted_on.ACTED_ON``)."""
-    from engine.config.acted_on import ACTED_ON
+    """Field paths the engine is shown to act on: those with a row in the effect table
+    (``engine.config.effects``)."""
+    from engine.config.effects import ACTED_ON
 
     return ACTED_ON
 
 
-def is_acted_on(p: ParamInfo) -> bool:
-    """Whether something in the engine acts on ``p`` (its metadata or the engine's list)."""
+def sheet_path(p: ParamInfo) -> str:
+    """The parameter's dotted path as the effect table writes it (``legs.*``,
+    ``adjustment_rules.*`` for the row sheets)."""
     prefix = {Sheet.POSITIONAL: "", Sheet.LEG: "legs.", Sheet.ADJUSTMENT: "adjustment_rules."}
-    return p.meta.acted_on or f"{prefix[p.sheet]}{p.dotted}" in engine_acted_on()
+    return f"{prefix[p.sheet]}{p.dotted}"
+
+
+def is_acted_on(p: ParamInfo) -> bool:
+    """Whether a passing row of the effect table shows the engine acting on ``p``."""
+    return sheet_path(p) in engine_acted_on()

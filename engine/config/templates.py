@@ -13,6 +13,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from engine.config.effects import EFFECTS, SCENARIOS
 from engine.config.examples import template_strategies
 from engine.config.layout import config_sheets, to_cell, unit_range
 from engine.config.models.strategy import StrategyConfig
@@ -83,15 +84,46 @@ def parameters_md() -> str:
             group = p.meta.group.value if p.meta.group else ""
             default = "required" if p.required else _cell_text(p.default)
             lines.append(f"| {group} | {p.excel_name} | `{p.dotted}` | {p.kind} | {default} | "
-                         f"{_cell_text(unit_range(p))} | {p.meta.description}{scope} | "
+                         f"{_cell_text(unit_range(p))} | {_cell_text(p.meta.description + scope)} | "
                          f"{'yes' if acted else 'not yet'} | {', '.join(p.meta.aliases)} |")
         lines.append("")
     lines += ["## Accepted, not yet acted on", "",
-              f"{len(not_acted)} of {total} parameters are read and validated but the engine "
-              "does not act on them yet; `posbt validate` warns when one is set away from its "
-              "default.", ""]
+              f"{len(not_acted)} of {total} parameters are read and validated but no backtest "
+              "has been shown to change with them yet; `posbt validate` warns when one is set "
+              "away from its default.", ""]
     lines += [f"- {n}" for n in not_acted]
+    lines += ["", *_proof_lines(total)]
     return "\n".join(lines) + "\n"
+
+
+def _shown_value(value: object) -> str:
+    if value is None:
+        return "blank"
+    if isinstance(value, list | tuple):
+        if value and isinstance(value[0], dict):  # whole LegParameter/AdjustmentRules rows
+            return " + ".join(",".join(f"{k}:{_shown_value(v)}" for k, v in row.items())
+                              for row in value)
+        return ",".join(str(v) for v in value) or "(empty)"
+    return _cell_text(value)
+
+
+def _proof_lines(total: int) -> list[str]:
+    """The effect table as docs: each acted-on parameter with the run that shows it."""
+    lines = ["## How each acted-on parameter is proven", "",
+             f"{len(EFFECTS)} parameters are acted on (of {total}): each has a row in the effect "
+             "table (`engine/config/effects.py`). `tests/effects` runs the row's scenario (a "
+             "seeded synthetic NIFTY/BANKNIFTY market, 15-minute bars, 30 trading days from "
+             "2025-01-01) with value A and with value B and fails unless the observable "
+             "differs. A parameter is marked acted on only while its row passes.", "",
+             *(f"- {k.value}: {v}" for k, v in SCENARIOS.items()), "",
+             "| Parameter | Scenario | A | B | Observable | Also set | Note |",
+             "|---|---|---|---|---|---|---|"]
+    for e in EFFECTS:
+        setup = "; ".join(f"{k}={_shown_value(v)}" for k, v in e.setup)
+        lines.append(f"| `{e.path}` | {e.scenario.value} | {_shown_value(e.a)} | "
+                     f"{_shown_value(e.b)} | {e.observable.value} | {_cell_text(setup)} | "
+                     f"{_cell_text(e.note)} |")
+    return lines
 
 
 def generate(root: Path) -> list[Path]:

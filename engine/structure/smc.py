@@ -41,7 +41,10 @@ _SWEEP_STRENGTH = 0.6
 
 def _beyond(close: np.ndarray, high_or_low: np.ndarray, level: float, up: bool,
             confirm: int) -> BoolArray:
-    """Per bar: the break of ``level`` is confirmed on this bar."""
+    """Per bar: the break of ``level`` is confirmed on this bar (none when there is no bar
+    after the swing: a swing confirmed on the last bar)."""
+    if close.size == 0:
+        return np.zeros(0, dtype=bool)
     if confirm == 0:
         return high_or_low > level if up else high_or_low < level
     past = close > level if up else close < level

@@ -101,3 +101,12 @@ def test_liquidity_sweep() -> None:
 def test_smc_needs_three_bars() -> None:
     with pytest.raises(StructureInputError, match="at least 3"):
         smc_levels(_bars(_bos_rows()[:2]), CFG)
+
+
+def test_a_swing_confirmed_on_the_last_bar_has_no_break_yet() -> None:
+    # bars 0-4 of the BOS series: the swing high at bar 2 (106) is confirmed by bars 3 and 4
+    # (swing_length 2), the last bars; there is no bar after it to break it (this raised
+    # "a cannot be empty" from np.convolve before: S/R levels on such a day crashed the run)
+    bars = _bars(_bos_rows()[:5])
+    assert breaks_of_structure(bars, CFG) == []
+    assert order_blocks(bars, CFG) == []
