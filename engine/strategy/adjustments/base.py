@@ -91,6 +91,9 @@ class AdjustmentType:
 
     kind: ClassVar[str] = ""
     moves_reference: ClassVar[bool] = True
+    # the breakeven a BREAKEVEN trigger watches: +1 the upper, -1 the lower, 0 either (a roll
+    # toward one side answers a threat on that side only)
+    breakeven_side: ClassVar[int] = 0
     has_tranches: ClassVar[bool] = False   # REVERSE_BUY-style parts with scalps
 
     def default_triggers(self, rule: AdjRule) -> frozenset[Trig]:

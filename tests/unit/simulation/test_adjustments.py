@@ -332,3 +332,21 @@ def test_max_loss_and_profit_span_every_segment(mem_store: DuckDBStore) -> None:
     assert t.pnl_gross_inr == pytest.approx(-750)
     assert t.max_loss_inr == pytest.approx(-3750)
     assert t.max_profit_inr == pytest.approx(0.0)  # the entry bar; never above it
+
+
+def test_roll_down_ignores_an_approach_to_the_upper_breakeven(mem_store: DuckDBStore) -> None:
+    # the market of test_breakeven_approach_rule: at 11:00 spot 22,200 is 40 points from the
+    # UPPER breakeven 22,240 (and 440 from the lower 21,760)
+    q = {(W1, 22000.0, "CE"): [180, 200, 260, 262], (W1, 22000.0, "PE"): [175, 150, 90, 88],
+         (W1, 22300.0, "CE"): [60, 70, 95, 96], (W1, 21700.0, "PE"): [55, 45, 30, 29],
+         (W1, 21950.0, "CE"): [210, 240, 300, 302], (W1, 21950.0, "PE"): [150, 125, 70, 69],
+         (W1, 22200.0, "CE"): [90, 100, 150, 151], (W1, 22200.0, "PE"): [250, 230, 160, 158]}
+    load_market(mem_store, STAMPS, [22010, 22100, 22200, 22205], q, [(W1, "WEEKLY")])
+    trig = TriggerSpec(kinds=frozenset({Trig.BREAKEVEN}), be_type="APPROACH", be_distance_pts=50)
+    down = run(mem_store, fly_legs(), (AdjRule("BE", AdjAction.ROLL_DOWN, trig),))
+    # rolling the shorts DOWN answers a threat to the lower breakeven only: no adjustment
+    # (before the fix it rolled the shorts down to 21,950 at 11:00, deeper into the loss)
+    assert applied(down) == []
+    assert [a for a in down.adjustments if a.rule_id == "BE"] == []  # not even attempted
+    up = run(mem_store, fly_legs(), (AdjRule("BE", AdjAction.ROLL_UP, trig),))
+    assert applied(up) == [("BE", "ROLL_UP")]  # the upper side is ROLL_UP's
