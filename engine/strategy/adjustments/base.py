@@ -67,6 +67,7 @@ class Adjustment(Protocol):
     kind: ClassVar[str]
     moves_reference: ClassVar[bool]
     has_tranches: ClassVar[bool]
+    breakeven_side: ClassVar[int]
 
     def default_triggers(self, rule: AdjRule) -> frozenset[Trig]: ...
     def price_move_mask(self, move_pts: np.ndarray, threshold_pts: float, state: RuleState) -> Mask: ...
