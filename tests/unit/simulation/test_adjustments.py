@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 
 import pyarrow as pa
 import pytest
@@ -109,9 +110,13 @@ def test_iron_fly_rolled_down(mem_store: DuckDBStore) -> None:
     # legs' P&L: 22000CE +120, 22000PE -125, 22300CE -46, 21700PE +63, 21800CE +2, 21800PE +5
     # = 19 pts x 75 = 1,425
     assert res.trades[0].pnl_gross_inr == pytest.approx(1425)
-    # breakevens of the fly before: 22,000 -/+ 240; after: 21,800 -/+ (240 - 40) = 21,600 / 22,000
+    # breakevens of the fly before: 22,000 -/+ 240. After, from the payoff of the legs held
+    # (shorts 21,800 CE/PE, wings 21,700 PE and 22,300 CE, credit 240 - 40 = 200 per unit):
+    # below 21,700 the payoff is 200 - (21,800 - 21,700) = +100 for every S: no lower breakeven
+    # (the old closed form said 21,800 - 200 = 21,600, where the position makes +100);
+    # above: 200 - (S - 21,800) = 0 at S = 22,000 (before the 22,300 wing)
     assert adj.be_before == (pytest.approx(21760), pytest.approx(22240))
-    assert adj.be_after == (pytest.approx(21600), pytest.approx(22000))
+    assert adj.be_after == (-math.inf, pytest.approx(22000))
 
 
 def test_reverse_buy_tranches_and_scalp(mem_store: DuckDBStore) -> None:
