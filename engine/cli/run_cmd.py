@@ -54,6 +54,8 @@ def run(config: Path, strategies: tuple[str, ...], date_from: dt.datetime | None
             f"{r.plan.name}: {m.trades} trades, net P&L {m.net_pnl_inr:,.0f} INR, "
             f"max drawdown {abs(m.max_drawdown_inr):,.0f} INR, win rate {win} "
             f"({len(r.skips)} entries skipped, run {run_id})")
+        if r.no_trade_reason:
+            out_console.print(f"  why no trade: {r.no_trade_reason}", markup=False)
         if r.skips:
             out_console.print(f"  first skipped entry: {r.skips[0].ts} {r.skips[0].reason}")
     if outcome.backup_path is not None:

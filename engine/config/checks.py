@@ -40,9 +40,11 @@ _MIN_MAX: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     *(((("vix_config", f"band{i}_premium_min"), ("vix_config", f"band{i}_premium_max")))
       for i in range(1, 5)),
 )
-_LOOKBACKS = (
-    (("volatility_filter", "atr_lookback"), ("volatility_filter", "atr_period")),
-    (("volatility_filter", "hv_lookback"), ("volatility_filter", "hv_period")),
+_LOOKBACKS = (  # (lookback, period, the switch that makes the lookback matter)
+    (("volatility_filter", "atr_lookback"), ("volatility_filter", "atr_period"),
+     ("volatility_filter", "use_atr_percentile")),
+    (("volatility_filter", "hv_lookback"), ("volatility_filter", "hv_period"),
+     ("volatility_filter", "use_hv")),
 )
 _RULE_MIN_MAX = (("allowed_start_time", "allowed_end_time"),
                  ("volatility_blackout_ivp_min", "volatility_blackout_ivp_max"))
@@ -97,9 +99,9 @@ def _min_max(cfg: StrategyConfig) -> Iterator[Finding]:
         if lo is not None and hi is not None and lo > hi:
             hi_name = excel_name_of(Sheet.POSITIONAL, hi_path)
             yield lo_path, f"must be <= {hi_name} ({_fmt(hi)}), got {_fmt(lo)}", "error"
-    for big_path, small_path in _LOOKBACKS:
+    for big_path, small_path, switch in _LOOKBACKS:
         big, small = _get(cfg, big_path), _get(cfg, small_path)
-        if big < small:
+        if big < small and _get(cfg, switch):  # an unused lookback is not worth a message
             name = excel_name_of(Sheet.POSITIONAL, small_path)
             yield big_path, f"must be >= {name} ({small}), got {big}", "error"
 

@@ -39,5 +39,6 @@ class BacktestResult:
     equity_inr: list[float] = field(default_factory=list)
     metrics: Metrics | None = None
     log: list[str] = field(default_factory=list)   # breakeven alerts, S/R notes
+    no_trade_reason: str | None = None  # a run with no trade says why (which filter, or skips)
     be_stats: list[tuple[int, float, bool]] = field(default_factory=list)  # trade, inside, stayed
     market: MarketStats | None = None              # what the market view loaded (engine/market)

@@ -46,6 +46,8 @@ def summary_table(results: Sequence[BacktestResult]) -> Table:
     rows.append(["be_success_rate", *(_be_success(r)[0] for r in results)])
     rows.append(["be_time_inside_frac", *(_be_success(r)[1] for r in results)])
     rows.append(["skipped_entries", *(len(r.skips) for r in results)])
+    if any(r.no_trade_reason for r in results):
+        rows.append(["no_trade_reason", *(r.no_trade_reason for r in results)])
     rows.append(["log_lines", *(len(r.log) for r in results)])
     rows.append(["anomalies", *(len(r.anomalies) for r in results)])
     rows.append(["margin_note", *("SPAN is not public; margin figures are estimates" for _ in results)])

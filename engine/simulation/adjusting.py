@@ -296,7 +296,8 @@ def _check_breakevens(plan: StrategyPlan, rule: AdjRule, pos: Position, adj: Adj
             cash -= units * px
             legs.append(leg)
             qty.append(units)
-    after_book = dataclasses.replace(book_of(pos), legs=tuple(legs), qty=tuple(qty), cash_inr=cash)
+    after_book = dataclasses.replace(book_of(pos), legs=tuple(legs), qty=tuple(qty), cash_inr=cash,
+                                     adjusted=True)
     lo, hi = band_path(bp, after_book, tl.ts[bar:bar + 1], tl.close[bar:bar + 1],
                        np.array([ivs]), plan.rate)
     why = improvement_reason(bp, rule.be_improvement_pts, spot,

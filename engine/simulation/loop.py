@@ -14,6 +14,7 @@ bar i uses values at bars <= i; fills happen at bar i (or the next bar's open fo
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from engine.data.store import Store
 from engine.domain.lifecycle import ExitReason, PositionState
+from engine.domain.structures import Side
 from engine.errors import DataMissingError
 from engine.market import ContractInfo as ContractInfo
 from engine.market import LegPaths, MarketNeeds, MarketView, Timeline, to_datetime
@@ -48,7 +50,15 @@ from engine.simulation.position import (
 )
 from engine.simulation.valuation import fill_missing_greeks
 from engine.strategy.choices import StrikeMethod
-from engine.strategy.entry import EntryAttempt, blackout_days, entry_mask, open_structure
+from engine.strategy.entry import (
+    DAILY_BAR_MINUTES,
+    EntryAttempt,
+    blackout_days,
+    entry_filters,
+    gap_skips,
+    no_entry_reason,
+    open_structure,
+)
 from engine.strategy.exits import ExitDecision, first_exit
 from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import StrategyPlan
@@ -79,10 +89,18 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     check_market(plan, mv, tl, contracts)
     mv.prepare(tl)
     vix = mv.vix_at(tl.ts, plan.start, plan.end)
-    eligible = np.flatnonzero(entry_mask(tl, plan.entry, vix, _blocked_days(plan, mv, tl)))
+    filters = entry_filters(tl, plan.entry, vix, _blocked_days(plan, mv, tl),
+                            daily=plan.bar_minutes >= DAILY_BAR_MINUTES)
+    eligible = np.flatnonzero(np.logical_and.reduce([m for _, m in filters]) if filters
+                              else np.ones(len(tl), dtype=bool))
     day_start = _first_bar_of_next_day(tl)
     book = _Book(result=BacktestResult(plan=plan), realized=np.zeros(len(tl)),
                  open_mtm=np.zeros(len(tl)))
+    if plan.entry.max_gap_frac is not None:  # the gap filter says which days it skipped
+        others = [m for what, m in filters if "MaxGapPct" not in what]
+        allowed = np.logical_and.reduce(others) if others else np.ones(len(tl), dtype=bool)
+        book.result.skips.extend(SkipRecord(at, why)
+                                 for at, why in gap_skips(tl, plan.entry, allowed))
     sr = SRProvider(store, plan.symbol, plan.structure) if plan.structure.active else None
     if sr is not None:
         eligible, sr_skips = sr.entry_filter(tl.ts, tl.close, eligible)
@@ -173,6 +191,9 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     if sr is not None:
         book.result.log.extend(sr.notes)
     book.result.skips.sort(key=lambda x: x.ts)
+    if not book.result.trades:
+        book.result.no_trade_reason = no_entry_reason(tl, filters) or \
+            _skipped_reason(book.result.skips)
     check_lifecycle(book.result.transitions)
     book.result.market = mv.stats
     return book.result
@@ -243,8 +264,34 @@ def _blocked_days(plan: StrategyPlan, mv: MarketView, tl: Timeline) -> frozenset
                                                     plan.end + dt.timedelta(days=30)),
                                  plan.entry.event_days_before, plan.entry.event_days_after)
     if plan.entry.skip_expiry_day:
-        blocked |= {np.datetime64(e, "D") for e, _ in mv.listed_expiries()}
+        blocked |= short_expiry_days(plan, mv.listed_expiries(), tl)
     return frozenset(blocked)
+
+
+def short_expiry_days(plan: StrategyPlan, listed: list[tuple[dt.date, str]], tl: Timeline
+                      ) -> set[np.datetime64]:
+    """Trading days that are the expiry of a short leg the plan would open that day
+    (SkipExpiryDayEntry): a monthly strategy still enters on a weekly expiry day."""
+    shorts = [spec for spec in plan.legs if spec.side is Side.SELL] or list(plan.legs)
+    out: set[np.datetime64] = set()
+    for day in np.unique(tl.days):
+        on = day.astype(object)
+        for spec in shorts:
+            try:
+                if select_expiry(listed, on, spec.expiry) == on:
+                    out.add(day)
+            except SelectionError:
+                continue
+    return out
+
+
+def _skipped_reason(skips: list[SkipRecord]) -> str:
+    """Why a run whose entries were all skipped made no trade: the commonest skip reasons."""
+    if not skips:
+        return "no entry was attempted"
+    heads = Counter(s.reason.split(":")[0] for s in skips).most_common(3)
+    parts = "; ".join(f"{n} x {why}" for why, n in heads)
+    return f"no trade: every one of {len(skips)} entries was skipped ({parts})"
 
 
 def _next_search_bar(plan: StrategyPlan, tl: Timeline, day_start: np.ndarray, j: int,

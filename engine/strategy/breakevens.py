@@ -44,6 +44,7 @@ from engine.breakeven import (
     stay_within_probability,
     wing_touch_probabilities,
 )
+from engine.breakeven.payoff import expiry_breakevens
 from engine.breakeven.series import BandHorizon, recalc_indices
 from engine.config.enums import CalendarBEMethod, IronFlyBEWings, RecalcFrequency
 from engine.config.models.breakeven import BreakevenConfig
@@ -86,6 +87,7 @@ class OpenBook:
     costs_inr: float                 # costs paid so far + the open legs' opening costs again
     slippage_inr: float              # the open legs' opening slippage, again for the exit
     wing_cost_inr: float             # premium paid for the open long legs (iron-fly wings)
+    adjusted: bool = False           # an adjustment traded since the entry (fills beyond it)
 
 
 class OpeningFill(Protocol):
@@ -119,8 +121,11 @@ def open_book(name: str, legs: Sequence[Leg], qty: Sequence[int], lot_sizes: Seq
         slip += abs(f.slippage_pts * q)
         if leg.side is Side.BUY:
             wings += f.price_pts * abs(q)
+    trades = [f for f in fills if f.kind == "TRADE"]
+    held = {leg.leg_id for leg in legs}
+    adjusted = len(trades) > len(legs) or any(f.leg_id not in held for f in trades)
     return OpenBook(name, tuple(legs), tuple(qty), int(lot_sizes[0]) if lot_sizes else 1,
-                    sum(f.cash_inr for f in fills), costs, slip, wings)
+                    sum(f.cash_inr for f in fills), costs, slip, wings, adjusted)
 
 
 def _costs_pts(bp: BreakevenPlan, book: OpenBook, units: float) -> float:
@@ -168,6 +173,19 @@ def fly_band(bp: BreakevenPlan, book: OpenBook, spot: float, at: dt.datetime,
         return (centre - left, centre + left) if left > 0 else (math.nan, math.nan)
 
 
+def held_payoff_band(bp: BreakevenPlan, book: OpenBook, spot: float) -> tuple[float, float]:
+    """Breakevens of the legs held after an adjustment: the roots of their expiry payoff net of
+    the cash of every fill so far and of the included costs (``engine.breakeven.payoff``);
+    -inf / +inf on a side where the payoff never reaches zero. Hedge legs and reverse-buy
+    cash count at what they are: legs and cash, not wings and credit."""
+    costs_inr = costs_per_unit_pts(book.costs_inr, book.slippage_inr,
+                                   include_commissions=bp.config.include_commissions,
+                                   include_slippage=bp.config.include_slippage)
+    return expiry_breakevens([leg.strike for leg in book.legs],
+                             [leg.right is Right.CE for leg in book.legs],
+                             [float(q) for q in book.qty], book.cash_inr - costs_inr, spot)
+
+
 def _filled_ivs(leg_iv: np.ndarray, legs: Sequence[Leg], smile: bool) -> np.ndarray | None:
     """Leg IVs with gaps carried forward (then backward); None when a leg never has one."""
     iv = np.array(leg_iv, dtype=float, copy=True)
@@ -197,6 +215,9 @@ def band_path(bp: BreakevenPlan, book: OpenBook, ts: np.ndarray, spot: np.ndarra
     if not bp.enabled or n == 0 or not book.legs:
         return nan, nan.copy()
     at0 = _as_dt(ts[0])
+    if book.name == "IRON_FLY" and book.adjusted and len({leg.expiry for leg in book.legs}) == 1:
+        lo, hi = held_payoff_band(bp, book, float(spot[0]))
+        return np.full(n, lo), np.full(n, hi)
     if book.name == "IRON_FLY":
         short = next((j for j, leg in enumerate(book.legs) if leg.side is Side.SELL), 0)
         sigma = float(leg_iv[0, short]) if leg_iv.size else math.nan

@@ -41,26 +41,99 @@ class EntryAttempt:
     notes: tuple[str, ...] = ()
 
 
-def entry_mask(tl: Timeline, rules: EntryRules, vix: np.ndarray,
-               blocked_days: frozenset[np.datetime64] = frozenset()) -> np.ndarray:
-    """Bars at which an entry may be attempted (schedule, VIX, gap and blocked-day filters)."""
-    minutes = ((tl.ts - tl.days.astype("datetime64[us]")) // np.timedelta64(1, "m")).astype(int)
-    lo = rules.window_start.hour * 60 + rules.window_start.minute
-    hi = rules.window_end.hour * 60 + rules.window_end.minute
+DAILY_BAR_MINUTES = 1440
+
+
+def entry_filters(tl: Timeline, rules: EntryRules, vix: np.ndarray,
+                  blocked_days: frozenset[np.datetime64] = frozenset(), *,
+                  daily: bool = False) -> list[tuple[str, np.ndarray]]:
+    """Each entry filter as (what it requires, bars it allows), in the order they apply.
+
+    At daily bars (``daily``) the bar stands for the whole session, so the intraday window does
+    not apply: the day's bar is in the window whenever the day is."""
+    out: list[tuple[str, np.ndarray]] = []
+    if not daily:
+        minutes = ((tl.ts - tl.days.astype("datetime64[us]")) // np.timedelta64(1, "m")).astype(int)
+        lo = rules.window_start.hour * 60 + rules.window_start.minute
+        hi = rules.window_end.hour * 60 + rules.window_end.minute
+        out.append((f"a bar inside the entry window {rules.window_start:%H:%M}-"
+                    f"{rules.window_end:%H:%M} (EntryStartTime / EntryEndTime)",
+                    np.asarray((minutes >= lo) & (minutes <= hi))))
     weekday = (tl.days.astype(np.int64) - 4) % 7  # 1970-01-01 was a Thursday (3); Monday = 0
-    mask = (minutes >= lo) & (minutes <= hi) & np.isin(weekday, list(rules.weekdays))
+    out.append(("an allowed weekday (EntryWeekdays)",
+                np.asarray(np.isin(weekday, list(rules.weekdays)))))
     if rules.vix_range is not None:
-        mask &= (vix >= rules.vix_range[0]) & (vix <= rules.vix_range[1])
+        with np.errstate(invalid="ignore"):
+            out.append((f"VIX within {rules.vix_range[0]:g}-{rules.vix_range[1]:g} "
+                        "(VIXMinEntry / VIXMaxEntry)",
+                        np.asarray((vix >= rules.vix_range[0]) & (vix <= rules.vix_range[1]))))
     if rules.vix_bands:
         in_band = np.zeros(vix.shape, dtype=bool)
-        for band in rules.vix_bands:
-            in_band |= (vix >= band.vix_low) & (vix < band.vix_high)
-        mask &= in_band
+        with np.errstate(invalid="ignore"):
+            for band in rules.vix_bands:
+                in_band |= (vix >= band.vix_low) & (vix < band.vix_high)
+        out.append(("VIX inside one of the VIX bands (UseVIXBands)", in_band))
     if blocked_days:
-        mask &= ~np.isin(tl.days, np.array(sorted(blocked_days), dtype="datetime64[D]"))
+        out.append(("a day outside the event blackouts and skipped expiry days",
+                    np.asarray(~np.isin(tl.days, np.array(sorted(blocked_days),
+                                                          dtype="datetime64[D]")))))
     if rules.max_gap_frac is not None:
-        mask &= ~gap_days(tl, rules.max_gap_frac)
-    return np.asarray(mask)
+        out.append((f"an opening gap of at most {rules.max_gap_frac:.2%} (MaxGapPct)",
+                    np.asarray(~gap_days(tl, rules.max_gap_frac))))
+    return out
+
+
+def entry_mask(tl: Timeline, rules: EntryRules, vix: np.ndarray,
+               blocked_days: frozenset[np.datetime64] = frozenset(), *,
+               daily: bool = False) -> np.ndarray:
+    """Bars at which an entry may be attempted (schedule, VIX, gap and blocked-day filters)."""
+    mask = np.ones(len(tl), dtype=bool)
+    for _, allowed in entry_filters(tl, rules, vix, blocked_days, daily=daily):
+        mask &= allowed
+    return mask
+
+
+def no_entry_reason(tl: Timeline, filters: list[tuple[str, np.ndarray]]) -> str | None:
+    """Why no bar of the run could open a position (None when some bar could): the first filter
+    that leaves no candidate bar, with what the bars were."""
+    if len(tl) == 0:
+        return "the store has no bars in the run's dates"
+    mask = np.ones(len(tl), dtype=bool)
+    for what, allowed in filters:
+        before = int(mask.sum())
+        mask &= allowed
+        if not mask.any():
+            stamps = sorted({t.astype("datetime64[m]").astype(object).strftime("%H:%M")
+                             for t in tl.ts[:200]})
+            shown = ", ".join(stamps[:6]) + (" ..." if len(stamps) > 6 else "")
+            return (f"no entry: none of the {before:,} candidate bars had {what}; "
+                    f"the bars are stamped {shown}")
+    return None
+
+
+def gap_skips(tl: Timeline, rules: EntryRules, allowed: np.ndarray
+              ) -> list[tuple[dt.datetime, str]]:
+    """One skip per gap day that the other filters would have let in: (its first allowed bar,
+    the gap and the limit)."""
+    if rules.max_gap_frac is None:
+        return []
+    gap = gap_days(tl, rules.max_gap_frac)
+    out: list[tuple[dt.datetime, str]] = []
+    starts = np.flatnonzero(np.r_[True, tl.days[1:] != tl.days[:-1]])
+    for n in range(1, starts.size):
+        first = starts[n]
+        end = starts[n + 1] if n + 1 < starts.size else len(tl)
+        if not gap[first]:
+            continue
+        ok = np.flatnonzero(allowed[first:end])
+        if ok.size == 0:
+            continue
+        prev_close = float(tl.close[first - 1])
+        move = (float(tl.open[first]) - prev_close) / prev_close
+        out.append((to_datetime(tl.ts[first + int(ok[0])]),
+                    f"gap filter: the day opened {move:+.2%} from the previous close "
+                    f"{prev_close:,.2f}, beyond MaxGapPct {rules.max_gap_frac:.2%}"))
+    return out
 
 
 def gap_days(tl: Timeline, max_gap_frac: float) -> np.ndarray:

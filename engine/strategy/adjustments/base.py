@@ -67,6 +67,7 @@ class Adjustment(Protocol):
     kind: ClassVar[str]
     moves_reference: ClassVar[bool]
     has_tranches: ClassVar[bool]
+    breakeven_side: ClassVar[int]
 
     def default_triggers(self, rule: AdjRule) -> frozenset[Trig]: ...
     def price_move_mask(self, move_pts: np.ndarray, threshold_pts: float, state: RuleState) -> Mask: ...
@@ -91,6 +92,9 @@ class AdjustmentType:
 
     kind: ClassVar[str] = ""
     moves_reference: ClassVar[bool] = True
+    # the breakeven a BREAKEVEN trigger watches: +1 the upper, -1 the lower, 0 either (a roll
+    # toward one side answers a threat on that side only)
+    breakeven_side: ClassVar[int] = 0
     has_tranches: ClassVar[bool] = False   # REVERSE_BUY-style parts with scalps
 
     def default_triggers(self, rule: AdjRule) -> frozenset[Trig]:

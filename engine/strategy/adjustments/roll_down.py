@@ -23,6 +23,7 @@ class RollDown(AdjustmentType):
     """Roll the short legs down after the index falls."""
 
     kind = AdjAction.ROLL_DOWN
+    breakeven_side = -1  # a breakeven trigger watches the lower breakeven only
 
     def price_move_mask(self, move_pts: np.ndarray, threshold_pts: float, state: RuleState) -> Mask:
         """Down moves only."""

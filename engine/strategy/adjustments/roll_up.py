@@ -23,6 +23,7 @@ class RollUp(AdjustmentType):
     """Roll the short legs up after the index rises."""
 
     kind = AdjAction.ROLL_UP
+    breakeven_side = 1  # a breakeven trigger watches the upper breakeven only
 
     def price_move_mask(self, move_pts: np.ndarray, threshold_pts: float, state: RuleState) -> Mask:
         """Up moves only."""

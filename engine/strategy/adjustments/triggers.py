@@ -106,18 +106,25 @@ def _per_bar(kind: Trig, rule: AdjRule, view: SegmentView, inputs: TriggerInputs
         return inputs.sr_distance <= t.sr_proximity_pts, None
     if inputs.lower is None or inputs.upper is None or np.isnan(inputs.lower).all():
         return None, inputs.be_missing
+    side = adjustment_for(rule.action).breakeven_side
     with np.errstate(invalid="ignore"):
-        outside = (view.spot <= inputs.lower) | (view.spot >= inputs.upper)
+        below, above = view.spot <= inputs.lower, view.spot >= inputs.upper
+        outside = below if side < 0 else above if side > 0 else below | above
         be_type = t.be_type or "DISTANCE"
         if be_type == "BREACH":
             return np.asarray(outside), None
         if be_type == "PROBABILITY":
             if inputs.touch_prob is None:
                 return None, "touch probabilities unavailable"
-            return np.asarray(inputs.touch_prob >= threshold), None
+            hot = inputs.touch_prob >= threshold
+            if side:  # the touch is two-sided: the spot must be on the watched half of the band
+                mid = 0.5 * (inputs.lower + inputs.upper)
+                hot &= (view.spot < mid) if side < 0 else (view.spot > mid)
+            return np.asarray(hot), None
         if t.be_distance_pts is None:
             return None, f"{be_type} needs BEDistanceTrigger"
-        dist = np.minimum(np.abs(view.spot - inputs.lower), np.abs(view.spot - inputs.upper))
+        to_lower, to_upper = np.abs(view.spot - inputs.lower), np.abs(view.spot - inputs.upper)
+        dist = to_lower if side < 0 else to_upper if side > 0 else np.minimum(to_lower, to_upper)
         return np.asarray((dist <= t.be_distance_pts) | outside), None
 
 

@@ -198,3 +198,12 @@ def test_rules_without_conditions_warn_only_when_they_cannot_fire(tmp_path: Path
     # the hedge fires on its delta band and U on its price move; only X can never fire
     assert warnings == ["r.yaml:6 adjustment_rules[2] -> trigger_conditions (TriggerConditions): "
                         "rule has no trigger conditions (and no PriceMoveThreshold); it never fires"]
+
+
+def test_an_unused_lookback_gets_no_message(tmp_path: Path) -> None:
+    # HVLookback 25 < HVPeriod 30 only matters when the HV filter is on (UseHV)
+    off = "strategy_name: A\nvolatility_filter: {use_hv: false, hv_period: 30, hv_lookback: 20}\n"
+    assert _errors(tmp_path, off.replace("hv_lookback: 20", "hv_lookback: 25")) == []
+    on = off.replace("use_hv: false", "use_hv: true").replace("hv_lookback: 20", "hv_lookback: 25")
+    assert _errors(tmp_path, on) == [
+        "s.yaml:2 volatility_filter.hv_lookback (HVLookback): must be >= HVPeriod (30), got 25"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 
 import pyarrow as pa
 import pytest
@@ -109,9 +110,13 @@ def test_iron_fly_rolled_down(mem_store: DuckDBStore) -> None:
     # legs' P&L: 22000CE +120, 22000PE -125, 22300CE -46, 21700PE +63, 21800CE +2, 21800PE +5
     # = 19 pts x 75 = 1,425
     assert res.trades[0].pnl_gross_inr == pytest.approx(1425)
-    # breakevens of the fly before: 22,000 -/+ 240; after: 21,800 -/+ (240 - 40) = 21,600 / 22,000
+    # breakevens of the fly before: 22,000 -/+ 240. After, from the payoff of the legs held
+    # (shorts 21,800 CE/PE, wings 21,700 PE and 22,300 CE, credit 240 - 40 = 200 per unit):
+    # below 21,700 the payoff is 200 - (21,800 - 21,700) = +100 for every S: no lower breakeven
+    # (the old closed form said 21,800 - 200 = 21,600, where the position makes +100);
+    # above: 200 - (S - 21,800) = 0 at S = 22,000 (before the 22,300 wing)
     assert adj.be_before == (pytest.approx(21760), pytest.approx(22240))
-    assert adj.be_after == (pytest.approx(21600), pytest.approx(22000))
+    assert adj.be_after == (-math.inf, pytest.approx(22000))
 
 
 def test_reverse_buy_tranches_and_scalp(mem_store: DuckDBStore) -> None:
@@ -332,3 +337,21 @@ def test_max_loss_and_profit_span_every_segment(mem_store: DuckDBStore) -> None:
     assert t.pnl_gross_inr == pytest.approx(-750)
     assert t.max_loss_inr == pytest.approx(-3750)
     assert t.max_profit_inr == pytest.approx(0.0)  # the entry bar; never above it
+
+
+def test_roll_down_ignores_an_approach_to_the_upper_breakeven(mem_store: DuckDBStore) -> None:
+    # the market of test_breakeven_approach_rule: at 11:00 spot 22,200 is 40 points from the
+    # UPPER breakeven 22,240 (and 440 from the lower 21,760)
+    q = {(W1, 22000.0, "CE"): [180, 200, 260, 262], (W1, 22000.0, "PE"): [175, 150, 90, 88],
+         (W1, 22300.0, "CE"): [60, 70, 95, 96], (W1, 21700.0, "PE"): [55, 45, 30, 29],
+         (W1, 21950.0, "CE"): [210, 240, 300, 302], (W1, 21950.0, "PE"): [150, 125, 70, 69],
+         (W1, 22200.0, "CE"): [90, 100, 150, 151], (W1, 22200.0, "PE"): [250, 230, 160, 158]}
+    load_market(mem_store, STAMPS, [22010, 22100, 22200, 22205], q, [(W1, "WEEKLY")])
+    trig = TriggerSpec(kinds=frozenset({Trig.BREAKEVEN}), be_type="APPROACH", be_distance_pts=50)
+    down = run(mem_store, fly_legs(), (AdjRule("BE", AdjAction.ROLL_DOWN, trig),))
+    # rolling the shorts DOWN answers a threat to the lower breakeven only: no adjustment
+    # (before the fix it rolled the shorts down to 21,950 at 11:00, deeper into the loss)
+    assert applied(down) == []
+    assert [a for a in down.adjustments if a.rule_id == "BE"] == []  # not even attempted
+    up = run(mem_store, fly_legs(), (AdjRule("BE", AdjAction.ROLL_UP, trig),))
+    assert applied(up) == [("BE", "ROLL_UP")]  # the upper side is ROLL_UP's
