@@ -24,6 +24,7 @@ from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import EntryRules, LegSpec, StrategyPlan
 from engine.strategy.selection import ChainSlice, SelectionError, select_expiry, select_strike
 from engine.strategy.sizing import EntryValues, sized_lots
+from engine.strategy.units import balanced_lots
 
 if TYPE_CHECKING:
     from engine.market import ContractInfo
@@ -208,9 +209,15 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
         chosen.append((spec, Leg(spec.right, spec.side, strike, expiry, spec.lots, spec.role,
                                  spec.leg_id)))
     legs = _sized(plan, chosen, chain, values, lots_scale, contracts, on, spot)
-    base_lots = min(leg.lots for leg in legs)
-    net = sum(-leg.signed_lots * (chain[leg.expiry].price(leg.strike, leg.right) or 0.0)
-              for leg in legs) / base_lots
+    lot_sizes = tuple(contracts.lot_size(leg.expiry, on) for leg in legs)
+    legs, balance_note = balanced_lots(legs, lot_sizes, plan.risk.max_lots)
+    if balance_note is not None:
+        notes.append(balance_note)
+    units = [leg.lots * n for leg, n in zip(legs, lot_sizes, strict=True)]
+    base_units = min(units)  # net premium per unit of the smallest leg (one structure unit)
+    net = sum(-(u if leg.signed_lots > 0 else -u) *
+              (chain[leg.expiry].price(leg.strike, leg.right) or 0.0)
+              for leg, u in zip(legs, units, strict=True)) / base_units
     front = min(leg.expiry for leg in legs)
     dte = (front - on).days
     if not plan.entry.min_dte <= dte <= plan.entry.max_dte:
@@ -226,7 +233,6 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
         raise SelectionError(f"net premium {net:.2f} pts below the minimum {lo:g}")
     if hi is not None and abs(net) > hi:
         raise SelectionError(f"net premium {net:.2f} pts above the maximum {hi:g}")
-    lot_sizes = tuple(contracts.lot_size(leg.expiry, on) for leg in legs)
     return EntryAttempt(tuple(legs), lot_sizes, _structure_name(legs, plan.name), net,
                         notes=tuple(notes))
 

@@ -16,16 +16,21 @@ from engine.domain.structures import Leg, Right
 from engine.strategy.limits import RiskLimits
 
 
-def is_defined_risk(legs: Sequence[Leg]) -> bool:
-    """Every short lot is covered by a long lot of the same right and expiry."""
+def is_defined_risk(legs: Sequence[Leg], lot_sizes: Sequence[int] | None = None) -> bool:
+    """Every short unit is covered by a long unit of the same right, expiring then or later
+    (units: lots x each leg's own lot size; the weekly and monthly series may differ)."""
+    sizes = list(lot_sizes) if lot_sizes is not None else [1] * len(legs)
+    units = [leg.lots * n for leg, n in zip(legs, sizes, strict=True)]
     for right in (Right.CE, Right.PE):
         for expiry in {leg.expiry for leg in legs}:
-            same = [leg for leg in legs if leg.right is right and leg.expiry == expiry]
-            shorts = sum(leg.lots for leg in same if leg.signed_lots < 0)
-            longs = sum(leg.lots for leg in same if leg.signed_lots > 0)
+            same = [(leg, u) for leg, u in zip(legs, units, strict=True)
+                    if leg.right is right and leg.expiry == expiry]
+            shorts = sum(u for leg, u in same if leg.signed_lots < 0)
+            longs = sum(u for leg, u in same if leg.signed_lots > 0)
             if shorts > longs:
-                later_longs = sum(leg.lots for leg in legs if leg.right is right
-                                  and leg.expiry > expiry and leg.signed_lots > 0)
+                later_longs = sum(u for leg, u in zip(legs, units, strict=True)
+                                  if leg.right is right and leg.expiry > expiry
+                                  and leg.signed_lots > 0)
                 if shorts > longs + later_longs:
                     return False
     return True
@@ -52,7 +57,7 @@ def estimate_margin_inr(legs: Sequence[Leg], entry_px: np.ndarray, lot_sizes: Se
     short_units = sum(leg.lots * n for leg, n in zip(legs, lot_sizes, strict=True)
                       if leg.signed_lots < 0)
     notional = short_units * spot
-    if is_defined_risk(legs):
+    if is_defined_risk(legs, lot_sizes):
         if len({leg.expiry for leg in legs}) == 1:
             loss = max_loss_at_expiry_inr(legs, entry_px, lot_sizes, spot)
         else:  # calendars: the debit paid (or zero for a credit) is the worst case held to front

@@ -13,8 +13,13 @@ from engine.simulation.loop import ContractInfo
 SYMBOL = "NIFTY"
 
 
-def contracts(lot_size: int = 75, step: float = 50.0) -> ContractInfo:
-    return ContractInfo(lot_size=lambda expiry, on: lot_size, strike_step=lambda on: step)
+def contracts(lot_size: int = 75, step: float = 50.0,
+              lots_by_expiry: Mapping[dt.date, int] | None = None) -> ContractInfo:
+    """Lot size ``lot_size`` for every contract, or per expiry from ``lots_by_expiry`` (real
+    series differ: NIFTY's Jan 2025 monthly kept 25 while the new weeklies traded 75)."""
+    by = dict(lots_by_expiry or {})
+    return ContractInfo(lot_size=lambda expiry, on: by.get(expiry, lot_size),
+                        strike_step=lambda on: step)
 
 
 def load_market(store: DuckDBStore, stamps: Sequence[dt.datetime], spot: Sequence[float],

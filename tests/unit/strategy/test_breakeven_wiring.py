@@ -236,15 +236,17 @@ def test_improvement_required_blocks_a_roll(mem_store: DuckDBStore) -> None:
                          adjustments=AdjustmentPolicy(rules=(rule,)),
                          breakeven=BreakevenPlan(maintain_be=maintain))
         return run_backtest(p, mem_store, contracts())
-    # 11:00 spot 21780: before [21760, 22240] -> nearer BE 20 pts away; after the roll
-    # (centre 21800, credit 240 - 40 = 200) [21600, 22000] -> 180 away: improvement 160 pts
-    blocked = run(200.0)  # retried 30 min later (12:00) and blocked again: never applied
+    # 11:00 spot 21780: before [21760, 22240] -> nearer BE 20 pts away. After the roll the
+    # band comes from the payoff of the legs held: shorts 21800, wings 21700 PE / 22300 CE,
+    # credit 240 - 40 = 200 a unit; below 21700 the payoff is 200 - 100 = +100, so there is no
+    # lower breakeven, and the upper one is 21800 + 200 = 22000 -> 220 away: improvement 200
+    blocked = run(250.0)  # retried 30 min later (12:00) and blocked again: never applied
     assert {a.status for a in blocked.adjustments} == {"BLOCKED"}
-    assert "improves by 160.00 pts, below BEImprovementRequired 200" in blocked.adjustments[0].reason
-    assert [a.status for a in run(100.0).adjustments] == ["APPLIED"]
-    # MaintainBEInAdjustments: width 480 -> 400 narrows by 80
-    narrowed = run(None, maintain=True)
-    assert "narrows by 80.00 pts" in narrowed.adjustments[0].reason
+    assert "improves by 200.00 pts, below BEImprovementRequired 250" in blocked.adjustments[0].reason
+    assert [a.status for a in run(200.0).adjustments] == ["APPLIED"]
+    # MaintainBEInAdjustments: no lower breakeven is left, so the band does not narrow
+    # (the old closed form said [21600, 22000], 480 -> 400, and blocked it)
+    assert [a.status for a in run(None, maintain=True).adjustments] == ["APPLIED"]
 
 
 def test_improvement_reason_by_hand() -> None:
