@@ -78,6 +78,7 @@ class IndiaRates:
     sebi_fee_frac: float
     gst_frac: float
     stamp_buy_frac: float
+    exchange: str = "NSE"          # NSE or BSE (SENSEX, BANKEX): their own charges
 
 
 def load_india_rates(path: Path | None = None) -> tuple[IndiaRates, ...]:
@@ -111,6 +112,7 @@ def _read_rates(path: Path | None) -> tuple[IndiaRates, ...]:
                 sebi_fee_frac=float(rec["sebi_fee_frac"]),
                 gst_frac=float(rec["gst_frac"]),
                 stamp_buy_frac=float(rec["stamp_buy_frac"]),
+                exchange=(rec.get("exchange") or "NSE").strip().upper(),
             ))
         except (KeyError, ValueError) as exc:
             raise PosbtError(f"bad cost-rate row: {exc}", place=f"{where}:{line_no}") from None
@@ -123,16 +125,18 @@ class IndiaOptionsCosts:
     kind: ClassVar[CostPreset] = CostPreset.INDIA
 
     def __init__(self, rates: tuple[IndiaRates, ...] | None = None,
-                 brokerage_per_order_inr: float | None = None) -> None:
+                 brokerage_per_order_inr: float | None = None, exchange: str = "NSE") -> None:
         self.rates = rates if rates is not None else load_india_rates()
         self.brokerage_override = brokerage_per_order_inr
+        self.exchange = exchange.upper()
 
     def rates_on(self, on: dt.date) -> IndiaRates:
-        """The rate row in force on ``on``."""
+        """The rate row of the exchange in force on ``on``."""
         for r in reversed(self.rates):
-            if r.valid_from <= on and (r.valid_to is None or on <= r.valid_to):
+            if r.exchange == self.exchange and r.valid_from <= on and (
+                    r.valid_to is None or on <= r.valid_to):
                 return r
-        raise PosbtError(f"no India cost rates for {on.isoformat()}",
+        raise PosbtError(f"no {self.exchange} cost rates for {on.isoformat()}",
                          place=f"engine/execution/data/{_RATES_FILE}")
 
     def for_fill(self, is_buy: bool, premium_pts: float, qty_units: int, on: dt.date) -> Costs:
@@ -168,12 +172,19 @@ class CustomCosts:
     kind: ClassVar[CostPreset] = CostPreset.CUSTOM
 
     per_order_inr: float = 0.0
-    turnover_frac: float = 0.0
+    turnover_frac: float = 0.0     # exchange transaction charge, both sides
+    stt_sell_frac: float = 0.0     # STT on the sell-side premium
+    gst_frac: float = 0.0          # GST on brokerage and the exchange charge
+    stamp_buy_frac: float = 0.0    # stamp duty on the buy-side premium
 
     def for_fill(self, is_buy: bool, premium_pts: float, qty_units: int, on: dt.date) -> Costs:
-        """Flat fee plus a turnover fraction, booked as brokerage and exchange charges."""
+        """Flat fee and exchange charge, STT on sells, GST on both, stamp duty on buys."""
         turnover = abs(premium_pts) * abs(qty_units)
-        return Costs(brokerage_inr=self.per_order_inr, exchange_inr=turnover * self.turnover_frac)
+        exchange = turnover * self.turnover_frac
+        return Costs(brokerage_inr=self.per_order_inr, exchange_inr=exchange,
+                     stt_inr=0.0 if is_buy else turnover * self.stt_sell_frac,
+                     gst_inr=(self.per_order_inr + exchange) * self.gst_frac,
+                     stamp_inr=turnover * self.stamp_buy_frac if is_buy else 0.0)
 
     def for_exercise(self, is_long: bool, intrinsic_pts: float, qty_units: int,
                      on: dt.date) -> Costs:

@@ -43,8 +43,10 @@ def fill_model(spec: FillSpec) -> Fill:
 def cost_model(spec: CostSpec) -> CostModel:
     """The cost model of ``spec``."""
     if spec.preset is CostPreset.INDIA:
-        return IndiaOptionsCosts(brokerage_per_order_inr=spec.brokerage_per_order_inr)
+        return IndiaOptionsCosts(brokerage_per_order_inr=spec.brokerage_per_order_inr,
+                                 exchange=spec.exchange)
     if spec.preset is CostPreset.CUSTOM:
         return CustomCosts(per_order_inr=spec.brokerage_per_order_inr or 0.0,
-                           turnover_frac=spec.turnover_frac)
+                           turnover_frac=spec.turnover_frac, stt_sell_frac=spec.stt_sell_frac,
+                           gst_frac=spec.gst_frac, stamp_buy_frac=spec.stamp_buy_frac)
     return NoCosts()

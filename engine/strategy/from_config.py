@@ -272,4 +272,16 @@ def _highest(*values: float | None) -> float | None:
 def _costs(cfg: StrategyConfig) -> CostSpec:
     c = cfg.costs
     return CostSpec(preset=c.cost_preset, brokerage_per_order_inr=c.brokerage_per_order_inr,
-                    turnover_frac=c.exchange_txn_rate)
+                    turnover_frac=c.exchange_txn_rate, stt_sell_frac=c.stt_sell_rate,
+                    gst_frac=c.gst_rate, stamp_buy_frac=c.stamp_duty_buy_rate,
+                    exchange=_exchange_of(cfg.backtest.symbol.value))
+
+
+def _exchange_of(symbol: str) -> str:
+    """The exchange listing ``symbol`` (the contract master's), NSE when it has no row."""
+    from engine.domain.contracts import load_contracts
+
+    try:
+        return load_contracts().exchange(symbol)
+    except PosbtError:
+        return "NSE"

@@ -42,14 +42,20 @@ class FillSpec:
 class CostSpec:
     """Which cost model and its parameters; ``engine.execution.models.cost_model`` builds it.
 
-    INDIA: the shipped date-ranged statutory rates, ``brokerage_per_order_inr`` overriding the
-    table's brokerage when given. CUSTOM: ``brokerage_per_order_inr`` per order plus
-    ``turnover_frac`` of turnover. NONE: frictionless.
+    INDIA: the shipped date-ranged statutory rates of the contract's ``exchange`` (NSE or BSE),
+    ``brokerage_per_order_inr`` overriding the table's brokerage when given. CUSTOM:
+    ``brokerage_per_order_inr`` per order, ``turnover_frac`` (exchange charge) of turnover,
+    STT on the sell premium, GST on brokerage and exchange charge, stamp duty on buys.
+    NONE: frictionless.
     """
 
     preset: CostPreset = CostPreset.INDIA
     brokerage_per_order_inr: float | None = None
     turnover_frac: float = 0.0
+    stt_sell_frac: float = 0.0
+    gst_frac: float = 0.0
+    stamp_buy_frac: float = 0.0
+    exchange: str = "NSE"
 
 
 @dataclass(frozen=True)
