@@ -118,3 +118,46 @@ def test_value_types_formulas_and_merges(tmp_path: Path) -> None:
         .merged_ranges == ("A7:B8",)
     assert StreamingReader(book).sheet_info("Hidden").hidden
     assert StreamingReader(book).rows("Empty") == []
+
+
+SHEET_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1" t="str"><f>"a"&amp;"b"</f><v>ab</v></c>\
+<c r="C1" t="e"><f>NA()</f><v>#N/A</v></c><c r="D1" t="b"><f>TRUE()</f><v>1</v></c></row>
+<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">A1*2</f><v>4</v></c></row>
+<row r="3"><c r="A3"><f t="shared" si="0"/><v>8</v></c></row>
+<row><c><v>5</v></c><c t="inlineStr"><is><r><t>rich </t></r><r><t>text</t></r></is></c></row>
+</sheetData><mergeCells count="1"><mergeCell ref="F1:G2"/></mergeCells></worksheet>"""
+
+
+def test_cached_formula_values_as_excel_saves_them(tmp_path: Path) -> None:
+    """Excel saves a formula with its last computed value: a number, text (t="str"), an
+    error (t="e") or a boolean; a shared formula's followers carry only its index. Rows and
+    cells without an r attribute follow the previous one; a merge over empty cells widens
+    the sheet. The sheet XML is written by hand, as Excel writes it (openpyxl saves no
+    cached values)."""
+    import zipfile
+
+    wb = Workbook()
+    assert wb.active is not None
+    wb.active["A1"] = 1
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    book = tmp_path / "cached.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(book, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = SHEET_XML.encode()
+            dst.writestr(item, data)
+    _assert_same_book(book)
+    rows = StreamingReader(book).rows("Sheet")
+    got = [[(c.address, c.value, c.formula) for c in row if not c.blank] for row in rows]
+    assert got == [
+        [("A1", 2, "=1+1"), ("B1", "ab", '="a"&"b"'), ("C1", "#N/A", "=NA()"),
+         ("D1", True, "=TRUE()")],
+        [("A2", 4, "=A1*2")],
+        [("A3", 8, "=A2*2")],  # the shared formula moved one row down
+        [("A4", 5, None), ("B4", "rich text", None)],
+    ]
+    assert len(rows[0]) == 7  # F1:G2 merged: columns up to G
