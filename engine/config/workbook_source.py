@@ -350,9 +350,10 @@ def read_book(book: WorkbookReader, source: str) -> RawConfig:
 
 def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:
     """A CUSTOM strategy takes its legs from LegParameter rows: none (the sheet or the
-    strategy's rows deleted) is named at its StrategySubtype cell. A warning, since the
-    empty template's Defaults column is such a strategy; a run of it stops with "the
-    strategy has no legs", and this warning says where to look."""
+    strategy's rows deleted) is an error at its StrategySubtype cell, since the strategy
+    cannot run. A column that holds nothing but the defaults (the empty template's
+    Defaults column, a template column, not a strategy someone built) only gets a warning,
+    so the empty template validates."""
     for strat in reader.raw.strategies:
         subtype = str(strat.layer.get("strategy_subtype", "")).strip().upper()
         if subtype != "CUSTOM" or strat.leg_layer.get("legs") or strat.layer.get("legs"):
@@ -361,7 +362,32 @@ def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:
                else f"LegParameter has no rows with StrategyName {strat.name}")
         reader.err(strat.places.get(("strategy_subtype",), strat.origin),
                    f"a CUSTOM strategy needs its legs on LegParameter: {why}; it cannot run",
-                   "StrategySubtype", warn=True)
+                   "StrategySubtype", warn=_only_defaults(strat.layer))
+
+
+def _only_defaults(layer: dict[str, Any]) -> bool:
+    """True when every PositionalParameter value of ``layer`` (its name aside) is the
+    parameter's default, as the template writes it."""
+    from engine.config.layout import to_cell
+
+    for p in by_excel_name(Sheet.POSITIONAL).values():
+        if p.path == ("strategy_name",):
+            continue
+        node: Any = layer
+        for key in p.path:
+            if not isinstance(node, dict) or key not in node:
+                node = _ABSENT
+                break
+            node = node[key]
+        if node is _ABSENT:
+            continue
+        default = to_cell(p.default)
+        if node != default and str(node).strip().upper() != str(default).strip().upper():
+            return False
+    return True
+
+
+_ABSENT = object()
 
 
 def read_workbook(path: Path) -> RawConfig:
