@@ -182,12 +182,25 @@ def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
                     col_counter += 1
                     row, col = row_counter, col_counter
                 t = c.get("t", "n")
+                # children come in schema order (f, v, is): look at them by position and
+                # fall back to a search only for an unusual order
+                n = len(c)
+                f = k = None
+                if n:
+                    k = c[0]
+                    if k.tag == _F:
+                        f, k = k, (c[1] if n > 1 else None)
                 value: object
                 if t == "inlineStr":
-                    node = c.find(_IS)
-                    value = _inline_text(node) if node is not None else None
+                    node = k if k is not None and k.tag == _IS else c.find(_IS)
+                    if node is None:
+                        value = None
+                    elif len(node) == 1 and node[0].tag == _T:
+                        value = node[0].text or ""
+                    else:
+                        value = _inline_text(node)
                 else:
-                    text = c.findtext(_V) or None
+                    text = (k.text if k is not None and k.tag == _V else c.findtext(_V)) or None
                     if text is None:
                         value = None
                     elif t == "n":
@@ -203,7 +216,8 @@ def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
                         value = from_ISO8601(text)
                     else:  # "str" (a formula's text result), "e" (an error such as #N/A)
                         value = text
-                f = c.find(_F)
+                if f is None and n > 1:
+                    f = c.find(_F)
                 formula = None
                 if f is not None:
                     formula = "=" + (f.text or "")
