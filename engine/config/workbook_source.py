@@ -20,7 +20,7 @@ from engine.config.layout import GLOBAL_DEFAULTS, POSITIONAL_HEADER, VOL_OVERRID
 from engine.config.merge import nest
 from engine.config.paths import Key
 from engine.config.problems import Problem
-from engine.config.raw import PlaceMap, RawConfig, RawStrategy
+from engine.config.raw import PlaceMap, RawConfig, RawStrategy, only_defaults
 from engine.config.registry import ParamInfo, Sheet, by_excel_name
 from engine.workbook.protocol import Cell, WorkbookReader
 
@@ -362,32 +362,7 @@ def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:
                else f"LegParameter has no rows with StrategyName {strat.name}")
         reader.err(strat.places.get(("strategy_subtype",), strat.origin),
                    f"a CUSTOM strategy needs its legs on LegParameter: {why}; it cannot run",
-                   "StrategySubtype", warn=_only_defaults(strat.layer))
-
-
-def _only_defaults(layer: dict[str, Any]) -> bool:
-    """True when every PositionalParameter value of ``layer`` (its name aside) is the
-    parameter's default, as the template writes it."""
-    from engine.config.layout import to_cell
-
-    for p in by_excel_name(Sheet.POSITIONAL).values():
-        if p.path == ("strategy_name",):
-            continue
-        node: Any = layer
-        for key in p.path:
-            if not isinstance(node, dict) or key not in node:
-                node = _ABSENT
-                break
-            node = node[key]
-        if node is _ABSENT:
-            continue
-        default = to_cell(p.default)
-        if node != default and str(node).strip().upper() != str(default).strip().upper():
-            return False
-    return True
-
-
-_ABSENT = object()
+                   "StrategySubtype", warn=only_defaults(strat.layer))
 
 
 def read_workbook(path: Path) -> RawConfig:
