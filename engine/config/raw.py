@@ -37,3 +37,29 @@ class RawConfig:
     global_places: PlaceMap = field(default_factory=dict)
     strategies: list[RawStrategy] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+
+def only_defaults(layer: dict[str, Any]) -> bool:
+    """True when every PositionalParameter value of ``layer`` (its name aside) is the
+    parameter's default, as the template writes it."""
+    from engine.config.layout import to_cell
+    from engine.config.registry import Sheet, by_excel_name
+
+    for p in by_excel_name(Sheet.POSITIONAL).values():
+        if p.path == ("strategy_name",):
+            continue
+        node: Any = layer
+        for key in p.path:
+            if not isinstance(node, dict) or key not in node:
+                node = _ABSENT
+                break
+            node = node[key]
+        if node is _ABSENT:
+            continue
+        default = to_cell(p.default)
+        if node != default and str(node).strip().upper() != str(default).strip().upper():
+            return False
+    return True
+
+
+_ABSENT = object()

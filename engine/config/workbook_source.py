@@ -20,7 +20,7 @@ from engine.config.layout import GLOBAL_DEFAULTS, POSITIONAL_HEADER, VOL_OVERRID
 from engine.config.merge import nest
 from engine.config.paths import Key
 from engine.config.problems import Problem
-from engine.config.raw import PlaceMap, RawConfig, RawStrategy
+from engine.config.raw import PlaceMap, RawConfig, RawStrategy, only_defaults
 from engine.config.registry import ParamInfo, Sheet, by_excel_name
 from engine.workbook.protocol import Cell, WorkbookReader
 
@@ -350,9 +350,10 @@ def read_book(book: WorkbookReader, source: str) -> RawConfig:
 
 def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:
     """A CUSTOM strategy takes its legs from LegParameter rows: none (the sheet or the
-    strategy's rows deleted) is named at its StrategySubtype cell. A warning, since the
-    empty template's Defaults column is such a strategy; a run of it stops with "the
-    strategy has no legs", and this warning says where to look."""
+    strategy's rows deleted) is an error at its StrategySubtype cell, since the strategy
+    cannot run. A column that holds nothing but the defaults (the empty template's
+    Defaults column, a template column, not a strategy someone built) only gets a warning,
+    so the empty template validates."""
     for strat in reader.raw.strategies:
         subtype = str(strat.layer.get("strategy_subtype", "")).strip().upper()
         if subtype != "CUSTOM" or strat.leg_layer.get("legs") or strat.layer.get("legs"):
@@ -361,11 +362,13 @@ def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:
                else f"LegParameter has no rows with StrategyName {strat.name}")
         reader.err(strat.places.get(("strategy_subtype",), strat.origin),
                    f"a CUSTOM strategy needs its legs on LegParameter: {why}; it cannot run",
-                   "StrategySubtype", warn=True)
+                   "StrategySubtype", warn=only_defaults(strat.layer))
 
 
 def read_workbook(path: Path) -> RawConfig:
-    """Read an .xlsx config workbook from disk."""
-    from engine.workbook.openpyxl_adapter import OpenpyxlReader
+    """Read an .xlsx/.xlsm config workbook from disk with the streaming reader (it gives
+    what openpyxl's full load gives, in a fraction of the time: see
+    :mod:`engine.workbook.xlsx_stream`)."""
+    from engine.workbook.xlsx_stream import StreamingReader
 
-    return read_book(OpenpyxlReader(path), str(path))
+    return read_book(StreamingReader(path), str(path))

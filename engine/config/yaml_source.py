@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.config.paths import Key, dotted_path
 from engine.config.problems import Problem
-from engine.config.raw import PlaceMap, RawConfig, RawStrategy
+from engine.config.raw import PlaceMap, RawConfig, RawStrategy, only_defaults
 from engine.yaml_text import Built, YamlInputError, documents, read_text
 
 
@@ -101,7 +101,24 @@ def read_yaml(path: Path) -> RawConfig:
                 _strategy(item, sub, sub.get((), where), raw)
         else:
             _strategy(data, places, where, raw)
+    _custom_without_legs(raw)
     return raw
+
+
+def _custom_without_legs(raw: RawConfig) -> None:
+    """A strategy that says ``strategy_subtype: CUSTOM`` takes its legs from ``legs``:
+    none is an error at that line, as on the workbook's StrategySubtype cell (a strategy
+    holding nothing but defaults, such as the empty template converted, a warning). One
+    that names no subtype is left to the run ("the strategy has no legs"): partial files
+    of a few parameters are common."""
+    for strat in raw.strategies:
+        subtype = strat.layer.get("strategy_subtype")
+        if str(subtype).strip().upper() != "CUSTOM" or strat.layer.get("legs"):
+            continue
+        raw.problems.append(Problem(
+            strat.places.get(("strategy_subtype",), strat.origin),
+            "a CUSTOM strategy needs its legs (a legs: list); it cannot run",
+            severity="warning" if only_defaults(strat.layer) else "error"))
 
 
 def load_yaml(path: Path) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One cell: 1-based row and column, its A1 address, value and formula text."""
 

@@ -88,14 +88,40 @@ def test_custom_strategy_without_its_legs(book: Path) -> None:
             if ws.cell(r, 1).value == custom.strategy_name:
                 ws.delete_rows(r)
     out = _edit(book, drop_rows)
-    assert f"warning: {place}: a CUSTOM strategy needs its legs on LegParameter: " \
+    assert f"error: {place}: a CUSTOM strategy needs its legs on LegParameter: " \
            f"LegParameter has no rows with StrategyName {custom.strategy_name}; it cannot run" \
            in out
 
     def drop_sheet(wb) -> None:  # type: ignore[no-untyped-def]
         del wb["LegParameter"]
-    assert f"warning: {place}: a CUSTOM strategy needs its legs on LegParameter: the " \
+    assert f"error: {place}: a CUSTOM strategy needs its legs on LegParameter: the " \
            "workbook has no LegParameter sheet; it cannot run" in _edit(book, drop_sheet)
+
+
+def test_empty_template_column_is_a_warning_a_strategy_built_on_it_an_error(
+        tmp_path: Path) -> None:
+    """The empty template's Defaults column is CUSTOM with no legs but holds only defaults:
+    a template column, so a warning and the template validates. Once the user sets a value
+    in it (here Symbol BANKNIFTY) it is a strategy that cannot run: an error at its
+    StrategySubtype cell (column E, the first strategy column)."""
+    from engine.config.templates import write_template
+
+    path = tmp_path / "empty.xlsx"
+    write_template(path, [])
+    ws = openpyxl.load_workbook(path)["PositionalParameter"]
+    subtype = _cell_of(ws, "StrategySubtype")
+    report = load_config(path, strict=False).report
+    assert report.errors == []
+    assert [f"{p.place}" for p in report.problems if "needs its legs" in p.message] == \
+        [f"PositionalParameter!{subtype}"]
+
+    def set_symbol(wb) -> None:  # type: ignore[no-untyped-def]
+        sheet = wb["PositionalParameter"]
+        sheet[_cell_of(sheet, "Symbol")] = "BANKNIFTY"
+    out = _edit(path, set_symbol)
+    assert f"error: PositionalParameter!{subtype} (StrategySubtype): a CUSTOM strategy needs " \
+           "its legs on LegParameter: LegParameter has no rows with StrategyName Defaults; it " \
+           "cannot run" in out
 
 
 def test_lots_over_max_lots_reported_once_at_its_cell(book: Path) -> None:

@@ -173,3 +173,40 @@ def test_yaml_errors_are_posbt_errors() -> None:
     with pytest.raises(YamlInputError) as err:
         documents("a: [", "f.yaml")
     assert err.value.place is not None and err.value.place.startswith("f.yaml:")
+
+
+def test_a_custom_strategy_without_legs_is_an_error_at_its_subtype_line(
+        tmp_path: Path) -> None:
+    """The YAML twin of a workbook whose LegParameter rows are deleted: the template's
+    CUSTOM example with its legs: list removed cannot run, so an error at the line where
+    strategy_subtype: CUSTOM is; with its legs it loads clean; a strategy of defaults
+    only (the empty template converted) is a warning."""
+    import yaml
+
+    from engine.config.examples import template_strategies
+
+    full = dict(template_strategies()["Dynamic_Complete_Vol_Suite"])
+    assert full["legs"] and "strategy_subtype" not in full  # CUSTOM, the default
+    full["strategy_subtype"] = "CUSTOM"
+    assert load_config(_write(tmp_path, "ok.yaml", {"strategies": [full]}),
+                       strict=False).report.errors == []
+    no_legs = {k: v for k, v in full.items() if k != "legs"}
+    text = yaml.safe_dump({"strategies": [no_legs]}, sort_keys=False)
+    line = text.splitlines().index("  strategy_subtype: CUSTOM") + 1  # 1-based
+    errors = load_config(_write(tmp_path, "bad.yaml", text), strict=False).report.errors
+    assert [f"{p.place}: {p.message}" for p in errors] == [
+        f"bad.yaml:{line} strategies[0].strategy_subtype: a CUSTOM strategy needs its legs "
+        "(a legs: list); it cannot run"]
+    placeholder = {"strategy_name": "Defaults", "strategy_subtype": "CUSTOM"}
+    report = load_config(_write(tmp_path, "empty.yaml", {"strategies": [placeholder]}),
+                         strict=False).report
+    assert report.errors == [] and any("needs its legs" in p.message for p in report.problems)
+
+
+def _write(tmp_path: Path, name: str, data: object) -> Path:
+    import yaml
+
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False),
+                    encoding="utf-8")
+    return path
