@@ -235,7 +235,8 @@ def run_child(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
         store.close()
     trades = [(t.entry_ts.isoformat(), t.exit_ts.isoformat(), t.exit_reason.value,
                round(t.pnl_gross_inr - t.costs_inr, 2)) for t in result.trades]
-    return {"pending": False, "wall_s": wall, "cpu_s": cpu, "load": load, "skips": len(result.skips), "trades": trades,
+    return {"pending": False, "wall_s": wall, "cpu_s": cpu, "load": load,
+            "skips": len(result.skips), "trades": trades,
             "rss_mib": rss, "rss_before_mib": rss_before, "floor_s": floor,
             "floor_rows": floor_rows,
             "market": {"mode": m.mode, "scans": m.scans, "rows": m.rows,

@@ -52,8 +52,10 @@ from engine.market.block import BLOCK_FIELDS, CHAIN_FIELDS
 from engine.market.chain import ChainSlice
 from engine.market.paths import PATH_FIELDS
 
-FORMAT = 1                      # bump when the file layout changes
-FAULT_BYTES = 64 * 1024         # what one page fault maps (the kernel's fault-around)
+FORMAT = 2                      # bump when the file layout changes
+FAULT_BYTES = 2 * 2**20         # what one page fault may map: a file's large folio (Linux 6
+                                # on ext4 maps 2 MiB for one touched byte; 64 KiB fault-around
+                                # on older kernels), counted against RELEASE_BYTES
 RELEASE_BYTES = 256 * 2**20     # mapped bytes made resident before they are released
 _US = np.timedelta64(1, "us")
 
@@ -94,16 +96,25 @@ def _float_column(table: pa.Table, name: str) -> np.ndarray:
     return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=float)
 
 
+PATH_COLUMNS: tuple[str, ...] = tuple(f for f in BLOCK_FIELDS if f in PATH_FIELDS)
+CHAIN_COLUMNS: tuple[str, ...] = ("close", *CHAIN_FIELDS)
+
+
 @dataclass(frozen=True)
 class ExpiryBars:
-    """One expiry's option bars in contract order: contract ``c`` owns rows
-    ``start[c]:start[c + 1]``, sorted by stamp; contracts sorted by (strike, right)."""
+    """One expiry's option bars, twice: in contract order for paths (contract ``c`` owns rows
+    ``start[c]:start[c + 1]``, sorted by stamp; contracts sorted by (strike, right)) and in
+    time order for chains (rows sorted by (stamp, contract): a chain at a stamp is one
+    contiguous range). Only the fields each read needs are kept in each order."""
 
     strike: np.ndarray                 # float64, one per contract
     right: np.ndarray                  # str, one per contract
     start: np.ndarray                  # int64, n_contracts + 1 offsets
-    ts: np.ndarray                     # int64 microseconds, one per row
-    values: dict[str, np.ndarray | None]   # BLOCK_FIELDS -> float64 rows (None: all NULL)
+    ts: np.ndarray                     # int64 microseconds, contract order
+    values: dict[str, np.ndarray | None]   # PATH_COLUMNS, contract order (None: all NULL)
+    t_ts: np.ndarray                   # int64 microseconds, time order
+    t_contract: np.ndarray             # int32 contract of each time-ordered row
+    chain: dict[str, np.ndarray | None]    # CHAIN_COLUMNS, time order (None: all NULL)
     _index: dict[tuple[float, str], int] = field(default_factory=dict, compare=False,
                                                  repr=False)
     _mapping: mmap.mmap | None = field(default=None, compare=False, repr=False)
@@ -123,23 +134,22 @@ class ExpiryBars:
 
     def release(self) -> None:
         """Unmap the pages this process touched (they stay in the OS page cache, shared,
-        and fault back in on the next read): a read touches a few pages per contract, and
-        the kernel maps their neighbours too, so without this a run's resident set grows by
-        every page around every row it ever read."""
+        and fault back in on the next read): the kernel maps the neighbours of every page
+        a read touches, so without this a long run's resident set grows by pages it never
+        reads."""
         advice = getattr(mmap, "MADV_DONTNEED", None)
         if self._mapping is not None and advice is not None and hasattr(self._mapping, "madvise"):
             self._mapping.madvise(advice)
 
-    def row_at(self, c: int, ts_us: int) -> int:
-        """Row of contract ``c`` stamped exactly ``ts_us``, -1 when none."""
-        s, e = int(self.start[c]), int(self.start[c + 1])
-        i = s + int(np.searchsorted(self.ts[s:e], ts_us))
-        return i if i < e and int(self.ts[i]) == ts_us else -1
+    def rows_at(self, ts_us: int) -> tuple[int, int]:
+        """The time-ordered rows [lo, hi) stamped exactly ``ts_us``."""
+        return (int(np.searchsorted(self.t_ts, ts_us, side="left")),
+                int(np.searchsorted(self.t_ts, ts_us, side="right")))
 
     # -- build and file ---------------------------------------------------------------------
     @classmethod
     def from_table(cls, table: pa.Table) -> ExpiryBars:
-        """Sort the rows of ``option_expiry_rows`` into contract order."""
+        """Sort the rows of ``option_expiry_rows`` into contract order and time order."""
         n = table.num_rows
         strike = _float_column(table, "strike")
         ts = np.asarray(table.column("ts").to_numpy(), dtype="datetime64[us]").astype(np.int64) \
@@ -152,39 +162,42 @@ class ExpiryBars:
         rcode = rank[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)] \
             if n else np.array([], dtype=np.int64)
         order = np.lexsort((ts, rcode, strike))
-        k_s, r_s = strike[order], rcode[order]
+        k_s, r_s, ts_c = strike[order], rcode[order], ts[order]
         new = np.ones(n, dtype=bool)
         if n:
             new[1:] = (k_s[1:] != k_s[:-1]) | (r_s[1:] != r_s[:-1])
         first = np.flatnonzero(new)
-        values: dict[str, np.ndarray | None] = {}
-        for name in BLOCK_FIELDS:
+        cid = (np.cumsum(new) - 1).astype(np.int32)
+        perm = np.lexsort((cid, ts_c))     # (stamp, contract) order of the contract-ordered rows
+        t_order = order[perm]              # the same rows as indices into the input
+        t_cid = np.ascontiguousarray(cid[perm])
+
+        def kept(name: str, rows: np.ndarray) -> np.ndarray | None:
             col = _float_column(table, name)
-            values[name] = np.ascontiguousarray(col[order]) if np.isfinite(col).any() or \
-                np.isinf(col).any() else None
+            if not (np.isfinite(col).any() or np.isinf(col).any()):
+                return None
+            return np.ascontiguousarray(col[rows])
+
         return cls(k_s[first], names[r_s[first]] if n else np.array([], dtype=str),
-                   np.r_[first, n].astype(np.int64), np.ascontiguousarray(ts[order]), values)
+                   np.r_[first, n].astype(np.int64), np.ascontiguousarray(ts_c),
+                   {name: kept(name, order) for name in PATH_COLUMNS},
+                   np.ascontiguousarray(ts_c[perm]), t_cid,
+                   {name: kept(name, t_order) for name in CHAIN_COLUMNS})
 
     def write(self, path: Path) -> None:
         """Write to ``path`` atomically (a unique temporary file renamed into place)."""
-        cols: dict[str, pa.Array] = {"ts": pa.array(self.ts, type=pa.int64())}
+        cols: dict[str, pa.Array] = {"ts": pa.array(self.ts, type=pa.int64()),
+                                     "t_ts": pa.array(self.t_ts, type=pa.int64()),
+                                     "t_contract": pa.array(self.t_contract, type=pa.int32())}
         cols.update({name: pa.array(arr, type=pa.float64())
                      for name, arr in self.values.items() if arr is not None})
+        cols.update({f"t_{name}": pa.array(arr, type=pa.float64())
+                     for name, arr in self.chain.items() if arr is not None})
         meta = json.dumps({"format": FORMAT, "strike": self.strike.tolist(),
                            "right": self.right.tolist(), "start": self.start.tolist()})
         batch = pa.RecordBatch.from_pydict(cols).replace_schema_metadata(
             {b"posbt.contracts": meta.encode()})
-        tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
-        try:
-            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as w:
-                w.write_batch(batch)
-            try:
-                os.replace(tmp, path)
-            except OSError:
-                if not path.is_file():   # Windows: a mapped file cannot be replaced; keep it
-                    raise
-        finally:
-            tmp.unlink(missing_ok=True)
+        _write_atomic(path, batch)
 
     @classmethod
     def read(cls, path: Path) -> ExpiryBars:
@@ -196,15 +209,23 @@ class ExpiryBars:
         if meta.get("format") != FORMAT:
             raise ValueError(f"{path}: cache format {meta.get('format')}, expected {FORMAT}")
         batch = reader.get_batch(0)
+        names = set(batch.schema.names)
 
-        def view(name: str) -> np.ndarray:
+        def view(name: str) -> np.ndarray | None:
+            if name not in names:
+                return None
             return np.asarray(batch.column(name).to_numpy(zero_copy_only=True))
 
-        names = set(batch.schema.names)
+        def need(name: str) -> np.ndarray:
+            got = view(name)
+            if got is None:
+                raise ValueError(f"{path}: no column {name!r}")
+            return got
+
         return cls(np.array(meta["strike"], dtype=float), np.array(meta["right"], dtype=str),
-                   np.array(meta["start"], dtype=np.int64), view("ts"),
-                   {n: view(n) if n in names else None for n in BLOCK_FIELDS},
-                   _mapping=mapping)
+                   np.array(meta["start"], dtype=np.int64), need("ts"),
+                   {n: view(n) for n in PATH_COLUMNS}, need("t_ts"), need("t_contract"),
+                   {n: view(f"t_{n}") for n in CHAIN_COLUMNS}, _mapping=mapping)
 
 
 @dataclass
@@ -245,7 +266,8 @@ class OptionCache:
         if self.dir.is_dir():
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        for old in self.dir.parent.glob(self.prefix + "*"):   # older data versions
+        for old in self.dir.parent.glob(f"{self.symbol}-{self.bar_minutes}m-f*"):
+            # older data versions or file formats
             if old != self.dir:
                 shutil.rmtree(old, ignore_errors=True)
 
@@ -339,29 +361,23 @@ class OptionCache:
         for e in expiries:
             bars = self.expiry(e)
             used.append(bars)
-            band = np.flatnonzero((bars.strike >= strike_lo) & (bars.strike <= strike_hi))
-            rows, cs = [], []
-            for c in band.tolist():
-                r = bars.row_at(c, ts_us)
-                if r >= 0:
-                    rows.append(r)
-                    cs.append(c)
-            if not rows:
-                out[e] = _empty_slice()
-                continue
-            idx, ci = np.array(rows, dtype=np.int64), np.array(cs, dtype=np.int64)
+            lo, hi = bars.rows_at(ts_us)
+            cs = np.asarray(bars.t_contract[lo:hi], dtype=np.int64)
+            k = bars.strike[cs]
+            keep = (k >= strike_lo) & (k <= strike_hi)
+            rows = lo + np.flatnonzero(keep)
             cols: dict[str, np.ndarray] = {}
-            for name in ("close", *CHAIN_FIELDS):
-                src = bars.values[name]
-                cols[name] = np.full(idx.size, np.nan) if src is None else src[idx]
-            strikes, rights = bars.strike[ci], bars.right[ci]
-            out[e] = ChainSlice(strikes, rights, cols["close"], cols["delta"],
-                                volume=cols["volume"], oi=cols["oi"], bid=cols["bid"],
-                                ask=cols["ask"])
+            for name in CHAIN_COLUMNS:
+                src = bars.chain[name]
+                cols[name] = np.full(rows.size, np.nan) if src is None else src[rows]
+            strikes, rights = k[keep], bars.right[cs[keep]]
+            out[e] = ChainSlice(strikes, rights if rights.size else np.array([], dtype=str),
+                                cols["close"], cols["delta"], volume=cols["volume"],
+                                oi=cols["oi"], bid=cols["bid"], ask=cols["ask"])
             if touched is not None:
-                touched.extend((e, float(k), str(r), when, when) for k, r in
+                touched.extend((e, float(kk), str(r), when, when) for kk, r in
                                zip(strikes.tolist(), rights.tolist(), strict=True))
-        self._touched(used, sum(b.strike.size for b in used) * (len(CHAIN_FIELDS) + 6) * FAULT_BYTES)
+        self._touched(used, len(used) * (len(CHAIN_COLUMNS) + 4) * FAULT_BYTES)
         return out
 
     def path_columns(self, legs: Sequence[Leg], ts: np.ndarray
@@ -398,11 +414,11 @@ class OptionCache:
             read += hi - lo
             have[r, j] = True
             for name, arr in cols.items():
-                src = bars.values[name]
+                src = bars.values.get(name)
                 if src is not None:
                     arr[r, j] = src[rows]
         self._touched(list(used.values()), read * 8 * len(PATH_FIELDS)
-                      + len(legs) * (len(PATH_FIELDS) + 20) * FAULT_BYTES)
+                      + len(legs) * (len(PATH_FIELDS) + 3) * FAULT_BYTES)
         return cols, have, read
 
 
@@ -419,7 +435,12 @@ def _empty_slice() -> ChainSlice:
 
 
 def _write_stamps(path: Path, ts: np.ndarray) -> None:
-    batch = pa.RecordBatch.from_pydict({"ts": pa.array(ts, type=pa.int64())})
+    _write_atomic(path, pa.RecordBatch.from_pydict({"ts": pa.array(ts, type=pa.int64())}))
+
+
+def _write_atomic(path: Path, batch: pa.RecordBatch) -> None:
+    """Write ``batch`` as an Arrow IPC file under a unique temporary name, then rename it to
+    ``path`` (atomic: a reader sees the old file or the whole new one, never a part)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
     try:
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, batch.schema) as w:
@@ -427,7 +448,7 @@ def _write_stamps(path: Path, ts: np.ndarray) -> None:
         try:
             os.replace(tmp, path)
         except OSError:
-            if not path.is_file():
+            if not path.is_file():   # Windows: a mapped file cannot be replaced; keep it
                 raise
     finally:
         tmp.unlink(missing_ok=True)
