@@ -241,8 +241,8 @@ def run_child(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
             "floor_rows": floor_rows,
             "market": {"mode": m.mode, "scans": m.scans, "rows": m.rows,
                        "chain_reads": m.chain_reads, "load_s": m.seconds,
-                       "peak_mib": m.peak_bytes / 2**20, "builds": m.cache_builds,
-                       "build_s": m.cache_build_seconds} if m else {}}
+                       "peak_mib": m.peak_bytes / 2**20, "builds": getattr(m, "cache_builds", 0),
+                       "build_s": getattr(m, "cache_build_seconds", 0.0)} if m else {}}
 
 
 def _spawn(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:

@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 
 from engine.data.store import Store
 from engine.domain.structures import Leg
+from engine.errors import PosbtError
 from engine.home import posbt_home
 from engine.market.block import BLOCK_FIELDS, CHAIN_FIELDS
 from engine.market.chain import ChainSlice
@@ -57,7 +58,14 @@ FAULT_BYTES = 2 * 2**20         # what one page fault may map: a file's large fo
                                 # on ext4 maps 2 MiB for one touched byte; 64 KiB fault-around
                                 # on older kernels), counted against RELEASE_BYTES
 RELEASE_BYTES = 256 * 2**20     # mapped bytes made resident before they are released
+BUILD_ROW_BYTES = 320           # memory a build holds per row: the query's columns and the
+                                # sorted copies (1.85M rows of 1-minute NIFTY: about 600 MB)
 _US = np.timedelta64(1, "us")
+
+
+class CacheTooLargeError(PosbtError):
+    """An expiry too large to sort into the cache within the memory budget (its reads then
+    go to the store, as without a cache)."""
 
 
 def cache_root(store: Store) -> Path | None:
@@ -242,8 +250,10 @@ class CacheStats:
 class OptionCache:
     """The contract-ordered option bars of one symbol and interval of one store version."""
 
-    def __init__(self, store: Store, symbol: str, bar_minutes: int, root: Path) -> None:
+    def __init__(self, store: Store, symbol: str, bar_minutes: int, root: Path,
+                 budget_bytes: int | None = None) -> None:
         self.store = store
+        self.budget_bytes = budget_bytes
         self.symbol = symbol
         self.bar_minutes = bar_minutes
         self.prefix = f"{symbol}-{bar_minutes}m-f{FORMAT}-"
@@ -252,14 +262,17 @@ class OptionCache:
         self._expiries: dict[dt.date, ExpiryBars] = {}
         self._stamps: np.ndarray | None = None
         self._resident = 0
+        self._too_large: dict[dt.date, CacheTooLargeError] = {}
         self.release_bytes = RELEASE_BYTES
 
     @classmethod
-    def open(cls, store: Store, symbol: str, bar_minutes: int) -> OptionCache | None:
+    def open(cls, store: Store, symbol: str, bar_minutes: int,
+             budget_bytes: int | None = None) -> OptionCache | None:
         """The store's cache for ``symbol`` at ``bar_minutes``; None when the store has no
-        place for one (then every read goes to the store)."""
+        place for one (then every read goes to the store). A build holds at most about
+        ``budget_bytes`` (an expiry that needs more raises ``CacheTooLargeError``)."""
         root = cache_root(store)
-        return None if root is None else cls(store, symbol, bar_minutes, root)
+        return None if root is None else cls(store, symbol, bar_minutes, root, budget_bytes)
 
     # -- files ----------------------------------------------------------------------------
     def _ensure_dir(self) -> None:
@@ -290,9 +303,21 @@ class OptionCache:
                 bars = None          # a file of another format or damaged: build it again
         if bars is None:
             t0 = time.perf_counter()
+            key = {"symbol": self.symbol, "bar_minutes": self.bar_minutes, "expiry": expiry}
+            if expiry in self._too_large:
+                raise self._too_large[expiry]
+            if self.budget_bytes is not None:
+                n = int(self.store.query("option_expiry_count", key).column("n_rows")[0].as_py())
+                if n * BUILD_ROW_BYTES > self.budget_bytes:
+                    self._too_large[expiry] = CacheTooLargeError(
+                        f"{self.symbol} {expiry} has {n:,} {self.bar_minutes}-minute option bars: "
+                        f"sorting them into the option cache needs about "
+                        f"{n * BUILD_ROW_BYTES / 2**20:,.0f} MiB, above the budget of "
+                        f"{self.budget_bytes / 2**20:,.0f} MiB; its reads go to the store",
+                        place="option cache")
+                    raise self._too_large[expiry]
             self._ensure_dir()
-            table = self.store.query("option_expiry_rows", {
-                "symbol": self.symbol, "bar_minutes": self.bar_minutes, "expiry": expiry})
+            table = self.store.query("option_expiry_rows", key)
             ExpiryBars.from_table(table).write(path)
             del table
             self.stats.built += 1

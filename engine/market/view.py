@@ -33,7 +33,7 @@ from engine.data.store import Store
 from engine.domain.structures import Leg
 from engine.errors import DataMissingError, PosbtError
 from engine.market.block import BLOCK_FIELDS, BlockSpec, OptionBlock
-from engine.market.cache import OptionCache
+from engine.market.cache import CacheTooLargeError, OptionCache
 from engine.market.chain import ChainSlice
 from engine.market.contracts import ContractInfo
 from engine.market.paths import LegPaths, ffill_inplace
@@ -106,7 +106,7 @@ class MarketView:
         self._run_block: OptionBlock | None = None
         self._blocks: list[OptionBlock] = []
         # auto mode reads option bars from the contract-ordered cache when the store has one
-        self._cache = OptionCache.open(store, symbol, bar_minutes) \
+        self._cache = OptionCache.open(store, symbol, bar_minutes, budget_bytes) \
             if mode == "auto" and option_cache else None
 
     # -- once per run ---------------------------------------------------------------------
@@ -302,6 +302,8 @@ class MarketView:
         before = cache.stats.built, cache.stats.build_seconds, cache.stats.mapped
         try:
             got = read(cache)
+        except CacheTooLargeError:
+            return None        # this read from the store; the cache keeps serving the rest
         except OSError:
             self._cache = None
             self.stats.mode = "cycle"

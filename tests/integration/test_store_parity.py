@@ -133,6 +133,8 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "leg_paths": [{"symbol": "NIFTY", "bar_minutes": 5, "ts_from": _ts(D1, 9, 20),
                    "ts_to": _ts(D2, 9, 25), "expiries": [E1, E2], "strikes": [21700.0, 21650.0],
                    "rights": ["CE", "PE"]}],
+    "option_expiry_count": [{"symbol": "NIFTY", "bar_minutes": 5, "expiry": E1},
+                            {"symbol": "NIFTY", "bar_minutes": 5, "expiry": dt.date(2023, 1, 5)}],
     "option_expiry_rows": [{"symbol": "NIFTY", "bar_minutes": 5, "expiry": E2},
                            {"symbol": "NIFTY", "bar_minutes": 5, "expiry": dt.date(2023, 1, 5)}],
     "option_stamps": [{"symbol": "NIFTY", "bar_minutes": 5},

@@ -28,7 +28,7 @@ from engine.data.synthetic.spec import market_spec
 from engine.domain.structures import Leg, PositionRole, Right, Side
 from engine.market import ContractInfo, MarketView
 from engine.market.block import BLOCK_FIELDS
-from engine.market.cache import OptionCache, cache_root
+from engine.market.cache import CacheTooLargeError, OptionCache, cache_root
 
 BAR = 15
 FIELDS = ("open", "high", "low", "close", "bid", "ask", "volume", "oi", "iv", "delta")
@@ -363,3 +363,28 @@ def test_every_block_field_has_a_home_in_the_cache() -> None:
     from engine.market.cache import CHAIN_COLUMNS, PATH_COLUMNS
 
     assert set(BLOCK_FIELDS) == set(PATH_COLUMNS) | set(CHAIN_COLUMNS)
+
+
+def test_an_expiry_too_large_for_the_budget_is_read_from_the_store(store: DuckDBStore) -> None:
+    front = _expiries(store)[0]
+    n = int(store.query("option_expiry_count", {"symbol": "NIFTY", "bar_minutes": BAR,
+                                                "expiry": front}).column("n_rows")[0].as_py())
+    assert n > 0
+    # the budget holds the front expiry's rows minus one (320 bytes a row to sort)
+    small = OptionCache.open(store, "NIFTY", BAR, budget_bytes=(n - 1) * 320)
+    assert small is not None
+    with pytest.raises(CacheTooLargeError, match=r"above the budget .* reads go to the store"):
+        small.expiry(front)
+    assert small.stats.built == 0
+    # the market view answers that expiry from the store and keeps the cache for the rest
+    mv = MarketView(store, "NIFTY", BAR, contracts=ContractInfo(
+        lot_size=lambda e, on: 75, strike_step=lambda on: 50.0), budget_bytes=(n - 1) * 320)
+    tl = mv.timeline(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    mv.prepare(tl)
+    at = tl.ts[1].astype(dt.datetime)
+    got = mv.chain(at, [front], 0.0, 1e9)
+    assert mv.stats.chain_reads == 1 and mv.stats.mode == "cache"
+    assert _chain_rows(got) == _chain_ref(store, at, [front], 0.0, 1e9)  # type: ignore[arg-type]
+    legs = _legs(store)
+    paths = mv.leg_paths(legs[:1], tl, 1, 5)
+    assert mv.stats.scans >= 1 and np.isfinite(paths.close).all()
