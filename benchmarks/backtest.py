@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -103,8 +104,22 @@ def market_path(home: Path, days: int | None) -> Path:
 
 
 def ensure_market(path: Path, days: int | None) -> str:
-    """Generate 1-minute NIFTY (and daily_features) into ``path`` unless already there."""
+    """Generate 1-minute NIFTY (and daily_features) into ``path`` unless already there.
+
+    An existing market is checked read-only: a write open would commit (daily features) and
+    bump the store's data version, which invalidates the option cache (engine/market/cache.py)
+    and makes the next run rebuild it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file():
+        ro = DuckDBStore(path, read_only=True)
+        try:
+            have = ro.sql("SELECT (SELECT count(*) FROM option_bars WHERE symbol = 'NIFTY' AND "
+                          "bar_minutes = 1) AS opt, (SELECT count(*) FROM daily_features WHERE "
+                          "symbol = 'NIFTY') AS feat").to_pylist()[0]
+        finally:
+            ro.close()
+        if have["opt"] and have["feat"]:
+            return f"reusing {path}"
     store = DuckDBStore(path)
     try:
         t0 = time.perf_counter()
@@ -118,6 +133,30 @@ def ensure_market(path: Path, days: int | None) -> str:
         return (f"generated NIFTY 1m, {report.window_days} trading days, "
                 f"{report.total_rows:,} rows in {time.perf_counter() - t0:.0f} s: {path}")
     return f"reusing {path}"
+
+
+def build_cache(db: Path) -> str:
+    """Build the contract-ordered option cache of the market (every NIFTY 1-minute expiry),
+    once per data version: the cost the first run after an import pays, reported apart."""
+    from engine.market.cache import OptionCache
+
+    store = DuckDBStore(db, read_only=True)
+    try:
+        cache = OptionCache.open(store, "NIFTY", 1)
+        if cache is None:
+            return "no option cache (the store has no folder for one): runs read the store"
+        expiries = [r["expiry"] for r in store.sql(
+            "SELECT DISTINCT expiry FROM option_bars WHERE symbol = 'NIFTY' AND bar_minutes = 1 "
+            "ORDER BY expiry").to_pylist()]
+        t0 = time.perf_counter()
+        cache.build(expiries)
+        wall = time.perf_counter() - t0
+    finally:
+        store.close()
+    what = "built" if cache.stats.built else "reused"
+    return (f"option cache {what}: {len(expiries)} expiries, "
+            f"{cache.stats.mapped_bytes / 2**30:.2f} GiB in {cache.dir} "
+            f"({wall:.1f} s; peak RSS {peak_rss_mib():,.0f} MiB)")
 
 
 def case_plan(case: str, store: DuckDBStore) -> StrategyPlan | None:
@@ -183,10 +222,11 @@ def run_child(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
         # warm-up on the first week: numba compiles its kernels once per process
         run_backtest(replace(plan, end=min(plan.end, plan.start + dt.timedelta(days=7))),
                      store, contracts, exit_finder=FINDERS[finder], market_mode="cycle")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = run_backtest(plan, store, contracts, exit_finder=FINDERS[finder],
                               market_mode=mode, record_touched=True)  # type: ignore[arg-type]
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        load = os.getloadavg()[0]
         rss = peak_rss_mib()
         m = result.market
         floor, floor_rows = floor_seconds(store, m.touched if m else [], plan.symbol,
@@ -195,12 +235,14 @@ def run_child(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
         store.close()
     trades = [(t.entry_ts.isoformat(), t.exit_ts.isoformat(), t.exit_reason.value,
                round(t.pnl_gross_inr - t.costs_inr, 2)) for t in result.trades]
-    return {"pending": False, "wall_s": wall, "skips": len(result.skips), "trades": trades,
+    return {"pending": False, "wall_s": wall, "cpu_s": cpu, "load": load,
+            "skips": len(result.skips), "trades": trades,
             "rss_mib": rss, "rss_before_mib": rss_before, "floor_s": floor,
             "floor_rows": floor_rows,
             "market": {"mode": m.mode, "scans": m.scans, "rows": m.rows,
                        "chain_reads": m.chain_reads, "load_s": m.seconds,
-                       "peak_mib": m.peak_bytes / 2**20} if m else {}}
+                       "peak_mib": m.peak_bytes / 2**20, "builds": getattr(m, "cache_builds", 0),
+                       "build_s": getattr(m, "cache_build_seconds", 0.0)} if m else {}}
 
 
 def _spawn(db: Path, case: str, finder: str, mode: str) -> dict[str, Any]:
@@ -239,11 +281,16 @@ def report_case(db: Path, case: str, repeats: int, reference: bool, mode: str) -
     print(f"({case}) {name}: {len(runs[0]['trades'])} trades, {runs[0]['skips']} skipped entries")
     print(f"    wall {wall:6.2f} s median of {len(runs)} (min {walls[0]:.2f}, max {walls[-1]:.2f}); "
           f"peak RSS {rss:,.0f} MiB ({_med(runs, 'rss_before_mib'):,.0f} MiB before the run)")
+    print(f"    cpu {_med(runs, 'cpu_s'):6.2f} s median (process time of the run); load average "
+          f"{min(r['load'] for r in runs):.1f} to {max(r['load'] for r in runs):.1f} on "
+          f"{os.cpu_count()} cores")
     print(f"    floor {floor:6.3f} s: one scan of the {runs[0]['floor_rows']:,} rows the run "
           f"loaded; wall / floor = {wall / floor if floor else float('nan'):.1f}")
     print(f"    market: {mk['mode']} mode, {mk['scans']} scans, {mk['rows']:,} rows, "
           f"{mk['chain_reads']} chains read outside the blocks, {mk['load_s']:.2f} s in the store, "
-          f"peak {mk['peak_mib']:,.1f} MiB held")
+          f"peak {mk['peak_mib']:,.1f} MiB held"
+          + (f", {mk['builds']} cache files built in the run ({mk['build_s']:.1f} s)"
+             if mk.get("builds") else ""))
     if reference:
         ref = _spawn(db, case, "scalar", mode)
         if "error" in ref:
@@ -270,9 +317,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="how the market view loads option bars (engine/market)")
     ap.add_argument("--child", nargs=2, metavar=("CASE", "FINDER"), help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--build-cache", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(run_child(args.db, args.child[0], args.child[1], args.mode)))
+        return 0
+    if args.build_cache:
+        print(build_cache(args.db))
         return 0
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = [c for c in cases if c not in CASES]
@@ -281,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     db = market_path(posbt_home(args.home), args.days)
     print(ensure_market(db, args.days))
     print(warm_page_cache(db))
+    if args.mode == "auto":  # in a fresh process, so its memory is not the runs'
+        out = subprocess.run([sys.executable, __file__, "--build-cache", "--db", str(db)],
+                             capture_output=True, text=True, check=False)
+        print(out.stdout.strip() if out.returncode == 0 else
+              f"option cache FAILED: {out.stderr.strip().splitlines()[-1:]}")
     results = [report_case(db, c, args.repeats, args.reference, args.mode) for c in cases]
     return 0 if all(results) else 1
 

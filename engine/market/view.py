@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +33,7 @@ from engine.data.store import Store
 from engine.domain.structures import Leg
 from engine.errors import DataMissingError, PosbtError
 from engine.market.block import BLOCK_FIELDS, BlockSpec, OptionBlock
+from engine.market.cache import CacheTooLargeError, OptionCache
 from engine.market.chain import ChainSlice
 from engine.market.contracts import ContractInfo
 from engine.market.paths import LegPaths, ffill_inplace
@@ -42,6 +43,7 @@ MarketMode = Literal["auto", "run", "cycle"]
 DEFAULT_BUDGET_BYTES = 768 * 2**20
 CELL_BYTES = 8 * len(BLOCK_FIELDS) + 1   # a (contract, bar) cell with every field present
 MAX_CYCLE_BLOCKS = 3
+_T = TypeVar("_T")
 
 
 class MarketTooLargeError(PosbtError):
@@ -69,11 +71,13 @@ class MarketStats:
     outside every block, and seconds spent in the store (block loads and chain reads)."""
 
     mode: str = "cycle"
-    scans: int = 0
+    scans: int = 0               # block scans; in cache mode, expiry files mapped
     rows: int = 0
     peak_bytes: int = 0
     chain_reads: int = 0
     seconds: float = 0.0
+    cache_builds: int = 0        # cache mode: expiry copies built from the store in this run
+    cache_build_seconds: float = 0.0
     touched: list[tuple[Any, ...]] = field(default_factory=list, repr=False)
     # (expiry, strike, right, ts_from, ts_to) of every contract window loaded (the floor query);
     # kept only when the view is asked to (``record_touched``: the benchmark), as a chain read
@@ -86,7 +90,7 @@ class MarketView:
     def __init__(self, store: Store, symbol: str, bar_minutes: int, vix_symbol: str = "INDIAVIX",
                  *, needs: MarketNeeds | None = None, contracts: ContractInfo | None = None,
                  mode: MarketMode = "auto", budget_bytes: int = DEFAULT_BUDGET_BYTES,
-                 record_touched: bool = False) -> None:
+                 record_touched: bool = False, option_cache: bool = True) -> None:
         self.store = store
         self.record_touched = record_touched
         self.symbol = symbol
@@ -101,6 +105,9 @@ class MarketView:
         self._vix: tuple[np.ndarray, np.ndarray] | None = None
         self._run_block: OptionBlock | None = None
         self._blocks: list[OptionBlock] = []
+        # auto mode reads option bars from the contract-ordered cache when the store has one
+        self._cache = OptionCache.open(store, symbol, bar_minutes, budget_bytes) \
+            if mode == "auto" and option_cache else None
 
     # -- once per run ---------------------------------------------------------------------
     def timeline(self, start: dt.date, end: dt.date) -> Timeline:
@@ -194,7 +201,11 @@ class MarketView:
                         place="option_bars")
 
     def prepare(self, tl: Timeline) -> None:
-        """Choose run or cycle mode and, in run mode, load the run's block (one scan)."""
+        """Choose run or cycle mode and, in run mode, load the run's block (one scan); in
+        auto mode with an option cache, nothing is loaded: chains and paths are slices."""
+        if self._cache is not None:
+            self.stats.mode = "cache"
+            return
         if self.mode == "cycle":
             self.stats.mode = "cycle"
             return
@@ -218,6 +229,12 @@ class MarketView:
     def chain(self, at: dt.datetime, expiries: Sequence[dt.date], strike_lo: float,
               strike_hi: float) -> dict[dt.date, ChainSlice]:
         """The chain at ``at`` (latest bar at or before it) per expiry."""
+        if self._cache is not None:
+            got = self._cached(lambda c: c.chain(
+                at, expiries, strike_lo, strike_hi,
+                self.stats.touched if self.record_touched else None))
+            if got is not None:
+                return got
         for block in self._loaded():
             if block.spec.covers_chain(at, expiries, strike_lo, strike_hi):
                 got = block.chain(at, expiries, strike_lo, strike_hi)
@@ -250,6 +267,20 @@ class MarketView:
     def leg_paths(self, legs: Sequence[Leg], timeline: Timeline, i0: int, i1: int) -> LegPaths:
         """Quotes of ``legs`` on timeline bars i0..i1 (inclusive), previous quote carried forward."""
         ts_from, ts_to = to_datetime(timeline.ts[i0]), to_datetime(timeline.ts[i1])
+        if self._cache is not None:
+            got = self._cached(lambda c: c.path_columns(legs, timeline.ts[i0:i1 + 1]))
+            if got is not None:
+                cols, have, rows = got
+                self.stats.rows += rows
+                held = sum(a.nbytes for a in cols.values()) + have.nbytes
+                self.stats.peak_bytes = max(self.stats.peak_bytes, held)
+                if self.record_touched:
+                    self.stats.touched.extend(
+                        (leg.expiry, float(leg.strike), leg.right.value, ts_from, ts_to)
+                        for leg in legs)
+                for arr in cols.values():
+                    ffill_inplace(arr)
+                return LegPaths(i0=i0, stale=~have, **cols)
         block = next((b for b in self._loaded() if b.spec.covers_window(ts_from, ts_to) and all(
             b.spec.holds(leg.expiry, leg.strike, leg.right.value) for leg in legs)), None)
         if block is None:
@@ -258,6 +289,30 @@ class MarketView:
         for arr in cols.values():
             ffill_inplace(arr)
         return LegPaths(i0=i0, stale=~have, **cols)
+
+    # -- the option cache -----------------------------------------------------------------
+    def _cached(self, read: Callable[[OptionCache], _T]) -> _T | None:
+        """``read`` on the option cache, with the time and builds counted; None (and the
+        cache dropped for the rest of the run, every read going to the store) when the cache
+        cannot be written or read (a full disk, a folder gone)."""
+        cache = self._cache
+        if cache is None:
+            return None
+        t0 = time.perf_counter()
+        before = cache.stats.built, cache.stats.build_seconds, cache.stats.mapped
+        try:
+            got = read(cache)
+        except CacheTooLargeError:
+            return None        # this read from the store; the cache keeps serving the rest
+        except OSError:
+            self._cache = None
+            self.stats.mode = "cycle"
+            return None
+        self.stats.seconds += time.perf_counter() - t0
+        self.stats.cache_builds += cache.stats.built - before[0]
+        self.stats.cache_build_seconds += cache.stats.build_seconds - before[1]
+        self.stats.scans += cache.stats.mapped - before[2]
+        return got
 
     # -- blocks ---------------------------------------------------------------------------
     def _loaded(self) -> list[OptionBlock]:

@@ -188,7 +188,8 @@ def test_a_run_too_large_for_its_budget_says_so_and_suggests_per_cycle(store: Du
     tl = mv.timeline(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
     with pytest.raises(MarketTooLargeError, match=r"above the budget of .*per-cycle mode"):
         mv.prepare(tl)
-    auto = MarketView(store, "NIFTY", BAR, contracts=_contracts(), mode="auto", budget_bytes=1000)
+    auto = MarketView(store, "NIFTY", BAR, contracts=_contracts(), mode="auto", budget_bytes=1000,
+                      option_cache=False)
     auto.prepare(tl)
     assert auto.stats.mode == "cycle" and auto.stats.scans == 0
 
