@@ -102,7 +102,7 @@ def breakeven_series(structure: Structure, times: npt.ArrayLike, spots: npt.Arra
     t_span = np.asarray(t_years(t_arr[idx][:, None], expiries[None, :]), dtype=np.float64)
     strikes = np.array([leg.strike for leg in structure.legs], dtype=np.float64)
     lots = np.array([leg.signed_lots for leg in structure.legs], dtype=np.float64)
-    rights = np.array([leg.right.value for leg in structure.legs])
+    rights = np.array([leg.right.value == "CE" for leg in structure.legs], dtype=bool)
     sub_ivs = ivs[idx]
 
     def pnl(x: FloatArray, rows: npt.NDArray[np.intp]) -> FloatArray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -25,3 +26,12 @@ class Timeline:
 
     def __len__(self) -> int:
         return int(self.ts.size)
+
+    @cached_property
+    def trading_days(self) -> np.ndarray:
+        """The distinct days of the grid, ascending (``days`` is sorted: one pass, once)."""
+        if self.days.size == 0:
+            return self.days.copy()
+        first = np.ones(self.days.size, dtype=bool)
+        first[1:] = self.days[1:] != self.days[:-1]
+        return np.asarray(self.days[first])

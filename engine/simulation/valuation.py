@@ -58,7 +58,7 @@ def exit_clock(tl: Timeline, i0: int, n: int, plan: StrategyPlan, front: dt.date
     rules = plan.exits
     if rules.days_before_expiry is None and rules.exit_time is None:
         return np.zeros(n, dtype=bool)
-    days = np.unique(tl.days)
+    days = tl.trading_days
     front_d = np.datetime64(front, "D")
     exit_day = front_d
     if rules.days_before_expiry:

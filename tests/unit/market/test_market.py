@@ -238,3 +238,16 @@ def test_contract_windows_are_kept_only_when_asked(store: DuckDBStore) -> None:
     rows = kept.chain(at, [e], 0.0, 1e9)
     assert len(kept.stats.touched) > 0 and all(w[0] == e for w in kept.stats.touched)
     assert rows is not None
+
+
+def test_timeline_trading_days_are_the_distinct_days_in_order() -> None:
+    from engine.market import Timeline
+
+    ts = np.array(["2025-01-01T09:15", "2025-01-01T15:30", "2025-01-02T09:15",
+                   "2025-01-06T09:15", "2025-01-06T09:20"], dtype="datetime64[us]")
+    tl = Timeline(ts, np.ones(5), np.ones(5), ts.astype("datetime64[D]"))
+    assert tl.trading_days.tolist() == [np.datetime64("2025-01-01"), np.datetime64("2025-01-02"),
+                                        np.datetime64("2025-01-06")]
+    assert tl.trading_days is tl.trading_days  # computed once per timeline
+    empty = Timeline(ts[:0], np.ones(0), np.ones(0), ts[:0].astype("datetime64[D]"))
+    assert empty.trading_days.size == 0
