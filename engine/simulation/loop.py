@@ -37,7 +37,7 @@ from engine.results.result import BacktestResult
 from engine.risk.limits import entry_block_reason, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
-from engine.simulation.lifecycle import check_lifecycle
+from engine.simulation.lifecycle import LifecycleLog
 from engine.simulation.position import (
     SETTLE_TIME,
     Ledger,
@@ -60,6 +60,7 @@ from engine.strategy.entry import (
     open_structure,
 )
 from engine.strategy.exits import ExitDecision, first_exit
+from engine.strategy.features import METRICS, BarFeatures
 from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError, select_expiry
@@ -94,8 +95,9 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     eligible = np.flatnonzero(np.logical_and.reduce([m for _, m in filters]) if filters
                               else np.ones(len(tl), dtype=bool))
     day_start = _first_bar_of_next_day(tl)
-    book = _Book(result=BacktestResult(plan=plan), realized=np.zeros(len(tl)),
-                 open_mtm=np.zeros(len(tl)))
+    result = BacktestResult(plan=plan)
+    book = _Book(result=result, realized=np.zeros(len(tl)), open_mtm=np.zeros(len(tl)),
+                 lifecycle=LifecycleLog(result.transitions))
     if plan.entry.max_gap_frac is not None:  # the gap filter says which days it skipped
         others = [m for what, m in filters if "MaxGapPct" not in what]
         allowed = np.logical_and.reduce(others) if others else np.ones(len(tl), dtype=bool)
@@ -108,17 +110,7 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         book.result.skips.extend(SkipRecord(at, why) for at, why in sr_skips)
     book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
     snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
-    daily = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else {}
-    if plan.exits.max_vix is not None:
-        daily["vix"] = vix
-    if plan.exits.exit_on_event_day:
-        days = {np.datetime64(d, "D") for d, _, _ in mv.events(plan.start, plan.end)}
-        first_bar = np.r_[True, tl.days[1:] != tl.days[:-1]]
-        daily["event_open"] = (first_bar & np.isin(tl.days, np.array(sorted(days),
-                                                                     dtype="datetime64[D]"))
-                               ).astype(float)
-    if plan.exits.iv_crush_protection:
-        daily["pre_event"] = _pre_event_bars(tl, mv.events(plan.start, plan.end + dt.timedelta(days=10)))
+    features = bar_features(plan, store, mv, tl, vix)
     period = _period_ids(tl, plan.entry.roll_period)
     recoveries = 0
     i, trade_id = 0, 0
@@ -143,8 +135,8 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                     raise SelectionError(f"volatility filter: {why}")
             values = EntryValues(
                 vix=float(vix[k]), capital_inr=plan.capital_inr,
-                **{name: float(daily[key][k]) for name, key in (
-                    ("ivp", "ivp"), ("ivr", "ivr"), ("atr_pct", "atr_pct")) if key in daily})
+                **{name: float(series[k]) for name in METRICS
+                   if (series := features.metric(name)) is not None})
             scale = 0.5 ** recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
             levels = sr.levels_on(at.date()) if sr is not None and plan.structure.strikes else ()
             attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts, values, scale,
@@ -155,7 +147,7 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
             i = int(day_start[k])
             continue
         trade_id += 1
-        j = _run_position(plan, mv, tl, opened, exit_finder, book, contracts, daily)
+        j = _run_position(plan, mv, tl, opened, exit_finder, book, contracts, features)
         day_pnl = _day_realized(tl, book.realized, j)
         entries_today[tl.days[k]] = entries_today.get(tl.days[k], 0) + 1
         i = _next_search_bar(plan, tl, day_start, j, entries_today.get(tl.days[j], 0))
@@ -194,7 +186,7 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     if not book.result.trades:
         book.result.no_trade_reason = no_entry_reason(tl, filters) or \
             _skipped_reason(book.result.skips)
-    check_lifecycle(book.result.transitions)
+    book.lifecycle.check_closed()
     book.result.market = mv.stats
     return book.result
 
@@ -240,6 +232,7 @@ class _Book:
     result: BacktestResult
     realized: np.ndarray
     open_mtm: np.ndarray
+    lifecycle: LifecycleLog   # checks each of result.transitions as it is recorded
     sr: SRProvider | None = None
 
 
@@ -329,6 +322,24 @@ def _needs_daily(plan: StrategyPlan) -> bool:
             for leg in plan.legs)
 
 
+def bar_features(plan: StrategyPlan, store: Store, mv: MarketView, tl: Timeline, vix: np.ndarray
+                 ) -> BarFeatures:
+    """The run's per-bar features: the daily metrics when a rule reads them, the VIX for the
+    MaxVIX exit, the event-day and pre-event bars for their exits."""
+    features = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else BarFeatures()
+    if plan.exits.max_vix is not None:
+        features = features.replace(vix=vix)
+    if plan.exits.exit_on_event_day:
+        days = {np.datetime64(d, "D") for d, _, _ in mv.events(plan.start, plan.end)}
+        first_bar = np.r_[True, tl.days[1:] != tl.days[:-1]]
+        features = features.replace(event_open=np.asarray(
+            first_bar & np.isin(tl.days, np.array(sorted(days), dtype="datetime64[D]"))))
+    if plan.exits.iv_crush_protection:
+        features = features.replace(pre_event=_pre_event_bars(
+            tl, mv.events(plan.start, plan.end + dt.timedelta(days=10))) > 0)
+    return features
+
+
 def _pre_event_bars(tl: Timeline, events: list[tuple[dt.date, str, bool]]) -> np.ndarray:
     """1.0 on the last bar of each trading day whose next day (trading day, or the calendar day
     after the data) carries an event; 0.0 elsewhere."""
@@ -393,7 +404,7 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
 
 def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
                   exit_finder: Callable[..., ExitDecision | None], book: _Book,
-                  contracts: ContractInfo, daily: dict[str, np.ndarray]) -> int:
+                  contracts: ContractInfo, features: BarFeatures) -> int:
     """Segments of the position until an exit fires; returns the exit bar."""
     result, k = book.result, o.k
     premium = float(sum(f.cash_inr for f in o.fills))
@@ -404,12 +415,12 @@ def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
                    fills=list(o.fills), margin_inr=o.margin_inr, premium_inr=premium,
                    ref_spot=float(tl.close[k]), qty=[f.qty_units for f in o.fills],
                    iv_entry=float(o.paths.iv[0, primary]),
-                   ivp_entry=float(daily["ivp"][k]) if "ivp" in daily else float("nan"))
-    result.transitions.append(Transition(o.trade_id, to_datetime(tl.ts[k]), PositionState.PENDING,
+                   ivp_entry=float(features.ivp[k]) if features.ivp is not None else float("nan"))
+    book.lifecycle.append(Transition(o.trade_id, to_datetime(tl.ts[k]), PositionState.PENDING,
                                          PositionState.OPEN, "entry",
                                          {"spot": float(tl.close[k]), "premium_inr": premium,
                                           "margin_inr": o.margin_inr}))
-    ledger = Ledger(result.trades, result.fills, result.transitions, result.adjustments,
+    ledger = Ledger(result.trades, result.fills, book.lifecycle, result.adjustments,
                     result.anomalies, result.series, book.realized, book.open_mtm, result.log,
                     result.be_stats)
     c = k
@@ -419,7 +430,7 @@ def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
         if paths is None:
             paths = mv.leg_paths(pos.legs, tl, c, max(h, c))
             fill_missing_greeks(paths, pos.legs, tl, c, plan.rate)
-        seg = build_segment(plan, tl, pos, c, paths, daily, book.sr)
+        seg = build_segment(plan, tl, pos, c, paths, features, book.sr)
         n = paths.close.shape[0]
         decision = exit_finder(seg.state, plan.exits)
         if decision is None:
