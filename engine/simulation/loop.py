@@ -388,7 +388,7 @@ def _next_search_bar(plan: StrategyPlan, tl: Timeline, day_start: np.ndarray, j:
     it settled at expiry (a new cycle may enter on the bar where the previous one settles),
     later the same day (after the cooldown) while re-entries are allowed and fewer than
     1 + MaxReentries entries were made that day, else the next trading day."""
-    if reason is ExitReason.EXPIRY and False:
+    if reason is ExitReason.EXPIRY:
         return j
     if plan.entry.reentry_same_day and entries_on_exit_day <= plan.entry.max_reentries:
         resume = tl.ts[j] + np.timedelta64(plan.entry.reentry_cooldown_minutes, "m")
