@@ -268,25 +268,25 @@ def _exit(state: RunState, p: OpenPosition, m: RunMarket, events: list[Event]) -
         resume = tl.ts[j] + np.timedelta64(plan.exits.recovery_wait_minutes, "m")
         i = max(j + 1, int(np.searchsorted(tl.ts, resume, side="left")))
         resume_at = to_datetime(tl.ts[min(i, len(tl) - 1)])
-        events.append(Noted(NoteKind.LOG,
+        events.append(Noted(NoteKind.LOG, (
             f"{to_datetime(tl.ts[j])}: trade {p.trade_id} stopped out; recovery entry "
             f"{recoveries} of {plan.exits.max_recovery_attempts} from {resume_at}"
-            + (f" at {scale * 0.5:g} x lots" if plan.exits.stop_recovery == "REDUCE" else "")))
+            + (f" at {scale * 0.5:g} x lots" if plan.exits.stop_recovery == "REDUCE" else ""))))
     elif not stopped:
         recoveries = 0
     if plan.risk.max_daily_loss_inr is not None and day_pnl <= -plan.risk.max_daily_loss_inr:
-        events.append(Noted(NoteKind.ANOMALY,
+        events.append(Noted(NoteKind.ANOMALY, (
             f"{to_datetime(tl.ts[j]).date()}: daily loss {day_pnl:,.0f} INR reached "
-            f"MaxDailyLossINR; no more entries that day"))
+            f"MaxDailyLossINR; no more entries that day")))
         i = int(day_start[j])
     equity = plan.capital_inr + float(realized[: j + 1].sum())
     peak_equity = max(state.peak_equity_inr, equity)
     halted = False
     if plan.risk.max_drawdown_frac is not None and \
             peak_equity - equity >= plan.risk.max_drawdown_frac * plan.capital_inr:
-        events.append(Noted(NoteKind.ANOMALY,
+        events.append(Noted(NoteKind.ANOMALY, (
             f"{to_datetime(tl.ts[j])}: drawdown {peak_equity - equity:,.0f} INR reached "
-            f"MaxDrawdown; the backtest stopped trading"))
+            f"MaxDrawdown; the backtest stopped trading")))
         halted = True
     settled = state.settled if state.settled_at == j else frozenset()
     if p.reason is ExitReason.EXPIRY:

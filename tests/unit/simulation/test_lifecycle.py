@@ -68,3 +68,23 @@ def test_the_log_raises_at_the_illegal_transition_and_keeps_the_legal_ones() -> 
                 _t(2, 6, S.CLOSING, S.CLOSED)])
     log.check_closed()
     assert len(kept) == 8
+
+
+def test_the_recorder_refuses_an_exit_of_a_position_that_never_closed() -> None:
+    from engine.domain.lifecycle import ExitReason
+    from engine.results.result import BacktestResult
+    from engine.simulation.events import Entered, Exited, Noted, NoteKind, Skipped
+    from engine.simulation.recorder import Recorder, position_ledger
+
+    rec = Recorder(BacktestResult(plan=None), 3)  # type: ignore[arg-type]
+    ledger = position_ledger(3)
+    ledger.transitions.append(_t(1, 0, S.PENDING, S.OPEN))  # opened, never closed
+    ledger.realized[2] = 150.0
+    rec.record([Skipped(T0, "no quote"), Entered(1, 0, dt.date(2025, 1, 9), ledger),
+                Noted(NoteKind.LOG, "a log line"), Noted(NoteKind.ANOMALY, "an anomaly")])
+    assert [s.reason for s in rec.result.skips] == ["no quote"]
+    assert rec.result.log == ["a log line"] and rec.result.anomalies == ["an anomaly"]
+    assert rec.realized_inr.tolist() == [0.0, 0.0, 150.0] and rec.entries == 1
+    with pytest.raises(LifecycleError, match=r"trade 1 left the run at bar 2 \(EXPIRY\) but is "
+                                             r"OPEN"):
+        rec.record([Exited(1, 2, ExitReason.EXPIRY)])

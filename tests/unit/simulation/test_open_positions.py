@@ -127,14 +127,15 @@ def eod() -> Any:
     store.close()
 
 
-def _strategy(max_open: int, dtes: list[int]) -> dict[str, Any]:
+def _strategy(max_open: int, dtes: list[int], short_dte: int = 35) -> dict[str, Any]:
     return {
         "strategy_name": "EOD_Monthly_IronFly", "position_type": "MONTHLY",
-        "strategy_subtype": "IRON_FLY", "short_leg_dte": 35, "wing_width_pts": WING,
+        "strategy_subtype": "IRON_FLY", "short_leg_dte": short_dte, "wing_width_pts": WING,
         "roll_frequency": "CUSTOM", "custom_dte_list": dtes,
         "backtest": {"symbol": "NIFTY", "bar_interval": "1d", "start_date": FIRST.isoformat(),
                      "end_date": LAST.isoformat(), "lots": 1},
-        "entry_rules": {"use_event_blackout": False},
+        # SkipExpiryDayEntry off only for a 0-DTE short leg (it blocks its own expiry day)
+        "entry_rules": {"use_event_blackout": False, "skip_expiry_day": short_dte != 0},
         "volatility_filter": {"use_ivp": False, "use_ivr": False, "use_atr_percentile": False,
                               "use_iv_hv_ratio": False},
         "exit_rules": {"hold_to_expiry": True, "profit_target": None, "stop_loss": None,
@@ -144,9 +145,11 @@ def _strategy(max_open: int, dtes: list[int]) -> dict[str, Any]:
     }
 
 
-def _run(store: DuckDBStore, tmp_path: Path, max_open: int, dtes: list[int]) -> BacktestResult:
+def _run(store: DuckDBStore, tmp_path: Path, max_open: int, dtes: list[int],
+         short_dte: int = 35) -> BacktestResult:
     path = tmp_path / "eod.yaml"
-    path.write_text(yaml.safe_dump({"strategies": [_strategy(max_open, dtes)]}), "utf-8")
+    path.write_text(yaml.safe_dump({"strategies": [_strategy(max_open, dtes, short_dte)]}),
+                    "utf-8")
     (cfg,) = load_config(path).configs()
     plan = plan_for(cfg, store, None, None)
     return run_backtest(plan, store, ContractInfo.from_master(load_contracts(), "NIFTY"))
@@ -259,3 +262,54 @@ def test_two_open_positions_are_never_on_one_expiry_cycle(eod: Any, tmp_path: Pa
     held = [s for s in res.skips if "already has a position open" in s.reason]
     assert held, [s.reason for s in res.skips][:20]
     assert all(s.reason.startswith("expiry cycle 2025-") for s in held)
+
+
+def test_the_step_is_a_pure_fold_over_the_event_bars(eod: Any, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # run_backtest folds step(state, bar, market) -> (state, events): every call must leave
+    # the state it was given as it was, and bars are visited in order, each once, only where
+    # an entry is tried or a position exits
+    import engine.simulation.loop as loop
+    from engine.simulation.events import Entered, Exited, Noted, RunState, Skipped
+
+    calls: list[tuple[int, int, int]] = []
+    real = loop.step
+
+    def checked(state: RunState, bar: int, m: Any) -> tuple[RunState, list[Any]]:
+        before = (state.realized_inr.copy(), state.open, state.resume, state.trade_id,
+                  dict(state.entries_by_day), state.settled)
+        new, events = real(state, bar, m)
+        assert np.array_equal(state.realized_inr, before[0])
+        assert (state.open, state.resume, state.trade_id, dict(state.entries_by_day),
+                state.settled) == before[1:]
+        assert new is not state
+        assert all(isinstance(e, Entered | Exited | Skipped | Noted) for e in events)
+        assert len(new.open) <= 2 and len({p.cycle for p in new.open}) == len(new.open)
+        calls.append((bar, len(new.open), sum(isinstance(e, Entered) for e in events)))
+        return new, events
+
+    monkeypatch.setattr(loop, "step", checked)
+    res = _run(eod[0], tmp_path, 2, [35])
+    bars = [b for b, _, _ in calls]
+    assert bars == sorted(set(bars))                      # in time order, each bar once
+    assert len(bars) <= len(res.equity_dates)             # at most one step a day here
+    assert sum(n for _, _, n in calls) == len(res.trades) == len(MONTHLIES)
+    assert max(n for _, n, _ in calls) == 2               # two open at once
+    assert calls[-1][1] == 0                              # the last step closes the last one
+
+
+def test_a_cycle_that_settles_at_the_bar_is_not_entered_again_there(eod: Any,
+                                                                    tmp_path: Path) -> None:
+    # 0 DTE at daily bars: each expiry day's only bar (15:30) opens that day's monthly and
+    # settles it at once (as before). The search then resumes on that same settlement bar,
+    # where the same cycle must not be entered again (it would settle again, for ever)
+    store, spot, options = eod
+    res = _run(store, tmp_path, 1, [0], short_dte=0)
+    got = _engine_rows(res)
+    assert got["entry"].tolist() == MONTHLIES and got["exit"].tolist() == MONTHLIES
+    again = [s for s in res.skips if "settles at this bar" in s.reason]
+    assert [s.ts.date() for s in again] == MONTHLIES
+    assert again[0].reason == "expiry cycle 2025-01-30 settles at this bar"
+    # a zero-length trade: entry premium at the close, settlement at intrinsic, same bar
+    ref = _reference(spot, options, {e: e for e in MONTHLIES})
+    assert got["pnl_inr"].tolist() == pytest.approx(ref["pnl_inr"].tolist(), abs=1e-6)
