@@ -36,6 +36,7 @@ from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (
     FillRecord,
     SkipRecord,
+    TradeRecord,
     Transition,
 )
 from engine.results.result import BacktestResult
@@ -555,6 +556,15 @@ def _finish(plan: StrategyPlan, tl: Timeline, result: BacktestResult, realized: 
     result.equity_inr = [float(equity[i]) for i in last_of_day]
     stats = [TradeStats(t.pnl_net_inr, t.costs_inr, t.hold_days, t.adjustments)
              for t in result.trades]
-    margins = [t.margin_inr for t in result.trades if np.isfinite(t.margin_inr)]
     result.metrics = compute_metrics(result.equity_dates, result.equity_inr, stats,
-                                     plan.capital_inr, margin_inr=max(margins) if margins else None)
+                                     plan.capital_inr, margin_inr=peak_margin_inr(result.trades))
+
+
+def peak_margin_inr(trades: list[TradeRecord]) -> float | None:
+    """The most margin blocked at once: at each entry, the margins of the trades open then
+    (entered at or before it, not yet exited; a trade that exits on the bar another enters no
+    longer counts). With one position at a time it is the largest trade margin."""
+    held = [(t.entry_ts, t.exit_ts, t.margin_inr) for t in trades if np.isfinite(t.margin_inr)]
+    if not held:
+        return None
+    return max(sum(m for a, b, m in held if a <= at < b or a == at) for at, _, _ in held)

@@ -230,6 +230,16 @@ def test_the_monthly_iron_fly_enters_every_cycle_and_matches_pandas(
     # no costs: net = gross; the equity ends at capital + the sum of the trades' P&L
     assert [t.costs_inr for t in res.trades] == [0.0] * len(MONTHLIES)
     assert res.equity_inr[-1] == pytest.approx(1_000_000 + ref["pnl_inr"].sum(), abs=1e-6)
+    # return on margin is over the most margin blocked at once: two positions overlap for a
+    # week after 23 Jan, 20 Feb, 20 Mar, 22 May and 24 Jul (a cycle settling on the day the
+    # next enters no longer counts)
+    t = pd.DataFrame([{"entry": x.entry_ts.date(), "exit": x.exit_ts.date(),
+                       "margin": x.margin_inr} for x in res.trades])
+    blocked = [t[(t["entry"] <= d) & (t["exit"] > d)]["margin"].sum() for d in t["entry"]]
+    assert max(blocked) > t["margin"].max()
+    assert res.metrics is not None
+    assert res.metrics.return_on_margin == pytest.approx(ref["pnl_inr"].sum() / max(blocked),
+                                                         rel=1e-12)
 
 
 def test_one_open_position_enters_the_next_cycle_on_the_settlement_bar(
