@@ -342,6 +342,10 @@ EFFECTS: Final[tuple[Effect, ...]] = (
     E("exit_rules.exit_on_event_day", S.IRON_FLY, False, True, O.EXITS),
     # ---- position and greek limits
     E("position_limits.max_lots", S.LEGS, 10, 2, O.FILLS, setup=_CAPITAL_PCT),
+    E("position_limits.max_open_positions", S.IRON_FLY, 1, 2, O.TRADE_COUNT,
+      setup=(("short_leg_dte", 14), ("roll_frequency", "CUSTOM"), ("custom_dte_list", [14])),
+      note="entries at 14 DTE (every Thursday) overlap the cycle entered a week before: "
+           "3 trades with 1, 5 with 2"),
     E("position_limits.max_capital_per_trade", S.IRON_FLY, 1.0, 0.0001, O.SKIPS),
     E("position_limits.max_loss_per_trade_inr", S.IRON_FLY, None, 100, O.EXITS),
     E("position_limits.max_daily_loss_inr", S.IRON_FLY, None, 1, O.ENTRIES, setup=_REENTRY),

@@ -137,8 +137,7 @@ def _values(seg: Segment, bar: int) -> dict[str, float]:
     out = {"spot": float(v.spot[bar]), "move_pts": float(v.spot[bar] - v.ref_spot),
            "pnl_inr": float(v.pnl_inr[bar]), "delta": float(v.greeks["delta"][bar]),
            "iv": float(v.iv[bar])}
-    for name, series in v.daily.items():
-        out[name] = float(series[bar])
+    out.update(v.features.values_at(bar))
     return out
 
 

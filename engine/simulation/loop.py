@@ -1,11 +1,16 @@
 """The event-skipping backtest loop (simulation stage).
 
 Input: a ``StrategyPlan`` (strategy stage) and a ``Store``; output: a ``BacktestResult`` (results
-stage). For each entry it loads the chain at the entry bar, opens the structure, loads the legs'
-paths up to the front expiry in one query, evaluates every exit trigger over the path as vectors,
-jumps to the first bar where one fires, fills the exit and continues from there. Work grows with
-the number of positions, not bars. ``exit_finder`` selects the vectorised rules (default) or the
-bar-by-bar reference; both must give the same trades.
+stage). ``run_backtest`` builds the market once (``RunMarket``: the market view, the timeline,
+the entry filters, the ``BarFeatures``), then folds ``step(state, bar, market) -> (state,
+events)`` over the event-skipping timeline (``next_bar``: the next bar where a position exits or
+an entry may be tried), and the ``Recorder`` turns the events into the result's records.
+``RunState`` (engine.simulation.events) holds the open positions, up to MaxOpenPositions, one
+per expiry cycle. For each entry the step loads the chain at the entry bar, opens the structure,
+loads the legs' paths up to the front expiry in one query, evaluates every exit trigger over the
+path as vectors, jumps to the first bar where one fires, fills the exit and continues from
+there. Work grows with the number of positions, not bars. ``exit_finder`` selects the vectorised
+rules (default) or the bar-by-bar reference; both must give the same trades.
 
 No lookahead: the entry uses the chain stamped at or before the entry bar; the exit decision at
 bar i uses values at bars <= i; fills happen at bar i (or the next bar's open for NEXT_OPEN).
@@ -31,13 +36,23 @@ from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (
     FillRecord,
     SkipRecord,
+    TradeRecord,
     Transition,
 )
 from engine.results.result import BacktestResult
 from engine.risk.limits import entry_block_reason, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
-from engine.simulation.lifecycle import check_lifecycle
+from engine.simulation.events import (
+    Entered,
+    Event,
+    Exited,
+    Noted,
+    NoteKind,
+    OpenPosition,
+    RunState,
+    Skipped,
+)
 from engine.simulation.position import (
     SETTLE_TIME,
     Ledger,
@@ -48,6 +63,7 @@ from engine.simulation.position import (
     horizon,
     record_segment,
 )
+from engine.simulation.recorder import Recorder, position_ledger
 from engine.simulation.valuation import fill_missing_greeks
 from engine.strategy.choices import StrikeMethod
 from engine.strategy.entry import (
@@ -60,6 +76,7 @@ from engine.strategy.entry import (
     open_structure,
 )
 from engine.strategy.exits import ExitDecision, first_exit
+from engine.strategy.features import METRICS, BarFeatures
 from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.selection import SelectionError, select_expiry
@@ -94,109 +111,191 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
     eligible = np.flatnonzero(np.logical_and.reduce([m for _, m in filters]) if filters
                               else np.ones(len(tl), dtype=bool))
     day_start = _first_bar_of_next_day(tl)
-    book = _Book(result=BacktestResult(plan=plan), realized=np.zeros(len(tl)),
-                 open_mtm=np.zeros(len(tl)))
+    result = BacktestResult(plan=plan)
     if plan.entry.max_gap_frac is not None:  # the gap filter says which days it skipped
         others = [m for what, m in filters if "MaxGapPct" not in what]
         allowed = np.logical_and.reduce(others) if others else np.ones(len(tl), dtype=bool)
-        book.result.skips.extend(SkipRecord(at, why)
-                                 for at, why in gap_skips(tl, plan.entry, allowed))
+        result.skips.extend(SkipRecord(at, why) for at, why in gap_skips(tl, plan.entry, allowed))
     sr = SRProvider(store, plan.symbol, plan.structure) if plan.structure.active else None
     if sr is not None:
         eligible, sr_skips = sr.entry_filter(tl.ts, tl.close, eligible)
-        book.sr = sr
-        book.result.skips.extend(SkipRecord(at, why) for at, why in sr_skips)
-    book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
-    snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
-    daily = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else {}
-    if plan.exits.max_vix is not None:
-        daily["vix"] = vix
-    if plan.exits.exit_on_event_day:
-        days = {np.datetime64(d, "D") for d, _, _ in mv.events(plan.start, plan.end)}
-        first_bar = np.r_[True, tl.days[1:] != tl.days[:-1]]
-        daily["event_open"] = (first_bar & np.isin(tl.days, np.array(sorted(days),
-                                                                     dtype="datetime64[D]"))
-                               ).astype(float)
-    if plan.exits.iv_crush_protection:
-        daily["pre_event"] = _pre_event_bars(tl, mv.events(plan.start, plan.end + dt.timedelta(days=10)))
-    period = _period_ids(tl, plan.entry.roll_period)
-    recoveries = 0
-    i, trade_id = 0, 0
-    entries_today: dict[np.datetime64, int] = {}
-    peak_equity = plan.capital_inr
-    while True:
-        pos = int(np.searchsorted(eligible, i))
-        if pos >= eligible.size:
-            break
-        k = int(eligible[pos])
-        if on_progress is not None:
-            on_progress(k / len(tl))
-        at = to_datetime(tl.ts[k])
-        try:
-            ivp: float | None = None
-            if plan.vol_gate.active or plan.risk.volatility_adjusted:
-                snap = volatility_snapshot(store, plan.symbol, at, plan.vol_gate.lookback,
-                                           params=plan.vol_gate.params, cache=snapshots)
-                ivp = snap.ivp if snap.ivp == snap.ivp else None
-                why = gate_reason(snap, plan.vol_gate)
-                if why is not None:
-                    raise SelectionError(f"volatility filter: {why}")
-            values = EntryValues(
-                vix=float(vix[k]), capital_inr=plan.capital_inr,
-                **{name: float(daily[key][k]) for name, key in (
-                    ("ivp", "ivp"), ("ivr", "ivr"), ("atr_pct", "atr_pct")) if key in daily})
-            scale = 0.5 ** recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
-            levels = sr.levels_on(at.date()) if sr is not None and plan.structure.strikes else ()
-            attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts, values, scale,
-                                     levels)
-            opened = _enter(plan, mv, tl, k, attempt, trade_id + 1, book, ivp)
-        except (SelectionError, DataMissingError) as exc:
-            book.result.skips.append(SkipRecord(at, str(exc)))
-            i = int(day_start[k])
-            continue
-        trade_id += 1
-        j = _run_position(plan, mv, tl, opened, exit_finder, book, contracts, daily)
-        day_pnl = _day_realized(tl, book.realized, j)
-        entries_today[tl.days[k]] = entries_today.get(tl.days[k], 0) + 1
-        i = _next_search_bar(plan, tl, day_start, j, entries_today.get(tl.days[j], 0))
-        if period is not None:  # one new position per roll period
-            i = max(i, int(np.searchsorted(period, period[k], side="right")))
-        stopped = book.result.trades[-1].exit_reason in (ExitReason.STOP_LOSS, ExitReason.MAX_LOSS)
-        if stopped and plan.exits.stop_recovery != "NONE" and \
-                recoveries < plan.exits.max_recovery_attempts:
-            recoveries += 1  # recovery entry: after the wait, the same day allowed
-            resume = tl.ts[j] + np.timedelta64(plan.exits.recovery_wait_minutes, "m")
-            i = max(j + 1, int(np.searchsorted(tl.ts, resume, side="left")))
-            resume_at = to_datetime(tl.ts[min(i, len(tl) - 1)])
-            book.result.log.append(
-                f"{to_datetime(tl.ts[j])}: trade {trade_id} stopped out; recovery entry "
-                f"{recoveries} of {plan.exits.max_recovery_attempts} from {resume_at}"
-                + (f" at {scale * 0.5:g} x lots" if plan.exits.stop_recovery == "REDUCE" else ""))
-        elif not stopped:
-            recoveries = 0
-        if plan.risk.max_daily_loss_inr is not None and day_pnl <= -plan.risk.max_daily_loss_inr:
-            book.result.anomalies.append(
-                f"{to_datetime(tl.ts[j]).date()}: daily loss {day_pnl:,.0f} INR reached "
-                f"MaxDailyLossINR; no more entries that day")
-            i = int(day_start[j])
-        equity = plan.capital_inr + float(book.realized[: j + 1].sum())
-        peak_equity = max(peak_equity, equity)
-        if plan.risk.max_drawdown_frac is not None and \
-                peak_equity - equity >= plan.risk.max_drawdown_frac * plan.capital_inr:
-            book.result.anomalies.append(
-                f"{to_datetime(tl.ts[j])}: drawdown {peak_equity - equity:,.0f} INR reached "
-                f"MaxDrawdown; the backtest stopped trading")
-            break
-    _finish(plan, tl, book.result, book.realized, book.open_mtm)
+        result.skips.extend(SkipRecord(at, why) for at, why in sr_skips)
+    result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
+    market = RunMarket(plan, store, mv, tl, contracts, exit_finder, eligible, day_start,
+                       bar_features(plan, store, mv, tl, vix), vix,
+                       _period_ids(tl, plan.entry.roll_period), sr,
+                       SnapshotCache(maxsize=64, ttl_s=3600.0), on_progress)
+    recorder = Recorder(result, len(tl))
+    state = RunState.start(len(tl), plan.capital_inr)
+    while (bar := next_bar(state, market)) is not None:
+        state, events = step(state, bar, market)
+        recorder.record(events)
+    _finish(plan, tl, result, recorder.realized_inr, recorder.open_mtm_inr)
     if sr is not None:
-        book.result.log.extend(sr.notes)
-    book.result.skips.sort(key=lambda x: x.ts)
-    if not book.result.trades:
-        book.result.no_trade_reason = no_entry_reason(tl, filters) or \
-            _skipped_reason(book.result.skips)
-    check_lifecycle(book.result.transitions)
-    book.result.market = mv.stats
-    return book.result
+        result.log.extend(sr.notes)
+    result.skips.sort(key=lambda x: x.ts)
+    if not result.trades:
+        result.no_trade_reason = no_entry_reason(tl, filters) or _skipped_reason(result.skips)
+    recorder.lifecycle.check_closed()
+    result.market = mv.stats
+    return result
+
+
+@dataclass(frozen=True)
+class RunMarket:
+    """What a step reads: the plan, the loaded market and the run's per-bar inputs (built once
+    by ``run_backtest``; the market view and the snapshot cache fill their caches lazily)."""
+
+    plan: StrategyPlan
+    store: Store
+    mv: MarketView
+    tl: Timeline
+    contracts: ContractInfo
+    exit_finder: Callable[..., ExitDecision | None]
+    eligible: np.ndarray          # the bars where the entry filters allow an entry, ascending
+    day_start: np.ndarray         # per bar, the first bar of the next trading day
+    features: BarFeatures
+    vix: np.ndarray
+    period: np.ndarray | None     # roll-period number per bar (one new position per period)
+    sr: SRProvider | None
+    snapshots: SnapshotCache[VolSnapshot]
+    on_progress: Callable[[float], None] | None = None
+
+    def is_eligible(self, bar: int) -> bool:
+        pos = int(np.searchsorted(self.eligible, bar))
+        return pos < self.eligible.size and int(self.eligible[pos]) == bar
+
+
+def next_bar(state: RunState, m: RunMarket) -> int | None:
+    """The next bar where something happens: an open position exits, or (while fewer than
+    MaxOpenPositions are open and trading has not stopped) the next bar at or after
+    ``state.resume`` where an entry may be tried. None when the run is over."""
+    if state.halted:
+        return None
+    bars = [p.exit_bar for p in state.open]
+    if len(state.open) < m.plan.entry.max_open_positions:
+        pos = int(np.searchsorted(m.eligible, state.resume))
+        if pos < m.eligible.size:
+            bars.append(int(m.eligible[pos]))
+    return min(bars) if bars else None
+
+
+def step(state: RunState, bar: int, m: RunMarket) -> tuple[RunState, list[Event]]:
+    """One event of the run: the positions that exit at ``bar`` leave the state (their P&L
+    realised, the re-entry, recovery, daily-loss and drawdown rules applied), then, when a
+    position may still be opened, an entry is tried at ``bar``. Returns the new state and
+    what happened; ``state`` itself is left as it was."""
+    events: list[Event] = []
+    for p in sorted((p for p in state.open if p.exit_bar == bar), key=lambda p: p.trade_id):
+        state = _exit(state, p, m, events)
+    if not state.halted and len(state.open) < m.plan.entry.max_open_positions and \
+            bar >= state.resume and m.is_eligible(bar):
+        state = _try_entry(state, bar, m, events)
+    return state, events
+
+
+def _try_entry(state: RunState, k: int, m: RunMarket, events: list[Event]) -> RunState:
+    """Try to open a position at bar ``k``: a skip (and the search moves to the next day) or
+    a new open position, simulated to its exit."""
+    plan, store, mv, tl, sr = m.plan, m.store, m.mv, m.tl, m.sr
+    if m.on_progress is not None:
+        m.on_progress(k / len(tl))
+    at = to_datetime(tl.ts[k])
+    trade_id = state.trade_id + 1
+    try:
+        ivp: float | None = None
+        if plan.vol_gate.active or plan.risk.volatility_adjusted:
+            snap = volatility_snapshot(store, plan.symbol, at, plan.vol_gate.lookback,
+                                       params=plan.vol_gate.params, cache=m.snapshots)
+            ivp = snap.ivp if snap.ivp == snap.ivp else None
+            why = gate_reason(snap, plan.vol_gate)
+            if why is not None:
+                raise SelectionError(f"volatility filter: {why}")
+        values = EntryValues(
+            vix=float(m.vix[k]), capital_inr=plan.capital_inr,
+            **{name: float(series[k]) for name in METRICS
+               if (series := m.features.metric(name)) is not None})
+        scale = 0.5 ** state.recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
+        levels = sr.levels_on(at.date()) if sr is not None and plan.structure.strikes else ()
+        attempt = open_structure(plan, mv, tl, k, float(m.vix[k]), m.contracts, values, scale,
+                                 levels)
+        cycle = _check_cycle(state, k, attempt)
+        opened = _enter(plan, mv, tl, k, attempt, trade_id, ivp)
+    except (SelectionError, DataMissingError) as exc:
+        events.append(Skipped(at, str(exc)))
+        return state.replace(resume=int(m.day_start[k]))
+    ledger = position_ledger(len(tl))
+    j = _run_position(plan, mv, tl, opened, m.exit_finder, ledger, m.contracts, m.features, sr)
+    reason = ledger.trades[-1].exit_reason
+    events.append(Entered(trade_id, k, cycle, ledger))
+    # while more positions may open, the search goes on from the next day (or roll period)
+    resume = int(m.day_start[k])
+    if m.period is not None:
+        resume = max(resume, int(np.searchsorted(m.period, m.period[k], side="right")))
+    return state.with_entry_on(tl.days[k]).replace(
+        trade_id=trade_id, resume=resume,
+        open=(*state.open, OpenPosition(trade_id, cycle, k, j, reason, ledger)))
+
+
+def _check_cycle(state: RunState, k: int, attempt: EntryAttempt) -> dt.date:
+    """The attempt's expiry cycle (its front expiry); a ``SelectionError`` when a position is
+    open on that cycle, or the cycle settled at this very bar."""
+    cycle = min(leg.expiry for leg in attempt.legs)
+    held = state.cycles_open().get(cycle)
+    if held is not None:
+        raise SelectionError(f"expiry cycle {cycle} already has a position open (trade {held})")
+    if state.settled_at == k and cycle in state.settled:
+        raise SelectionError(f"expiry cycle {cycle} settles at this bar")
+    return cycle
+
+
+def _exit(state: RunState, p: OpenPosition, m: RunMarket, events: list[Event]) -> RunState:
+    """Position ``p`` leaves the state at its exit bar: its P&L is realised and the rules that
+    act after an exit say where the entry search resumes (or that trading stops)."""
+    plan, tl, day_start, j = m.plan, m.tl, m.day_start, p.exit_bar
+    realized = state.realized_inr + p.ledger.realized
+    events.append(Exited(p.trade_id, j, p.reason))
+    day_pnl = _day_realized(tl, realized, j)
+    i = _next_search_bar(plan, tl, day_start, j, state.entries_by_day.get(tl.days[j], 0),
+                         p.reason)
+    if m.period is not None:  # one new position per roll period
+        i = max(i, int(np.searchsorted(m.period, m.period[p.entry_bar], side="right")))
+    recoveries = state.recoveries
+    stopped = p.reason in (ExitReason.STOP_LOSS, ExitReason.MAX_LOSS)
+    if stopped and plan.exits.stop_recovery != "NONE" and \
+            recoveries < plan.exits.max_recovery_attempts:
+        recoveries += 1  # recovery entry: after the wait, the same day allowed
+        scale = 0.5 ** state.recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
+        resume = tl.ts[j] + np.timedelta64(plan.exits.recovery_wait_minutes, "m")
+        i = max(j + 1, int(np.searchsorted(tl.ts, resume, side="left")))
+        resume_at = to_datetime(tl.ts[min(i, len(tl) - 1)])
+        events.append(Noted(NoteKind.LOG, (
+            f"{to_datetime(tl.ts[j])}: trade {p.trade_id} stopped out; recovery entry "
+            f"{recoveries} of {plan.exits.max_recovery_attempts} from {resume_at}"
+            + (f" at {scale * 0.5:g} x lots" if plan.exits.stop_recovery == "REDUCE" else ""))))
+    elif not stopped:
+        recoveries = 0
+    if plan.risk.max_daily_loss_inr is not None and day_pnl <= -plan.risk.max_daily_loss_inr:
+        events.append(Noted(NoteKind.ANOMALY, (
+            f"{to_datetime(tl.ts[j]).date()}: daily loss {day_pnl:,.0f} INR reached "
+            f"MaxDailyLossINR; no more entries that day")))
+        i = int(day_start[j])
+    equity = plan.capital_inr + float(realized[: j + 1].sum())
+    peak_equity = max(state.peak_equity_inr, equity)
+    halted = False
+    if plan.risk.max_drawdown_frac is not None and \
+            peak_equity - equity >= plan.risk.max_drawdown_frac * plan.capital_inr:
+        events.append(Noted(NoteKind.ANOMALY, (
+            f"{to_datetime(tl.ts[j])}: drawdown {peak_equity - equity:,.0f} INR reached "
+            f"MaxDrawdown; the backtest stopped trading")))
+        halted = True
+    settled = state.settled if state.settled_at == j else frozenset()
+    if p.reason is ExitReason.EXPIRY:
+        settled = settled | {p.cycle}
+    return state.replace(
+        realized_inr=realized, peak_equity_inr=peak_equity, resume=i, recoveries=recoveries,
+        open=tuple(q for q in state.open if q.trade_id != p.trade_id), halted=halted,
+        settled_at=j if p.reason is ExitReason.EXPIRY else state.settled_at, settled=settled)
 
 
 def market_needs(plan: StrategyPlan) -> MarketNeeds:
@@ -231,16 +330,6 @@ def check_market(plan: StrategyPlan, mv: MarketView, tl: Timeline, contracts: Co
 
 
 ADJUST_BAND_STEPS = 20  # adjustment rules read the chain 20 strikes either side of spot
-
-
-@dataclass
-class _Book:
-    """Mutable accumulators of one run (owned by ``run_backtest``)."""
-
-    result: BacktestResult
-    realized: np.ndarray
-    open_mtm: np.ndarray
-    sr: SRProvider | None = None
 
 
 @dataclass(frozen=True)
@@ -295,10 +384,13 @@ def _skipped_reason(skips: list[SkipRecord]) -> str:
 
 
 def _next_search_bar(plan: StrategyPlan, tl: Timeline, day_start: np.ndarray, j: int,
-                     entries_on_exit_day: int) -> int:
-    """Where the entry search resumes after a position closed at bar ``j``: later the same day
-    (after the cooldown) while re-entries are allowed and fewer than 1 + MaxReentries entries
-    were made that day, else the next trading day."""
+                     entries_on_exit_day: int, reason: ExitReason | None = None) -> int:
+    """Where the entry search resumes after a position closed at bar ``j``: at ``j`` itself when
+    it settled at expiry (a new cycle may enter on the bar where the previous one settles),
+    later the same day (after the cooldown) while re-entries are allowed and fewer than
+    1 + MaxReentries entries were made that day, else the next trading day."""
+    if reason is ExitReason.EXPIRY:
+        return j
     if plan.entry.reentry_same_day and entries_on_exit_day <= plan.entry.max_reentries:
         resume = tl.ts[j] + np.timedelta64(plan.entry.reentry_cooldown_minutes, "m")
         return max(j + 1, int(np.searchsorted(tl.ts, resume, side="left")))
@@ -327,6 +419,24 @@ def _needs_daily(plan: StrategyPlan) -> bool:
         plan.exits.ivp_below is not None or any(
             leg.sizing.metric != "NONE" or leg.sizing.condition.startswith("IVP")
             for leg in plan.legs)
+
+
+def bar_features(plan: StrategyPlan, store: Store, mv: MarketView, tl: Timeline, vix: np.ndarray
+                 ) -> BarFeatures:
+    """The run's per-bar features: the daily metrics when a rule reads them, the VIX for the
+    MaxVIX exit, the event-day and pre-event bars for their exits."""
+    features = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else BarFeatures()
+    if plan.exits.max_vix is not None:
+        features = features.replace(vix=vix)
+    if plan.exits.exit_on_event_day:
+        days = {np.datetime64(d, "D") for d, _, _ in mv.events(plan.start, plan.end)}
+        first_bar = np.r_[True, tl.days[1:] != tl.days[:-1]]
+        features = features.replace(event_open=np.asarray(
+            first_bar & np.isin(tl.days, np.array(sorted(days), dtype="datetime64[D]"))))
+    if plan.exits.iv_crush_protection:
+        features = features.replace(pre_event=_pre_event_bars(
+            tl, mv.events(plan.start, plan.end + dt.timedelta(days=10))) > 0)
+    return features
 
 
 def _pre_event_bars(tl: Timeline, events: list[tuple[dt.date, str, bool]]) -> np.ndarray:
@@ -366,7 +476,7 @@ def _first_bar_of_next_day(tl: Timeline) -> np.ndarray:
 
 
 def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: EntryAttempt,
-           trade_id: int, book: _Book, ivp: float | None = None) -> _Opened:
+           trade_id: int, ivp: float | None = None) -> _Opened:
     """Load the path, price the entry fills and apply the risk checks; raise to skip."""
     legs = attempt.legs
     front = min(leg.expiry for leg in legs)
@@ -392,10 +502,11 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
 
 
 def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
-                  exit_finder: Callable[..., ExitDecision | None], book: _Book,
-                  contracts: ContractInfo, daily: dict[str, np.ndarray]) -> int:
-    """Segments of the position until an exit fires; returns the exit bar."""
-    result, k = book.result, o.k
+                  exit_finder: Callable[..., ExitDecision | None], ledger: Ledger,
+                  contracts: ContractInfo, features: BarFeatures, sr: SRProvider | None) -> int:
+    """Segments of the position until an exit fires, recorded in ``ledger``; returns the exit
+    bar."""
+    k = o.k
     premium = float(sum(f.cash_inr for f in o.fills))
     primary = next((j for j, leg in enumerate(o.attempt.legs)
                     if leg.role.value == "PRIMARY"), 0)
@@ -404,14 +515,11 @@ def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
                    fills=list(o.fills), margin_inr=o.margin_inr, premium_inr=premium,
                    ref_spot=float(tl.close[k]), qty=[f.qty_units for f in o.fills],
                    iv_entry=float(o.paths.iv[0, primary]),
-                   ivp_entry=float(daily["ivp"][k]) if "ivp" in daily else float("nan"))
-    result.transitions.append(Transition(o.trade_id, to_datetime(tl.ts[k]), PositionState.PENDING,
+                   ivp_entry=float(features.ivp[k]) if features.ivp is not None else float("nan"))
+    ledger.transitions.append(Transition(o.trade_id, to_datetime(tl.ts[k]), PositionState.PENDING,
                                          PositionState.OPEN, "entry",
                                          {"spot": float(tl.close[k]), "premium_inr": premium,
                                           "margin_inr": o.margin_inr}))
-    ledger = Ledger(result.trades, result.fills, result.transitions, result.adjustments,
-                    result.anomalies, result.series, book.realized, book.open_mtm, result.log,
-                    result.be_stats)
     c = k
     paths: LegPaths | None = o.paths
     while True:
@@ -419,7 +527,7 @@ def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
         if paths is None:
             paths = mv.leg_paths(pos.legs, tl, c, max(h, c))
             fill_missing_greeks(paths, pos.legs, tl, c, plan.rate)
-        seg = build_segment(plan, tl, pos, c, paths, daily, book.sr)
+        seg = build_segment(plan, tl, pos, c, paths, features, sr)
         n = paths.close.shape[0]
         decision = exit_finder(seg.state, plan.exits)
         if decision is None:
@@ -448,6 +556,15 @@ def _finish(plan: StrategyPlan, tl: Timeline, result: BacktestResult, realized: 
     result.equity_inr = [float(equity[i]) for i in last_of_day]
     stats = [TradeStats(t.pnl_net_inr, t.costs_inr, t.hold_days, t.adjustments)
              for t in result.trades]
-    margins = [t.margin_inr for t in result.trades if np.isfinite(t.margin_inr)]
     result.metrics = compute_metrics(result.equity_dates, result.equity_inr, stats,
-                                     plan.capital_inr, margin_inr=max(margins) if margins else None)
+                                     plan.capital_inr, margin_inr=peak_margin_inr(result.trades))
+
+
+def peak_margin_inr(trades: list[TradeRecord]) -> float | None:
+    """The most margin blocked at once: at each entry, the margins of the trades open then
+    (entered at or before it, not yet exited; a trade that exits on the bar another enters no
+    longer counts). With one position at a time it is the largest trade margin."""
+    held = [(t.entry_ts, t.exit_ts, t.margin_inr) for t in trades if np.isfinite(t.margin_inr)]
+    if not held:
+        return None
+    return max(sum(m for a, b, m in held if a <= at < b or a == at) for at, _, _ in held)

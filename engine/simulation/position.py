@@ -27,6 +27,7 @@ from engine.execution.quotes import BarQuote
 from engine.market import LegPaths, Timeline, to_datetime
 from engine.results.records import AdjustmentRecord, FillRecord, TradeRecord, Transition
 from engine.risk.limits import greek_caps, term_weighted_vega
+from engine.simulation.lifecycle import LifecycleLog
 from engine.simulation.quality import quote_jumps, stale_quote_mask, staleness_label
 from engine.simulation.valuation import exit_clock
 from engine.strategy.adjustments.rules import Trig
@@ -40,6 +41,7 @@ from engine.strategy.breakevens import (
     touch_probability_path,
 )
 from engine.strategy.exits import ExitDecision, PathState
+from engine.strategy.features import BarFeatures
 from engine.strategy.plan import StrategyPlan
 from engine.strategy.sr import SRProvider
 
@@ -52,7 +54,7 @@ class Ledger:
 
     trades: list[TradeRecord]
     fills: list[FillRecord]
-    transitions: list[Transition]
+    transitions: LifecycleLog  # appends are checked against the lifecycle
     adjustments: list[AdjustmentRecord]
     anomalies: list[str]
     series: object  # SeriesBuffer
@@ -190,10 +192,11 @@ def book_of(pos: Position) -> OpenBook:
 
 
 def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths: LegPaths,
-                  daily: dict[str, np.ndarray], sr: SRProvider | None = None) -> Segment:
+                  features: BarFeatures, sr: SRProvider | None = None) -> Segment:
     """P&L, greeks, breakevens and rule inputs for the current legs from bar ``c``."""
     front, _ = horizon(tl, pos.legs)
     n = paths.close.shape[0]
+    here = features.window(c, n)
     qty = np.array(pos.qty, dtype=float)
     ts, spot = tl.ts[c:c + n], tl.close[c:c + n]
     row = expiry_row(tl, c, n, front, plan.bar_minutes)
@@ -217,22 +220,21 @@ def build_segment(plan: StrategyPlan, tl: Timeline, pos: Position, c: int, paths
     state = PathState(pnl_inr=pnl, delta=greeks["delta"], gamma=greeks["gamma"],
                       vega_inr=greeks["vega"], theta_inr=greeks["theta"],
                       after_exit_time=exit_clock(tl, c, n, plan, front) | _held_too_long(
-                          plan, tl, pos.k, ts) | (daily["event_open"][c:c + n] > 0
-                                                 if "event_open" in daily else False),
+                          plan, tl, pos.k, ts) | (here.event_open
+                                                 if here.event_open is not None else False),
                       premium_base_inr=abs(pos.premium_inr), peak_before_inr=pos.peak_inr,
                       sr_break=breaks,
                       be_state=states(bp, spot, lower, upper) if bp.enabled else None,
                       iv_change=_iv_change(paths.iv[:, primary], pos.iv_entry),
-                      ivp=daily["ivp"][c:c + n] if "ivp" in daily else None,
-                      pre_event=daily["pre_event"][c:c + n] > 0 if "pre_event" in daily else None,
+                      ivp=here.ivp, pre_event=here.pre_event,
                       units_ref=float(min(abs(q) for leg, q in zip(pos.legs, pos.qty, strict=True)
                                           if leg.role is not PositionRole.SCALP) or 1),
-                      vix=daily["vix"][c:c + n] if "vix" in daily else None,
+                      vix=here.vix,
                       iv=paths.iv[:, primary], quote_stale=stale)
     view = SegmentView(
         ts=ts, spot=spot, pnl_inr=pnl, greeks=greeks,
         ref_spot=pos.ref_spot, premium_base_inr=abs(pos.premium_inr), iv=paths.iv[:, primary],
-        iv_entry=pos.iv_entry, daily={k: v[c:c + n] for k, v in daily.items()},
+        iv_entry=pos.iv_entry, features=here,
         ivp_entry=pos.ivp_entry, be_lower=first_finite(lower), be_upper=first_finite(upper),
         sr_levels=np.asarray(sr.levels_on(to_datetime(ts[0]).date()))
         if sr is not None and (plan.structure.adjustments or plan.structure.strikes) and n

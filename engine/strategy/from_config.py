@@ -227,7 +227,8 @@ def _entry(cfg: StrategyConfig) -> EntryRules:
         weeklies_required=cfg.position_type.value == "WEEKLY" and not cfg.fallback_to_monthly,
         roll_period=None if cfg.roll_frequency.value == "CUSTOM"
         else cfg.roll_frequency.value,  # type: ignore[arg-type]
-        custom_dtes=tuple(cfg.custom_dte_list) if cfg.roll_frequency.value == "CUSTOM" else ())
+        custom_dtes=tuple(cfg.custom_dte_list) if cfg.roll_frequency.value == "CUSTOM" else (),
+        max_open_positions=cfg.position_limits.max_open_positions)
 
 
 def _exits(cfg: StrategyConfig) -> ExitRules:

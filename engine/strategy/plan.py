@@ -111,6 +111,7 @@ class EntryRules:
     custom_dtes: tuple[int, ...] = ()      # CUSTOM roll: enter only when the front DTE is listed
     nearest_strike_fallback: bool = False  # no quote at the chosen strike: nearest quoted strike
     weeklies_required: bool = False        # WEEKLY strategy without FallbackToMonthly
+    max_open_positions: int = 1            # positions open at once, at most one per expiry cycle
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ class PositionLimits(ConfigModel):
     max_lots: int = param(10, excel="MaxLots", unit="lots", ge=1, le=10000,
                           desc="Most lots on any one leg, adjustments included")
     max_open_positions: int = param(1, excel="MaxOpenPositions", unit="count", ge=1, le=100,
-                                    desc="Positions of this strategy open at once")
+                                    desc="Positions of this strategy open at once, at "
+                                    "most one per expiry cycle")
     max_capital_per_trade: float = param(1.0, excel="MaxCapitalPerTrade",
                                          unit="fraction of capital", gt=0, le=1,
                                          desc="Margin one position may use")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.strategy.features import BarFeatures
+
 FloatArray = np.ndarray
 
 
@@ -26,7 +28,7 @@ class SegmentView:
     premium_base_inr: float
     iv: np.ndarray                  # IV of the position's first primary leg (NaN unknown)
     iv_entry: float
-    daily: dict[str, np.ndarray] = field(default_factory=dict)   # ivp / ivr / atr_pct per bar
+    features: BarFeatures = field(default_factory=BarFeatures)   # ivp / ivr / atr_pct ... per bar
     ivp_entry: float = float("nan")
     be_lower: float | None = None
     be_upper: float | None = None

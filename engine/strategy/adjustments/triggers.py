@@ -68,7 +68,7 @@ def _kind_mask(kind: Trig, rule: AdjRule, view: SegmentView, state: RuleState,
                        Trig.ATR_CROSS: ("atr_pct", t.atr_level)}[kind]
         if level is None:
             return None, f"{kind.value} needs its level"
-        series = view.daily.get(name)
+        series = view.features.metric(name)
         if series is None or not np.isfinite(series).any():
             return None, f"{name} history unavailable (run `posbt data features`)"
         return _crossing(series, level, t.cross_above), None
@@ -80,7 +80,7 @@ def _kind_mask(kind: Trig, rule: AdjRule, view: SegmentView, state: RuleState,
         with np.errstate(invalid="ignore"):
             return np.abs(view.iv / view.iv_entry - 1.0) >= t.iv_change_frac, None
     if kind is Trig.VOLATILITY:
-        series = view.daily.get("ivp")
+        series = view.features.ivp
         if series is None or not np.isfinite(view.ivp_entry):
             return None, "IVP history unavailable for the volatility trigger"
         out = np.zeros(n, dtype=bool)
@@ -190,7 +190,7 @@ def constraint_masks(rule: AdjRule, view: SegmentView, state: RuleState,
         weekday = (ts.astype("datetime64[D]").astype(np.int64) - 4) % 7
         out.append((~np.isin(weekday, list(rule.blackout_weekdays)), "blackout weekday"))
     if rule.vol_blackout_ivp is not None:
-        ivp = view.daily.get("ivp")
+        ivp = view.features.ivp
         if ivp is not None:
             lo_ivp, hi_ivp = rule.vol_blackout_ivp
             with np.errstate(invalid="ignore"):
