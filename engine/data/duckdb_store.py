@@ -310,8 +310,14 @@ class DuckDBStore:
         return DuckDBBulkLoad(self)
 
     def checkpoint(self) -> None:
-        """Flush the write-ahead log into the database file."""
-        self.con.execute("CHECKPOINT")
+        """Flush the write-ahead log into the database file (what is committed stays
+        committed when this fails: the error says why, disk full first)."""
+        try:
+            self.con.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            kind = DiskFullError if is_disk_full(exc) else StoreError
+            raise kind(_write_failure(exc, "checkpointing the store"),
+                       place=self.path) from None
 
     def close(self) -> None:
         """Close the connection."""
@@ -375,11 +381,14 @@ class DuckDBLoad:
                 f"(SELECT DISTINCT ON ({key_list}) * FROM _posbt_batch)"  # noqa: S608
             order = "" if _sorted_by(batch, TABLE_SORT.get(table, keys)) else \
                 f" ORDER BY {order_list}"
+            anti, bound = "", list[object]()  # nothing stored in the batch's span: no anti-join
+            if not window or self._stored_between(table, params):
+                anti = (f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t "  # noqa: S608
+                        f"WHERE {join}{window}) ")
+                bound = params
             self.con.execute(
                 f"INSERT INTO {_quote(table)} ({cols}) "  # noqa: S608
-                f"SELECT {cols} FROM {source} s "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {_quote(table)} t WHERE {join}{window}) "
-                f"{order}", params
+                f"SELECT {cols} FROM {source} s {anti}{order}", bound
             )
             added = self._count(table) - before
             if added < batch.num_rows and replace is None:
@@ -418,6 +427,14 @@ class DuckDBLoad:
 
     def _count(self, table: str) -> int:
         return self.store._count(table)
+
+    def _stored_between(self, table: str, span: list[object]) -> bool:
+        """True when ``table`` holds a row stamped inside ``span`` (lo, hi): the zone maps
+        of a table kept in time order answer it from a few row groups."""
+        found = self.con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {_quote(table)} WHERE ts BETWEEN ? AND ?)",  # noqa: S608
+            span).fetchall()
+        return bool(found[0][0])
 
     def __exit__(
         self,

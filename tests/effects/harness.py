@@ -47,8 +47,12 @@ def build_market(path: Path) -> None:
     """The scenarios' market (seeded) with its daily_features, into ``path``."""
     store = DuckDBStore(path)
     try:
+        # each day quotes only its own ATM +/- 20 strikes (keep_listed_strikes off), as thin
+        # real data does: legs the index leaves behind lose their quotes, which is what
+        # exit_rules.max_quote_age_minutes acts on (with every listed strike quoted for its
+        # life, as the demo market now does, no quote ever ages)
         spec = market_spec(list(SYMBOLS), interval_minutes=15, days=DAYS, history_days=300,
-                           seed=7, horizon_days=60)
+                           seed=7, horizon_days=60, keep_listed_strikes=False)
         generate_market(spec, store)
         compute_daily_features(store, list(SYMBOLS))
         with store.load() as tx:

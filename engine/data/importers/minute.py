@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from engine.data.importers.convert import check_bar, convert
 from engine.data.importers.csvstream import CsvStream
 from engine.data.importers.expirybook import ExpiryBook, refresh_expiry_kinds, resolve_expiry
-from engine.data.importers.fields import RowError, close_stamp
+from engine.data.importers.fields import RowError, close_stamp, parse_float
 from engine.data.importers.loader import RowSink, run_import
 from engine.data.importers.mapping import (
     GDFL_MINUTE,
@@ -42,7 +42,7 @@ from engine.data.importers.mapping import (
     load_mapping,
     mapping_from_dict,
 )
-from engine.data.importers.minute_columnar import run_columnar
+from engine.data.importers.minute_columnar import UNTRADED, run_columnar
 from engine.data.importers.report import ImportReport
 from engine.data.importers.sources import RecordSource
 from engine.data.importers.tickers import ParsedTicker, TickerError, TickerKind, parse_ticker
@@ -106,6 +106,26 @@ def _bar(record: dict[str, Any], mapping: Mapping) -> dict[str, Any]:
     bar["volume"] = _value(record, mapping, "volume")
     check_bar(bar)
     return bar
+
+
+def _zero_or_none(record: dict[str, Any], mapping: Mapping, field: str) -> float | None:
+    """The raw number of ``field`` (None when empty); RowError when it is not one."""
+    source = mapping.columns.get(field)
+    raw = record.get(source) if source is not None else mapping.constants.get(field)
+    if raw is None or isinstance(raw, int | float):
+        return None if raw is None else float(raw)
+    return parse_float(str(raw), field, allow_empty=True)
+
+
+def _untraded(record: dict[str, Any], mapping: Mapping) -> bool:
+    """A contract's bar a vendor writes for a minute it did not trade: every price 0 and
+    no volume (ignored and counted, like bars outside the session)."""
+    try:
+        prices = [_zero_or_none(record, mapping, f) for f in ("open", "high", "low", "close")]
+        volume = _zero_or_none(record, mapping, "volume")
+    except RowError:
+        return False
+    return all(p == 0 for p in prices) and not volume
 
 
 def _check_expiry(expiry: dt.date | None, ts: dt.datetime) -> None:
@@ -187,6 +207,10 @@ def import_minute(store: Store, path: str | Path,
         report = run_import(store, path, "minute", _columnar_body(store, Path(path), spec, books),
                             replace=replace)
         refresh_expiry_kinds(store)
+        # a day's file is a few hundred thousand rows: fold them into the database file
+        # now, so memory stays that of one file (left to the close, a year's import would
+        # hold every file's row groups and checkpoint them all at once: 1.8 GB for 20 days)
+        getattr(store, "checkpoint")()  # noqa: B009 - the columnar path is DuckDB's
         return report
 
     def body(sink: RowSink, report: ImportReport) -> None:
@@ -201,6 +225,9 @@ def import_minute(store: Store, path: str | Path,
                     ts = _stamp(record, spec, memo)
                     if not SESSION_OPEN < ts.time() <= SESSION_CLOSE:
                         report.ignore("bar outside the 09:15-15:30 session")
+                        continue
+                    if ticker.kind is not TickerKind.INDEX and _untraded(record, spec):
+                        report.ignore(UNTRADED)
                         continue
                     base = {"bar_minutes": spec.bar_minutes, "ts": ts, **_bar(record, spec)}
                     if ticker.kind is TickerKind.INDEX:

@@ -50,6 +50,7 @@ BATCH_ROWS = 2_000_000
 PRICES = ("open", "high", "low", "close")
 COUNTS = ("volume", "oi")
 KINDS = {TickerKind.OPTION: "option_bars", TickerKind.FUTURE: "futures_bars"}
+UNTRADED = "untraded bar (open, high, low and close 0, no volume)"  # both paths ignore it
 
 
 @dataclass
@@ -58,6 +59,7 @@ class _Reader:
     delimiter: str
     exact: bool
     bad: list[tuple[int | None, str, int, int]]
+    numeric: frozenset[str] = frozenset()  # columns read as numbers (else all text)
     restart: bool = False
 
     def batches(self) -> Iterator[pa.RecordBatch]:
@@ -71,14 +73,17 @@ class _Reader:
         with open(self.path, "rb") as fh:
             head = fh.readline().decode("utf-8-sig", errors="replace")
         names = [c.strip() for c in head.rstrip("\r\n").split(self.delimiter)]
+        types = {n: pa.float64() if n in self.numeric else pa.string() for n in names}
         options = {
             "read_options": pacsv.ReadOptions(use_threads=not self.exact, block_size=BLOCK_BYTES,
                                               skip_rows=1, column_names=names),
             "parse_options": pacsv.ParseOptions(delimiter=self.delimiter,
                                                 invalid_row_handler=handler,
                                                 ignore_empty_lines=False),
+            # no null spellings: an empty or "NA" number fails the read, which is then
+            # repeated reading every column as text (the checks name the value)
             "convert_options": pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False)}
+                column_types=types, strings_can_be_null=False, null_values=[])}
         if self.path.stat().st_size <= WHOLE_FILE_BYTES:  # a day's file: read on all cores
             yield from pacsv.read_csv(self.path, **options).to_batches(BATCH_ROWS)
         else:  # bigger: stream it, a block at a time
@@ -177,7 +182,10 @@ class ColumnarMinute:
         if any(not str(v).strip() for v in tvals):  # a blank line has an empty ticker
             blank = pa.array(np.ones(batch.num_rows, dtype=bool))
             for col in batch.columns:
-                blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(col), ""))
+                if pa.types.is_string(col.type):  # a number read as one is never blank
+                    blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(col), ""))
+                else:
+                    blank = pa.array(np.zeros(batch.num_rows, dtype=bool))
         fields: list[tuple[Any, ...]] = [_ticker_fields(p) for p in parsed]
         kinds, symbols, expiries, strikes, rights, errs, needs = (
             [f[i] for f in fields] for i in range(7))
@@ -193,13 +201,20 @@ class ColumnarMinute:
             "needs": _take(needs, pa.bool_(), tidx),
             "blank": blank,
             "ptr": pc.cast(tidx, pa.int32()),
-            **{f"t_{f}": self._text(batch, f) for f in (*PRICES, *COUNTS)},
         })
+        values = {f: self._text(batch, f) for f in (*PRICES, *COUNTS)}
         try:  # plain numbers everywhere (the usual case): Arrow's cast, no text work in SQL
-            for f in (*PRICES, *COUNTS):
-                out = out.append_column(f"n_{f}", pc.cast(self._text(batch, f), pa.float64()))
+            numbers = {f"n_{f}": col if pa.types.is_floating(col.type)
+                       else pc.cast(col, pa.float64()) for f, col in values.items()}
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            out = out.select([c for c in out.column_names if not c.startswith("n_")])
+            numbers = {}
+        for f, col in values.items():
+            if not pa.types.is_string(col.type):  # read as a (finite) number: see _run
+                # its text is read only by the text checks, which run without numbers
+                col = pc.cast(col, pa.string()) if not numbers else pa.nulls(len(col), pa.string())
+            out = out.append_column(f"t_{f}", col)
+        for name, col in numbers.items():
+            out = out.append_column(name, col)
         return out, parsed
 
     def resolve_expiries(self, table: pa.Table, parsed: list[ParsedTicker | str],
@@ -244,6 +259,10 @@ def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
         "WHEN err IS NOT NULL THEN err",
         "WHEN NOT (CAST(ts AS TIME) > TIME '09:15:00' AND CAST(ts AS TIME) <= TIME '15:30:00') "
         "THEN '_outside'",
+        # a contract's untraded minute (every price 0, no volume): ignored, as in the rows
+        "WHEN kind IN ('option_bars', 'futures_bars') AND open = 0 AND high = 0 AND low = 0 "
+        "AND close = 0 AND (volume = 0 OR (volume IS NULL AND coalesce(trim(t_volume), '') "
+        "IN ('', '-'))) THEN '_untraded'",
     ]
     for f in PRICES:
         g = f"printf('%g', {f})"
@@ -354,18 +373,7 @@ def _run(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
          con: Any, on_rows: Callable[[str, pa.Table], None]) -> None:
     job = ColumnarMinute(path, spec, books, report, con)
     sql = {typed: price_sql(spec, typed=typed) for typed in (False, True)}
-    batches: list[tuple[pa.Table, list[ParsedTicker | str]]] = []
-    bad: list[tuple[int | None, str, int, int]] = []
-    for exact in (False, True):
-        bad = []
-        reader = _Reader(path, spec.delimiter, exact, bad)
-        try:
-            batches = list(_iter_resolved(job, reader, bad))
-        except pa.ArrowInvalid:
-            if reader.restart:
-                continue  # a malformed row: read again on one thread for exact lines
-            raise
-        break
+    batches, bad = _read_all(job, path, spec)
     _check_bad_rows(bad, path, report)
     held: Held = []
     for table, parsed in batches:
@@ -375,6 +383,41 @@ def _run(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
         table = job.resolve_expiries(table, parsed, seen=True)
         table = _reject_unresolved(table, parsed)
         _emit(job, table, sql, on_rows, [], parsed)
+
+
+class _NotFiniteError(Exception):
+    """A number read as one is NaN or infinite: the file is read again as text."""
+
+
+def _numeric_columns(spec: Mapping) -> frozenset[str]:
+    """Source columns that feed only prices and counts (read as numbers first)."""
+    numeric = {spec.columns[f] for f in (*PRICES, *COUNTS) if f in spec.columns}
+    other = {c for f, c in spec.columns.items() if f not in (*PRICES, *COUNTS)}
+    return frozenset(numeric - other)
+
+
+def _read_all(job: ColumnarMinute, path: Path, spec: Mapping
+              ) -> tuple[list[tuple[pa.Table, list[ParsedTicker | str]]],
+                         list[tuple[int | None, str, int, int]]]:
+    """Every batch of ``path`` resolved, and the malformed rows. Prices and counts are
+    read as numbers first (fast); a file with a number the reader refuses (empty, NA,
+    1,234) or a NaN / infinity is read again as text, so the checks name each value."""
+    numeric = _numeric_columns(spec)
+    for columns in ((numeric, frozenset[str]()) if numeric else (frozenset[str](),)):
+        for exact in (False, True):
+            bad: list[tuple[int | None, str, int, int]] = []
+            reader = _Reader(path, spec.delimiter, exact, bad, columns)
+            try:
+                return list(_iter_resolved(job, reader, bad)), bad
+            except pa.ArrowInvalid:
+                if reader.restart and not exact:
+                    continue  # a malformed row: read again on one thread for exact lines
+                if columns:
+                    break  # a number the reader refuses: read every column as text
+                raise
+            except _NotFiniteError:
+                break
+    raise AssertionError("the text read either returns or raises")
 
 
 def _reject_unresolved(table: pa.Table, parsed: list[ParsedTicker | str]) -> pa.Table:
@@ -408,6 +451,9 @@ def _iter_resolved(job: ColumnarMinute, reader: _Reader,
         bad_lines = [b[0] for b in bad if b[0] is not None]
         lines = line_numbers(batch.num_rows, 2 + seen, bad_lines)
         seen += batch.num_rows
+        for col in batch.columns:
+            if pa.types.is_floating(col.type) and not pc.all(pc.is_finite(col)).as_py():
+                raise _NotFiniteError
         yield job.resolved(batch, pa.array(lines))
 
 
@@ -443,12 +489,18 @@ def _surely_unique(out: pa.Table, parsed: list[ParsedTicker | str]) -> bool:
     if any(p.expiry is None and p.kind is not TickerKind.INDEX for p in parsed
            if isinstance(p, ParsedTicker)) or len(set(contracts)) != len(contracts):
         return False
-    good = out.filter(pc.is_null(out.column("reason")))
-    if good.num_rows < 2:
+    good = pc.is_null(out.column("reason")).to_numpy(zero_copy_only=False)
+    if int(good.sum()) < 2:
         return True
-    stamp = pc.cast(pc.cast(good.column("ts"), pa.timestamp("us")), pa.int64())
-    key = pc.add(pc.multiply(stamp, max(len(parsed), 1)), pc.cast(good.column("ptr"), pa.int64()))
-    return bool(pc.count_distinct(key).as_py() == good.num_rows)
+    stamp = pc.cast(pc.cast(out.column("ts"), pa.timestamp("us")), pa.int64())
+    ts = pc.fill_null(stamp, 0).to_numpy(zero_copy_only=False)[good]
+    ptr = pc.fill_null(out.column("ptr"), 0).to_numpy(zero_copy_only=False)[good]
+    later = ts[1:] > ts[:-1]
+    same = ts[1:] == ts[:-1]
+    if bool((later | (same & (ptr[1:] > ptr[:-1]))).all()):  # time order, tickers in order
+        return True
+    pairs = pa.table({"ts": ts, "ptr": ptr})
+    return bool(pairs.group_by(["ts", "ptr"]).aggregate([]).num_rows == len(ts))
 
 
 def _mark_duplicates(con: Any, out: pa.Table) -> pa.Table:
@@ -508,24 +560,31 @@ def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
         _unregister(con, "_posbt_min")
     if not _surely_unique(out, parsed):
         out = _mark_duplicates(con, out)
-    reasons = pc.fill_null(out.column("reason"), "")
-    held_mask = pc.equal(reasons, "_held")
+    reasons = out.column("reason")
+    good_mask = pc.is_null(reasons)
+    held_mask = pc.fill_null(pc.equal(reasons, "_held"), False)
     job.report.rows_read += out.num_rows - int(pc.sum(held_mask).as_py() or 0)
-    bad = out.filter(pc.invert(pc.equal(reasons, "")))
+    bad = out.select(["line", "reason"]).filter(pc.is_valid(reasons))
     for line, reason in zip(bad.column("line").to_pylist(), bad.column("reason").to_pylist(),
                             strict=True):
         if reason == "_outside":
             job.report.ignore("bar outside the 09:15-15:30 session")
+        elif reason == "_untraded":
+            job.report.ignore(UNTRADED)
         elif reason != "_held":
             job.report.reject(int(line), str(reason))
     if pc.any(held_mask).as_py():
         lines = out.filter(held_mask).column("line")
         held.append((table.filter(pc.is_in(table.column("line"), value_set=lines)), parsed))
-    good = out.filter(pc.equal(reasons, ""))
+    kinds = out.column("kind")
     for name, cols in TABLE_COLUMNS.items():
-        rows = good.filter(pc.equal(good.column("kind"), name))
-        if rows.num_rows == 0:
+        mask = pc.and_(good_mask, pc.fill_null(pc.equal(kinds, name), False))
+        n = int(pc.sum(mask).as_py() or 0)
+        if n == 0:
             continue
-        rows = rows.select(list(cols)).append_column("bar_minutes", pa.array(
+        rows = out.select(list(cols))  # only the table's columns are copied
+        if n < out.num_rows:
+            rows = rows.filter(mask)
+        rows = rows.append_column("bar_minutes", pa.array(
             np.full(rows.num_rows, job.spec.bar_minutes, dtype=np.int16)))
         on_rows(name, rows)

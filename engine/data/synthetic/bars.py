@@ -109,11 +109,23 @@ def aggregate_daily(q: ChainQuotes) -> ChainQuotes:
 
 def option_table(symbol: str, interval_minutes: int, ts: npt.NDArray[np.datetime64],
                  expiries: Sequence[dt.date], strikes: FloatArray, quotes: ChainQuotes,
-                 underlying: FloatArray) -> pa.Table:
-    """option_bars rows for ``quotes`` of shape ``(n_b, n_e, n_k, 2)``, bar-major order.
+                 underlying: FloatArray,
+                 listed: npt.NDArray[np.bool_] | None = None) -> pa.Table:
+    """option_bars rows for ``quotes`` of shape ``(n_b, n_e, n_k, 2)``, bar-major order;
+    ``listed`` ``(n_e, n_k)``: only the (expiry, strike) pairs it marks (default all).
 
     Daily bars carry ``settle`` = close; iv and greeks stay NULL for enrichment.
     """
+    table = _option_table(symbol, interval_minutes, ts, expiries, strikes, quotes, underlying)
+    if listed is None or bool(listed.all()):
+        return table
+    keep = np.broadcast_to(listed[None, :, :, None], quotes.close.shape).reshape(-1)
+    return table.filter(pa.array(keep))
+
+
+def _option_table(symbol: str, interval_minutes: int, ts: npt.NDArray[np.datetime64],
+                  expiries: Sequence[dt.date], strikes: FloatArray, quotes: ChainQuotes,
+                  underlying: FloatArray) -> pa.Table:
     n_b, n_e, n_k, _ = quotes.close.shape
     n = quotes.close.size
     per_bar = n_e * n_k * 2

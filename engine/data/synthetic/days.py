@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
+import math
 import zlib
 from dataclasses import dataclass
 
@@ -43,6 +45,7 @@ from engine.data.synthetic.spec import MarketSpec, SymbolSpec
 from engine.domain.calendar import TradingCalendar
 from engine.domain.contracts import ContractMaster
 from engine.domain.expiries import Expiry, listed_expiries
+from engine.domain.kinds import ExpiryKind
 from engine.errors import PosbtError
 
 FloatArray = npt.NDArray[np.float64]
@@ -93,6 +96,15 @@ def bar_weights(interval_minutes: int) -> FloatArray:
 
 
 @dataclass(frozen=True)
+class DayListing:
+    """One path day's listing: the expiries, and each one's listed strike range
+    ``(lo, hi)`` in points (both on the strike step, both included)."""
+
+    expiries: tuple[Expiry, ...]
+    ranges: dict[dt.date, tuple[float, float]]
+
+
+@dataclass(frozen=True)
 class DayContext:
     """Everything fixed for one symbol over the run."""
 
@@ -103,19 +115,71 @@ class DayContext:
     master: ContractMaster
     calendar: TradingCalendar
 
+    @functools.cached_property
+    def listing(self) -> tuple[DayListing, ...]:
+        """Each path day's listing (``plan_listing``), computed once."""
+        return plan_listing(self)
+
+
+def exchange_listing(expiries: list[Expiry], weeklies: int | None,
+                     monthlies: int | None) -> list[Expiry]:
+    """What the exchange lists of ``expiries`` (by date, from the day on): the first
+    ``weeklies`` weeklies and ``monthlies`` monthlies (None: all of that kind)."""
+    out: list[Expiry] = []
+    counts = {ExpiryKind.WEEKLY: 0, ExpiryKind.MONTHLY: 0}
+    limits = {ExpiryKind.WEEKLY: weeklies, ExpiryKind.MONTHLY: monthlies}
+    for e in sorted(expiries):
+        limit = limits.get(e.kind)
+        if limit is not None and counts[e.kind] >= limit:
+            continue
+        counts[e.kind] = counts.get(e.kind, 0) + 1
+        out.append(e)
+    return out
+
 
 def day_expiries(ctx: DayContext, day: dt.date) -> list[Expiry]:
-    """Expiries listed on ``day`` within the horizon, today's included."""
-    return listed_expiries(ctx.symbol.symbol, day, ctx.spec.horizon_days, ctx.master,
-                           ctx.calendar, include_on=True)
+    """Expiries listed on ``day`` within the horizon, today's included, limited to what
+    the exchange lists (``MarketSpec.weeklies_listed`` / ``monthlies_listed``)."""
+    generated = listed_expiries(ctx.symbol.symbol, day, ctx.spec.horizon_days, ctx.master,
+                                ctx.calendar, include_on=True)
+    return exchange_listing(generated, ctx.spec.weeklies_listed, ctx.spec.monthlies_listed)
+
+
+def _atm_range(ctx: DayContext, day: dt.date, open_pts: float) -> tuple[float, float, float]:
+    step = ctx.master.strike_step(ctx.symbol.symbol, day)
+    atm = round(open_pts / step) * step
+    n = ctx.spec.strikes_each_side
+    return atm - n * step, atm + n * step, step
+
+
+def plan_listing(ctx: DayContext) -> tuple[DayListing, ...]:
+    """Every path day's expiries and their strike ranges, in day order: a contract's range
+    is today's ATM +/- n, widened (``keep_listed_strikes``) to every strike it was listed
+    with on earlier days of its life, as exchanges keep listed strikes until expiry."""
+    out: list[DayListing] = []
+    ranges: dict[dt.date, tuple[float, float]] = {}
+    for i, day in enumerate(ctx.plan.days):
+        expiries = tuple(day_expiries(ctx, day))
+        lo, hi, _ = _atm_range(ctx, day, float(np.exp(ctx.path.log_spot[i, 0])))
+        today: dict[dt.date, tuple[float, float]] = {}
+        for e in expiries:
+            before = ranges.get(e.date) if ctx.spec.keep_listed_strikes else None
+            today[e.date] = (lo, hi) if before is None else (min(before[0], lo),
+                                                             max(before[1], hi))
+            ranges[e.date] = today[e.date]
+        out.append(DayListing(expiries=expiries, ranges=today))
+    return tuple(out)
 
 
 def day_strikes(ctx: DayContext, day: dt.date, open_pts: float) -> FloatArray:
     """ATM +/- n strikes on the contract's step, ATM from the day's open."""
-    step = ctx.master.strike_step(ctx.symbol.symbol, day)
-    atm = round(open_pts / step) * step
-    n = ctx.spec.strikes_each_side
-    return np.asarray(atm + step * np.arange(-n, n + 1, dtype=np.float64), dtype=np.float64)
+    lo, hi, step = _atm_range(ctx, day, open_pts)
+    return _grid(lo, hi, step)
+
+
+def _grid(lo: float, hi: float, step: float) -> FloatArray:
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    return np.asarray(step * np.arange(first, last + 1, dtype=np.float64), dtype=np.float64)
 
 
 def _day_rng(ctx: DayContext, i: int) -> np.random.Generator:
@@ -125,13 +189,16 @@ def _day_rng(ctx: DayContext, i: int) -> np.random.Generator:
 
 @dataclass(frozen=True)
 class DayChain:
-    """One day's chain: the request, model prices and quotes, and what rows need."""
+    """One day's chain: the request, model prices and quotes, and what rows need.
+    ``listed`` ``(n_e, n_k)`` marks the (expiry, strike) pairs listed that day (the chain
+    is priced on the union of the expiries' strike ranges)."""
 
     inputs: ChainInputs
     prices: ChainPrices
     quotes: ChainQuotes
     bar_minutes: int
     underlying: FloatArray
+    listed: npt.NDArray[np.bool_]
 
 
 def day_chain(ctx: DayContext, i: int, intraday: bool,
@@ -139,12 +206,16 @@ def day_chain(ctx: DayContext, i: int, intraday: bool,
     """Price and quote path day ``i``'s chain (intraday bars, or the daily bar alone) for
     ``expiries`` (default: those listed that day); None when there are none."""
     day = ctx.plan.days[i]
+    listing = ctx.listing[i]
     if expiries is None:
-        expiries = day_expiries(ctx, day)
+        expiries = list(listing.expiries)
     if not expiries:
         return None
     p = ctx.path
-    strikes = day_strikes(ctx, day, float(np.exp(p.log_spot[i, 0])))
+    _, _, step = _atm_range(ctx, day, float(np.exp(p.log_spot[i, 0])))
+    ranges = [listing.ranges[e.date] for e in expiries]
+    strikes = _grid(min(r[0] for r in ranges), max(r[1] for r in ranges), step)
+    listed = np.stack([(strikes >= lo - 1e-9) & (strikes <= hi + 1e-9) for lo, hi in ranges])
     exp_dates = tuple(e.date for e in expiries)
     exp_idx = np.array([ctx.plan.clock_index(e) for e in exp_dates], dtype=np.int64)
     lots = np.array([ctx.master.lot_size(ctx.symbol.symbol, e.date, kind=e.kind)
@@ -172,25 +243,25 @@ def day_chain(ctx: DayContext, i: int, intraday: bool,
                          ctx.spec.tick_pts, _day_rng(ctx, i))
     underlying = np.asarray(np.round(np.exp(log_ohlc[3]) * 100.0) / 100.0, dtype=np.float64)
     return DayChain(inputs=inputs, prices=prices, quotes=quotes, bar_minutes=n,
-                    underlying=underlying)
+                    underlying=underlying, listed=listed)
 
 
 def day_option_rows(ctx: DayContext, i: int,
                     intraday: bool) -> tuple[list[pa.Table], list[Expiry]]:
     """option_bars rows of path day ``i`` (intraday bars then the daily bar aggregated from
     them, or the daily bar alone) and the expiries listed that day."""
-    expiries = day_expiries(ctx, ctx.plan.days[i])
+    expiries = list(ctx.listing[i].expiries)
     chain = day_chain(ctx, i, intraday, expiries)
     if chain is None:
         return [], expiries
     sym, inp, q = ctx.symbol.symbol, chain.inputs, chain.quotes
     if not intraday:
         return [option_table(sym, DAILY_BAR_MINUTES, inp.ts, inp.expiries, inp.strikes, q,
-                             chain.underlying)], expiries
+                             chain.underlying, chain.listed)], expiries
     daily_ts = bar_timestamps([ctx.plan.days[i]], bar_close_points(DAILY_BAR_MINUTES))[0]
     return [
         option_table(sym, chain.bar_minutes, inp.ts, inp.expiries, inp.strikes, q,
-                     chain.underlying),
+                     chain.underlying, chain.listed),
         option_table(sym, DAILY_BAR_MINUTES, daily_ts, inp.expiries, inp.strikes,
-                     aggregate_daily(q), chain.underlying[-1:]),
+                     aggregate_daily(q), chain.underlying[-1:], chain.listed),
     ], expiries

@@ -125,6 +125,16 @@ class MarketSpec:
     intraday bars at ``interval_minutes`` cover the window (none when it is 1440).
     Chains: ATM +/- ``strikes_each_side`` strikes (ATM fixed per day from the day's open)
     for every listed expiry within ``horizon_days`` calendar days, both rights.
+
+    Listing: with ``weeklies_listed`` / ``monthlies_listed`` set (NSE lists 4 weeklies and
+    3 serial monthlies), each day lists only the next so many of each kind, today's
+    included until 15:30; None (the default) lists every generated expiry in the horizon.
+    The default stays None until the engine picks expiries by what is listed on the day:
+    it reads the ``expiries`` table, which has no listing date, and would pick a weekly
+    before its first bars. With ``keep_listed_strikes`` (default) a contract keeps every
+    strike it was listed with for its whole life (the union of each day's ATM +/- n since
+    its first listed day), so far wings keep quoting as the index moves away; without it
+    each day quotes only that day's ATM +/- n.
     """
 
     symbols: tuple[SymbolSpec, ...]
@@ -138,6 +148,9 @@ class MarketSpec:
     horizon_days: int = 90
     rate: float = 0.065
     tick_pts: float = 0.05
+    weeklies_listed: int | None = None
+    monthlies_listed: int | None = None
+    keep_listed_strikes: bool = True
 
     def __post_init__(self) -> None:
         checks = (
@@ -151,6 +164,10 @@ class MarketSpec:
             (self.history_days >= 0, "history_days", "must be >= 0"),
             (self.strikes_each_side >= 0, "strikes_each_side", "must be >= 0"),
             (self.horizon_days > 0, "horizon_days", "must be > 0"),
+            (self.weeklies_listed is None or self.weeklies_listed >= 0, "weeklies_listed",
+             "must be >= 0"),
+            (self.monthlies_listed is None or self.monthlies_listed >= 1, "monthlies_listed",
+             "must be >= 1"),
             (self.seed >= 0, "seed", "must be >= 0"),
         )
         for ok, place, message in checks:

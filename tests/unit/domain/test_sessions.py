@@ -25,3 +25,10 @@ def test_special_sessions_have_a_session_but_are_never_expiry_days() -> None:
     # an expiry falling on such a day still moves to the previous trading day
     assert cal.on_or_before(muhurat) == date(2024, 10, 31)
     assert not cal.has_session(date(2025, 2, 2))  # the Sunday after
+
+
+def test_2026_special_sessions_on_both_exchanges() -> None:
+    for exchange in ("NSE", "BSE"):
+        cal = load_calendar(exchange)
+        for day in (date(2026, 2, 1), date(2026, 11, 8)):  # Budget, Muhurat: both Sundays
+            assert day.weekday() == 6 and cal.has_session(day) and not cal.is_trading_day(day)

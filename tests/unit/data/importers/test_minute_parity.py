@@ -46,7 +46,7 @@ def test_columnar_and_row_paths_store_the_same_rows(name: str, mapping: str | No
         store.close()
 
 
-def _generated(tmp_path: Path) -> Path:
+def _generated(tmp_path: Path, variant: str = "plain") -> Path:
     # 2 strikes x 2 rights x 375 minutes of option bars, spot, VIX, and planted bad rows
     lines = ["Ticker,Date,Time,Open,High,Low,Close,Volume,Open Interest"]
     for m in range(375):
@@ -67,28 +67,64 @@ def _generated(tmp_path: Path) -> Path:
     lines[600] = "NIFTY03JUL2525500PE.NFO,01/07/2025,12:00:59,101,103,100,102,1e25,150000"
     lines[700] = "NIFTY26JUN2525500PE.NFO,01/07/2025,12:00:59,101,103,100,102,75,150000"
     lines[800] = "NIFTY03JUL250CE.NFO,01/07/2025,12:00:59,101,103,100,102,75,150000"
+    # untraded minutes as vendors write them: every price 0, no volume (ignored, counted)
+    lines[900] = "NIFTY03JUL2525600CE.NFO,01/07/2025,12:30:59,0,0,0,0,0,150000"
+    lines[901] = "NIFTY-II.NFO,01/07/2025,12:30:59,0,0,0,0,,9000000"
+    # ... but zero prices with volume, an index at 0, or a bad volume are errors
+    lines[902] = "NIFTY03JUL2525650PE.NFO,01/07/2025,12:30:59,0,0,0,0,75,150000"
+    lines[903] = "NIFTY.NSE,01/07/2025,12:31:59,0,0,0,0,0,0"
+    lines[904] = "NIFTY03JUL2525650CE.NFO,01/07/2025,12:31:59,0,0,0,0,lots,150000"
+    if variant == "text":  # a number the fast reader refuses: the file is read as text
+        parts = lines[1000].split(",")
+        lines[1000] = ",".join([*parts[:3], "NA", *parts[4:]])
+    if variant == "by_ticker":  # a vendor file sorted by ticker, then time
+        body = lines[1:]
+        body.sort(key=lambda r: r.split(",")[0])
+        lines = [lines[0], *body]
     path = tmp_path / "NIFTY_20250701.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize(("streamed", "variant"), [
+    (False, "plain"), (True, "plain"), (False, "text"), (True, "text"), (False, "by_ticker")])
 def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             streamed: bool) -> None:
+                                             streamed: bool, variant: str) -> None:
     if streamed:  # many small batches: line numbers and duplicates across batch borders
         monkeypatch.setattr(minute_columnar, "WHOLE_FILE_BYTES", 0)
         monkeypatch.setattr(minute_columnar, "BLOCK_BYTES", 8192)
-    path = _generated(tmp_path)
+    path = _generated(tmp_path, variant)
     stores = {e: DuckDBStore(":memory:") for e in ("rows", "columnar")}
     reports = {e: import_minute(s, path, engine=e) for e, s in stores.items()}  # type: ignore[arg-type]
     assert _rows(stores["rows"]) == _rows(stores["columnar"])
     a, b = reports["rows"], reports["columnar"]
     assert sorted((r.line, r.reason) for r in a.rejected) == sorted(
         (r.line, r.reason) for r in b.rejected)
+    assert (a.rows_read, a.inserted, a.ignored) == (b.rows_read, b.inserted, b.ignored)
     # negative volume, 31 Feb, an unknown ticker, a repeated line, a 1e300 price, 1e25
-    # volume, an option expired before the bar, strike 0
-    assert len(a.rejected) == 8 and a.inserted == b.inserted
-    reasons = {r.reason for r in a.rejected}
+    # volume, an option expired before the bar, strike 0, zero prices with volume, an
+    # index at 0, zero prices with volume 'lots' (+ the NA price of the text variant)
+    rejected = {r.line: r.reason for r in a.rejected}
+    assert len(rejected) == 11 + (variant == "text")
+    lines = path.read_text().splitlines()
+    for line, reason in rejected.items():  # each line number points at its own line
+        text = lines[line - 1]
+        if "strike 0" in reason:
+            assert "NIFTY03JUL250CE" in text
+        if "1e+300" in reason:
+            assert "1e300" in text
+    reasons = set(rejected.values())
     assert "high: price 1e+300 is implausibly large" in reasons
     assert "expiry 2025-06-26 is before the bar's day 2025-07-01" in reasons
     assert any("names strike 0; a strike must be > 0" in r for r in reasons)
+    if variant != "by_ticker":  # lines 903-905: zero prices traded, an index at 0, volume 'lots'
+        assert [rejected.get(n) for n in (903, 904, 905)] == [
+            "open: price must be > 0, got 0"] * 3
+    if variant == "text":
+        assert rejected[1001] == "open: not a number 'NA'"
+    # the two untraded minutes are ignored and counted, never stored
+    assert a.ignored.get(minute_columnar.UNTRADED) == 2
+    zero = stores["columnar"].sql("SELECT count(*) AS n FROM option_bars WHERE close = 0")
+    assert zero.column("n").to_pylist() == [0]
+    for store in stores.values():
+        store.close()

@@ -25,7 +25,7 @@ RATE = 0.065
 def ctx() -> DayContext:
     # 2025-01-02 is a Thursday weekly expiry day for NIFTY; 2025-01-03 the day after
     spec = market_spec(["NIFTY"], start=dt.date(2025, 1, 2), days=2, interval_minutes=15,
-                       history_days=2, seed=5)
+                       history_days=2, seed=5, weeklies_listed=4, monthlies_listed=3)
     calendar, master = load_calendar(), load_contracts()
     plan = plan_days(spec, calendar)
     path = simulate_index(spec.symbols[0], len(plan.days), spec.seed, spec.rate)
@@ -43,17 +43,40 @@ def chains(ctx: DayContext) -> list[DayChain]:
     return out
 
 
-def test_chain_covers_atm_plus_minus_20_for_listed_expiries(ctx: DayContext,
-                                                            chains: list[DayChain]) -> None:
-    c = chains[2]  # first window day, 2025-01-02
-    strikes = c.inputs.strikes
-    assert strikes.size == 41 and np.all(np.diff(strikes) == 50.0)
-    # ATM = the day's open rounded to the 50-point step
-    open_pts = float(np.exp(ctx.path.log_spot[2, 0]))
-    assert strikes[20] == round(open_pts / 50) * 50
-    assert c.inputs.expiries[0] == dt.date(2025, 1, 2)  # today's expiry trades until 15:30
-    assert all(e <= dt.date(2025, 1, 2) + dt.timedelta(days=90) for e in c.inputs.expiries)
-    assert c.quotes.close.shape == (25, len(c.inputs.expiries), 41, 2)
+def _atm(ctx: DayContext, i: int) -> float:
+    return round(float(np.exp(ctx.path.log_spot[i, 0])) / 50) * 50
+
+
+def test_chain_lists_what_the_exchange_lists(ctx: DayContext, chains: list[DayChain]) -> None:
+    # path days: 31 Dec, 1 Jan (history), 2 Jan (a Thursday weekly expiry), 3 Jan
+    assert ctx.plan.days == (dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 1, 2),
+                             dt.date(2025, 1, 3))
+    jan = [dt.date(2025, 1, d) for d in (2, 9, 16, 23)]
+    monthlies = [dt.date(2025, 1, 30), dt.date(2025, 2, 27), dt.date(2025, 3, 27)]
+    # 4 weeklies (today's included until 15:30; the monthly's week has none) + 3 monthlies
+    assert chains[2].inputs.expiries == (*jan, *monthlies)
+    # the day after an expiry the next weekly (6 Feb) is listed
+    assert chains[3].inputs.expiries == (*jan[1:], dt.date(2025, 1, 30), dt.date(2025, 2, 6),
+                                         *monthlies[1:])
+
+
+def test_a_contract_keeps_every_strike_it_was_listed_with(ctx: DayContext,
+                                                          chains: list[DayChain]) -> None:
+    atm = [_atm(ctx, i) for i in range(4)]
+    for i in (2, 3):
+        c = chains[i]
+        strikes = c.inputs.strikes
+        assert np.all(np.diff(strikes) == 50.0)
+        assert c.quotes.close.shape == (25, len(c.inputs.expiries), strikes.size, 2)
+        for j, e in enumerate(c.inputs.expiries):
+            # listed since day 0 (all but 6 Feb): the union of each day's ATM +/- 20 strikes
+            first = 3 if e == dt.date(2025, 2, 6) else 0
+            lo = min(atm[first:i + 1]) - 20 * 50
+            hi = max(atm[first:i + 1]) + 20 * 50
+            assert strikes[c.listed[j]].tolist() == np.arange(lo, hi + 1, 50.0).tolist(), e
+    # the new weekly has just today's 41 strikes
+    feb6 = chains[3].inputs.expiries.index(dt.date(2025, 2, 6))
+    assert int(chains[3].listed[feb6].sum()) == 41
 
 
 def test_no_static_arbitrage_before_rounding(chains: list[DayChain]) -> None:
@@ -152,11 +175,14 @@ def test_quotes_are_consistent_bars(chains: list[DayChain]) -> None:
     assert master.lot_size("NIFTY", dt.date(2025, 1, 9)) == 75
 
 
-def test_volume_and_oi_peak_at_the_money(chains: list[DayChain]) -> None:
+def test_volume_and_oi_peak_at_the_money(ctx: DayContext, chains: list[DayChain]) -> None:
     c = chains[-1]
-    k = c.inputs.strikes
-    vol = c.quotes.volume.sum(axis=3)  # (bar, expiry, strike)
-    oi = c.quotes.oi[0].sum(axis=-1)  # (expiry, strike) at the first bar
+    # the day's ATM +/- 20 strikes (a contract's older strikes reach further on one side)
+    mid = int(np.flatnonzero(c.inputs.strikes == _atm(ctx, 3))[0])
+    window = slice(mid - 20, mid + 21)
+    k = c.inputs.strikes[window]
+    vol = c.quotes.volume.sum(axis=3)[:, :, window]  # (bar, expiry, strike)
+    oi = c.quotes.oi[0].sum(axis=-1)[:, window]  # (expiry, strike) at the first bar
     for e in range(2):  # the liquid near expiries
         # volume-weighted strike of each bar sits within 3 strikes (150 pts) of the index
         centre = (vol[:, e] * k).sum(axis=1) / vol[:, e].sum(axis=1)
@@ -185,3 +211,18 @@ def test_round_to_tick() -> None:
     np.testing.assert_allclose(round_to_tick(x, TICK, "ceil"), [0.05, 0.05, 1.1, 1.1, 12.35])
     # an exact tick stays put under floor and ceil despite binary fractions
     assert float(round_to_tick(np.array(0.15), TICK, "ceil")) == pytest.approx(0.15)
+
+
+def test_exchange_listing_counts_each_kind_apart() -> None:
+    from engine.data.synthetic.days import exchange_listing
+    from engine.domain.expiries import Expiry
+    from engine.domain.kinds import ExpiryKind
+
+    w = [Expiry(dt.date(2025, 1, d), ExpiryKind.WEEKLY) for d in (2, 9, 16, 23)]
+    w += [Expiry(dt.date(2025, 2, d), ExpiryKind.WEEKLY) for d in (6, 13)]
+    m = [Expiry(dt.date(2025, mo, d), ExpiryKind.MONTHLY)
+         for mo, d in ((1, 30), (2, 27), (3, 27), (4, 24))]
+    got = exchange_listing([*m, *w], 4, 3)
+    assert got == sorted([*w[:4], *m[:3]])
+    assert exchange_listing([*m, *w], None, None) == sorted([*w, *m])
+    assert exchange_listing([*m, *w], 0, 1) == [m[0]]

@@ -19,7 +19,10 @@ from engine.errors import PosbtError
 def _small(**kw: object) -> MarketSpec:
     args: dict[str, object] = {"start": dt.date(2025, 1, 1), "days": 2, "interval_minutes": 15,
                                "history_days": 3, "strikes_each_side": 2, "horizon_days": 20,
-                               "seed": 1}
+                               "seed": 1,
+                               # each day's ATM +/- 2 only: the counts below are by hand
+                               # (a contract keeping its strikes: test_chain.py)
+                               "keep_listed_strikes": False}
     args.update(kw)
     symbols = args.pop("symbols", ["NIFTY"])
     return market_spec(symbols, **args)  # type: ignore[arg-type]
