@@ -9,6 +9,7 @@ replaced whole by the later layer. Inputs are never modified.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, time
 from typing import Any
 
 
@@ -20,15 +21,23 @@ def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Values that are neither a mapping nor a list, told apart without the Mapping ABC check
+# (slow, and asked once a value of a 10,000-strategy file).
+_SCALARS = (str, int, float, type(None), date, time)
+
+
 def _merge_into(target: dict[str, Any], layer: Mapping[str, Any]) -> None:
     for key, value in layer.items():
-        current = target.get(key)
-        if isinstance(value, Mapping) and isinstance(current, dict):
-            _merge_into(current, value)
-        elif isinstance(value, Mapping):
-            fresh: dict[str, Any] = {}
-            _merge_into(fresh, value)
-            target[key] = fresh
+        if isinstance(value, _SCALARS):
+            target[key] = value
+        elif isinstance(value, dict | Mapping):
+            current = target.get(key)
+            if isinstance(current, dict):
+                _merge_into(current, value)
+            else:
+                fresh: dict[str, Any] = {}
+                _merge_into(fresh, value)
+                target[key] = fresh
         elif isinstance(value, list):
             target[key] = [_copy(v) for v in value]
         else:
@@ -36,7 +45,9 @@ def _merge_into(target: dict[str, Any], layer: Mapping[str, Any]) -> None:
 
 
 def _copy(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dict | Mapping):
         return merge_layers(value)
     if isinstance(value, list):
         return [_copy(v) for v in value]
@@ -49,7 +60,10 @@ def nest(flat: Mapping[tuple[str, ...], Any]) -> dict[str, Any]:
     for path, value in flat.items():
         node = out
         for key in path[:-1]:
-            node = node.setdefault(key, {})
+            if key in node:  # not setdefault: it builds a dict to throw away every time
+                node = node[key]
+            else:
+                node[key] = node = {}
         node[path[-1]] = value
     return out
 

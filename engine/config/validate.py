@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -92,15 +92,40 @@ def _unacted(sheet: Sheet) -> tuple[tuple[ParamInfo, Any], ...]:
                  if not p.required and not is_acted_on(p))
 
 
+def _include(paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """A ``model_dump`` include filter that keeps just ``paths``."""
+    out: dict[str, Any] = {}
+    for path in paths:
+        node = out
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = True
+    return out
+
+
+@cache
+def _unacted_include() -> dict[str, Any]:
+    """What :func:`_not_acted_on` reads of a config: dumping only that (not the whole
+    model) is most of its time saved on a big file."""
+    out = _include(tuple(p.path for p, _ in _unacted(Sheet.POSITIONAL)))
+    for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
+        rows = _include(tuple(p.path for p, _ in _unacted(sheet)))
+        if rows:
+            out[key] = {"__all__": rows}
+    return out
+
+
 def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
     """Warnings for parameters set away from their default that nothing acts on yet."""
     out: list[Problem] = []
-    dumped = cfg.model_dump(mode="json")
+    dumped = cfg.model_dump(mode="json", include=_unacted_include())
     items: list[tuple[tuple[str | int, ...], ParamInfo, Any, Any]] = []
     for p, default in _unacted(Sheet.POSITIONAL):
         items.append((p.path, p, _dig(dumped, p.path), default))
     for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
         unacted = _unacted(sheet)
+        if not unacted:
+            continue
         for i, row in enumerate(dumped[key]):
             for p, default in unacted:
                 if _has(row, p.path):
@@ -208,15 +233,32 @@ def _numeric(sheet: Sheet) -> dict[tuple[str, ...], ParamInfo]:
     return {p.path: p for p in params(sheet) if p.kind in _NUMERIC_KINDS}
 
 
+# Leaves that are not booleans, told apart without the Mapping ABC check (slow, and asked
+# once a value of a 10,000-strategy file).
+_NOT_BOOL = (str, float, type(None), date, time)
+
+
 def _bool_leaves(obj: Any, path: tuple[str | int, ...] = ()
                  ) -> list[tuple[tuple[str | int, ...], bool]]:
+    """Every boolean in ``obj`` with its path, depth first in key order."""
+    out: list[tuple[tuple[str | int, ...], bool]] = []
+    _collect_bools(obj, path, out)
+    return out
+
+
+def _collect_bools(obj: Any, path: tuple[str | int, ...],
+                   out: list[tuple[tuple[str | int, ...], bool]]) -> None:
     if isinstance(obj, bool):
-        return [(path, obj)]
-    if isinstance(obj, Mapping):
-        return [x for k, v in obj.items() for x in _bool_leaves(v, (*path, k))]
-    if isinstance(obj, list):
-        return [x for i, v in enumerate(obj) for x in _bool_leaves(v, (*path, i))]
-    return []
+        out.append((path, obj))
+    elif isinstance(obj, _NOT_BOOL) or type(obj) is int:
+        return
+    elif isinstance(obj, dict | Mapping):
+        for k, v in obj.items():
+            if not (isinstance(v, _NOT_BOOL) or type(v) is int):
+                _collect_bools(v, (*path, k), out)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _collect_bools(v, (*path, i), out)
 
 
 def _booleans_in_numbers(data: Mapping[str, Any], places: Places) -> list[Problem]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,39 +39,46 @@ class _Reader:
         self.raw.problems.append(Problem(place, msg, name, "warning" if warn else "error"))
 
     def value(self, sheet: str, cell: Cell, p: ParamInfo | None) -> tuple[bool, Any]:
-        """(usable, value) of a cell for parameter ``p``."""
-        place = f"{sheet}!{cell.address}"
-        name = p.excel_name if p else None
-        if cell.formula is not None and cell.value is None:
-            self.err(place, f"formula {cell.formula} has no computed value; open and save the "
-                     "workbook in Excel, or type the value", name)
-            return False, None
+        """(usable, value) of a cell for parameter ``p``. The place and Excel name are
+        only spelled out for a message (this runs once a cell of a big workbook)."""
         v = cell.value
+        if cell.formula is not None and v is None:
+            self.err(f"{sheet}!{cell.address}", f"formula {cell.formula} has no computed "
+                     "value; open and save the workbook in Excel, or type the value",
+                     p.excel_name if p else None)
+            return False, None
         if p is None:
             return True, v
-        if p.kind == "date" and isinstance(v, datetime):
-            return True, v.date()
-        if p.kind == "date" and isinstance(v, str):
-            if _ISO.match(v.strip()):
-                try:
-                    day = date.fromisoformat(v.strip())
-                except ValueError as exc:  # 2025-02-31 has the shape but is no day
-                    self.err(place, f"{v.strip()!r} is not a calendar date ({exc})", name)
-                    return False, None
-                self.err(place, f"date typed as text; read as {v.strip()} (format the cell "
-                         "as a date)", name, warn=True)
-                return True, day
-            self.err(place, f"expected a date (a date cell or YYYY-MM-DD), got {v!r}", name)
-            return False, None
-        if isinstance(v, bool) and p.kind in ("int", "float", "float_or_dynamic"):
-            # pydantic would read TRUE as 1
-            self.err(place, f"expected {_KIND_WORDS.get(p.kind, p.kind)}, got "
-                     f"{'TRUE' if v else 'FALSE'}", name)
-            return False, None
-        if p.kind in ("enum", "float_or_dynamic") and isinstance(v, str):
+        kind = p.kind
+        if kind == "date":
+            if isinstance(v, datetime):
+                return True, v.date()
+            if isinstance(v, str):
+                return self._date_text(f"{sheet}!{cell.address}", v, p.excel_name)
+        elif isinstance(v, bool):
+            if kind in ("int", "float", "float_or_dynamic"):
+                # pydantic would read TRUE as 1
+                self.err(f"{sheet}!{cell.address}", f"expected "
+                         f"{_KIND_WORDS.get(kind, kind)}, got {'TRUE' if v else 'FALSE'}",
+                         p.excel_name)
+                return False, None
+        elif (kind == "enum" or kind == "float_or_dynamic") and isinstance(v, str):
             up = v.strip().upper()
             return True, up if up in p.choices or up == "DYNAMIC" else v.strip()
         return True, v
+
+    def _date_text(self, place: str, v: str, name: str) -> tuple[bool, Any]:
+        if _ISO.match(v.strip()):
+            try:
+                day = date.fromisoformat(v.strip())
+            except ValueError as exc:  # 2025-02-31 has the shape but is no day
+                self.err(place, f"{v.strip()!r} is not a calendar date ({exc})", name)
+                return False, None
+            self.err(place, f"date typed as text; read as {v.strip()} (format the cell "
+                     "as a date)", name, warn=True)
+            return True, day
+        self.err(place, f"expected a date (a date cell or YYYY-MM-DD), got {v!r}", name)
+        return False, None
 
     def header(self, sheet: str, rows: list[list[Cell]]) -> dict[str, Cell] | None:
         info = self.book.sheet_info(sheet)
@@ -106,6 +114,14 @@ class _Reader:
     def check_hidden(self, sheet: str) -> None:
         if self.book.sheet_info(sheet).hidden:
             self.err(sheet, "sheet is hidden; its values are used", warn=True)
+
+
+def _blank(cell: Cell) -> bool:
+    """``cell.blank`` spelled out: it runs once a cell of a big workbook."""
+    if cell.formula is not None:
+        return False
+    v = cell.value
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _col_number(letters: str) -> int:
@@ -166,9 +182,10 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
             return
     pcol = hdr["Parameter"].col
     first = max(c.col for k, c in hdr.items() if k in POSITIONAL_HEADER) + 1
-    columns = sorted({c.col for row in rows for c in row if c.col >= first and not c.blank})
+    columns = sorted({c.col for row in rows for c in row if c.col >= first and not _blank(c)})
     reader.check_merged(sheet, set(columns) | {pcol})
     flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
+    value = reader.value
     for row in _body(rows, sheet, reader):
         pcell = row[pcol - 1] if len(row) >= pcol else None
         if pcell is None or pcell.blank:
@@ -178,12 +195,18 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
         if p is None:
             _unknown(reader, f"{sheet}!{pcell.address}", pname, Sheet.POSITIONAL, warn=False)
             continue
+        path = p.path
         for cell in row:
-            if cell.col in flats and not cell.blank:
-                ok, v = reader.value(sheet, cell, p)
-                if ok:
-                    flats[cell.col][0][p.path] = v
-                    flats[cell.col][1][p.path] = f"{sheet}!{cell.address}"
+            flat_places = flats.get(cell.col)
+            if flat_places is None:
+                continue
+            v = cell.value  # not cell.blank: a property call per cell costs seconds here
+            if cell.formula is None and (v is None or (isinstance(v, str) and not v.strip())):
+                continue
+            ok, v = value(sheet, cell, p)
+            if ok:
+                flat_places[0][path] = v
+                flat_places[1][path] = f"{sheet}!{cell.address}"
     for col in columns:
         flat, places = flats[col]
         head = by_col[col][1] if col in by_col else None
@@ -227,8 +250,9 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
     reader.check_merged(name, {*by_col, hdr["StrategyName"].col})
     strategies = {s.name: s for s in reader.raw.strategies}
     counts: dict[str, int] = {}
+    scol = hdr["StrategyName"].col
     for row in _body(rows, name, reader):
-        scell = next((c for c in row if c.col == hdr["StrategyName"].col), None)
+        scell = next((c for c in row if c.col == scol), None)
         sname = str(scell.value).strip() if scell is not None and not scell.blank else ""
         strat = strategies.get(sname)
         if strat is None:
@@ -238,14 +262,15 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
         i = counts.get(sname, 0)
         counts[sname] = i + 1
         flat: dict[tuple[str, ...], Any] = {}
+        places = strat.places
         for cell in row:
             p = by_col.get(cell.col)
-            if p is None or cell.blank:
+            if p is None or _blank(cell):
                 continue
             ok, v = reader.value(name, cell, p)
             if ok:
                 flat[p.path] = v
-                strat.places[(key, i, *p.path)] = f"{name}!{cell.address}"
+                places[(key, i, *p.path)] = f"{name}!{cell.address}"
         strat.places.setdefault((key, i), f"{name}!A{row[0].row}")
         strat.leg_layer.setdefault(key, []).append(_rule_fields(nest(flat), key, reader,
                                                                 name, row))
@@ -258,18 +283,27 @@ def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
     if key != "adjustment_rules":
         return data
     rtype = str(data.get("rule_type", "")).upper()
-    for excel, p in by_excel_name(Sheet.ADJUSTMENT).items():
-        if p.rule_types and rtype in {t for t in _all_types()} and rtype not in p.rule_types \
-                and p.path[0] in data:
+    if rtype not in _all_types():
+        return data
+    for excel, p in _typed_rule_params():
+        if rtype not in p.rule_types and p.path[0] in data:
             data.pop(p.path[0])
             reader.err(f"{sheet}!A{row[0].row}", f"{excel} does not apply to RuleType {rtype} "
                        f"(only {', '.join(p.rule_types)})", excel)
     return data
 
 
-def _all_types() -> tuple[str, ...]:
+@cache
+def _all_types() -> frozenset[str]:
     from engine.config.enums import AdjustmentType
-    return tuple(t.value for t in AdjustmentType)
+    return frozenset(t.value for t in AdjustmentType)
+
+
+@cache
+def _typed_rule_params() -> tuple[tuple[str, ParamInfo], ...]:
+    """The AdjustmentRules parameters that apply to some rule types only, in sheet order."""
+    return tuple((excel, p) for excel, p in by_excel_name(Sheet.ADJUSTMENT).items()
+                 if p.rule_types)
 
 
 def _key_value_sheet(reader: _Reader) -> None:

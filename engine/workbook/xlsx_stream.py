@@ -14,6 +14,8 @@ imported inside the functions (engine never imports it at module top level).
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,90 +146,261 @@ def _read_package(path: Path) -> tuple[list[_SheetPart], _Formats]:
     return parts, formats
 
 
-def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
+class _State:
+    """What reading one sheet carries from cell to cell: the formats, the shared formulas
+    seen so far (by index) and the column number of each column's letters."""
+
+    def __init__(self, fmt: _Formats) -> None:
+        self.fmt = fmt
+        self.shared: dict[str, Any] = {}
+        self.col_of: dict[str, int] = {}
+
+
+def _cell(c: Element, row_counter: int, col_counter: int, st: _State
+          ) -> tuple[int, int, object, str | None]:
+    """(row, column, value, formula) of a ``<c>`` element, as openpyxl reads it."""
     from openpyxl.formula.translate import Translator
-    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+    from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-    strings, dates, deltas, epoch = (fmt.strings, fmt.date_styles, fmt.timedelta_styles,
-                                     fmt.epoch)
-    cells: dict[tuple[int, int], tuple[object, str | None]] = {}
-    merged: list[tuple[int, int, int, int]] = []
-    shared: dict[str, Any] = {}
-    row_counter = 0
+    fmt = st.fmt
+    coord = c.get("r")
+    if coord:
+        rs = str(row_counter)
+        letters = coord[:-len(rs)] if coord.endswith(rs) else ""
+        col = st.col_of.get(letters, 0)
+        if col:
+            row = row_counter
+        else:
+            row, col = coordinate_to_tuple(coord)
+            if row == row_counter:
+                st.col_of[letters] = col
+    else:
+        row, col = row_counter, col_counter + 1
+    t = c.get("t", "n")
+    # children come in schema order (f, v, is): look at them by position and fall back to
+    # a search only for an unusual order
+    n = len(c)
+    f = k = None
+    if n:
+        k = c[0]
+        if k.tag == _F:
+            f, k = k, (c[1] if n > 1 else None)
+    value: object
+    if t == "inlineStr":
+        node = k if k is not None and k.tag == _IS else c.find(_IS)
+        if node is None:
+            value = None
+        elif len(node) == 1 and node[0].tag == _T:
+            value = node[0].text or ""
+        else:
+            value = _inline_text(node)
+    else:
+        text = (k.text if k is not None and k.tag == _V else c.findtext(_V)) or None
+        if text is None:
+            value = None
+        elif t == "n":
+            s = c.get("s")
+            value = _number(text)
+            if s and int(s) in fmt.date_styles:
+                value = _date(value, fmt.epoch, int(s) in fmt.timedelta_styles, from_excel)
+        elif t == "s":
+            value = fmt.strings[int(text)]
+        elif t == "b":
+            value = bool(int(text))
+        elif t == "d":
+            value = from_ISO8601(text)
+        else:  # "str" (a formula's text result), "e" (an error such as #N/A)
+            value = text
+    if f is None and n > 1:
+        f = c.find(_F)
+    formula = None
+    if f is not None:
+        formula = "=" + (f.text or "")
+        if f.get("t") == "shared":
+            si = f.get("si") or ""
+            here = coord or f"{column_letter(col)}{row}"
+            if si in st.shared:
+                formula = st.shared[si].translate_formula(here)
+            elif formula != "=":
+                st.shared[si] = Translator(formula, here)
+    return row, col, value, formula
 
-    col_of: dict[str, int] = {}  # column letters -> number, parsed once per column
-    for _event, el in iterparse(src):
+
+# The fast path reads the cells of <sheetData> with regular expressions instead of an XML
+# parser: one match a cell, and a cell's value looked up by the text after its address
+# (a config sheet repeats the same few hundred values across thousands of columns). It
+# takes only what it can read exactly as the parser would: UTF-8 without comments, CDATA,
+# a DTD, carriage returns or characters XML forbids; rows of <c> elements and whitespace;
+# the default namespace the main one. A cell in any other form (a formula, rich text, an
+# entity, attributes in another order) is handed to the XML parser alone, and anything
+# else, or any error, sends the whole sheet to the parser, which then reads or refuses it.
+_WS = "[ \t\n]*"
+_ATTRS = (r"(?:[ \t\n]+[A-Za-z_:][\w.:-]*[ \t\n]*=[ \t\n]*"
+          r"""(?:"[^"<&\t\n\r]*"|'[^'<&\t\n\r]*'))*""")
+_ROW_OPEN = re.compile(_WS + "<row(" + _ATTRS + ")" + _WS + "(/?)>")
+_ROW_CLOSE = re.compile(_WS + "</row>")
+_END = re.compile(_WS)
+_ATTR = re.compile(r"""([A-Za-z_:][\w.:-]*)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)')""")
+_CELL_TAIL = (r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?(?: ?/>|>(?:<v>[^<&]*</v>|'
+              r'<is><t(?: xml:space="preserve")?>[^<&]*</t></is>)?</c>)')
+_FAST_CELL = re.compile(_WS + '<c r="([A-Z]{1,3})([0-9]+)"(' + _CELL_TAIL + ")")
+_TAIL_PARTS = re.compile(r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?: ?/>|>(?:<v>([^<&]*)</v>|'
+                         r'<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>)?</c>)')
+_ANY_CELL = re.compile(_WS + "(<c" + r"""(?:[ \t\n]+[^\s=/>]+[ \t\n]*=[ \t\n]*"""
+                       r"""(?:"[^"<]*"|'[^'<]*'))*""" + _WS + "(?:/>|>.*?</c>))", re.S)
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|]]>")
+_ROOT = re.compile(rb"<worksheet\b[^>]*>")
+_MAIN_DEFAULT = b'xmlns="' + _NS[1:-1].encode() + b'"'
+_ENCODING = re.compile(rb"""encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)""")
+
+
+def _split_sheet_data(data: bytes) -> tuple[str, str, bytes] | None:
+    """(root start tag, the text inside <sheetData>, the document without it) when the
+    fast path may read this sheet, else None."""
+    if b"<!" in data:
+        return None
+    if data.startswith(b"<?xml"):
+        m = _ENCODING.search(data, 0, max(data.find(b"?>"), 0))
+        if m is not None and m.group(1).lower() != b"utf-8":
+            return None
+    root = _ROOT.search(data)
+    if root is None or _MAIN_DEFAULT not in root.group(0):
+        return None
+    open_at = data.find(b"<sheetData>", root.end())
+    if open_at < 0 or b"xmlns" in data[root.end():open_at]:
+        return None
+    start = open_at + len(b"<sheetData>")
+    end = data.find(b"</sheetData>", start)
+    if end < 0 or data.find(b"<sheetData", end) >= 0:
+        return None
+    rest = data[:start] + data[end:]
+    if b"<row" in rest:
+        return None
+    content = data[start:end].decode("utf-8")
+    if _NOT_PLAIN.search(content):
+        return None
+    return root.group(0).decode("utf-8"), content, rest
+
+
+def _fast_value(tail: str, st: _State) -> object:
+    """The value of a plain cell from the text after its address (see _CELL_TAIL)."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    m = _TAIL_PARTS.fullmatch(tail)
+    if m is None:
+        raise ValueError(f"unexpected cell text {tail!r}")
+    s, t, vtext, istext = m.groups()
+    if t == "inlineStr":
+        return istext
+    text = vtext or None
+    fmt = st.fmt
+    if text is None:
+        return None
+    if t is None or t == "n":
+        value = _number(text)
+        if s and int(s) in fmt.date_styles:
+            return _date(value, fmt.epoch, int(s) in fmt.timedelta_styles, from_excel)
+        return value
+    if t == "s":
+        return fmt.strings[int(text)]
+    if t == "b":
+        return bool(int(text))
+    if t == "d":
+        return from_ISO8601(text)
+    return text
+
+
+def _fast_cells(data: bytes, st: _State, cells: dict[tuple[int, int], tuple[object, str | None]]
+                ) -> bytes | None:
+    """Read the cells of ``data`` (a sheet's XML) into ``cells`` by the fast path; return
+    the document without its cells (for the merged ranges), or None when the fast path
+    cannot read it exactly (``cells`` is then left to be cleared)."""
+    from xml.etree.ElementTree import fromstring
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    split = _split_sheet_data(data)
+    if split is None:
+        return None
+    root_tag, content, rest = split
+    close_root = "</" + root_tag[1:].split(None, 1)[0].rstrip(">") + ">"
+    values: dict[str, object] = {}
+    col_of = st.col_of
+    row_open, row_close, fast, any_cell = (_ROW_OPEN.match, _ROW_CLOSE.match,
+                                           _FAST_CELL.match, _ANY_CELL.match)
+    missing = object()
+    pos, row_counter = 0, 0
+    while True:
+        m = row_open(content, pos)
+        if m is None:
+            return rest if _END.fullmatch(content, pos) else None
+        pos = m.end()
+        attrs = {a: (v1 if v1 is not None else v2) for a, v1, v2 in _ATTR.findall(m.group(1))}
+        r = attrs.get("r")
+        row_counter = int(float(r)) if r else row_counter + 1
+        if m.group(2):
+            continue  # <row/>
+        col_counter = 0
+        rs = str(row_counter)
+        while True:
+            m = fast(content, pos)
+            if m is not None:
+                pos = m.end()
+                letters, digits, tail = m.groups()
+                if digits == rs and letters in col_of:
+                    row, col = row_counter, col_of[letters]
+                else:
+                    row, col = coordinate_to_tuple(letters + digits)
+                    if row == row_counter:
+                        col_of[letters] = col
+                col_counter = col
+                value = values.get(tail, missing)
+                if value is missing:
+                    value = values[tail] = _fast_value(tail, st)
+                cells[(row, col)] = (value, None)
+                continue
+            m = row_close(content, pos)
+            if m is not None:
+                pos = m.end()
+                break
+            m = any_cell(content, pos)
+            if m is None:
+                return None
+            pos = m.end()
+            element = fromstring(root_tag + m.group(1) + close_root)[0]
+            row, col, value, formula = _cell(element, row_counter, col_counter, st)
+            col_counter = col
+            cells[(row, col)] = (value, formula)
+
+
+def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
+    from openpyxl.utils.cell import range_boundaries
+
+    data = src.read()
+    cells: dict[tuple[int, int], tuple[object, str | None]] = {}
+    st = _State(fmt)
+    try:
+        rest = _fast_cells(data, st, cells)
+    except Exception:  # the parser below reads it, or gives the reason it cannot
+        rest = None
+    if rest is None:
+        cells.clear()
+        st = _State(fmt)
+        rest = data
+    merged: list[tuple[int, int, int, int]] = []
+    row_counter = 0
+    for _event, el in iterparse(io.BytesIO(rest)):
         tag = el.tag
         if tag == _ROW:
             r = el.get("r")
             row_counter = int(float(r)) if r else row_counter + 1
             col_counter = 0
-            rs = str(row_counter)
             for c in el:
                 if c.tag != _C:
                     continue
-                coord = c.get("r")
-                if coord:
-                    letters = coord[:-len(rs)] if coord.endswith(rs) else ""
-                    col = col_of.get(letters, 0)
-                    if col:
-                        row = row_counter
-                    else:
-                        row, col = coordinate_to_tuple(coord)
-                        if row == row_counter:
-                            col_of[letters] = col
-                    col_counter = col
-                else:
-                    col_counter += 1
-                    row, col = row_counter, col_counter
-                t = c.get("t", "n")
-                # children come in schema order (f, v, is): look at them by position and
-                # fall back to a search only for an unusual order
-                n = len(c)
-                f = k = None
-                if n:
-                    k = c[0]
-                    if k.tag == _F:
-                        f, k = k, (c[1] if n > 1 else None)
-                value: object
-                if t == "inlineStr":
-                    node = k if k is not None and k.tag == _IS else c.find(_IS)
-                    if node is None:
-                        value = None
-                    elif len(node) == 1 and node[0].tag == _T:
-                        value = node[0].text or ""
-                    else:
-                        value = _inline_text(node)
-                else:
-                    text = (k.text if k is not None and k.tag == _V else c.findtext(_V)) or None
-                    if text is None:
-                        value = None
-                    elif t == "n":
-                        s = c.get("s")
-                        value = _number(text)
-                        if s and int(s) in dates:
-                            value = _date(value, epoch, int(s) in deltas, from_excel)
-                    elif t == "s":
-                        value = strings[int(text)]
-                    elif t == "b":
-                        value = bool(int(text))
-                    elif t == "d":
-                        value = from_ISO8601(text)
-                    else:  # "str" (a formula's text result), "e" (an error such as #N/A)
-                        value = text
-                if f is None and n > 1:
-                    f = c.find(_F)
-                formula = None
-                if f is not None:
-                    formula = "=" + (f.text or "")
-                    if f.get("t") == "shared":
-                        si = f.get("si") or ""
-                        here = coord or f"{column_letter(col)}{row}"
-                        if si in shared:
-                            formula = shared[si].translate_formula(here)
-                        elif formula != "=":
-                            shared[si] = Translator(formula, here)
+                row, col, value, formula = _cell(c, row_counter, col_counter, st)
+                col_counter = col
                 cells[(row, col)] = (value, formula)
             el.clear()
         elif tag == _MERGE:
@@ -251,12 +424,11 @@ def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
     max_col = max(key[1] for key in cells)
     names = [""] + [column_letter(k) for k in range(1, max_col + 1)]
     empty: tuple[object, str | None] = (None, None)
+    new, get, cols = tuple.__new__, cells.get, range(1, max_col + 1)
     out = []
     for ri in range(1, max_row + 1):
         rtext = str(ri)
-        line = []
-        for ci in range(1, max_col + 1):
-            cached, text_f = cells.get((ri, ci), empty)
-            line.append(Cell(ri, ci, names[ci] + rtext, cached, text_f))
-        out.append(line)
+        # tuple.__new__ is Cell(...) without the Python-level __new__ call
+        out.append([new(Cell, (ri, ci, names[ci] + rtext, *get((ri, ci), empty)))
+                    for ci in cols])
     return _Parsed(out, ranges)
