@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from datetime import date, datetime
 from functools import cache
+from itertools import compress, repeat
+from operator import add, attrgetter, itemgetter, setitem
 from pathlib import Path
 from typing import Any
 
@@ -49,23 +52,15 @@ class _Reader:
             return False, None
         if p is None:
             return True, v
-        kind = p.kind
-        if kind == "date":
-            if isinstance(v, datetime):
-                return True, v.date()
-            if isinstance(v, str):
-                return self._date_text(f"{sheet}!{cell.address}", v, p.excel_name)
-        elif isinstance(v, bool):
-            if kind in ("int", "float", "float_or_dynamic"):
-                # pydantic would read TRUE as 1
-                self.err(f"{sheet}!{cell.address}", f"expected "
-                         f"{_KIND_WORDS.get(kind, kind)}, got {'TRUE' if v else 'FALSE'}",
-                         p.excel_name)
-                return False, None
-        elif (kind == "enum" or kind == "float_or_dynamic") and isinstance(v, str):
-            up = v.strip().upper()
-            return True, up if up in p.choices or up == "DYNAMIC" else v.strip()
-        return True, v
+        out = _plain_value(v, p)
+        if out is not _SAY:
+            return True, out
+        if p.kind == "date":  # a date typed as text
+            return self._date_text(f"{sheet}!{cell.address}", str(v), p.excel_name)
+        # TRUE/FALSE in a number cell: pydantic would read TRUE as 1
+        self.err(f"{sheet}!{cell.address}", f"expected {_KIND_WORDS.get(p.kind, p.kind)}, "
+                 f"got {'TRUE' if v else 'FALSE'}", p.excel_name)
+        return False, None
 
     def _date_text(self, place: str, v: str, name: str) -> tuple[bool, Any]:
         if _ISO.match(v.strip()):
@@ -114,6 +109,70 @@ class _Reader:
     def check_hidden(self, sheet: str) -> None:
         if self.book.sheet_info(sheet).hidden:
             self.err(sheet, "sheet is hidden; its values are used", warn=True)
+
+
+_SAY = object()  # _plain_value: the cell needs a message (an error or a warning)
+_BLANK = object()  # _row_values: the cell is blank
+_NUMERIC_KINDS = ("int", "float", "float_or_dynamic")
+
+
+def _plain_value(v: Any, p: ParamInfo) -> Any:
+    """What a cell holding ``v`` (no formula) gives parameter ``p``, or _SAY when
+    :meth:`_Reader.value` has something to report about it. No place needed, so it can
+    be asked once per distinct value of a row rather than once a cell."""
+    kind = p.kind
+    if kind == "date":
+        if isinstance(v, datetime):
+            return v.date()
+        return _SAY if isinstance(v, str) else v
+    if isinstance(v, bool):
+        return _SAY if kind in _NUMERIC_KINDS else v
+    if (kind == "enum" or kind == "float_or_dynamic") and isinstance(v, str):
+        up = v.strip().upper()
+        return up if up in p.choices or up == "DYNAMIC" else v.strip()
+    return v
+
+
+_value_of, _formula_of, _address_of, _col_of = (attrgetter("value"), attrgetter("formula"),
+                                                attrgetter("address"), attrgetter("col"))
+
+
+def _row_values(reader: _Reader, sheet: str, cells: tuple[Cell, ...], p: ParamInfo,
+                flats: list[dict[tuple[str, ...], Any]], places: list[PlaceMap]) -> bool:
+    """Read one PositionalParameter row's strategy ``cells`` (one per strategy column, in
+    order) into the columns' ``flats`` and ``places``, as the cell-by-cell loop would
+    (blank cells skipped, messages in column order), with the work done once per
+    distinct value and C-level maps for the rest. False (nothing read) when a cell holds
+    a formula or an unhashable value: the caller then reads the row cell by cell."""
+    values = list(map(_value_of, cells))
+    if set(map(_formula_of, cells)) != {None}:
+        return False
+    keys = list(zip(map(type, values), values, strict=True))  # True, 1 and 1.0 kept apart
+    try:
+        distinct = set(keys)
+    except TypeError:
+        return False
+    outcome = {}
+    for key in distinct:
+        v = key[1]
+        blank = v is None or (isinstance(v, str) and not v.strip())
+        outcome[key] = _BLANK if blank else _plain_value(v, p)
+    outs = list(map(outcome.__getitem__, keys))
+    path, prefix = p.path, sheet + "!"
+    if _BLANK in outcome.values() or _SAY in outcome.values():
+        mask = [o is not _BLANK and o is not _SAY for o in outs]
+        deque(map(setitem, compress(flats, mask), repeat(path), compress(outs, mask)), 0)
+        deque(map(setitem, compress(places, mask), repeat(path),
+                  map(add, repeat(prefix), map(_address_of, compress(cells, mask)))), 0)
+        for i in [i for i, o in enumerate(outs) if o is _SAY]:
+            ok, v = reader.value(sheet, cells[i], p)  # says what is wrong, at the cell
+            if ok:
+                flats[i][path], places[i][path] = v, prefix + cells[i].address
+        return True
+    deque(map(setitem, flats, repeat(path), outs), 0)
+    deque(map(setitem, places, repeat(path), map(add, repeat(prefix), map(_address_of, cells))),
+          0)
+    return True
 
 
 def _blank(cell: Cell) -> bool:
@@ -186,6 +245,10 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
     reader.check_merged(sheet, set(columns) | {pcol})
     flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
     value = reader.value
+    # a rectangle row from column A holds strategy column c at index c - 1: gathered in
+    # one call and read by _row_values (checked per row; any other row cell by cell)
+    gather = itemgetter(*[c - 1 for c in columns]) if len(columns) > 1 else None
+    col_flats, col_places = [flats[c][0] for c in columns], [flats[c][1] for c in columns]
     for row in _body(rows, sheet, reader):
         pcell = row[pcol - 1] if len(row) >= pcol else None
         if pcell is None or pcell.blank:
@@ -195,6 +258,11 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
         if p is None:
             _unknown(reader, f"{sheet}!{pcell.address}", pname, Sheet.POSITIONAL, warn=False)
             continue
+        if gather is not None and len(row) >= columns[-1]:
+            cells = gather(row)
+            if list(map(_col_of, cells)) == columns and _row_values(
+                    reader, sheet, cells, p, col_flats, col_places):
+                continue
         path = p.path
         for cell in row:
             flat_places = flats.get(cell.col)

@@ -18,8 +18,11 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import partial
+from itertools import repeat
+from operator import add
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, iterparse
 
 from engine.errors import PosbtError
@@ -242,14 +245,17 @@ _ROW_OPEN = re.compile(_WS + "<row(" + _ATTRS + ")" + _WS + "(/?)>")
 _ROW_CLOSE = re.compile(_WS + "</row>")
 _END = re.compile(_WS)
 _ATTR = re.compile(r"""([A-Za-z_:][\w.:-]*)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)')""")
-_CELL_TAIL = (r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?(?: ?/>|>(?:<v>[^<&]*</v>|'
-              r'<is><t(?: xml:space="preserve")?>[^<&]*</t></is>)?</c>)')
+_TEXT = "[^<&]*(?:&(?:lt|gt|amp|quot|apos);[^<&]*)*"  # the five named entities only
+_CELL_TAIL = (r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?(?: ?/>|>(?:<v>' + _TEXT + '</v>|'
+              r'<is><t(?: xml:space="preserve")?>' + _TEXT + '</t></is>)?</c>)')
 _FAST_CELL = re.compile(_WS + '<c r="([A-Z]{1,3})([0-9]+)"(' + _CELL_TAIL + ")")
-_TAIL_PARTS = re.compile(r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?: ?/>|>(?:<v>([^<&]*)</v>|'
-                         r'<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>)?</c>)')
+_TAIL_PARTS = re.compile(r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?: ?/>|>(?:<v>(' + _TEXT +
+                         ')</v>|<is><t(?: xml:space="preserve")?>(' + _TEXT + ')</t></is>)?</c>)')
 _ANY_CELL = re.compile(_WS + "(<c" + r"""(?:[ \t\n]+[^\s=/>]+[ \t\n]*=[ \t\n]*"""
                        r"""(?:"[^"<]*"|'[^'<]*'))*""" + _WS + "(?:/>|>.*?</c>))", re.S)
-_NOT_PLAIN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]|]]>")
+# bytes XML forbids (and \r, which the parser turns into \n), deleted to see if any is
+# there: a translate is several times faster than a regular-expression search
+_NOT_PLAIN = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x0D])
 _ROOT = re.compile(rb"<worksheet\b[^>]*>")
 _MAIN_DEFAULT = b'xmlns="' + _NS[1:-1].encode() + b'"'
 _ENCODING = re.compile(rb"""encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)""")
@@ -277,10 +283,19 @@ def _split_sheet_data(data: bytes) -> tuple[str, str, bytes] | None:
     rest = data[:start] + data[end:]
     if b"<row" in rest:
         return None
-    content = data[start:end].decode("utf-8")
-    if _NOT_PLAIN.search(content):
+    body = data[start:end]
+    if (b"]]>" in body or b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body  # U+FFFE/F
+            or len(body.translate(None, _NOT_PLAIN)) != len(body)):
         return None
-    return root.group(0).decode("utf-8"), content, rest
+    return root.group(0).decode("utf-8"), body.decode("utf-8"), rest
+
+
+def _unescape(text: str) -> str:
+    """The five named XML entities replaced (``&amp;`` last), as the parser does."""
+    if "&" not in text:
+        return text
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
 
 
 def _fast_value(tail: str, st: _State) -> object:
@@ -292,8 +307,8 @@ def _fast_value(tail: str, st: _State) -> object:
         raise ValueError(f"unexpected cell text {tail!r}")
     s, t, vtext, istext = m.groups()
     if t == "inlineStr":
-        return istext
-    text = vtext or None
+        return None if istext is None else _unescape(istext)
+    text = _unescape(vtext) if vtext else None
     fmt = st.fmt
     if text is None:
         return None
@@ -311,11 +326,88 @@ def _fast_value(tail: str, st: _State) -> object:
     return text
 
 
-def _fast_cells(data: bytes, st: _State, cells: dict[tuple[int, int], tuple[object, str | None]]
-                ) -> bytes | None:
-    """Read the cells of ``data`` (a sheet's XML) into ``cells`` by the fast path; return
+class _Grid:
+    """The cells read so far: row -> column -> value, and the formulas apart (few)."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, dict[int, object]] = {}
+        self.formulas: dict[int, dict[int, str]] = {}
+
+    def put(self, row: int, col: int, value: object, formula: str | None) -> None:
+        """One cell; a later cell at the same address replaces an earlier one."""
+        line = self.values.get(row)
+        if line is None:
+            line = self.values[row] = {}
+        line[col] = value
+        if formula is not None:
+            self.formulas.setdefault(row, {})[col] = formula
+        elif row in self.formulas:
+            self.formulas[row].pop(col, None)
+
+    def put_plain(self, row: int, cols: list[int], values: list[object]) -> None:
+        """Cells without formulas along one row, in document order."""
+        line = self.values.get(row)
+        if line is None:
+            line = self.values[row] = {}
+        line.update(zip(cols, values, strict=True))
+        if row in self.formulas:
+            for col in cols:
+                self.formulas[row].pop(col, None)
+
+    def rows(self) -> list[list[Cell]]:
+        """Every cell of the rectangle from A1 to the last row and column used."""
+        values, formulas = self.values, self.formulas
+        max_row = max((r for r, line in values.items() if line), default=0)
+        if not max_row:
+            return []
+        max_col = max(max(line) for line in values.values() if line)
+        names = [column_letter(k) for k in range(1, max_col + 1)]
+        cols = range(1, max_col + 1)
+        # built by C-level maps, not a Python loop a cell: tuple.__new__ makes the Cell
+        # from its (row, col, address, value, formula) tuple
+        make = partial(tuple.__new__, Cell)
+        none: dict[int, Any] = {}
+        out: list[list[Cell]] = []
+        for ri in range(1, max_row + 1):
+            line = values.get(ri, none)
+            forms = formulas.get(ri, none)
+            out.append(list(map(make, zip(repeat(ri), cols, map(add, names, repeat(str(ri))),
+                                          map(line.get, cols), map(forms.get, cols)))))
+        return out
+
+
+def _plain_row(body: str, rs: str, row: int, st: _State, values: dict[str, object],
+               grid: _Grid) -> bool:
+    """Read a row's ``body`` whole when it is nothing but plain cells (no whitespace or
+    text between them) in columns already known, addressed in the row (``rs``): split at
+    each ``<c r="``, every piece is the address, a quote and a tail that _fast_value
+    accepts (values are looked up by tail, so each distinct tail is checked once). All the
+    work a cell is done by C-level maps. False (nothing read) for any other row."""
+    pieces = body.split('<c r="')
+    if len(pieces) < 2 or pieces[0]:
+        return False
+    coords, _quotes, tails = zip(*map(str.partition, pieces[1:], repeat('"')), strict=True)
+    if sum(map(str.endswith, coords, repeat(rs))) != len(coords):
+        return False
+    cols = list(map(st.col_of.get, map(str.removesuffix, coords, repeat(rs))))
+    if None in cols:
+        return False
+    try:
+        for tail in set(tails).difference(values):
+            values[tail] = _fast_value(tail, st)
+    except Exception:  # read a cell at a time, which takes or refuses it
+        return False
+    grid.put_plain(row, cast(list[int], cols), list(map(values.__getitem__, tails)))
+    return True
+
+
+def _fast_cells(data: bytes, st: _State, grid: _Grid) -> bytes | None:
+    """Read the cells of ``data`` (a sheet's XML) into ``grid`` by the fast path; return
     the document without its cells (for the merged ranges), or None when the fast path
-    cannot read it exactly (``cells`` is then left to be cleared)."""
+    cannot read it exactly (``grid`` is then to be thrown away).
+
+    A row made only of plain cells in known columns is read whole (one match for the row,
+    the values looked up by C-level maps); any other row a cell at a time."""
     from xml.etree.ElementTree import fromstring
 
     from openpyxl.utils.cell import coordinate_to_tuple
@@ -343,22 +435,26 @@ def _fast_cells(data: bytes, st: _State, cells: dict[tuple[int, int], tuple[obje
             continue  # <row/>
         col_counter = 0
         rs = str(row_counter)
+        end = content.find("</row>", pos)
+        if end > pos and _plain_row(content[pos:end], rs, row_counter, st, values, grid):
+            pos = end + len("</row>")
+            continue
         while True:
             m = fast(content, pos)
             if m is not None:
                 pos = m.end()
-                letters, digits, tail = m.groups()
-                if digits == rs and letters in col_of:
-                    row, col = row_counter, col_of[letters]
+                letters_, digits_, tail = m.groups()
+                if digits_ == rs and letters_ in col_of:
+                    row, col = row_counter, col_of[letters_]
                 else:
-                    row, col = coordinate_to_tuple(letters + digits)
+                    row, col = coordinate_to_tuple(letters_ + digits_)
                     if row == row_counter:
-                        col_of[letters] = col
+                        col_of[letters_] = col
                 col_counter = col
                 value = values.get(tail, missing)
                 if value is missing:
                     value = values[tail] = _fast_value(tail, st)
-                cells[(row, col)] = (value, None)
+                grid.put(row, col, value, None)
                 continue
             m = row_close(content, pos)
             if m is not None:
@@ -371,23 +467,20 @@ def _fast_cells(data: bytes, st: _State, cells: dict[tuple[int, int], tuple[obje
             element = fromstring(root_tag + m.group(1) + close_root)[0]
             row, col, value, formula = _cell(element, row_counter, col_counter, st)
             col_counter = col
-            cells[(row, col)] = (value, formula)
+            grid.put(row, col, value, formula)
 
 
 def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
     from openpyxl.utils.cell import range_boundaries
 
     data = src.read()
-    cells: dict[tuple[int, int], tuple[object, str | None]] = {}
-    st = _State(fmt)
+    grid, st = _Grid(), _State(fmt)
     try:
-        rest = _fast_cells(data, st, cells)
+        rest = _fast_cells(data, st, grid)
     except Exception:  # the parser below reads it, or gives the reason it cannot
         rest = None
     if rest is None:
-        cells.clear()
-        st = _State(fmt)
-        rest = data
+        grid, st, rest = _Grid(), _State(fmt), data
     merged: list[tuple[int, int, int, int]] = []
     row_counter = 0
     for _event, el in iterparse(io.BytesIO(rest)):
@@ -401,7 +494,7 @@ def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
                     continue
                 row, col, value, formula = _cell(c, row_counter, col_counter, st)
                 col_counter = col
-                cells[(row, col)] = (value, formula)
+                grid.put(row, col, value, formula)
             el.clear()
         elif tag == _MERGE:
             ref = el.get("ref")
@@ -410,25 +503,12 @@ def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
                 merged.append((int(c0 or 1), int(r0 or 1), int(c1 or 1), int(r1 or 1)))
             el.clear()
     for c0, r0, c1, r1 in merged:  # openpyxl empties every cell but the top-left one
-        cells.setdefault((r0, c0), (None, None))
+        grid.values.setdefault(r0, {}).setdefault(c0, None)
         for mr in range(r0, r1 + 1):
             for mc in range(c0, c1 + 1):
                 if (mr, mc) != (r0, c0):
-                    cells[(mr, mc)] = (None, None)
+                    grid.put(mr, mc, None, None)
     ranges = tuple(f"{column_letter(c0)}{r0}" + ("" if (c0, r0) == (c1, r1) else
                                                  f":{column_letter(c1)}{r1}")
                    for c0, r0, c1, r1 in merged)
-    if not cells:
-        return _Parsed([], ranges)
-    max_row = max(key[0] for key in cells)
-    max_col = max(key[1] for key in cells)
-    names = [""] + [column_letter(k) for k in range(1, max_col + 1)]
-    empty: tuple[object, str | None] = (None, None)
-    new, get, cols = tuple.__new__, cells.get, range(1, max_col + 1)
-    out = []
-    for ri in range(1, max_row + 1):
-        rtext = str(ri)
-        # tuple.__new__ is Cell(...) without the Python-level __new__ call
-        out.append([new(Cell, (ri, ci, names[ci] + rtext, *get((ri, ci), empty)))
-                    for ci in cols])
-    return _Parsed(out, ranges)
+    return _Parsed(grid.rows(), ranges)
