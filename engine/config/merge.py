@@ -26,6 +26,42 @@ def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
 _SCALARS = (str, int, float, type(None), date, time)
 
 
+def merge_shared(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`merge_layers` for a result only read (validated), not changed: a mapping or
+    list that one layer alone gives is shared with that layer rather than copied, and a
+    shared mapping is copied only where a later layer merges into it. The same keys and
+    values as :func:`merge_layers`, in the same order; inputs are never modified. (The
+    loader merges each strategy of a 10,000-strategy file: copying every value of every
+    strategy cost more than merging.)"""
+    out: dict[str, Any] = {}
+    owned: set[int] = {id(out)}
+    for layer in layers:
+        _merge_shared_into(out, layer, owned)
+    return out
+
+
+def _merge_shared_into(target: dict[str, Any], layer: Mapping[str, Any], owned: set[int]
+                       ) -> None:
+    for key, value in layer.items():
+        if isinstance(value, _SCALARS):
+            target[key] = value
+        elif isinstance(value, dict | Mapping):
+            current = target.get(key)
+            if isinstance(current, dict):
+                if id(current) not in owned:  # another layer's: copy before merging
+                    current = target[key] = dict(current)
+                    owned.add(id(current))
+                _merge_shared_into(current, value, owned)
+            elif type(value) is dict:
+                target[key] = value
+            else:  # another kind of mapping: a dict of it, as merge_layers gives
+                target[key] = merge_layers(value)
+        elif isinstance(value, list):
+            target[key] = value
+        else:
+            target[key] = value
+
+
 def _merge_into(target: dict[str, Any], layer: Mapping[str, Any]) -> None:
     for key, value in layer.items():
         if isinstance(value, _SCALARS):

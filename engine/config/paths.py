@@ -123,8 +123,7 @@ class Places:
 
     def __init__(self, places: dict[tuple[Key, ...], str], default: str) -> None:
         self.default = default
-        self._raw = dict(places)
-        self._layers = [self._raw.copy()]  # each layer's own places, in update order
+        self._layers = [dict(places)]  # each layer's own places, in update order
         self._canon_index: dict[tuple[Any, ...], str] | None = None
 
     @staticmethod
@@ -147,16 +146,22 @@ class Places:
 
     def update(self, other: Places) -> None:
         """Later layers' places win for the paths they define."""
-        self._raw.update(other._raw)
-        self._layers.extend(other._layers)
+        self._layers.extend(other._layers)  # never changed once made, so shared
         self._canon_index = None
+
+    def _exact(self, path: tuple[Key, ...]) -> str | None:
+        """The place the last layer that has ``path`` gives it."""
+        for layer in reversed(self._layers):
+            found = layer.get(path)
+            if found is not None:
+                return found
+        return None
 
     def find(self, path: tuple[Key, ...]) -> str:
         """The place of ``path``, else of its nearest ancestor, else the default."""
         path = tuple(k for k in path if not (isinstance(k, str) and k in _TAGS))
-        raw = self._raw
         for n in range(len(path), 0, -1):
-            found = raw.get(path[:n]) or self._canon.get(_canon_key(path[:n]))
+            found = self._exact(path[:n]) or self._canon.get(_canon_key(path[:n]))
             if found is not None:
                 return found if n == len(path) else f"{found} -> {dotted_path(path[n:])}"
         return f"{self.default} {dotted_path(path)}" if path else self.default

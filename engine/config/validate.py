@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from datetime import date, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -121,7 +121,10 @@ def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
     dumped = cfg.model_dump(mode="json", include=_unacted_include())
     items: list[tuple[tuple[str | int, ...], ParamInfo, Any, Any]] = []
     for p, default in _unacted(Sheet.POSITIONAL):
-        items.append((p.path, p, _dig(dumped, p.path), default))
+        value = _dig(dumped, p.path)
+        if value == default and not isinstance(value, list):  # _same, asked quickly
+            continue
+        items.append((p.path, p, value, default))
     for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
         unacted = _unacted(sheet)
         if not unacted:
@@ -254,11 +257,25 @@ def _collect_bools(obj: Any, path: tuple[str | int, ...],
         return
     elif isinstance(obj, dict | Mapping):
         for k, v in obj.items():
-            if not (isinstance(v, _NOT_BOOL) or type(v) is int):
+            t = type(v)
+            if t is bool:
+                out.append(((*path, k), v))
+            elif t is not str and t is not float and t is not int and v is not None:
                 _collect_bools(v, (*path, k), out)
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
             _collect_bools(v, (*path, i), out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _numeric_at(path: tuple[str | int, ...]) -> ParamInfo | None:
+    """The numeric parameter at raw ``path``, if it is one (cached: every strategy of a big
+    file holds booleans at the same few dozen paths)."""
+    sheet, rest = Sheet.POSITIONAL, path
+    if len(path) > 2 and path[0] in ("legs", "adjustment_rules") and isinstance(path[1], int):
+        sheet = Sheet.LEG if path[0] == "legs" else Sheet.ADJUSTMENT
+        rest = path[2:]
+    return _numeric(sheet).get(tuple(str(k) for k in rest))
 
 
 def _booleans_in_numbers(data: Mapping[str, Any], places: Places) -> list[Problem]:
@@ -266,11 +283,7 @@ def _booleans_in_numbers(data: Mapping[str, Any], places: Places) -> list[Proble
     One walk over the (small) dict; only its booleans are looked up in the registry."""
     out: list[Problem] = []
     for path, value in _bool_leaves(data):
-        sheet, rest = Sheet.POSITIONAL, path
-        if len(path) > 2 and path[0] in ("legs", "adjustment_rules") and isinstance(path[1], int):
-            sheet = Sheet.LEG if path[0] == "legs" else Sheet.ADJUSTMENT
-            rest = path[2:]
-        p = _numeric(sheet).get(tuple(str(k) for k in rest))
+        p = _numeric_at(path)
         if p is not None:
             out.append(Problem(places.find(path), f"expected a number, got {str(value).lower()}",
                                p.excel_name))

@@ -175,6 +175,22 @@ def _row_values(reader: _Reader, sheet: str, cells: tuple[Cell, ...], p: ParamIn
     return True
 
 
+def _used_columns(rows: list[list[Cell]], first: int) -> list[int]:
+    """The columns from ``first`` on that hold a non-blank cell in any row, in order. In a
+    row that is a rectangle from column A (checked), only columns not yet seen are looked
+    at: after the header row, usually none."""
+    found: set[int] = set()
+    for row in rows:
+        n = len(row)
+        if list(map(_col_of, row)) == list(range(1, n + 1)):
+            for col in set(range(first, n + 1)).difference(found):
+                if not _blank(row[col - 1]):
+                    found.add(col)
+        else:
+            found.update(c.col for c in row if c.col >= first and not _blank(c))
+    return sorted(found)
+
+
 def _blank(cell: Cell) -> bool:
     """``cell.blank`` spelled out: it runs once a cell of a big workbook."""
     if cell.formula is not None:
@@ -241,7 +257,7 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
             return
     pcol = hdr["Parameter"].col
     first = max(c.col for k, c in hdr.items() if k in POSITIONAL_HEADER) + 1
-    columns = sorted({c.col for row in rows for c in row if c.col >= first and not _blank(c)})
+    columns = _used_columns(rows, first)
     reader.check_merged(sheet, set(columns) | {pcol})
     flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
     value = reader.value
