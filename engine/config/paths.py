@@ -122,8 +122,10 @@ class Places:
     cost more than validating them."""
 
     def __init__(self, places: dict[tuple[Key, ...], str], default: str) -> None:
+        """``places`` is kept, not copied (a big file has millions): do not change it
+        afterwards."""
         self.default = default
-        self._layers = [dict(places)]  # each layer's own places, in update order
+        self._layers = [places]  # each layer's own places, in update order
         self._canon_index: dict[tuple[Any, ...], str] | None = None
 
     @staticmethod

@@ -311,7 +311,7 @@ def _add_strategy(reader: _Reader, flat: dict[tuple[str, ...], Any], places: Pla
     name = str(flat.get(("strategy_name",), f"strategy at {origin}"))
     layer = nest(flat)
     reader.raw.strategies.append(RawStrategy(name=name, origin=origin, layer=layer,
-                                             places=dict(places)))
+                                             places=places))  # each caller's own dict
 
 
 def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ...]) -> bool:

@@ -370,9 +370,10 @@ class _Grid:
         out: list[list[Cell]] = []
         for ri in range(1, max_row + 1):
             line = values.get(ri, none)
-            forms = formulas.get(ri, none)
+            forms = formulas.get(ri)
             out.append(list(map(make, zip(repeat(ri), cols, map(add, names, repeat(str(ri))),
-                                          map(line.get, cols), map(forms.get, cols)))))
+                                          map(line.get, cols),
+                                          map(forms.get, cols) if forms else repeat(None)))))
         return out
 
 

@@ -59,6 +59,8 @@ def _spoil(wb: Any) -> None:
     ws.cell(ws.max_row, first, 1)
     legs = wb["LegParameter"]
     legs.cell(2, 5, "sideways")
+    legs.cell(4, 6, True)
+    legs.cell(5, 3, "ce")  # a lower-case choice, read as CE
     legs.cell(3, 1, "Not_A_Strategy")
     legs.cell(legs.max_row + 2, 1, legs.cell(2, 1).value)  # after a blank row
     rules = wb["AdjustmentRules"]
@@ -109,7 +111,8 @@ def test_fast_paths_match_the_reference_on_a_spoilt_book(
     monkeypatch.setattr(xlsx_stream, "_fast_cells", count_cells)
     monkeypatch.setattr(workbook_source, "_row_values", count_rows)
     fast = load_config(book, strict=False)
-    assert taken["cells"] >= 3 and taken["rows"] > 100  # the fast paths did the reading
+    # the fast paths did the reading
+    assert taken["cells"] >= 3 and taken["rows"] > 100
 
     monkeypatch.setattr(workbook_source, "_row_values", lambda *args: False)
     reference = resolve(read_book(OpenpyxlReader(book), str(book)))
