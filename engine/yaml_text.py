@@ -23,6 +23,7 @@ libyaml's C parser is used when PyYAML has it.
 from __future__ import annotations
 
 import codecs
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 _Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+_IMMUTABLE = (str, int, float, bool, type(None), datetime.date, datetime.datetime)
 
 
 class YamlInputError(PosbtError):
@@ -159,6 +163,10 @@ class Builder:
         self.loader, self.name, self.budget = loader, name, budget
         self.built = 0
         self._active: set[int] = set()
+        # (tag, text) -> value of the scalars built so far whose value is immutable: a big
+        # file repeats the same keys and values thousands of times, and PyYAML's
+        # constructor costs more a scalar than everything else here
+        self._scalars: dict[tuple[str, str], Any] = {}
 
     def _place(self, node: Node) -> str:
         return f"{self.name}:{node.start_mark.line + 1}"
@@ -190,8 +198,14 @@ class Builder:
             self._active.discard(id(node))
 
     def _scalar(self, node: ScalarNode) -> Any:
+        key = (node.tag, node.value)
+        if key in self._scalars:
+            return self._scalars[key]
         try:
-            return self.loader.construct_object(node)
+            value = self.loader.construct_object(node)
+            if type(value) in _IMMUTABLE:
+                self._scalars[key] = value
+            return value
         except yaml.YAMLError:
             raise
         except (ValueError, TypeError, OverflowError) as exc:  # 2025-02-31 passes the regex

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.enums import VolRegime
-from engine.config.merge import merge_layers
+from engine.config.merge import merge_layers, merge_shared
 from engine.config.models.strategy import StrategyConfig
 from engine.config.paths import Places
 from engine.config.problems import ConfigError, Problem, ValidationReport
@@ -58,7 +58,7 @@ def _places(raw: RawConfig, strat: RawStrategy) -> Places:
 def _one(raw: RawConfig, strat: RawStrategy, runtime: Mapping[str, Any],
          store: Store | None, report: ValidationReport) -> ResolvedStrategy | None:
     places = _places(raw, strat)
-    merged = merge_layers(raw.global_defaults, strat.layer, strat.leg_layer, runtime)
+    merged = merge_shared(raw.global_defaults, strat.layer, strat.leg_layer, runtime)
     cfg, problems = validate_strategy(merged, places, store)
     report.extend(problems)
     if cfg is None:

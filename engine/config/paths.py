@@ -115,29 +115,55 @@ def _canon_key(path: tuple[Key, ...]) -> tuple[Any, ...]:
 
 
 class Places:
-    """Where each raw key path came from; finds the nearest known place for any path."""
+    """Where each raw key path came from; finds the nearest known place for any path.
+
+    The canonical index (aliases resolved) is built on the first lookup that needs it:
+    most strategies of a big file have no problem to place, and building it for each
+    cost more than validating them."""
 
     def __init__(self, places: dict[tuple[Key, ...], str], default: str) -> None:
+        """``places`` is kept, not copied (a big file has millions): do not change it
+        afterwards."""
         self.default = default
-        self._raw = dict(places)
-        self._canon: dict[tuple[Any, ...], str] = {}
-        for path, place in places.items():
-            self._canon.setdefault(self._canon_key(path), place)
+        self._layers = [places]  # each layer's own places, in update order
+        self._canon_index: dict[tuple[Any, ...], str] | None = None
 
     @staticmethod
     def _canon_key(path: tuple[Key, ...]) -> tuple[Any, ...]:
         return _canon_key(path)
 
+    @property
+    def _canon(self) -> dict[tuple[Any, ...], str]:
+        """Canonical path -> place: within a layer the first path wins, a later layer's
+        places win over an earlier one's."""
+        if self._canon_index is None:
+            index: dict[tuple[Any, ...], str] = {}
+            for layer in self._layers:
+                own: dict[tuple[Any, ...], str] = {}
+                for path, place in layer.items():
+                    own.setdefault(_canon_key(path), place)
+                index.update(own)
+            self._canon_index = index
+        return self._canon_index
+
     def update(self, other: Places) -> None:
         """Later layers' places win for the paths they define."""
-        self._raw.update(other._raw)
-        self._canon.update(other._canon)
+        self._layers.extend(other._layers)  # never changed once made, so shared
+        self._canon_index = None
+
+    def _exact(self, path: tuple[Key, ...]) -> str | None:
+        """The place the last layer that has ``path`` gives it."""
+        for layer in reversed(self._layers):
+            found = layer.get(path)
+            if found is not None:
+                return found
+        return None
 
     def find(self, path: tuple[Key, ...]) -> str:
         """The place of ``path``, else of its nearest ancestor, else the default."""
         path = tuple(k for k in path if not (isinstance(k, str) and k in _TAGS))
         for n in range(len(path), 0, -1):
-            found = self._raw.get(path[:n]) or self._canon.get(self._canon_key(path[:n]))
+            found = self._exact(path[:n]) or self._canon.get(_canon_key(path[:n]))
             if found is not None:
                 return found if n == len(path) else f"{found} -> {dotted_path(path[n:])}"
         return f"{self.default} {dotted_path(path)}" if path else self.default

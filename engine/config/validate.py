@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from datetime import date, timedelta
-from functools import cache
+from datetime import date, time, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -92,15 +92,43 @@ def _unacted(sheet: Sheet) -> tuple[tuple[ParamInfo, Any], ...]:
                  if not p.required and not is_acted_on(p))
 
 
+def _include(paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
+    """A ``model_dump`` include filter that keeps just ``paths``."""
+    out: dict[str, Any] = {}
+    for path in paths:
+        node = out
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = True
+    return out
+
+
+@cache
+def _unacted_include() -> dict[str, Any]:
+    """What :func:`_not_acted_on` reads of a config: dumping only that (not the whole
+    model) is most of its time saved on a big file."""
+    out = _include(tuple(p.path for p, _ in _unacted(Sheet.POSITIONAL)))
+    for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
+        rows = _include(tuple(p.path for p, _ in _unacted(sheet)))
+        if rows:
+            out[key] = {"__all__": rows}
+    return out
+
+
 def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
     """Warnings for parameters set away from their default that nothing acts on yet."""
     out: list[Problem] = []
-    dumped = cfg.model_dump(mode="json")
+    dumped = cfg.model_dump(mode="json", include=_unacted_include())
     items: list[tuple[tuple[str | int, ...], ParamInfo, Any, Any]] = []
     for p, default in _unacted(Sheet.POSITIONAL):
-        items.append((p.path, p, _dig(dumped, p.path), default))
+        value = _dig(dumped, p.path)
+        if value == default and not isinstance(value, list):  # _same, asked quickly
+            continue
+        items.append((p.path, p, value, default))
     for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
         unacted = _unacted(sheet)
+        if not unacted:
+            continue
         for i, row in enumerate(dumped[key]):
             for p, default in unacted:
                 if _has(row, p.path):
@@ -208,15 +236,46 @@ def _numeric(sheet: Sheet) -> dict[tuple[str, ...], ParamInfo]:
     return {p.path: p for p in params(sheet) if p.kind in _NUMERIC_KINDS}
 
 
+# Leaves that are not booleans, told apart without the Mapping ABC check (slow, and asked
+# once a value of a 10,000-strategy file).
+_NOT_BOOL = (str, float, type(None), date, time)
+
+
 def _bool_leaves(obj: Any, path: tuple[str | int, ...] = ()
                  ) -> list[tuple[tuple[str | int, ...], bool]]:
+    """Every boolean in ``obj`` with its path, depth first in key order."""
+    out: list[tuple[tuple[str | int, ...], bool]] = []
+    _collect_bools(obj, path, out)
+    return out
+
+
+def _collect_bools(obj: Any, path: tuple[str | int, ...],
+                   out: list[tuple[tuple[str | int, ...], bool]]) -> None:
     if isinstance(obj, bool):
-        return [(path, obj)]
-    if isinstance(obj, Mapping):
-        return [x for k, v in obj.items() for x in _bool_leaves(v, (*path, k))]
-    if isinstance(obj, list):
-        return [x for i, v in enumerate(obj) for x in _bool_leaves(v, (*path, i))]
-    return []
+        out.append((path, obj))
+    elif isinstance(obj, _NOT_BOOL) or type(obj) is int:
+        return
+    elif isinstance(obj, dict | Mapping):
+        for k, v in obj.items():
+            t = type(v)
+            if t is bool:
+                out.append(((*path, k), v))
+            elif t is not str and t is not float and t is not int and v is not None:
+                _collect_bools(v, (*path, k), out)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _collect_bools(v, (*path, i), out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _numeric_at(path: tuple[str | int, ...]) -> ParamInfo | None:
+    """The numeric parameter at raw ``path``, if it is one (cached: every strategy of a big
+    file holds booleans at the same few dozen paths)."""
+    sheet, rest = Sheet.POSITIONAL, path
+    if len(path) > 2 and path[0] in ("legs", "adjustment_rules") and isinstance(path[1], int):
+        sheet = Sheet.LEG if path[0] == "legs" else Sheet.ADJUSTMENT
+        rest = path[2:]
+    return _numeric(sheet).get(tuple(str(k) for k in rest))
 
 
 def _booleans_in_numbers(data: Mapping[str, Any], places: Places) -> list[Problem]:
@@ -224,11 +283,7 @@ def _booleans_in_numbers(data: Mapping[str, Any], places: Places) -> list[Proble
     One walk over the (small) dict; only its booleans are looked up in the registry."""
     out: list[Problem] = []
     for path, value in _bool_leaves(data):
-        sheet, rest = Sheet.POSITIONAL, path
-        if len(path) > 2 and path[0] in ("legs", "adjustment_rules") and isinstance(path[1], int):
-            sheet = Sheet.LEG if path[0] == "legs" else Sheet.ADJUSTMENT
-            rest = path[2:]
-        p = _numeric(sheet).get(tuple(str(k) for k in rest))
+        p = _numeric_at(path)
         if p is not None:
             out.append(Problem(places.find(path), f"expected a number, got {str(value).lower()}",
                                p.excel_name))

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from datetime import date, datetime
+from functools import cache
+from itertools import compress, repeat
+from operator import add, attrgetter, itemgetter, setitem
 from pathlib import Path
 from typing import Any
 
@@ -38,39 +42,38 @@ class _Reader:
         self.raw.problems.append(Problem(place, msg, name, "warning" if warn else "error"))
 
     def value(self, sheet: str, cell: Cell, p: ParamInfo | None) -> tuple[bool, Any]:
-        """(usable, value) of a cell for parameter ``p``."""
-        place = f"{sheet}!{cell.address}"
-        name = p.excel_name if p else None
-        if cell.formula is not None and cell.value is None:
-            self.err(place, f"formula {cell.formula} has no computed value; open and save the "
-                     "workbook in Excel, or type the value", name)
-            return False, None
+        """(usable, value) of a cell for parameter ``p``. The place and Excel name are
+        only spelled out for a message (this runs once a cell of a big workbook)."""
         v = cell.value
+        if cell.formula is not None and v is None:
+            self.err(f"{sheet}!{cell.address}", f"formula {cell.formula} has no computed "
+                     "value; open and save the workbook in Excel, or type the value",
+                     p.excel_name if p else None)
+            return False, None
         if p is None:
             return True, v
-        if p.kind == "date" and isinstance(v, datetime):
-            return True, v.date()
-        if p.kind == "date" and isinstance(v, str):
-            if _ISO.match(v.strip()):
-                try:
-                    day = date.fromisoformat(v.strip())
-                except ValueError as exc:  # 2025-02-31 has the shape but is no day
-                    self.err(place, f"{v.strip()!r} is not a calendar date ({exc})", name)
-                    return False, None
-                self.err(place, f"date typed as text; read as {v.strip()} (format the cell "
-                         "as a date)", name, warn=True)
-                return True, day
-            self.err(place, f"expected a date (a date cell or YYYY-MM-DD), got {v!r}", name)
-            return False, None
-        if isinstance(v, bool) and p.kind in ("int", "float", "float_or_dynamic"):
-            # pydantic would read TRUE as 1
-            self.err(place, f"expected {_KIND_WORDS.get(p.kind, p.kind)}, got "
-                     f"{'TRUE' if v else 'FALSE'}", name)
-            return False, None
-        if p.kind in ("enum", "float_or_dynamic") and isinstance(v, str):
-            up = v.strip().upper()
-            return True, up if up in p.choices or up == "DYNAMIC" else v.strip()
-        return True, v
+        out = _plain_value(v, p)
+        if out is not _SAY:
+            return True, out
+        if p.kind == "date":  # a date typed as text
+            return self._date_text(f"{sheet}!{cell.address}", str(v), p.excel_name)
+        # TRUE/FALSE in a number cell: pydantic would read TRUE as 1
+        self.err(f"{sheet}!{cell.address}", f"expected {_KIND_WORDS.get(p.kind, p.kind)}, "
+                 f"got {'TRUE' if v else 'FALSE'}", p.excel_name)
+        return False, None
+
+    def _date_text(self, place: str, v: str, name: str) -> tuple[bool, Any]:
+        if _ISO.match(v.strip()):
+            try:
+                day = date.fromisoformat(v.strip())
+            except ValueError as exc:  # 2025-02-31 has the shape but is no day
+                self.err(place, f"{v.strip()!r} is not a calendar date ({exc})", name)
+                return False, None
+            self.err(place, f"date typed as text; read as {v.strip()} (format the cell "
+                     "as a date)", name, warn=True)
+            return True, day
+        self.err(place, f"expected a date (a date cell or YYYY-MM-DD), got {v!r}", name)
+        return False, None
 
     def header(self, sheet: str, rows: list[list[Cell]]) -> dict[str, Cell] | None:
         info = self.book.sheet_info(sheet)
@@ -106,6 +109,94 @@ class _Reader:
     def check_hidden(self, sheet: str) -> None:
         if self.book.sheet_info(sheet).hidden:
             self.err(sheet, "sheet is hidden; its values are used", warn=True)
+
+
+_SAY = object()  # _plain_value: the cell needs a message (an error or a warning)
+_BLANK = object()  # _row_values: the cell is blank
+_NUMERIC_KINDS = ("int", "float", "float_or_dynamic")
+
+
+def _plain_value(v: Any, p: ParamInfo) -> Any:
+    """What a cell holding ``v`` (no formula) gives parameter ``p``, or _SAY when
+    :meth:`_Reader.value` has something to report about it. No place needed, so it can
+    be asked once per distinct value of a row rather than once a cell."""
+    kind = p.kind
+    if kind == "date":
+        if isinstance(v, datetime):
+            return v.date()
+        return _SAY if isinstance(v, str) else v
+    if isinstance(v, bool):
+        return _SAY if kind in _NUMERIC_KINDS else v
+    if (kind == "enum" or kind == "float_or_dynamic") and isinstance(v, str):
+        up = v.strip().upper()
+        return up if up in p.choices or up == "DYNAMIC" else v.strip()
+    return v
+
+
+_value_of, _formula_of, _address_of, _col_of = (attrgetter("value"), attrgetter("formula"),
+                                                attrgetter("address"), attrgetter("col"))
+
+
+def _row_values(reader: _Reader, sheet: str, cells: tuple[Cell, ...], p: ParamInfo,
+                flats: list[dict[tuple[str, ...], Any]], places: list[PlaceMap]) -> bool:
+    """Read one PositionalParameter row's strategy ``cells`` (one per strategy column, in
+    order) into the columns' ``flats`` and ``places``, as the cell-by-cell loop would
+    (blank cells skipped, messages in column order), with the work done once per
+    distinct value and C-level maps for the rest. False (nothing read) when a cell holds
+    a formula or an unhashable value: the caller then reads the row cell by cell."""
+    values = list(map(_value_of, cells))
+    if set(map(_formula_of, cells)) != {None}:
+        return False
+    keys = list(zip(map(type, values), values, strict=True))  # True, 1 and 1.0 kept apart
+    try:
+        distinct = set(keys)
+    except TypeError:
+        return False
+    outcome = {}
+    for key in distinct:
+        v = key[1]
+        blank = v is None or (isinstance(v, str) and not v.strip())
+        outcome[key] = _BLANK if blank else _plain_value(v, p)
+    outs = list(map(outcome.__getitem__, keys))
+    path, prefix = p.path, sheet + "!"
+    if _BLANK in outcome.values() or _SAY in outcome.values():
+        mask = [o is not _BLANK and o is not _SAY for o in outs]
+        deque(map(setitem, compress(flats, mask), repeat(path), compress(outs, mask)), 0)
+        deque(map(setitem, compress(places, mask), repeat(path),
+                  map(add, repeat(prefix), map(_address_of, compress(cells, mask)))), 0)
+        for i in [i for i, o in enumerate(outs) if o is _SAY]:
+            ok, v = reader.value(sheet, cells[i], p)  # says what is wrong, at the cell
+            if ok:
+                flats[i][path], places[i][path] = v, prefix + cells[i].address
+        return True
+    deque(map(setitem, flats, repeat(path), outs), 0)
+    deque(map(setitem, places, repeat(path), map(add, repeat(prefix), map(_address_of, cells))),
+          0)
+    return True
+
+
+def _used_columns(rows: list[list[Cell]], first: int) -> list[int]:
+    """The columns from ``first`` on that hold a non-blank cell in any row, in order. In a
+    row that is a rectangle from column A (checked), only columns not yet seen are looked
+    at: after the header row, usually none."""
+    found: set[int] = set()
+    for row in rows:
+        n = len(row)
+        if list(map(_col_of, row)) == list(range(1, n + 1)):
+            for col in set(range(first, n + 1)).difference(found):
+                if not _blank(row[col - 1]):
+                    found.add(col)
+        else:
+            found.update(c.col for c in row if c.col >= first and not _blank(c))
+    return sorted(found)
+
+
+def _blank(cell: Cell) -> bool:
+    """``cell.blank`` spelled out: it runs once a cell of a big workbook."""
+    if cell.formula is not None:
+        return False
+    v = cell.value
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _col_number(letters: str) -> int:
@@ -166,9 +257,14 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
             return
     pcol = hdr["Parameter"].col
     first = max(c.col for k, c in hdr.items() if k in POSITIONAL_HEADER) + 1
-    columns = sorted({c.col for row in rows for c in row if c.col >= first and not c.blank})
+    columns = _used_columns(rows, first)
     reader.check_merged(sheet, set(columns) | {pcol})
     flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
+    value = reader.value
+    # a rectangle row from column A holds strategy column c at index c - 1: gathered in
+    # one call and read by _row_values (checked per row; any other row cell by cell)
+    gather = itemgetter(*[c - 1 for c in columns]) if len(columns) > 1 else None
+    col_flats, col_places = [flats[c][0] for c in columns], [flats[c][1] for c in columns]
     for row in _body(rows, sheet, reader):
         pcell = row[pcol - 1] if len(row) >= pcol else None
         if pcell is None or pcell.blank:
@@ -178,12 +274,23 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
         if p is None:
             _unknown(reader, f"{sheet}!{pcell.address}", pname, Sheet.POSITIONAL, warn=False)
             continue
+        if gather is not None and len(row) >= columns[-1]:
+            cells = gather(row)
+            if list(map(_col_of, cells)) == columns and _row_values(
+                    reader, sheet, cells, p, col_flats, col_places):
+                continue
+        path = p.path
         for cell in row:
-            if cell.col in flats and not cell.blank:
-                ok, v = reader.value(sheet, cell, p)
-                if ok:
-                    flats[cell.col][0][p.path] = v
-                    flats[cell.col][1][p.path] = f"{sheet}!{cell.address}"
+            flat_places = flats.get(cell.col)
+            if flat_places is None:
+                continue
+            v = cell.value  # not cell.blank: a property call per cell costs seconds here
+            if cell.formula is None and (v is None or (isinstance(v, str) and not v.strip())):
+                continue
+            ok, v = value(sheet, cell, p)
+            if ok:
+                flat_places[0][path] = v
+                flat_places[1][path] = f"{sheet}!{cell.address}"
     for col in columns:
         flat, places = flats[col]
         head = by_col[col][1] if col in by_col else None
@@ -204,7 +311,7 @@ def _add_strategy(reader: _Reader, flat: dict[tuple[str, ...], Any], places: Pla
     name = str(flat.get(("strategy_name",), f"strategy at {origin}"))
     layer = nest(flat)
     reader.raw.strategies.append(RawStrategy(name=name, origin=origin, layer=layer,
-                                             places=dict(places)))
+                                             places=places))  # each caller's own dict
 
 
 def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ...]) -> bool:
@@ -227,8 +334,9 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
     reader.check_merged(name, {*by_col, hdr["StrategyName"].col})
     strategies = {s.name: s for s in reader.raw.strategies}
     counts: dict[str, int] = {}
+    scol = hdr["StrategyName"].col
     for row in _body(rows, name, reader):
-        scell = next((c for c in row if c.col == hdr["StrategyName"].col), None)
+        scell = next((c for c in row if c.col == scol), None)
         sname = str(scell.value).strip() if scell is not None and not scell.blank else ""
         strat = strategies.get(sname)
         if strat is None:
@@ -238,14 +346,15 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
         i = counts.get(sname, 0)
         counts[sname] = i + 1
         flat: dict[tuple[str, ...], Any] = {}
+        places = strat.places
         for cell in row:
             p = by_col.get(cell.col)
-            if p is None or cell.blank:
+            if p is None or _blank(cell):
                 continue
             ok, v = reader.value(name, cell, p)
             if ok:
                 flat[p.path] = v
-                strat.places[(key, i, *p.path)] = f"{name}!{cell.address}"
+                places[(key, i, *p.path)] = f"{name}!{cell.address}"
         strat.places.setdefault((key, i), f"{name}!A{row[0].row}")
         strat.leg_layer.setdefault(key, []).append(_rule_fields(nest(flat), key, reader,
                                                                 name, row))
@@ -258,18 +367,27 @@ def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
     if key != "adjustment_rules":
         return data
     rtype = str(data.get("rule_type", "")).upper()
-    for excel, p in by_excel_name(Sheet.ADJUSTMENT).items():
-        if p.rule_types and rtype in {t for t in _all_types()} and rtype not in p.rule_types \
-                and p.path[0] in data:
+    if rtype not in _all_types():
+        return data
+    for excel, p in _typed_rule_params():
+        if rtype not in p.rule_types and p.path[0] in data:
             data.pop(p.path[0])
             reader.err(f"{sheet}!A{row[0].row}", f"{excel} does not apply to RuleType {rtype} "
                        f"(only {', '.join(p.rule_types)})", excel)
     return data
 
 
-def _all_types() -> tuple[str, ...]:
+@cache
+def _all_types() -> frozenset[str]:
     from engine.config.enums import AdjustmentType
-    return tuple(t.value for t in AdjustmentType)
+    return frozenset(t.value for t in AdjustmentType)
+
+
+@cache
+def _typed_rule_params() -> tuple[tuple[str, ParamInfo], ...]:
+    """The AdjustmentRules parameters that apply to some rule types only, in sheet order."""
+    return tuple((excel, p) for excel, p in by_excel_name(Sheet.ADJUSTMENT).items()
+                 if p.rule_types)
 
 
 def _key_value_sheet(reader: _Reader) -> None:

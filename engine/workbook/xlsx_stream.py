@@ -14,10 +14,15 @@ imported inside the functions (engine never imports it at module top level).
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
 from dataclasses import dataclass
+from functools import partial
+from itertools import repeat
+from operator import add
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, iterparse
 
 from engine.errors import PosbtError
@@ -144,91 +149,353 @@ def _read_package(path: Path) -> tuple[list[_SheetPart], _Formats]:
     return parts, formats
 
 
-def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
+class _State:
+    """What reading one sheet carries from cell to cell: the formats, the shared formulas
+    seen so far (by index) and the column number of each column's letters."""
+
+    def __init__(self, fmt: _Formats) -> None:
+        self.fmt = fmt
+        self.shared: dict[str, Any] = {}
+        self.col_of: dict[str, int] = {}
+
+
+def _cell(c: Element, row_counter: int, col_counter: int, st: _State
+          ) -> tuple[int, int, object, str | None]:
+    """(row, column, value, formula) of a ``<c>`` element, as openpyxl reads it."""
     from openpyxl.formula.translate import Translator
-    from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+    from openpyxl.utils.cell import coordinate_to_tuple
     from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-    strings, dates, deltas, epoch = (fmt.strings, fmt.date_styles, fmt.timedelta_styles,
-                                     fmt.epoch)
-    cells: dict[tuple[int, int], tuple[object, str | None]] = {}
-    merged: list[tuple[int, int, int, int]] = []
-    shared: dict[str, Any] = {}
-    row_counter = 0
+    fmt = st.fmt
+    coord = c.get("r")
+    if coord:
+        rs = str(row_counter)
+        letters = coord[:-len(rs)] if coord.endswith(rs) else ""
+        col = st.col_of.get(letters, 0)
+        if col:
+            row = row_counter
+        else:
+            row, col = coordinate_to_tuple(coord)
+            if row == row_counter:
+                st.col_of[letters] = col
+    else:
+        row, col = row_counter, col_counter + 1
+    t = c.get("t", "n")
+    # children come in schema order (f, v, is): look at them by position and fall back to
+    # a search only for an unusual order
+    n = len(c)
+    f = k = None
+    if n:
+        k = c[0]
+        if k.tag == _F:
+            f, k = k, (c[1] if n > 1 else None)
+    value: object
+    if t == "inlineStr":
+        node = k if k is not None and k.tag == _IS else c.find(_IS)
+        if node is None:
+            value = None
+        elif len(node) == 1 and node[0].tag == _T:
+            value = node[0].text or ""
+        else:
+            value = _inline_text(node)
+    else:
+        text = (k.text if k is not None and k.tag == _V else c.findtext(_V)) or None
+        if text is None:
+            value = None
+        elif t == "n":
+            s = c.get("s")
+            value = _number(text)
+            if s and int(s) in fmt.date_styles:
+                value = _date(value, fmt.epoch, int(s) in fmt.timedelta_styles, from_excel)
+        elif t == "s":
+            value = fmt.strings[int(text)]
+        elif t == "b":
+            value = bool(int(text))
+        elif t == "d":
+            value = from_ISO8601(text)
+        else:  # "str" (a formula's text result), "e" (an error such as #N/A)
+            value = text
+    if f is None and n > 1:
+        f = c.find(_F)
+    formula = None
+    if f is not None:
+        formula = "=" + (f.text or "")
+        if f.get("t") == "shared":
+            si = f.get("si") or ""
+            here = coord or f"{column_letter(col)}{row}"
+            if si in st.shared:
+                formula = st.shared[si].translate_formula(here)
+            elif formula != "=":
+                st.shared[si] = Translator(formula, here)
+    return row, col, value, formula
 
-    col_of: dict[str, int] = {}  # column letters -> number, parsed once per column
-    for _event, el in iterparse(src):
+
+# The fast path reads the cells of <sheetData> with regular expressions instead of an XML
+# parser: one match a cell, and a cell's value looked up by the text after its address
+# (a config sheet repeats the same few hundred values across thousands of columns). It
+# takes only what it can read exactly as the parser would: UTF-8 without comments, CDATA,
+# a DTD, carriage returns or characters XML forbids; rows of <c> elements and whitespace;
+# the default namespace the main one. A cell in any other form (a formula, rich text, an
+# entity, attributes in another order) is handed to the XML parser alone, and anything
+# else, or any error, sends the whole sheet to the parser, which then reads or refuses it.
+_WS = "[ \t\n]*"
+_ATTRS = (r"(?:[ \t\n]+[A-Za-z_:][\w.:-]*[ \t\n]*=[ \t\n]*"
+          r"""(?:"[^"<&\t\n\r]*"|'[^'<&\t\n\r]*'))*""")
+_ROW_OPEN = re.compile(_WS + "<row(" + _ATTRS + ")" + _WS + "(/?)>")
+_ROW_CLOSE = re.compile(_WS + "</row>")
+_END = re.compile(_WS)
+_ATTR = re.compile(r"""([A-Za-z_:][\w.:-]*)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)')""")
+_TEXT = "[^<&]*(?:&(?:lt|gt|amp|quot|apos);[^<&]*)*"  # the five named entities only
+_CELL_TAIL = (r'(?: s="[0-9]+")?(?: t="[A-Za-z]+")?(?: ?/>|>(?:<v>' + _TEXT + '</v>|'
+              r'<is><t(?: xml:space="preserve")?>' + _TEXT + '</t></is>)?</c>)')
+_FAST_CELL = re.compile(_WS + '<c r="([A-Z]{1,3})([0-9]+)"(' + _CELL_TAIL + ")")
+_TAIL_PARTS = re.compile(r'(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?(?: ?/>|>(?:<v>(' + _TEXT +
+                         ')</v>|<is><t(?: xml:space="preserve")?>(' + _TEXT + ')</t></is>)?</c>)')
+_ANY_CELL = re.compile(_WS + "(<c" + r"""(?:[ \t\n]+[^\s=/>]+[ \t\n]*=[ \t\n]*"""
+                       r"""(?:"[^"<]*"|'[^'<]*'))*""" + _WS + "(?:/>|>.*?</c>))", re.S)
+# bytes XML forbids (and \r, which the parser turns into \n), deleted to see if any is
+# there: a translate is several times faster than a regular-expression search
+_NOT_PLAIN = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x0D])
+_ROOT = re.compile(rb"<worksheet\b[^>]*>")
+_MAIN_DEFAULT = b'xmlns="' + _NS[1:-1].encode() + b'"'
+_ENCODING = re.compile(rb"""encoding[ \t\r\n]*=[ \t\r\n]*["']([^"']*)""")
+
+
+def _split_sheet_data(data: bytes) -> tuple[str, str, bytes] | None:
+    """(root start tag, the text inside <sheetData>, the document without it) when the
+    fast path may read this sheet, else None."""
+    if b"<!" in data:
+        return None
+    if data.startswith(b"<?xml"):
+        m = _ENCODING.search(data, 0, max(data.find(b"?>"), 0))
+        if m is not None and m.group(1).lower() != b"utf-8":
+            return None
+    root = _ROOT.search(data)
+    if root is None or _MAIN_DEFAULT not in root.group(0):
+        return None
+    open_at = data.find(b"<sheetData>", root.end())
+    if open_at < 0 or b"xmlns" in data[root.end():open_at]:
+        return None
+    start = open_at + len(b"<sheetData>")
+    end = data.find(b"</sheetData>", start)
+    if end < 0 or data.find(b"<sheetData", end) >= 0:
+        return None
+    rest = data[:start] + data[end:]
+    if b"<row" in rest:
+        return None
+    body = data[start:end]
+    if (b"]]>" in body or b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body  # U+FFFE/F
+            or len(body.translate(None, _NOT_PLAIN)) != len(body)):
+        return None
+    return root.group(0).decode("utf-8"), body.decode("utf-8"), rest
+
+
+def _unescape(text: str) -> str:
+    """The five named XML entities replaced (``&amp;`` last), as the parser does."""
+    if "&" not in text:
+        return text
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _fast_value(tail: str, st: _State) -> object:
+    """The value of a plain cell from the text after its address (see _CELL_TAIL)."""
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    m = _TAIL_PARTS.fullmatch(tail)
+    if m is None:
+        raise ValueError(f"unexpected cell text {tail!r}")
+    s, t, vtext, istext = m.groups()
+    if t == "inlineStr":
+        return None if istext is None else _unescape(istext)
+    text = _unescape(vtext) if vtext else None
+    fmt = st.fmt
+    if text is None:
+        return None
+    if t is None or t == "n":
+        value = _number(text)
+        if s and int(s) in fmt.date_styles:
+            return _date(value, fmt.epoch, int(s) in fmt.timedelta_styles, from_excel)
+        return value
+    if t == "s":
+        return fmt.strings[int(text)]
+    if t == "b":
+        return bool(int(text))
+    if t == "d":
+        return from_ISO8601(text)
+    return text
+
+
+class _Grid:
+    """The cells read so far: row -> column -> value, and the formulas apart (few)."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, dict[int, object]] = {}
+        self.formulas: dict[int, dict[int, str]] = {}
+
+    def put(self, row: int, col: int, value: object, formula: str | None) -> None:
+        """One cell; a later cell at the same address replaces an earlier one."""
+        line = self.values.get(row)
+        if line is None:
+            line = self.values[row] = {}
+        line[col] = value
+        if formula is not None:
+            self.formulas.setdefault(row, {})[col] = formula
+        elif row in self.formulas:
+            self.formulas[row].pop(col, None)
+
+    def put_plain(self, row: int, cols: list[int], values: list[object]) -> None:
+        """Cells without formulas along one row, in document order."""
+        line = self.values.get(row)
+        if line is None:
+            line = self.values[row] = {}
+        line.update(zip(cols, values, strict=True))
+        if row in self.formulas:
+            for col in cols:
+                self.formulas[row].pop(col, None)
+
+    def rows(self) -> list[list[Cell]]:
+        """Every cell of the rectangle from A1 to the last row and column used."""
+        values, formulas = self.values, self.formulas
+        max_row = max((r for r, line in values.items() if line), default=0)
+        if not max_row:
+            return []
+        max_col = max(max(line) for line in values.values() if line)
+        names = [column_letter(k) for k in range(1, max_col + 1)]
+        cols = range(1, max_col + 1)
+        # built by C-level maps, not a Python loop a cell: tuple.__new__ makes the Cell
+        # from its (row, col, address, value, formula) tuple
+        make = partial(tuple.__new__, Cell)
+        none: dict[int, Any] = {}
+        out: list[list[Cell]] = []
+        for ri in range(1, max_row + 1):
+            line = values.get(ri, none)
+            forms = formulas.get(ri)
+            out.append(list(map(make, zip(repeat(ri), cols, map(add, names, repeat(str(ri))),
+                                          map(line.get, cols),
+                                          map(forms.get, cols) if forms else repeat(None)))))
+        return out
+
+
+def _plain_row(body: str, rs: str, row: int, st: _State, values: dict[str, object],
+               grid: _Grid) -> bool:
+    """Read a row's ``body`` whole when it is nothing but plain cells (no whitespace or
+    text between them) in columns already known, addressed in the row (``rs``): split at
+    each ``<c r="``, every piece is the address, a quote and a tail that _fast_value
+    accepts (values are looked up by tail, so each distinct tail is checked once). All the
+    work a cell is done by C-level maps. False (nothing read) for any other row."""
+    pieces = body.split('<c r="')
+    if len(pieces) < 2 or pieces[0]:
+        return False
+    coords, _quotes, tails = zip(*map(str.partition, pieces[1:], repeat('"')), strict=True)
+    if sum(map(str.endswith, coords, repeat(rs))) != len(coords):
+        return False
+    cols = list(map(st.col_of.get, map(str.removesuffix, coords, repeat(rs))))
+    if None in cols:
+        return False
+    try:
+        for tail in set(tails).difference(values):
+            values[tail] = _fast_value(tail, st)
+    except Exception:  # read a cell at a time, which takes or refuses it
+        return False
+    grid.put_plain(row, cast(list[int], cols), list(map(values.__getitem__, tails)))
+    return True
+
+
+def _fast_cells(data: bytes, st: _State, grid: _Grid) -> bytes | None:
+    """Read the cells of ``data`` (a sheet's XML) into ``grid`` by the fast path; return
+    the document without its cells (for the merged ranges), or None when the fast path
+    cannot read it exactly (``grid`` is then to be thrown away).
+
+    A row made only of plain cells in known columns is read whole (one match for the row,
+    the values looked up by C-level maps); any other row a cell at a time."""
+    from xml.etree.ElementTree import fromstring
+
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    split = _split_sheet_data(data)
+    if split is None:
+        return None
+    root_tag, content, rest = split
+    close_root = "</" + root_tag[1:].split(None, 1)[0].rstrip(">") + ">"
+    values: dict[str, object] = {}
+    col_of = st.col_of
+    row_open, row_close, fast, any_cell = (_ROW_OPEN.match, _ROW_CLOSE.match,
+                                           _FAST_CELL.match, _ANY_CELL.match)
+    missing = object()
+    pos, row_counter = 0, 0
+    while True:
+        m = row_open(content, pos)
+        if m is None:
+            return rest if _END.fullmatch(content, pos) else None
+        pos = m.end()
+        attrs = {a: (v1 if v1 is not None else v2) for a, v1, v2 in _ATTR.findall(m.group(1))}
+        r = attrs.get("r")
+        row_counter = int(float(r)) if r else row_counter + 1
+        if m.group(2):
+            continue  # <row/>
+        col_counter = 0
+        rs = str(row_counter)
+        end = content.find("</row>", pos)
+        if end > pos and _plain_row(content[pos:end], rs, row_counter, st, values, grid):
+            pos = end + len("</row>")
+            continue
+        while True:
+            m = fast(content, pos)
+            if m is not None:
+                pos = m.end()
+                letters_, digits_, tail = m.groups()
+                if digits_ == rs and letters_ in col_of:
+                    row, col = row_counter, col_of[letters_]
+                else:
+                    row, col = coordinate_to_tuple(letters_ + digits_)
+                    if row == row_counter:
+                        col_of[letters_] = col
+                col_counter = col
+                value = values.get(tail, missing)
+                if value is missing:
+                    value = values[tail] = _fast_value(tail, st)
+                grid.put(row, col, value, None)
+                continue
+            m = row_close(content, pos)
+            if m is not None:
+                pos = m.end()
+                break
+            m = any_cell(content, pos)
+            if m is None:
+                return None
+            pos = m.end()
+            element = fromstring(root_tag + m.group(1) + close_root)[0]
+            row, col, value, formula = _cell(element, row_counter, col_counter, st)
+            col_counter = col
+            grid.put(row, col, value, formula)
+
+
+def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
+    from openpyxl.utils.cell import range_boundaries
+
+    data = src.read()
+    grid, st = _Grid(), _State(fmt)
+    try:
+        rest = _fast_cells(data, st, grid)
+    except Exception:  # the parser below reads it, or gives the reason it cannot
+        rest = None
+    if rest is None:
+        grid, st, rest = _Grid(), _State(fmt), data
+    merged: list[tuple[int, int, int, int]] = []
+    row_counter = 0
+    for _event, el in iterparse(io.BytesIO(rest)):
         tag = el.tag
         if tag == _ROW:
             r = el.get("r")
             row_counter = int(float(r)) if r else row_counter + 1
             col_counter = 0
-            rs = str(row_counter)
             for c in el:
                 if c.tag != _C:
                     continue
-                coord = c.get("r")
-                if coord:
-                    letters = coord[:-len(rs)] if coord.endswith(rs) else ""
-                    col = col_of.get(letters, 0)
-                    if col:
-                        row = row_counter
-                    else:
-                        row, col = coordinate_to_tuple(coord)
-                        if row == row_counter:
-                            col_of[letters] = col
-                    col_counter = col
-                else:
-                    col_counter += 1
-                    row, col = row_counter, col_counter
-                t = c.get("t", "n")
-                # children come in schema order (f, v, is): look at them by position and
-                # fall back to a search only for an unusual order
-                n = len(c)
-                f = k = None
-                if n:
-                    k = c[0]
-                    if k.tag == _F:
-                        f, k = k, (c[1] if n > 1 else None)
-                value: object
-                if t == "inlineStr":
-                    node = k if k is not None and k.tag == _IS else c.find(_IS)
-                    if node is None:
-                        value = None
-                    elif len(node) == 1 and node[0].tag == _T:
-                        value = node[0].text or ""
-                    else:
-                        value = _inline_text(node)
-                else:
-                    text = (k.text if k is not None and k.tag == _V else c.findtext(_V)) or None
-                    if text is None:
-                        value = None
-                    elif t == "n":
-                        s = c.get("s")
-                        value = _number(text)
-                        if s and int(s) in dates:
-                            value = _date(value, epoch, int(s) in deltas, from_excel)
-                    elif t == "s":
-                        value = strings[int(text)]
-                    elif t == "b":
-                        value = bool(int(text))
-                    elif t == "d":
-                        value = from_ISO8601(text)
-                    else:  # "str" (a formula's text result), "e" (an error such as #N/A)
-                        value = text
-                if f is None and n > 1:
-                    f = c.find(_F)
-                formula = None
-                if f is not None:
-                    formula = "=" + (f.text or "")
-                    if f.get("t") == "shared":
-                        si = f.get("si") or ""
-                        here = coord or f"{column_letter(col)}{row}"
-                        if si in shared:
-                            formula = shared[si].translate_formula(here)
-                        elif formula != "=":
-                            shared[si] = Translator(formula, here)
-                cells[(row, col)] = (value, formula)
+                row, col, value, formula = _cell(c, row_counter, col_counter, st)
+                col_counter = col
+                grid.put(row, col, value, formula)
             el.clear()
         elif tag == _MERGE:
             ref = el.get("ref")
@@ -237,26 +504,12 @@ def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
                 merged.append((int(c0 or 1), int(r0 or 1), int(c1 or 1), int(r1 or 1)))
             el.clear()
     for c0, r0, c1, r1 in merged:  # openpyxl empties every cell but the top-left one
-        cells.setdefault((r0, c0), (None, None))
+        grid.values.setdefault(r0, {}).setdefault(c0, None)
         for mr in range(r0, r1 + 1):
             for mc in range(c0, c1 + 1):
                 if (mr, mc) != (r0, c0):
-                    cells[(mr, mc)] = (None, None)
+                    grid.put(mr, mc, None, None)
     ranges = tuple(f"{column_letter(c0)}{r0}" + ("" if (c0, r0) == (c1, r1) else
                                                  f":{column_letter(c1)}{r1}")
                    for c0, r0, c1, r1 in merged)
-    if not cells:
-        return _Parsed([], ranges)
-    max_row = max(key[0] for key in cells)
-    max_col = max(key[1] for key in cells)
-    names = [""] + [column_letter(k) for k in range(1, max_col + 1)]
-    empty: tuple[object, str | None] = (None, None)
-    out = []
-    for ri in range(1, max_row + 1):
-        rtext = str(ri)
-        line = []
-        for ci in range(1, max_col + 1):
-            cached, text_f = cells.get((ri, ci), empty)
-            line.append(Cell(ri, ci, names[ci] + rtext, cached, text_f))
-        out.append(line)
-    return _Parsed(out, ranges)
+    return _Parsed(grid.rows(), ranges)

@@ -38,3 +38,24 @@ def test_nest_and_flatten_are_inverse() -> None:
     flat = {("a", "b"): 1, ("a", "c"): 2, ("d",): [1, 2]}
     assert nest(flat) == {"a": {"b": 1, "c": 2}, "d": [1, 2]}
     assert flatten(nest(flat)) == flat
+
+
+def test_merge_shared_gives_what_merge_layers_gives_and_changes_no_input() -> None:
+    """The loader's sharing merge: the same keys, values and order as merge_layers, over
+    nested mappings, lists and scalars, with no input changed (a shared mapping is copied
+    before a later layer merges into it)."""
+    import copy
+
+    from engine.config.merge import merge_layers, merge_shared
+
+    base = {"a": 1, "g": {"x": 1, "y": {"deep": 1}}, "legs": [{"side": "SELL"}]}
+    mid = {"g": {"y": {"deep": 2, "new": 3}}, "b": "text"}
+    top = {"legs": [{"side": "BUY"}], "h": {"only": True}}
+    layers = (base, mid, top, {})
+    before = copy.deepcopy(layers)
+    shared = merge_shared(*layers)
+    assert shared == merge_layers(*layers)
+    assert list(shared) == list(merge_layers(*layers))
+    assert list(shared["g"]["y"]) == ["deep", "new"]
+    assert layers == before  # nothing changed
+    assert shared["h"] is top["h"] and shared["g"] is not base["g"]  # shared, copied on write

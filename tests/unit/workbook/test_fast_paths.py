@@ -1,0 +1,153 @@
+"""The fast paths a big config workbook takes give what the reference paths give (issue 14,
+item 10): the regular-expression reader of sheet cells (against the XML parser and
+openpyxl) and the row-at-once reading of PositionalParameter (against the cell-by-cell
+loop), over a workbook with errors and warnings in many places. Same validated configs,
+same messages in the same order, with the same places."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from engine.config import workbook_source
+from engine.config.export import write_config
+from engine.config.loader import LoadedConfig, load_config, resolve
+from engine.config.templates import example_configs
+from engine.config.workbook_source import read_book
+from engine.workbook import xlsx_stream
+from engine.workbook.openpyxl_adapter import OpenpyxlReader
+from engine.workbook.xlsx_stream import StreamingReader
+
+
+def _row_of(ws: Any, name: str) -> int:
+    for row in ws.iter_rows(min_col=2, max_col=2):
+        if row[0].value == name:
+            return int(row[0].row)
+    raise KeyError(name)
+
+
+def _spoil(wb: Any) -> None:
+    """Errors and warnings across the sheets, in values of every kind."""
+    ws = wb["PositionalParameter"]
+    first = 5  # column E: the first strategy
+    cols = list(range(first, ws.max_column + 1))
+    put = {  # parameter -> values cycled over the strategy columns (None: leave as is)
+        "Lots": [True, "two", -1, 2, None, 3.5],
+        "ShortLegDTE": [5000, "x", None, 7, " ", False],
+        "PositionType": ["weekly", "Monthly ", "FORTNIGHTLY", None, "", "MONTHLY"],
+        "StartDate": ["2025-02-31", "2024-01-05", "05/01/2024", dt.datetime(2024, 1, 8),
+                      None, "2024-13-01"],
+        "EndDate": [dt.datetime(2023, 1, 2), None, "2024-06-28", None, None, None],
+        "Description": ["a < b & c > d", "=HYPERLINK(\"x\")", "  padded  ", None, "'quoted'",
+                        "tab\there"],
+        "WingWidthPts": [33.0, "DYNAMIC", None, 0, 100.0, "dynamic"],
+        "StrikeMethod": ["DELTA", None, "bogus", None, None, None],
+        "MaxLots": [1, None, None, None, None, None],
+    }
+    for name, values in put.items():
+        row = _row_of(ws, name)
+        for i, col in enumerate(cols):
+            value = values[i % len(values)]
+            if value is not None:
+                ws.cell(row, col, "" if value == "" else value)
+    ws.cell(_row_of(ws, "MaxAdjustments"), first + 1, "=1+1")  # a formula, no cached value
+    ws.cell(ws.max_row + 1, 2, "NoSuchParameter")
+    ws.cell(ws.max_row, first, 1)
+    legs = wb["LegParameter"]
+    legs.cell(2, 5, "sideways")
+    legs.cell(4, 6, True)
+    legs.cell(5, 3, "ce")  # a lower-case choice, read as CE
+    legs.cell(3, 1, "Not_A_Strategy")
+    legs.cell(legs.max_row + 2, 1, legs.cell(2, 1).value)  # after a blank row
+    rules = wb["AdjustmentRules"]
+    if rules.max_row > 1:
+        rules.cell(2, 4, "maybe")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plan examples repeated to 30 strategies, then spoilt in many places."""
+    base = example_configs()
+    configs = [c.model_copy(update={"strategy_name": f"{c.strategy_name}_{i}"})
+               for i in range(10) for c in base]
+    path = tmp_path_factory.mktemp("fast") / "spoilt.xlsx"
+    write_config(path, configs)
+    wb = openpyxl.load_workbook(path)
+    _spoil(wb)
+    wb.save(path)
+    return path
+
+
+def _problems(loaded: LoadedConfig) -> list[tuple[str, str | None, str, str]]:
+    return [(p.place or "", p.excel_name, p.message, p.severity)
+            for p in loaded.report.problems]
+
+
+def _same(got: LoadedConfig, want: LoadedConfig) -> None:
+    assert _problems(got) == _problems(want)  # the same order, not only the same set
+    assert got.configs() == want.configs()
+    assert list(got.strategies) == list(want.strategies)
+
+
+def test_fast_paths_match_the_reference_on_a_spoilt_book(
+        book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = {"cells": 0, "rows": 0}
+    fast_cells, row_values = xlsx_stream._fast_cells, workbook_source._row_values
+
+    def count_cells(*args: Any) -> Any:
+        out = fast_cells(*args)
+        taken["cells"] += out is not None
+        return out
+
+    def count_rows(*args: Any) -> bool:
+        out = row_values(*args)
+        taken["rows"] += out
+        return out
+
+    monkeypatch.setattr(xlsx_stream, "_fast_cells", count_cells)
+    monkeypatch.setattr(workbook_source, "_row_values", count_rows)
+    fast = load_config(book, strict=False)
+    # the fast paths did the reading
+    assert taken["cells"] >= 3 and taken["rows"] > 100
+
+    monkeypatch.setattr(workbook_source, "_row_values", lambda *args: False)
+    reference = resolve(read_book(OpenpyxlReader(book), str(book)))
+    monkeypatch.setattr(xlsx_stream, "_fast_cells", lambda *args: None)
+    parser = resolve(read_book(StreamingReader(book), str(book)))
+
+    problems = _problems(reference)
+    errors = [p for p in problems if p[3] == "error"]
+    assert len(errors) >= 40 and len({p[0] for p in problems}) >= 40  # many places
+    assert any("not a calendar date" in p[2] for p in errors)
+    assert any("formula =1+1 has no computed value" in p[2] for p in errors)
+    assert any(p[3] == "warning" and "date typed as text" in p[2] for p in problems)
+    assert fast.configs(), "some strategies still validate"
+    _same(fast, reference)
+    _same(parser, reference)
+
+
+def test_entities_and_odd_cells_read_alike(tmp_path: Path) -> None:
+    """Text with entities, padded and empty strings, shared strings, booleans, dates and
+    numbers in rows long enough for the row-at-once path, read by the fast reader and by
+    openpyxl."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    values: list[Any] = ["a&b", "<x>", '"q"', "it's", " ", "", True, False, 0, -2.5, 1e-7,
+                         dt.datetime(2024, 2, 29), dt.date(2024, 3, 1), "ÄÖ €", None]
+    for r in range(1, 6):
+        for c, v in enumerate(values * 3, start=1):
+            ws.cell(r, c, v if (r + c) % 4 else None)
+    path = tmp_path / "odd.xlsx"
+    wb.save(path)
+    fast, ref = StreamingReader(path), OpenpyxlReader(path)
+
+    def cells(book: Any) -> list[list[tuple[Any, ...]]]:
+        return [[(c.address, type(c.value).__name__, c.value, c.formula) for c in row]
+                for row in book.rows("Sheet")]
+
+    assert cells(fast) == cells(ref)
