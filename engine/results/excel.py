@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.errors import DiskFullError, PosbtError, disk_message, is_disk_full
 from engine.results.result import BacktestResult
+from engine.results.sheets import write_summary
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -39,7 +40,6 @@ from engine.results.tables import (
     fills_table,
     greeks_table,
     log_table,
-    summary_table,
     trades_table,
     transitions_table,
 )
@@ -79,25 +79,6 @@ def _write_table(ws: Worksheet, table: Table) -> None:
             for col in ws.iter_cols(min_col=i, max_col=i, min_row=2, max_row=ws.max_row):
                 for c in col:
                     c.number_format = fmt
-
-
-_FRACTION_METRICS = {"return_on_capital", "return_on_margin", "cagr", "max_drawdown_frac",
-                     "win_rate"}
-_RATIO_METRICS = {"sharpe", "sortino", "profit_factor", "avg_hold_days", "adjustments_per_trade"}
-
-
-def _format_summary(ws: Worksheet) -> None:
-    """Metric names readable, rupees with separators, fractions as percentages."""
-    ws.column_dimensions["A"].width = 24
-    for col in range(2, ws.max_column + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 30
-    for row in ws.iter_rows(min_row=2):
-        metric = str(row[0].value)
-        fmt = ("#,##0" if metric.endswith("_inr") else "0.00%" if metric in _FRACTION_METRICS
-               else "0.00" if metric in _RATIO_METRICS else None)
-        for cell in row[1:]:
-            if fmt and isinstance(cell.value, int | float):
-                cell.number_format = fmt
 
 
 def _number_format(header: str) -> str | None:
@@ -159,7 +140,7 @@ def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]
     bes = breakevens_table(results)
     if len(bes[1]) > MAX_SERIES_ROWS:
         bes = breakevens_table(results, every_n=-(-len(bes[1]) // MAX_SERIES_ROWS))
-    return [("BT_Summary", summary_table(results)), ("BT_Trades", trades_table(results)),
+    return [("BT_Summary", ([], [])), ("BT_Trades", trades_table(results)),
             ("BT_Adjustments", adjustments_table(results)), ("BT_Fills", fills_table(results)),
             ("BT_Log", transitions_table(results)), ("BT_RunLog", log_table(results)),
             ("BT_Greeks", greeks),
@@ -250,9 +231,10 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
         _mark_results(wb)
     for name, table in _result_sheets(results):
         ws = wb.create_sheet(name)
-        _write_table(ws, table)
         if name == "BT_Summary":
-            _format_summary(ws)
+            write_summary(ws, results)
+            continue
+        _write_table(ws, table)
         if name == "BT_Equity":
             _equity_chart(ws, len(table[1]))
         if name == "BT_Breakevens":

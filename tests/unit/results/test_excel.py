@@ -50,8 +50,8 @@ def test_new_workbook_copies_config_and_adds_results(tmp_path: Path, result) -> 
     assert row["exit_reason"] == "EXPIRY"
     assert row["pnl_net_inr"] == pytest.approx(8250)  # (240 - 130) x 75
     summary = {r[0].value: r[1].value for r in back["BT_Summary"].iter_rows(min_row=2)}
-    assert summary["net_pnl_inr"] == pytest.approx(8250)
-    assert summary["trades"] == 1
+    assert summary["Net P&L"] == pytest.approx(8250)
+    assert summary["Trades"] == 1
     assert len(back["BT_Equity"]._charts) == 2
     # the iron fly's band: 22,000 -/+ 240 on every bar it was open
     band = [(r[4].value, r[5].value) for r in back["BT_Breakevens"].iter_rows(min_row=2)]

@@ -1,0 +1,110 @@
+"""Hand-made backtest results for the results sheets: short-straddle trades with known P&L.
+
+Each trade sells a 1-lot straddle (lot 75 weekly, 25 monthly: lot sizes differ between series)
+at its entry and buys it back at its exit; the P&L of a trade is what the test says it is
+(the exit premium is solved from it), so sheets can be checked against arithmetic in the test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from engine.domain.lifecycle import ExitReason
+from engine.results.metrics import TradeStats, compute_metrics
+from engine.results.records import AdjustmentRecord, FillRecord, TradeRecord
+from engine.results.result import BacktestResult
+from engine.strategy.plan import ExitRules
+from tests.unit.simulation.test_golden import plan
+
+CAPITAL = 1_000_000.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """One trade: entry, exit, net P&L in rupees, and how many adjustments it had."""
+
+    entry: dt.datetime
+    exit: dt.datetime
+    pnl_inr: float
+    adjustments: int = 0
+    monthly: bool = False
+    costs_inr: float = 0.0
+
+
+def _expiry(d: dt.date, monthly: bool) -> dt.date:
+    thursday = d + dt.timedelta(days=(3 - d.weekday()) % 7)
+    if not monthly:
+        return thursday
+    last = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1) - dt.timedelta(days=1)
+    return last - dt.timedelta(days=(last.weekday() - 3) % 7)
+
+
+def make_result(name: str, specs: list[Spec], spot: float = 22_000.0) -> BacktestResult:
+    """A result with one straddle trade per spec and daily equity from the closed P&L."""
+    res = BacktestResult(plan=dataclasses.replace(plan(ExitRules()), name=name,
+                                                  capital_inr=CAPITAL))
+    for i, s in enumerate(specs, start=1):
+        lot = 25 if s.monthly else 75
+        exp = max(_expiry(s.entry.date(), s.monthly), s.exit.date())
+        strike = round(spot / 50) * 50
+        entry_pts = 150.0  # each leg sold at 150
+        # gross P&L = 2 legs x lot x (entry - exit) -> exit per leg
+        exit_pts = entry_pts - (s.pnl_inr + s.costs_inr) / (2 * lot)
+        for right in ("CE", "PE"):
+            res.fills.append(FillRecord(i, s.entry, f"L{right}", exp, strike, right, -lot,
+                                        entry_pts, entry_pts - 5, entry_pts + 5, 0.0,
+                                        s.costs_inr / 2))
+        for k in range(s.adjustments):  # roll the call 100 points up, at no net cash
+            ts = s.entry + (s.exit - s.entry) * (k + 1) / (s.adjustments + 1)
+            up = strike + 100 * (k + 1)
+            res.fills.append(FillRecord(i, ts, "LCE", exp, up - 100, "CE", lot, 120.0, 115, 125,
+                                        0.0, 0.0))
+            res.fills.append(FillRecord(i, ts, "LCE", exp, up, "CE", -lot, 120.0, 115, 125,
+                                        0.0, 0.0))
+            res.adjustments.append(AdjustmentRecord(i, ts, f"R{k + 1}", "ROLL_UP", "APPLIED",
+                                                    "spot near the call", closed=("LCE",),
+                                                    opened=("LCE",)))
+        call_strike = strike + 100 * s.adjustments
+        for right, k_ in (("CE", call_strike), ("PE", strike)):
+            res.fills.append(FillRecord(i, s.exit, f"L{right}", exp, k_, right, lot, exit_pts,
+                                        exit_pts - 5, exit_pts + 5, 0.0, 0.0))
+        res.trades.append(TradeRecord(
+            trade_id=i, strategy=name, symbol="NIFTY", structure="STRADDLE", entry_ts=s.entry,
+            exit_ts=s.exit, exit_reason=ExitReason.TIME_EXIT, entry_spot=spot, exit_spot=spot,
+            lots=1, lot_size=lot, premium_inr=2 * lot * entry_pts,
+            pnl_gross_inr=s.pnl_inr + s.costs_inr, costs_inr=s.costs_inr,
+            adjustments=s.adjustments, max_profit_inr=max(s.pnl_inr, 0) + 500.0,
+            max_loss_inr=min(s.pnl_inr, 0) - 700.0))
+    days = sorted({s.exit.date() for s in specs})
+    if specs:
+        start = min(s.entry.date() for s in specs)
+        days = [start, *[d for d in days if d != start]]
+    equity = [CAPITAL + sum(s.pnl_inr for s in specs if s.exit.date() <= d) for d in days]
+    res.equity_dates, res.equity_inr = days, equity
+    res.metrics = compute_metrics(days, equity, [TradeStats(t.pnl_net_inr, t.costs_inr,
+                                                            t.hold_days, t.adjustments)
+                                                 for t in res.trades], CAPITAL)
+    if not specs:
+        res.no_trade_reason = "no entry: the IVP filter rejected every candidate bar"
+    return res
+
+
+def at(y: int, m: int, d: int, h: int = 9, mi: int = 20) -> dt.datetime:
+    return dt.datetime(y, m, d, h, mi)
+
+
+def week_trades(n: int, start: dt.date = dt.date(2024, 1, 1), seed: int = 3) -> list[Spec]:
+    """``n`` Monday-to-Wednesday trades, one a week, with random P&L (a fixed seed)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        monday = start + dt.timedelta(weeks=k)
+        monday -= dt.timedelta(days=monday.weekday())
+        out.append(Spec(dt.datetime.combine(monday, dt.time(9, 20)),
+                        dt.datetime.combine(monday + dt.timedelta(days=2), dt.time(15, 15)),
+                        float(np.round(rng.normal(800, 4000))), adjustments=k % 3,
+                        monthly=k % 4 == 3, costs_inr=120.0))
+    return out
