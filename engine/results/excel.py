@@ -62,7 +62,9 @@ def _append_text_safe(ws: Worksheet, values: Sequence[Any]) -> None:
             ws.cell(row=row, column=col).data_type = "s"
 
 
-def _write_table(ws: Worksheet, table: Table) -> None:
+def _write_table(ws: Worksheet, table: Table, empty_note: str | None = None) -> None:
+    """A table with a header row, a number format on every numeric column and widths that show
+    its values (timestamps, legs); no rows: a line saying so under the header."""
     headers, rows = table
     _append_text_safe(ws, [_cell(h) for h in headers])
     for cell in ws[1]:
@@ -70,27 +72,55 @@ def _write_table(ws: Worksheet, table: Table) -> None:
         cell.font = _HEADER_FONT
     for row in rows:
         _append_text_safe(ws, [_cell(v) for v in row])
+    if not rows:
+        ws.cell(row=2, column=1, value=empty_note or "none in this run")
+        ws.cell(row=2, column=1).font = Font(italic=True)
     ws.freeze_panes = "A2"
+    sample = rows[: min(len(rows), 200)]
     for i, h in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, len(str(h)) + 4))
-    for i, h in enumerate(headers, start=1):
-        fmt = _number_format(str(h))
-        if fmt:
-            for col in ws.iter_cols(min_col=i, max_col=i, min_row=2, max_row=ws.max_row):
+        column = [row[i - 1] for row in sample]
+        fmt = _number_format(str(h), column)
+        ws.column_dimensions[get_column_letter(i)].width = _width(str(h), column, fmt)
+        if fmt and rows:
+            for col in ws.iter_cols(min_col=i, max_col=i, min_row=2, max_row=len(rows) + 1):
                 for c in col:
                     c.number_format = fmt
 
 
-def _number_format(header: str) -> str | None:
+def _number_format(header: str, values: Sequence[Any] = ()) -> str | None:
+    """The format of a column from its name (units) or, failing that, from its values."""
     if header.endswith("_inr"):
+        return "#,##0.00;[Red]-#,##0.00"
+    if header.endswith(("_pts", "spot", "strike")) or header.startswith("be_"):
         return "#,##0.00"
-    if header.endswith("_pts"):
-        return "0.00"
     if header in ("ts", "entry_ts", "exit_ts"):
         return "yyyy-mm-dd hh:mm"
     if header in ("date", "expiry"):
         return "yyyy-mm-dd"
+    present = [v for v in values if v is not None and not isinstance(v, str)]
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "0"
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "0.0000" if header in ("delta", "gamma") else "0.00"
     return None
+
+
+def _width(header: str, values: Sequence[Any], fmt: str | None) -> float:
+    if fmt == "yyyy-mm-dd hh:mm":
+        return 18
+    if fmt == "yyyy-mm-dd":
+        return 12
+    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    return max(10, min(90 if header == "legs" else 40, max(len(header) + 3, longest + 2)))
+
+
+def no_trade_note(results: Sequence[BacktestResult]) -> str | None:
+    """What every sheet says when no strategy traded (None when one did)."""
+    if any(r.trades for r in results):
+        return None
+    why = "; ".join(f"{r.plan.name}: {r.no_trade_reason or 'no position was opened'}"
+                    for r in results)
+    return f"No trades in this run ({why})"
 
 
 def _cell(v: Any) -> Any:
@@ -229,12 +259,13 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
             wb.remove(default)
     if mark:
         _mark_results(wb)
+    no_trades = no_trade_note(results)
     for name, table in _result_sheets(results):
         ws = wb.create_sheet(name)
         if name == "BT_Summary":
             write_summary(ws, results)
             continue
-        _write_table(ws, table)
+        _write_table(ws, table, no_trades if no_trades and name != "BT_RunLog" else None)
         if name == "BT_Equity":
             _equity_chart(ws, len(table[1]))
         if name == "BT_Breakevens":

@@ -96,15 +96,18 @@ def at(y: int, m: int, d: int, h: int = 9, mi: int = 20) -> dt.datetime:
     return dt.datetime(y, m, d, h, mi)
 
 
-def week_trades(n: int, start: dt.date = dt.date(2024, 1, 1), seed: int = 3) -> list[Spec]:
-    """``n`` Monday-to-Wednesday trades, one a week, with random P&L (a fixed seed)."""
+def week_trades(n: int, start: dt.date = dt.date(2024, 1, 1), seed: int = 3,
+                every_days: int = 7) -> list[Spec]:
+    """``n`` trades with random P&L (a fixed seed): one a week, Monday to Wednesday, or one
+    every ``every_days`` days (opened and closed the same day when that is under 3)."""
     rng = np.random.default_rng(seed)
     out = []
+    first = start - dt.timedelta(days=start.weekday())
+    hold = 2 if every_days >= 3 else 0
     for k in range(n):
-        monday = start + dt.timedelta(weeks=k)
-        monday -= dt.timedelta(days=monday.weekday())
-        out.append(Spec(dt.datetime.combine(monday, dt.time(9, 20)),
-                        dt.datetime.combine(monday + dt.timedelta(days=2), dt.time(15, 15)),
+        day = first + dt.timedelta(days=k * every_days)
+        out.append(Spec(dt.datetime.combine(day, dt.time(9, 20)),
+                        dt.datetime.combine(day + dt.timedelta(days=hold), dt.time(15, 15)),
                         float(np.round(rng.normal(800, 4000))), adjustments=k % 3,
                         monthly=k % 4 == 3, costs_inr=120.0))
     return out
