@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.errors import DiskFullError, PosbtError, disk_message, is_disk_full
 from engine.results.result import BacktestResult
-from engine.results.sheets import write_summary
+from engine.results.sheets import write_monthly, write_summary
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -171,6 +171,7 @@ def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]
     if len(bes[1]) > MAX_SERIES_ROWS:
         bes = breakevens_table(results, every_n=-(-len(bes[1]) // MAX_SERIES_ROWS))
     return [("BT_Summary", ([], [])), ("BT_Trades", trades_table(results)),
+            ("BT_Monthly", ([], [])),
             ("BT_Adjustments", adjustments_table(results)), ("BT_Fills", fills_table(results)),
             ("BT_Log", transitions_table(results)), ("BT_RunLog", log_table(results)),
             ("BT_Greeks", greeks),
@@ -264,6 +265,9 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
         ws = wb.create_sheet(name)
         if name == "BT_Summary":
             write_summary(ws, results)
+            continue
+        if name == "BT_Monthly":
+            write_monthly(ws, results, no_trades)
             continue
         _write_table(ws, table, no_trades if no_trades and name != "BT_RunLog" else None)
         if name == "BT_Equity":

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from engine.results.breakdown import MONTHS, Group, by_entry_dte, by_weekday, month_by_year
 from engine.results.result import BacktestResult
 from engine.results.summary import NA, summary_rows
 from engine.workbook.text import formula_like
@@ -63,3 +65,69 @@ def write_summary(ws: Worksheet, results: Sequence[BacktestResult]) -> None:
     for col, r in enumerate(results, start=2):
         ws.column_dimensions[get_column_letter(col)].width = max(18, min(40, len(r.plan.name) + 4))
     ws.freeze_panes = "B2"
+
+
+INR_FMT = '#,##0;[Red]-#,##0'
+PCT_FMT = "0%"
+
+
+def _title(ws: Worksheet, row: int, text: str, span: int) -> None:
+    put(ws, row, 1, text)
+    for col in range(1, span + 1):
+        cell = ws.cell(row=row, column=col)
+        cell.fill, cell.font = SECTION_FILL, SECTION_FONT
+
+
+def _groups_block(ws: Worksheet, row: int, title: str, first: str,
+                  groups: Sequence[Group]) -> int:
+    _title(ws, row, title, 4)
+    header(ws, row + 1, [first, "Trades", "Net P&L", "Win rate"])
+    row += 2
+    for g in groups:
+        put(ws, row, 1, g.label)
+        put(ws, row, 2, g.trades, "0")
+        put(ws, row, 3, g.pnl_inr, INR_FMT)
+        put(ws, row, 4, g.win_rate, PCT_FMT)
+        row += 1
+    return row + 1
+
+
+def write_monthly(ws: Worksheet, results: Sequence[BacktestResult],
+                  no_trades: str | None) -> None:
+    """BT_Monthly: per strategy, net P&L by exit month and year (a colour scale, a total per
+    year), then by entry weekday and by entry DTE."""
+    row = 1
+    if no_trades:
+        put(ws, 1, 1, no_trades)
+        ws.cell(row=1, column=1).font = Font(italic=True)
+        return
+    for r in results:
+        _title(ws, row, f"Net P&L by exit month: {r.plan.name}", 14)
+        header(ws, row + 1, ["Year", *MONTHS, "Total"])
+        first = row + 2
+        row = first
+        for year, months in month_by_year(r).items():
+            put(ws, row, 1, year, "0")
+            for m, v in enumerate(months, start=2):
+                put(ws, row, m, v, INR_FMT)
+            put(ws, row, 14, sum(v for v in months if v is not None), INR_FMT)
+            ws.cell(row=row, column=14).font = Font(bold=True)
+            row += 1
+        if row > first:
+            ws.conditional_formatting.add(
+                f"B{first}:M{row - 1}",
+                ColorScaleRule(start_type="min", start_color="F8696B", mid_type="num",
+                               mid_value=0, mid_color="FFFFFF", end_type="max",
+                               end_color="63BE7B"))
+        else:
+            put(ws, row, 1, "no closed trade")
+            row += 1
+        row += 1
+        row = _groups_block(ws, row, f"By entry weekday: {r.plan.name}", "Weekday",
+                            by_weekday(r))
+        row = _groups_block(ws, row, f"By entry DTE (calendar days): {r.plan.name}", "DTE",
+                            by_entry_dte(r))
+        row += 1
+    ws.column_dimensions["A"].width = 12
+    for col in range(2, 15):
+        ws.column_dimensions[get_column_letter(col)].width = 11
