@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.errors import DiskFullError, PosbtError, disk_message, is_disk_full
+from engine.results.charts import blocks, line_chart
 from engine.results.result import BacktestResult
-from engine.results.sheets import write_monthly, write_summary
+from engine.results.sheets import write_monthly, write_summary, write_trade_charts
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -129,37 +129,64 @@ def _cell(v: Any) -> Any:
     return str(v)
 
 
-def _equity_chart(ws: Worksheet, n_rows: int) -> None:
-    if n_rows < 2:
+def _equity_chart(ws: Worksheet, table: Table) -> None:
+    """Equity and drawdown: one series per strategy, each on its own dates and rows."""
+    _, rows = table
+    if len(rows) < 2:
         return
-    chart = LineChart()
-    chart.title = "Equity (INR)"
-    chart.y_axis.title = "INR"
-    chart.x_axis.title = "date"
-    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=n_rows + 1), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=n_rows + 1))
-    chart.height, chart.width = 9, 22
-    ws.add_chart(chart, "F2")
-    dd = LineChart()
-    dd.title = "Drawdown (INR)"
-    dd.add_data(Reference(ws, min_col=4, min_row=1, max_row=n_rows + 1), titles_from_data=True)
-    dd.set_categories(Reference(ws, min_col=2, min_row=2, max_row=n_rows + 1))
-    dd.height, dd.width = 7, 22
+    parts = blocks([r[0] for r in rows], {})
+    dates = [r[1] for r in rows]
+    ws.add_chart(line_chart(ws, "Equity (INR)", "INR", 2,
+                            [(p.title, 3, p) for p in parts], [r[2] for r in rows], dates), "F2")
+    dd = line_chart(ws, "Drawdown (INR)", "INR", 2, [(p.title, 4, p) for p in parts],
+                    [r[3] for r in rows], dates)
+    dd.height = 7
     ws.add_chart(dd, "F22")
 
 
-def _band_chart(ws: Worksheet, n_rows: int) -> None:
-    if n_rows < 2:
-        return
-    chart = LineChart()
-    chart.title = "Spot and breakeven band"
-    chart.y_axis.title = "index points"
-    for col in (4, 5, 6):
-        chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=n_rows + 1),
-                       titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=3, min_row=2, max_row=n_rows + 1))
-    chart.height, chart.width = 10, 24
-    ws.add_chart(chart, "H2")
+MAX_BAND_CHARTS = 12
+
+
+def _band_chart(ws: Worksheet, table: Table, results: Sequence[BacktestResult]) -> None:
+    """Spot and breakeven band of the selected trades (per strategy the worst, the best and
+    the most adjusted), one chart each, the y-axis scaled to that trade's values."""
+    _, rows = table
+    keys = [(r[0], r[1]) for r in rows]
+    anchor = 2
+    chosen = _selected(results)
+    for key, part in zip(dict.fromkeys(keys), blocks(keys, {}), strict=True):
+        if anchor > 20 * MAX_BAND_CHARTS or key not in chosen:
+            continue
+        mine = rows[part.first - 2:part.last - 1]
+        chart = line_chart(ws, f"{key[0]}: trade {key[1]} ({chosen[key]})",
+                           "index points", 3,
+                           [("spot", 4, part), ("lower breakeven", 5, part),
+                            ("upper breakeven", 6, part)],
+                           [v for r in mine for v in r[3:6]], [r[2] for r in mine],
+                           date_format="dd-mmm hh:mm")
+        ws.add_chart(chart, f"H{anchor}")
+        anchor += 20
+
+
+def _selected(results: Sequence[BacktestResult]) -> dict[tuple[str, int], str]:
+    """(strategy, trade id) -> why it is charted: worst, best, most adjusted trade."""
+    out: dict[tuple[str, int], str] = {}
+    for r in results:
+        if not r.trades:
+            continue
+        picks = [("worst", min(r.trades, key=lambda t: t.pnl_net_inr)),
+                 ("best", max(r.trades, key=lambda t: t.pnl_net_inr)),
+                 ("most adjusted", max(r.trades, key=lambda t: t.adjustments))]
+        for why, t in picks:
+            out.setdefault((r.plan.name, t.trade_id), why)
+    return out
+
+
+def _sorted_by_trade(table: Table, results: Sequence[BacktestResult]) -> Table:
+    """Rows of one trade together, strategies in run order, each trade's bars in time order."""
+    order = {r.plan.name: i for i, r in reversed(list(enumerate(results)))}
+    headers, rows = table
+    return headers, sorted(rows, key=lambda r: (order.get(r[0], 0), r[1], r[2]))
 
 
 def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]:
@@ -170,8 +197,9 @@ def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]
     bes = breakevens_table(results)
     if len(bes[1]) > MAX_SERIES_ROWS:
         bes = breakevens_table(results, every_n=-(-len(bes[1]) // MAX_SERIES_ROWS))
+    bes = _sorted_by_trade(bes, results)
     return [("BT_Summary", ([], [])), ("BT_Trades", trades_table(results)),
-            ("BT_Monthly", ([], [])),
+            ("BT_Monthly", ([], [])), ("BT_Charts", ([], [])),
             ("BT_Adjustments", adjustments_table(results)), ("BT_Fills", fills_table(results)),
             ("BT_Log", transitions_table(results)), ("BT_RunLog", log_table(results)),
             ("BT_Greeks", greeks),
@@ -269,11 +297,14 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
         if name == "BT_Monthly":
             write_monthly(ws, results, no_trades)
             continue
+        if name == "BT_Charts":
+            write_trade_charts(ws, results, no_trades)
+            continue
         _write_table(ws, table, no_trades if no_trades and name != "BT_RunLog" else None)
         if name == "BT_Equity":
-            _equity_chart(ws, len(table[1]))
+            _equity_chart(ws, table)
         if name == "BT_Breakevens":
-            _band_chart(ws, len(table[1]))
+            _band_chart(ws, table, results)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
     os.close(fd)

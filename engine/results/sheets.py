@@ -8,15 +8,18 @@ cell, never a formula (:mod:`engine.workbook.text`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.results.breakdown import MONTHS, Group, by_entry_dte, by_weekday, month_by_year
+from engine.results.charts import Block, bar_chart
 from engine.results.result import BacktestResult
 from engine.results.summary import NA, summary_rows
 from engine.workbook.text import formula_like
@@ -131,3 +134,54 @@ def write_monthly(ws: Worksheet, results: Sequence[BacktestResult],
     ws.column_dimensions["A"].width = 12
     for col in range(2, 15):
         ws.column_dimensions[get_column_letter(col)].width = 11
+
+
+MAX_BARS = 500       # a P&L-per-trade chart shows at most this many bars (every k-th trade)
+DATA_COL = 16        # chart data of strategy k starts in column P + 4k
+
+
+def pnl_histogram(pnls: Sequence[float], bins: int | None = None) -> list[tuple[str, int]]:
+    """(bin label, trades) of the net P&L distribution; equal-width bins."""
+    if not pnls:
+        return []
+    n_bins = bins or int(min(30, max(5, round(math.sqrt(len(pnls))))))
+    counts, edges = np.histogram(np.asarray(pnls, dtype=float), bins=n_bins)
+    return [(f"{edges[i]:,.0f} to {edges[i + 1]:,.0f}", int(c)) for i, c in enumerate(counts)]
+
+
+def write_trade_charts(ws: Worksheet, results: Sequence[BacktestResult],
+                       no_trades: str | None) -> None:
+    """BT_Charts: per strategy a P&L-per-trade column chart (every k-th trade beyond
+    ``MAX_BARS``, said in the title) and the P&L distribution; the data they draw sits in
+    columns P onward."""
+    if no_trades:
+        put(ws, 1, 1, no_trades + ": no chart")
+        ws.cell(row=1, column=1).font = Font(italic=True)
+        return
+    anchor = 1
+    for k, r in enumerate([r for r in results if r.trades]):
+        col = DATA_COL + 4 * k
+        pnls = [t.pnl_net_inr for t in r.trades]  # closing order
+        step = max(1, math.ceil(len(pnls) / MAX_BARS))
+        picked = list(range(0, len(pnls), step))
+        header(ws, 1, [f"{r.plan.name}: trade", "net P&L"], col)
+        for i, j in enumerate(picked, start=2):
+            put(ws, i, col, r.trades[j].trade_id, "0")
+            put(ws, i, col + 1, pnls[j], INR_FMT)
+        bars = Block(r.plan.name, 2, len(picked) + 1)
+        sampled = f" (1 trade in {step} of {len(pnls):,})" if step > 1 else ""
+        ws.add_chart(bar_chart(ws, f"Net P&L per trade: {r.plan.name}{sampled}", "INR", col,
+                               col + 1, bars), f"A{anchor}")
+        hist = pnl_histogram(pnls)
+        top = len(picked) + 3
+        header(ws, top, ["P&L bin (INR)", "trades"], col + 2)
+        for i, (label, count) in enumerate(hist, start=top + 1):
+            put(ws, i, col + 2, label)
+            put(ws, i, col + 3, count, "0")
+        dist = Block(r.plan.name, top + 1, top + len(hist))
+        ws.add_chart(bar_chart(ws, f"P&L distribution: {r.plan.name} ({len(pnls):,} trades)",
+                               "trades", col + 2, col + 3, dist),
+                     f"A{anchor + 17}")
+        anchor += 34
+        for c in range(col, col + 4):
+            ws.column_dimensions[get_column_letter(c)].width = 14

@@ -99,7 +99,7 @@ _LINES: list[tuple[str, Fmt | None, Getter | None]] = [
     ("Run ID", Fmt.TEXT, lambda r, m: r.run_id),
     ("Config hash", Fmt.TEXT, lambda r, m: r.config_hash),
     ("Data fingerprint", Fmt.TEXT, lambda r, m: r.data_fingerprint),
-    ("Margin", Fmt.TEXT, lambda r, m: "SPAN is not public; margin figures are estimates"),
+    ("Margin figures", Fmt.TEXT, lambda r, m: "estimates (SPAN is not public)"),
 ]
 
 

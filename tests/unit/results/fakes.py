@@ -42,8 +42,26 @@ def _expiry(d: dt.date, monthly: bool) -> dt.date:
     return last - dt.timedelta(days=(last.weekday() - 3) % 7)
 
 
-def make_result(name: str, specs: list[Spec], spot: float = 22_000.0) -> BacktestResult:
-    """A result with one straddle trade per spec and daily equity from the closed P&L."""
+def _series(res: BacktestResult, trade_id: int, s: Spec, spot: float, band_pts: float,
+            seed: int) -> None:
+    """Hourly bars of an open trade: spot a random walk, the band spot at entry -/+ band."""
+    hours = max(2, int((s.exit - s.entry).total_seconds() // 3600) + 1)
+    ts = np.array([np.datetime64(s.entry + dt.timedelta(hours=h), "us") for h in range(hours)])
+    walk = spot + np.cumsum(np.random.default_rng(seed).normal(0, 40, hours))
+    buf = res.series
+    buf.ts.append(ts)
+    buf.trade_id.append(np.full(hours, trade_id))
+    buf.spot.append(walk)
+    for name in ("mtm_inr", "delta", "gamma", "vega_inr", "theta_inr", "vega_tw_inr"):
+        getattr(buf, name).append(np.zeros(hours))
+    buf.be_lower.append(np.full(hours, spot - band_pts))
+    buf.be_upper.append(np.full(hours, spot + band_pts))
+
+
+def make_result(name: str, specs: list[Spec], spot: float = 22_000.0,
+                series: bool = False) -> BacktestResult:
+    """A result with one straddle trade per spec and daily equity from the closed P&L (and
+    hourly bars with a breakeven band of spot -/+ 300 when ``series``)."""
     res = BacktestResult(plan=dataclasses.replace(plan(ExitRules()), name=name,
                                                   capital_inr=CAPITAL))
     for i, s in enumerate(specs, start=1):
@@ -78,6 +96,8 @@ def make_result(name: str, specs: list[Spec], spot: float = 22_000.0) -> Backtes
             pnl_gross_inr=s.pnl_inr + s.costs_inr, costs_inr=s.costs_inr,
             adjustments=s.adjustments, max_profit_inr=max(s.pnl_inr, 0) + 500.0,
             max_loss_inr=min(s.pnl_inr, 0) - 700.0))
+        if series:
+            _series(res, i, s, spot, 300.0, seed=i)
     days = sorted({s.exit.date() for s in specs})
     if specs:
         start = min(s.entry.date() for s in specs)
