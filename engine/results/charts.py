@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.axis import NumericAxis
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -65,16 +66,22 @@ def _scale(axis: NumericAxis, span: tuple[float, float] | None) -> None:
 
 
 def _serial(v: object) -> float | None:
+    """A date as its Excel serial number; a number as itself."""
     if isinstance(v, dt.datetime | dt.date):
         return float(to_excel(v))
+    if isinstance(v, int | float) and math.isfinite(v):
+        return float(v)
     return None
 
 
 def line_chart(ws: Worksheet, title: str, y_title: str, x_col: int,
                series: Sequence[tuple[str, int, Block]], values: Sequence[float | None],
-               dates: Sequence[object], date_format: str = "mmm-yy") -> ScatterChart:
+               dates: Sequence[object], date_format: str = "mmm-yy",
+               markers: Sequence[tuple[str, int, Block]] = ()) -> ScatterChart:
     """A scatter chart with lines, one series per (title, y column, rows); x (dates) and y axes
-    scaled to the data (``values`` and ``dates``: the cells the series refer to)."""
+    scaled to the data (``values`` and ``dates``: the cells the series refer to; ``dates`` may
+    be numbers, with ``date_format`` a number format). ``markers``: point-only series whose x
+    values are the column left of their y column."""
     chart = ScatterChart()
     chart.title = title
     chart.style = 12
@@ -86,11 +93,23 @@ def line_chart(ws: Worksheet, title: str, y_title: str, x_col: int,
         line.marker.symbol = "none"
         line.smooth = False
         chart.series.append(line)
+    for name, y_col, part in markers:  # points only (breakevens)
+        ys = Reference(ws, min_col=y_col, min_row=part.first, max_row=part.last)
+        xs = Reference(ws, min_col=y_col - 1, min_row=part.first, max_row=part.last)
+        dots = Series(ys, xs, title=name)
+        dots.marker.symbol = "diamond"
+        dots.marker.size = 9
+        dots.marker.graphicalProperties = GraphicalProperties(solidFill="000000")
+        dots.marker.graphicalProperties.line.solidFill = "000000"
+        dots.graphicalProperties.line.noFill = True
+        chart.series.append(dots)
     _scale(chart.y_axis, bounds(values))
     chart.y_axis.number_format = "#,##0"
     chart.x_axis.crosses = "min"  # dates along the bottom, also when values are below zero
-    serials = [s for s in (_serial(d) for d in dates) if s is not None]
-    _scale(chart.x_axis, (min(serials), max(serials)) if serials else None)
+    serials = [s for s in (_serial(d) for d in dates) if s is not None]  # dates or numbers
+    numeric = all(isinstance(d, int | float) for d in dates)  # a spot range: round bounds
+    _scale(chart.x_axis, bounds(serials) if numeric else
+           (min(serials), max(serials)) if serials else None)
     chart.x_axis.number_format = date_format
     chart.x_axis.axPos = "b"
     chart.x_axis.majorTickMark = "out"

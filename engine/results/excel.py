@@ -31,7 +31,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from engine.errors import DiskFullError, PosbtError, disk_message, is_disk_full
 from engine.results.charts import blocks, line_chart
 from engine.results.result import BacktestResult
-from engine.results.sheets import write_monthly, write_summary, write_trade_charts
+from engine.results.sheets import (
+    write_monthly,
+    write_payoff,
+    write_summary,
+    write_trade_charts,
+)
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -199,7 +204,7 @@ def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]
         bes = breakevens_table(results, every_n=-(-len(bes[1]) // MAX_SERIES_ROWS))
     bes = _sorted_by_trade(bes, results)
     return [("BT_Summary", ([], [])), ("BT_Trades", trades_table(results)),
-            ("BT_Monthly", ([], [])), ("BT_Charts", ([], [])),
+            ("BT_Monthly", ([], [])), ("BT_Charts", ([], [])), ("BT_Payoff", ([], [])),
             ("BT_Adjustments", adjustments_table(results)), ("BT_Fills", fills_table(results)),
             ("BT_Log", transitions_table(results)), ("BT_RunLog", log_table(results)),
             ("BT_Greeks", greeks),
@@ -299,6 +304,9 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
             continue
         if name == "BT_Charts":
             write_trade_charts(ws, results, no_trades)
+            continue
+        if name == "BT_Payoff":
+            write_payoff(ws, results, no_trades)
             continue
         _write_table(ws, table, no_trades if no_trades and name != "BT_RunLog" else None)
         if name == "BT_Equity":

@@ -19,7 +19,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.results.breakdown import MONTHS, Group, by_entry_dte, by_weekday, month_by_year
-from engine.results.charts import Block, bar_chart
+from engine.results.charts import Block, bar_chart, line_chart
+from engine.results.payoff import MAX_STAGES, legs_label, selected_trade, trade_payoff
 from engine.results.result import BacktestResult
 from engine.results.summary import NA, summary_rows
 from engine.workbook.text import formula_like
@@ -185,3 +186,82 @@ def write_trade_charts(ws: Worksheet, results: Sequence[BacktestResult],
         anchor += 34
         for c in range(col, col + 4):
             ws.column_dimensions[get_column_letter(c)].width = 14
+
+
+CURVE_COL = 9  # BT_Payoff's curve data: column I onward
+
+
+def write_payoff(ws: Worksheet, results: Sequence[BacktestResult],
+                 no_trades: str | None) -> None:
+    """BT_Payoff: per strategy, the most adjusted trade's position at entry and after each
+    adjustment (legs, spot, breakevens), its expiry payoff and T+0 curves over a spot range,
+    and a native chart of them with the breakevens marked."""
+    if no_trades:
+        put(ws, 1, 1, no_trades + ": no payoff to draw")
+        ws.cell(row=1, column=1).font = Font(italic=True)
+        return
+    row = 1
+    for r in results:
+        trade = selected_trade(r)
+        pay = trade_payoff(r, trade) if trade is not None else None
+        if pay is None:
+            continue
+        t = pay.trade
+        more = f"; {pay.more_stages} later adjustments not drawn" if pay.more_stages else ""
+        _title(ws, row, f"Payoff of trade {t.trade_id} ({t.structure}, {t.adjustments} "
+                        f"adjustments, the most adjusted{more}): {r.plan.name}", 6)
+        header(ws, row + 1, ["Stage", "Time", "Spot", "Lower breakeven", "Upper breakeven",
+                             "Legs (units, strike, right, expiry, implied vol)"])
+        top = row + 1  # the curves sit right of the stage table, from column I
+        row += 2
+        for st in pay.stages:
+            put(ws, row, 1, st.label)
+            put(ws, row, 2, st.ts, "yyyy-mm-dd hh:mm")
+            put(ws, row, 3, st.spot, "#,##0.00")
+            lower = [b for b in st.breakevens if b <= st.spot]
+            upper = [b for b in st.breakevens if b > st.spot]
+            put(ws, row, 4, max(lower) if lower else "none", "#,##0.00")
+            put(ws, row, 5, min(upper) if upper else "none", "#,##0.00")
+            put(ws, row, 6, legs_label(st.legs))
+            row += 1
+        chart_row = row + 1
+        names = [f"{kind}: {st.label}" for st in pay.stages for kind in ("expiry", "T+0")]
+        header(ws, top, ["Spot", *(f"P&L {n}" for n in names)], CURVE_COL)
+        first = top + 1
+        for i, s in enumerate(pay.spots):
+            put(ws, first + i, CURVE_COL, float(s), "#,##0")
+            for j, st in enumerate(pay.stages):
+                put(ws, first + i, CURVE_COL + 1 + 2 * j, float(st.expiry_inr[i]), INR_FMT)
+                put(ws, first + i, CURVE_COL + 2 + 2 * j, float(st.t0_inr[i]), INR_FMT)
+        last = first + pay.spots.size - 1
+        grid = Block("", first, last)
+        # breakevens: (spot, 0) points per stage, beside the curves
+        be_col = CURVE_COL + 2 + 2 * len(pay.stages) + 1
+        header(ws, top, ["Breakevens of", "spot", "P&L"], be_col)
+        marks = []
+        b_row = first
+        for st in pay.stages:
+            if not st.breakevens:
+                continue
+            for be in st.breakevens:
+                put(ws, b_row, be_col, st.label)
+                put(ws, b_row, be_col + 1, be, "#,##0.00")
+                put(ws, b_row, be_col + 2, 0.0, "0")
+                b_row += 1
+            marks.append((f"breakevens: {st.label}", be_col + 2,
+                          Block("", b_row - len(st.breakevens), b_row - 1)))
+        values = [float(v) for st in pay.stages for v in (*st.expiry_inr, *st.t0_inr)]
+        chart = line_chart(ws, f"Payoff of trade {t.trade_id}: {r.plan.name}", "P&L (INR)",
+                           CURVE_COL, [(n, CURVE_COL + 1 + k, grid) for k, n in enumerate(names)],
+                           values, [float(pay.spots[0]), float(pay.spots[-1])],
+                           date_format="#,##0", markers=marks)
+        chart.x_axis.title = "index at expiry / now"
+        chart.height, chart.width = 11, 26
+        ws.add_chart(chart, f"A{chart_row}")
+        row = max(last, chart_row + 24) + 3
+    if row == 1:
+        put(ws, 1, 1, "no trade with fills to draw")
+    for col, width in enumerate((20, 17, 11, 17, 17, 80, 2, 2), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for col in range(CURVE_COL, CURVE_COL + 2 * MAX_STAGES + 5):
+        ws.column_dimensions[get_column_letter(col)].width = 15

@@ -41,7 +41,7 @@ def test_new_workbook_copies_config_and_adds_results(tmp_path: Path, result) -> 
     assert _digest(src) == before  # the input is untouched
     back = load_workbook(out)
     assert back.sheetnames == ["PositionalParameter", "BT_Summary", "BT_Trades", "BT_Monthly",
-                               "BT_Charts",
+                               "BT_Charts", "BT_Payoff",
                                "BT_Adjustments",
                                "BT_Fills", "BT_Log", "BT_RunLog", "BT_Greeks", "BT_Breakevens",
                                "BT_Equity"]  # BT_Old replaced
