@@ -128,6 +128,11 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
     else:
         outcome.out_path = write_results(outcome.results, out or default_out_path(config_path),
                                          source_workbook=config_path)
+    results_store = ResultsStore(results_db_path(home))
+    try:
+        results_store.record_output(outcome.run_ids, outcome.out_path.resolve())
+    finally:
+        results_store.close()
     return outcome
 
 

@@ -114,6 +114,30 @@ class ResultsStore:
         rows: list[dict[str, object]] = table.to_pylist()
         return rows
 
+    def record_output(self, run_ids: list[str], out_path: Path | str) -> None:
+        """Remember the results workbook the runs were written to (for ``posbt report``)."""
+        for run_id in run_ids:
+            self.con.execute("INSERT INTO run_outputs VALUES (?, ?, ?)",
+                             [run_id, str(out_path), dt.datetime.now()])
+
+    def run(self, run_id: str) -> dict[str, object]:
+        """One stored run with its latest results workbook (``out_path``, None if unknown);
+        a StoreError naming the id when there is none."""
+        table = self.con.execute(
+            "SELECT r.run_id, r.started_at, r.strategy, r.symbol, r.start_date, r.end_date, "
+            "r.config_hash, r.data_fingerprint, r.engine_version, r.source_file, r.net_pnl_inr, "
+            "r.trades, (SELECT o.out_path FROM run_outputs o WHERE o.run_id = r.run_id "
+            "ORDER BY o.written_at DESC LIMIT 1) AS out_path FROM runs r WHERE r.run_id = ?",
+            [run_id]).fetchall()
+        names = ("run_id", "started_at", "strategy", "symbol", "start_date", "end_date",
+                 "config_hash", "data_fingerprint", "engine_version", "source_file",
+                 "net_pnl_inr", "trades", "out_path")
+        rows = [dict(zip(names, r, strict=True)) for r in table]
+        if not rows:
+            raise StoreError(f"no run {run_id!r} in the results store; `posbt runs list` "
+                             "shows the runs", place=self.path)
+        return rows[0]
+
     def count(self, table: str, run_id: str) -> int:
         """Rows of ``table`` belonging to ``run_id``."""
         if table not in ("trades", "fills", "pnl_series", "greek_series", "adjustments"):

@@ -131,6 +131,11 @@ def summary_rows(results: Sequence[BacktestResult]) -> list[SummaryRow]:
     return rows
 
 
+def label_formats() -> dict[str, Fmt]:
+    """Label -> number format of every BT_Summary line that holds values."""
+    return {label: fmt for label, fmt, _ in _LINES if fmt is not None} | {"No trades": Fmt.TEXT}
+
+
 def headline(rows: Sequence[SummaryRow], label: str) -> list[Any]:
     """The values of the line called ``label`` (KeyError when there is none)."""
     for row in rows:

@@ -100,3 +100,27 @@ def test_one_strategy_that_cannot_run_does_not_stop_the_others(market_home: Path
     assert "warning: strategy Daily_Fly not run: spot_bars: the store has no daily NIFTY bars" \
         in result.output
     assert "Golden_Fly: 1 trades, net P&L 8,250 INR" in result.output
+
+
+def test_run_report_and_report_by_run_id(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    result = CliRunner().invoke(cli, ["run", str(cfg), "--report"])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "fly_results.html"
+    assert f"tearsheet: {page}" in result.output
+    text = page.read_text(encoding="utf-8")
+    assert "Golden_Fly" in text and "₹8,250" in text  # the net P&L in the summary
+    # BT_Summary carries the run's id, config hash and data fingerprint
+    store = ResultsStore(market_home / "results.duckdb")
+    run = store.runs()[0]
+    store.close()
+    summary = {r[0].value: r[1].value for r in
+               load_workbook(tmp_path / "fly_results.xlsx")["BT_Summary"].iter_rows(min_row=2)}
+    assert summary["Run ID"] == run["run_id"] and summary["Config hash"] == run["config_hash"]
+    assert summary["Data fingerprint"] == run["data_fingerprint"]
+    # the stored run knows its workbook: `posbt report RUN_ID`
+    by_id = tmp_path / "by_id.html"
+    result = CliRunner().invoke(cli, ["report", str(run["run_id"]), "--html", str(by_id)])
+    assert result.exit_code == 0, result.output
+    assert "Golden_Fly (run " in by_id.read_text(encoding="utf-8")
