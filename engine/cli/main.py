@@ -54,6 +54,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "Write the HTML tearsheet of SOURCE: a results workbook (.xlsx) or a run id from "
         "`posbt runs list`.",
     ),
+    "runs": LazyCommand(
+        "engine.cli.runs_cmd:runs",
+        "List, show and compare the runs kept in results.duckdb.",
+    ),
     "levels": LazyCommand(
         "engine.cli.levels_cmd:levels",
         "Support/resistance levels of SYMBOL for a decision at --at, with strength.",

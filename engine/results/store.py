@@ -8,9 +8,11 @@ server when it runs); market data lives in a different file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import pyarrow as pa
 from engine import __version__
 from engine.data.sqlfiles import results_schema_text
 from engine.errors import StoreError
+from engine.results.metrics import Metrics
 from engine.results.result import BacktestResult
 
 
@@ -54,6 +57,9 @@ class ResultsStore:
                 [run_id, started_at or dt.datetime.now(), p.name, p.symbol, p.start, p.end,
                  config_json, config_hash(config_json), data_fingerprint, __version__,
                  source_file, m.net_pnl_inr if m else None, len(result.trades)])
+            if m is not None:
+                self.con.execute("INSERT INTO run_metrics VALUES (?, ?)",
+                                 [run_id, metrics_json(m)])
             if result.trades:
                 self._append("trades", pa.table({
                     "run_id": [run_id] * len(result.trades),
@@ -138,6 +144,19 @@ class ResultsStore:
                              "shows the runs", place=self.path)
         return rows[0]
 
+    def metrics(self, run_id: str) -> dict[str, float | int | None]:
+        """The headline metrics stored with a run (empty for a run stored before they were)."""
+        rows = self.con.execute("SELECT metrics_json FROM run_metrics WHERE run_id = ?",
+                                [run_id]).fetchall()
+        out: dict[str, float | int | None] = json.loads(rows[0][0]) if rows else {}
+        return out
+
+    def config(self, run_id: str) -> str:
+        """The validated config JSON of a run."""
+        rows = self.con.execute("SELECT config_json FROM runs WHERE run_id = ?",
+                                [run_id]).fetchall()
+        return str(rows[0][0]) if rows else ""
+
     def count(self, table: str, run_id: str) -> int:
         """Rows of ``table`` belonging to ``run_id``."""
         if table not in ("trades", "fills", "pnl_series", "greek_series", "adjustments"):
@@ -149,6 +168,12 @@ class ResultsStore:
     def close(self) -> None:
         """Close the file."""
         self.con.close()
+
+
+def metrics_json(m: Metrics) -> str:
+    """Metrics as JSON, NaN and infinities as null."""
+    return json.dumps({k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+                       for k, v in dataclasses.asdict(m).items()}, sort_keys=True)
 
 
 def canonical_json(data: object) -> str:

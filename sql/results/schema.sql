@@ -43,3 +43,6 @@ CREATE TABLE IF NOT EXISTS breakeven_series (
 CREATE TABLE IF NOT EXISTS run_outputs (
     run_id VARCHAR NOT NULL, out_path VARCHAR NOT NULL, written_at TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS run_metrics (
+    run_id VARCHAR NOT NULL, metrics_json VARCHAR NOT NULL
+);
