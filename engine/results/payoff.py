@@ -4,14 +4,16 @@ position's payoff at the front expiry and its T+0 curve over a range of index le
 The position at a stage is every fill of the trade up to that moment (entry legs, then each
 adjustment's closes and opens), netted per contract; its cash is the fills' cash less their
 costs. Each leg is valued with Black-76 at the implied volatility of its last fill (the fill
-price, the spot then, the forward ``S e^{rT}`` and the plan's rate), so the T+0 curve passes
-through the position's value when the stage was reached:
+price, the spot at that fill, the forward ``S e^{rT}`` and the plan's rate), so the T+0 curve
+passes through the position's value when the stage was reached:
 
     T+0(S)    = cash + sum_i q_i * B76(S e^{r T_i}, K_i, T_i, r, iv_i)      T_i from the stage time
     expiry(S) = cash + sum_i q_i * value of leg i when the front expiry settles
                 (its intrinsic value if it expires then, its Black-76 value with the time it
                 has left if it expires later: calendars, diagonals)
 
+The spot range holds every strike and spot, widened by 2.5 standard deviations of the index
+to the front expiry at entry (median leg vol), at least 2% and at most 8% each side.
 Breakevens are where the expiry curve crosses zero (linear between grid points). A leg whose
 fill price has no implied volatility (at or below intrinsic) takes the median of the others,
 else 15%.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +35,7 @@ from engine.results.records import FillRecord, TradeRecord
 from engine.results.result import BacktestResult
 
 GRID_POINTS = 161
-RANGE_FRAC = 0.06      # the spot range: strikes and spot widened by 6% each side
+MIN_RANGE_FRAC, MAX_RANGE_FRAC = 0.02, 0.08  # the spot range beyond strikes and spot
 MAX_STAGES = 6         # entry and the first five adjustments
 FALLBACK_IV = 0.15
 
@@ -99,7 +101,8 @@ def _iv(f: FillRecord, spot: float, rate: float) -> float:
     return float(implied_vol(f.price_pts, fwd, f.strike, t, rate, f.right))
 
 
-def _position(fills: Sequence[FillRecord], spot: float, rate: float) -> tuple[Leg, ...]:
+def _position(fills: Sequence[FillRecord], spot_at: Callable[[dt.datetime], float],
+              rate: float) -> tuple[Leg, ...]:
     qty: dict[tuple[dt.date, float, str], int] = {}
     last: dict[tuple[dt.date, float, str], FillRecord] = {}
     for f in fills:
@@ -107,7 +110,7 @@ def _position(fills: Sequence[FillRecord], spot: float, rate: float) -> tuple[Le
         qty[key] = qty.get(key, 0) + f.qty_units
         last[key] = f
     held = [k for k, q in qty.items() if q != 0]
-    ivs = {k: _iv(last[k], spot, rate) for k in held}
+    ivs = {k: _iv(last[k], spot_at(last[k].ts), rate) for k in held}
     good = [v for v in ivs.values() if math.isfinite(v)]
     fallback = float(np.median(good)) if good else FALLBACK_IV
     return tuple(Leg(k[0], k[1], k[2], qty[k], ivs[k] if math.isfinite(ivs[k]) else fallback)
@@ -156,15 +159,23 @@ def trade_payoff(result: BacktestResult, trade: TradeRecord) -> Payoff | None:
                       and trade.entry_ts < a.ts < trade.exit_ts})
     moments += [(f"after adjustment {k}", ts) for k, ts in enumerate(applied, start=1)]
     drawn, more = moments[:MAX_STAGES], max(0, len(moments) - MAX_STAGES)
+    def spot_at(ts: dt.datetime) -> float:
+        return trade.entry_spot if ts == trade.entry_ts else _spot_at(
+            result, trade.trade_id, ts, trade.entry_spot)
+
     positions = []
     for label, ts in drawn:
         upto = [f for f in fills if f.ts <= ts and f.ts < trade.exit_ts] or entry
-        spot = trade.entry_spot if ts == trade.entry_ts else _spot_at(
-            result, trade.trade_id, ts, trade.entry_spot)
-        positions.append((label, ts, spot, upto, _position(upto, spot, rate)))
+        positions.append((label, ts, spot_at(ts), upto, _position(upto, spot_at, rate)))
     strikes = [leg.strike for *_, legs in positions for leg in legs]
-    lo = min([*strikes, *(p[2] for p in positions)]) * (1 - RANGE_FRAC)
-    hi = max([*strikes, *(p[2] for p in positions)]) * (1 + RANGE_FRAC)
+    # the range: strikes and spots, widened by 2.5 sigma to the front expiry (2% to 8%)
+    legs0 = positions[0][4]
+    first_expiry = min((leg.expiry for leg in legs0), default=trade.exit_ts.date())
+    sigma = float(np.median([leg.iv for leg in legs0])) if legs0 else FALLBACK_IV
+    frac = min(MAX_RANGE_FRAC, max(MIN_RANGE_FRAC, 2.5 * sigma * math.sqrt(
+        max(t_years(trade.entry_ts, first_expiry), 0.0))))
+    lo = min([*strikes, *(p[2] for p in positions)]) * (1 - frac)
+    hi = max([*strikes, *(p[2] for p in positions)]) * (1 + frac)
     # the strikes are on the grid: the expiry payoff's kinks are drawn exactly
     spots = np.unique(np.concatenate([np.linspace(lo, hi, GRID_POINTS), strikes]))
     stages = []
@@ -177,6 +188,14 @@ def trade_payoff(result: BacktestResult, trade: TradeRecord) -> Payoff | None:
         stages.append(Stage(label, ts, spot, legs, cash, expiry, t0,
                             zero_crossings(spots, expiry)))
     return Payoff(result.plan.name, trade, spots, tuple(stages), more)
+
+
+def payoff_note(structure: str, adjustments: int) -> str:
+    """``IRON_FLY, 4 adjustments, the most adjusted trade`` (no boast without adjustments)."""
+    if adjustments == 0:
+        return f"{structure}, no adjustment"
+    plural = "s" if adjustments != 1 else ""
+    return f"{structure}, {adjustments} adjustment{plural}, the most adjusted trade"
 
 
 def legs_label(legs: Sequence[Leg]) -> str:

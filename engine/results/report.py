@@ -26,7 +26,7 @@ from typing import Any
 from engine import __version__
 from engine.errors import PosbtError
 from engine.results.breakdown import MONTHS
-from engine.results.payoff import selected_trade, trade_payoff
+from engine.results.payoff import payoff_note, selected_trade, trade_payoff
 from engine.results.result import BacktestResult
 from engine.results.summary import NA, Fmt, label_formats, summary_rows
 from engine.results.tables import equity_table, trades_table
@@ -85,8 +85,8 @@ def from_results(results: Sequence[BacktestResult], title: str) -> Tearsheet:
         if pay is None:
             continue
         page = pages[r.plan.name]
-        page.payoff_title = f"Payoff of trade {pay.trade.trade_id} ({pay.trade.adjustments} " \
-                            "adjustments, the most adjusted)"
+        page.payoff_title = (f"Payoff of trade {pay.trade.trade_id} "
+                             f"({payoff_note(pay.trade.structure, pay.trade.adjustments)})")
         page.spots = [float(s) for s in pay.spots]
         for st in pay.stages:
             page.curves.append(Curve(f"expiry: {st.label}", [float(v) for v in st.expiry_inr]))

@@ -20,7 +20,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.results.breakdown import MONTHS, Group, by_entry_dte, by_weekday, month_by_year
 from engine.results.charts import Block, bar_chart, line_chart
-from engine.results.payoff import MAX_STAGES, legs_label, selected_trade, trade_payoff
+from engine.results.payoff import (
+    MAX_STAGES,
+    legs_label,
+    payoff_note,
+    selected_trade,
+    trade_payoff,
+)
 from engine.results.result import BacktestResult
 from engine.results.summary import NA, summary_rows
 from engine.workbook.text import formula_like
@@ -62,7 +68,10 @@ def write_summary(ws: Worksheet, results: Sequence[BacktestResult]) -> None:
         else:
             for col, v in enumerate(line.values, start=2):
                 put(ws, row, col, v, None if v == NA else line.fmt.value)
-                if v == NA or isinstance(v, str):
+                if line.label == "No trades":  # a sentence: wrapped, read from the left
+                    ws.cell(row=row, column=col).alignment = Alignment(wrap_text=True,
+                                                                       vertical="top")
+                elif v == NA or isinstance(v, str):
                     ws.cell(row=row, column=col).alignment = Alignment(horizontal="right")
         row += 1
     ws.column_dimensions["A"].width = 30
@@ -208,8 +217,8 @@ def write_payoff(ws: Worksheet, results: Sequence[BacktestResult],
             continue
         t = pay.trade
         more = f"; {pay.more_stages} later adjustments not drawn" if pay.more_stages else ""
-        _title(ws, row, f"Payoff of trade {t.trade_id} ({t.structure}, {t.adjustments} "
-                        f"adjustments, the most adjusted{more}): {r.plan.name}", 6)
+        _title(ws, row, f"Payoff of trade {t.trade_id} ({payoff_note(t.structure, t.adjustments)}"
+                        f"{more}): {r.plan.name}", 6)
         header(ws, row + 1, ["Stage", "Time", "Spot", "Lower breakeven", "Upper breakeven",
                              "Legs (units, strike, right, expiry, implied vol)"])
         top = row + 1  # the curves sit right of the stage table, from column I

@@ -65,8 +65,9 @@ def _be_success(r: BacktestResult) -> tuple[float | None, float | None]:
 
 
 def trades_table(results: Sequence[BacktestResult]) -> Table:
-    """Every closed trade of every strategy, with its entry legs and the premium in points per
-    unit of position at entry (+ credit) and at exit (what closing it cost, same sign)."""
+    """Every closed trade of every strategy, with its entry legs and the net premium in points
+    per unit of its smallest entry leg at entry (+ credit) and at exit (what closing it cost,
+    same sign)."""
     headers = ["strategy", "trade_id", "structure", "entry_ts", "exit_ts", "hold_days",
                "exit_reason", "entry_spot", "exit_spot", "lots", "lot_size", "legs",
                "entry_premium_pts", "exit_premium_pts", "premium_inr", "adjustments",
@@ -80,7 +81,9 @@ def trades_table(results: Sequence[BacktestResult]) -> Table:
             fills = by_trade.get(t.trade_id, [])
             entry = [f for f in fills if f.ts == t.entry_ts and f.kind == "TRADE"]
             close = [f for f in fills if f.ts == t.exit_ts and f not in entry]
-            units = t.lots * t.lot_size or 1
+            # per unit of the smallest entry leg: how traders quote a spread's net premium
+            units = min((abs(f.qty_units) for f in entry if f.qty_units), default=0) \
+                or t.lots * t.lot_size or 1
             rows.append([
                 r.plan.name, t.trade_id, t.structure, t.entry_ts, t.exit_ts,
                 round(t.hold_days, 4), t.exit_reason.value, t.entry_spot, t.exit_spot, t.lots,
