@@ -30,7 +30,7 @@ PICTURES = {
     "guide_bt_trades": ("results", "BT_Trades", "A1:N20"),
     "guide_bt_monthly": ("results", "BT_Monthly", "A1:N18"),
     # "@TEXT|COLUMNS|ROWS": the block whose column-A title ends with TEXT
-    "guide_bt_payoff": ("results", "BT_Payoff", "@: Demo_IronFly_Adjusted|H|34"),
+    "guide_bt_payoff": ("results", "BT_Payoff", "@: Demo_Calendar_Adjusted|H|34"),
     "guide_bt_adjustments": ("results", "BT_Adjustments", "A1:K22"),
     "guide_bt_equity": ("results", "BT_Equity", "A1:T42"),
     "guide_bt_breakevens": ("results", "BT_Breakevens", "A1:U42"),

@@ -112,3 +112,13 @@ def test_cli_report_from_workbook_and_errors(tmp_path: Path) -> None:
                               "--html", str(tmp_path / "t.html")])
     assert res.exit_code == 1 and "no run 'nosuchrun'" in res.output
     assert "Traceback" not in res.output
+
+
+def test_no_trade_run_gives_a_page_that_says_so(tmp_path: Path) -> None:
+    empty = make_result("Nothing", [])
+    empty.equity_dates, empty.equity_inr = [], []
+    out = write_results([empty], tmp_path / "r.xlsx")
+    for sheet in (from_results([empty], "r"), from_workbook(out)):
+        page = render_html(sheet)
+        assert "No trades in this run" in page and "<img" not in page
+        assert "IVP filter rejected every candidate bar" in page
