@@ -28,7 +28,7 @@ PICTURES = {
     "guide_legs": ("config", "LegParameter", "A1:H14"),
     "guide_bt_summary": ("results", "BT_Summary", "A1:H44"),
     "guide_bt_trades": ("results", "BT_Trades", "A1:N20"),
-    "guide_bt_monthly": ("results", "BT_Monthly", "A1:N18"),
+    "guide_bt_monthly": ("results", "BT_Monthly", "@: Demo_Weekly_IronFly|N|20"),
     # "@TEXT|COLUMNS|ROWS": the block whose column-A title ends with TEXT
     "guide_bt_payoff": ("results", "BT_Payoff", "@: Demo_Calendar_Adjusted|H|34"),
     "guide_bt_adjustments": ("results", "BT_Adjustments", "A1:K22"),

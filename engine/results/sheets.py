@@ -115,6 +115,11 @@ def write_monthly(ws: Worksheet, results: Sequence[BacktestResult],
         ws.cell(row=1, column=1).font = Font(italic=True)
         return
     for r in results:
+        if not r.trades:
+            _title(ws, row, f"Net P&L by exit month: {r.plan.name}", 14)
+            put(ws, row + 1, 1, f"no trade ({r.no_trade_reason or 'no position was opened'})")
+            row += 3
+            continue
         _title(ws, row, f"Net P&L by exit month: {r.plan.name}", 14)
         header(ws, row + 1, ["Year", *MONTHS, "Total"])
         first = row + 2
@@ -132,9 +137,6 @@ def write_monthly(ws: Worksheet, results: Sequence[BacktestResult],
                 ColorScaleRule(start_type="min", start_color="F8696B", mid_type="num",
                                mid_value=0, mid_color="FFFFFF", end_type="max",
                                end_color="63BE7B"))
-        else:
-            put(ws, row, 1, "no closed trade")
-            row += 1
         row += 1
         row = _groups_block(ws, row, f"By entry weekday: {r.plan.name}", "Weekday",
                             by_weekday(r))
