@@ -22,7 +22,7 @@ from engine.errors import DataMissingError, PosbtError
 from engine.home import results_db_path
 from engine.results.excel import check_out_path, write_in_place, write_results
 from engine.results.result import BacktestResult
-from engine.results.store import ResultsStore, canonical_json
+from engine.results.store import ResultsStore, canonical_json, config_hash
 from engine.simulation.loop import ContractInfo, run_backtest
 from engine.strategy.from_config import BAR_MINUTES, plan_from_config
 from engine.strategy.plan import StrategyPlan
@@ -112,9 +112,12 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
     results_store = ResultsStore(results_db_path(home))
     try:
         for cfg, result in zip(configs, outcome.results, strict=True):
-            outcome.run_ids.append(results_store.save(
-                result, canonical_json(cfg.model_dump(mode="json")), fingerprint,
-                source_file=str(config_path)))
+            config_json = canonical_json(cfg.model_dump(mode="json"))
+            run_id = results_store.save(result, config_json, fingerprint,
+                                        source_file=str(config_path))
+            outcome.run_ids.append(run_id)
+            result.run_id, result.config_hash = run_id, config_hash(config_json)
+            result.data_fingerprint = fingerprint
     finally:
         results_store.close()
     if in_place:
@@ -125,6 +128,11 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
     else:
         outcome.out_path = write_results(outcome.results, out or default_out_path(config_path),
                                          source_workbook=config_path)
+    results_store = ResultsStore(results_db_path(home))
+    try:
+        results_store.record_output(outcome.run_ids, outcome.out_path.resolve())
+    finally:
+        results_store.close()
     return outcome
 
 

@@ -26,11 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PICTURES = {
     "guide_positional": ("config", "PositionalParameter", "A1:G30"),
     "guide_legs": ("config", "LegParameter", "A1:H14"),
-    "guide_bt_summary": ("results", "BT_Summary", "A1:H27"),
-    "guide_bt_trades": ("results", "BT_Trades", "A1:M24"),
+    "guide_bt_summary": ("results", "BT_Summary", "A1:H44"),
+    "guide_bt_trades": ("results", "BT_Trades", "A1:N20"),
+    "guide_bt_monthly": ("results", "BT_Monthly", "@: Demo_Weekly_IronFly|N|20"),
+    # "@TEXT|COLUMNS|ROWS": the block whose column-A title ends with TEXT
+    "guide_bt_payoff": ("results", "BT_Payoff", "@: Demo_Calendar_Adjusted|H|34"),
     "guide_bt_adjustments": ("results", "BT_Adjustments", "A1:K22"),
-    "guide_bt_equity": ("results", "BT_Equity", "A1:P40"),
-    "guide_bt_breakevens": ("results", "BT_Breakevens", "A1:P40"),
+    "guide_bt_equity": ("results", "BT_Equity", "A1:T42"),
+    "guide_bt_breakevens": ("results", "BT_Breakevens", "A1:U42"),
 }
 
 
@@ -51,6 +54,10 @@ def _one_sheet(src: Path, sheet: str, area: str, out: Path) -> Path:
         header = ws[f"{letter}1"].value
         if isinstance(header, str) and header.endswith(("_ts", "ts")) and (dim.width or 0) < 18:
             dim.width = 18
+    if area.startswith("@"):
+        text, last_col, rows = area[1:].split("|")
+        top = next(c.row for c in ws["A"] if isinstance(c.value, str) and c.value.endswith(text))
+        area = f"A{top}:{last_col}{top + int(rows)}"
     ws.print_area = area
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A3

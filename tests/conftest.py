@@ -18,6 +18,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         "heavydb": bool(os.environ.get("POSBT_HEAVYDB_URL")),
         "excel": False,  # no Excel on Linux CI; the xlwings COM path cannot run here
         "libreoffice": shutil.which("soffice") is not None,
+        "chromium": shutil.which("chromium") is not None,
         "gpu": _have_gpu(),
     }
     for item in items:

@@ -65,6 +65,9 @@ def _copy_sheet(src: Any, dst: Any) -> None:
     for key, dim in src.column_dimensions.items():
         dst.column_dimensions[key].width = dim.width
     dst.freeze_panes = src.freeze_panes
+    for rng in src.conditional_formatting:  # BT_Monthly's colour scale
+        for rule in rng.rules:
+            dst.conditional_formatting.add(str(rng.sqref), rule)
     for chart in src._charts:  # the charts' series refer to their sheet by name
         dst.add_chart(chart, chart.anchor)
 

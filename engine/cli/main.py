@@ -49,6 +49,15 @@ COMMANDS: dict[str, LazyCommand] = {
         "Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place, "
         "and an existing --out that posbt did not write is never overwritten unless --replace.",
     ),
+    "report": LazyCommand(
+        "engine.cli.report_cmd:report",
+        "Write the HTML tearsheet of SOURCE: a results workbook (.xlsx) or a run id from "
+        "`posbt runs list`.",
+    ),
+    "runs": LazyCommand(
+        "engine.cli.runs_cmd:runs",
+        "List, show and compare the runs kept in results.duckdb.",
+    ),
     "levels": LazyCommand(
         "engine.cli.levels_cmd:levels",
         "Support/resistance levels of SYMBOL for a decision at --at, with strength.",

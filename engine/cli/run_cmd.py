@@ -24,9 +24,12 @@ from engine.cli.common import console, get_ctx, reports_errors
               help="Overwrite --out even when it is not a posbt results workbook.")
 @click.option("--in-place", is_flag=True,
               help="Add the BT_* sheets to the input workbook itself (a .bak copy is kept).")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write the HTML tearsheet beside the results workbook (<out>.html).")
 @reports_errors
 def run(config: Path, strategies: tuple[str, ...], date_from: dt.datetime | None,
-        date_to: dt.datetime | None, out: Path | None, replace: bool, in_place: bool) -> None:
+        date_to: dt.datetime | None, out: Path | None, replace: bool, in_place: bool,
+        with_report: bool) -> None:
     """Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place, and
     an existing --out that posbt did not write is never overwritten unless --replace."""
     ctx = get_ctx()
@@ -61,3 +64,9 @@ def run(config: Path, strategies: tuple[str, ...], date_from: dt.datetime | None
     if outcome.backup_path is not None:
         out_console.print(f"backup of the input: {outcome.backup_path}")
     out_console.print(f"results: {outcome.out_path}")
+    if with_report and outcome.out_path is not None:
+        from engine.results.report import from_results, write_html
+
+        page = write_html(from_results(outcome.results, outcome.out_path.stem),
+                          outcome.out_path.with_suffix(".html"))
+        out_console.print(f"tearsheet: {page}")

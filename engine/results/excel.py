@@ -24,13 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.errors import DiskFullError, PosbtError, disk_message, is_disk_full
+from engine.results.charts import blocks, line_chart
 from engine.results.result import BacktestResult
+from engine.results.sheets import (
+    write_monthly,
+    write_payoff,
+    write_summary,
+    write_trade_charts,
+)
 from engine.results.tables import (
     Table,
     adjustments_table,
@@ -39,7 +45,6 @@ from engine.results.tables import (
     fills_table,
     greeks_table,
     log_table,
-    summary_table,
     trades_table,
     transitions_table,
 )
@@ -62,7 +67,9 @@ def _append_text_safe(ws: Worksheet, values: Sequence[Any]) -> None:
             ws.cell(row=row, column=col).data_type = "s"
 
 
-def _write_table(ws: Worksheet, table: Table) -> None:
+def _write_table(ws: Worksheet, table: Table, empty_note: str | None = None) -> None:
+    """A table with a header row, a number format on every numeric column and widths that show
+    its values (timestamps, legs); no rows: a line saying so under the header."""
     headers, rows = table
     _append_text_safe(ws, [_cell(h) for h in headers])
     for cell in ws[1]:
@@ -70,46 +77,55 @@ def _write_table(ws: Worksheet, table: Table) -> None:
         cell.font = _HEADER_FONT
     for row in rows:
         _append_text_safe(ws, [_cell(v) for v in row])
+    if not rows:
+        ws.cell(row=2, column=1, value=empty_note or "none in this run")
+        ws.cell(row=2, column=1).font = Font(italic=True)
     ws.freeze_panes = "A2"
+    sample = rows[: min(len(rows), 200)]
     for i, h in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, min(28, len(str(h)) + 4))
-    for i, h in enumerate(headers, start=1):
-        fmt = _number_format(str(h))
-        if fmt:
-            for col in ws.iter_cols(min_col=i, max_col=i, min_row=2, max_row=ws.max_row):
+        column = [row[i - 1] for row in sample]
+        fmt = _number_format(str(h), column)
+        ws.column_dimensions[get_column_letter(i)].width = _width(str(h), column, fmt)
+        if fmt and rows:
+            for col in ws.iter_cols(min_col=i, max_col=i, min_row=2, max_row=len(rows) + 1):
                 for c in col:
                     c.number_format = fmt
 
 
-_FRACTION_METRICS = {"return_on_capital", "return_on_margin", "cagr", "max_drawdown_frac",
-                     "win_rate"}
-_RATIO_METRICS = {"sharpe", "sortino", "profit_factor", "avg_hold_days", "adjustments_per_trade"}
-
-
-def _format_summary(ws: Worksheet) -> None:
-    """Metric names readable, rupees with separators, fractions as percentages."""
-    ws.column_dimensions["A"].width = 24
-    for col in range(2, ws.max_column + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 30
-    for row in ws.iter_rows(min_row=2):
-        metric = str(row[0].value)
-        fmt = ("#,##0" if metric.endswith("_inr") else "0.00%" if metric in _FRACTION_METRICS
-               else "0.00" if metric in _RATIO_METRICS else None)
-        for cell in row[1:]:
-            if fmt and isinstance(cell.value, int | float):
-                cell.number_format = fmt
-
-
-def _number_format(header: str) -> str | None:
+def _number_format(header: str, values: Sequence[Any] = ()) -> str | None:
+    """The format of a column from its name (units) or, failing that, from its values."""
     if header.endswith("_inr"):
+        return "#,##0.00;[Red]-#,##0.00"
+    if header.endswith(("_pts", "spot", "strike")) or header.startswith("be_"):
         return "#,##0.00"
-    if header.endswith("_pts"):
-        return "0.00"
     if header in ("ts", "entry_ts", "exit_ts"):
         return "yyyy-mm-dd hh:mm"
     if header in ("date", "expiry"):
         return "yyyy-mm-dd"
+    present = [v for v in values if v is not None and not isinstance(v, str)]
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "0"
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "0.0000" if header in ("delta", "gamma") else "0.00"
     return None
+
+
+def _width(header: str, values: Sequence[Any], fmt: str | None) -> float:
+    if fmt == "yyyy-mm-dd hh:mm":
+        return 18
+    if fmt == "yyyy-mm-dd":
+        return 12
+    longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+    return max(10, min(90 if header == "legs" else 40, max(len(header) + 3, longest + 2)))
+
+
+def no_trade_note(results: Sequence[BacktestResult]) -> str | None:
+    """What every sheet says when no strategy traded (None when one did)."""
+    if any(r.trades for r in results):
+        return None
+    why = "; ".join(f"{r.plan.name}: {r.no_trade_reason or 'no position was opened'}"
+                    for r in results)
+    return f"No trades in this run ({why})"
 
 
 def _cell(v: Any) -> Any:
@@ -118,37 +134,64 @@ def _cell(v: Any) -> Any:
     return str(v)
 
 
-def _equity_chart(ws: Worksheet, n_rows: int) -> None:
-    if n_rows < 2:
+def _equity_chart(ws: Worksheet, table: Table) -> None:
+    """Equity and drawdown: one series per strategy, each on its own dates and rows."""
+    _, rows = table
+    if len(rows) < 2:
         return
-    chart = LineChart()
-    chart.title = "Equity (INR)"
-    chart.y_axis.title = "INR"
-    chart.x_axis.title = "date"
-    chart.add_data(Reference(ws, min_col=3, min_row=1, max_row=n_rows + 1), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=n_rows + 1))
-    chart.height, chart.width = 9, 22
-    ws.add_chart(chart, "F2")
-    dd = LineChart()
-    dd.title = "Drawdown (INR)"
-    dd.add_data(Reference(ws, min_col=4, min_row=1, max_row=n_rows + 1), titles_from_data=True)
-    dd.set_categories(Reference(ws, min_col=2, min_row=2, max_row=n_rows + 1))
-    dd.height, dd.width = 7, 22
+    parts = blocks([r[0] for r in rows], {})
+    dates = [r[1] for r in rows]
+    ws.add_chart(line_chart(ws, "Equity (INR)", "INR", 2,
+                            [(p.title, 3, p) for p in parts], [r[2] for r in rows], dates), "F2")
+    dd = line_chart(ws, "Drawdown (INR)", "INR", 2, [(p.title, 4, p) for p in parts],
+                    [r[3] for r in rows], dates)
+    dd.height = 7
     ws.add_chart(dd, "F22")
 
 
-def _band_chart(ws: Worksheet, n_rows: int) -> None:
-    if n_rows < 2:
-        return
-    chart = LineChart()
-    chart.title = "Spot and breakeven band"
-    chart.y_axis.title = "index points"
-    for col in (4, 5, 6):
-        chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=n_rows + 1),
-                       titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=3, min_row=2, max_row=n_rows + 1))
-    chart.height, chart.width = 10, 24
-    ws.add_chart(chart, "H2")
+MAX_BAND_CHARTS = 12
+
+
+def _band_chart(ws: Worksheet, table: Table, results: Sequence[BacktestResult]) -> None:
+    """Spot and breakeven band of the selected trades (per strategy the worst, the best and
+    the most adjusted), one chart each, the y-axis scaled to that trade's values."""
+    _, rows = table
+    keys = [(r[0], r[1]) for r in rows]
+    anchor = 2
+    chosen = _selected(results)
+    for key, part in zip(dict.fromkeys(keys), blocks(keys, {}), strict=True):
+        if anchor > 20 * MAX_BAND_CHARTS or key not in chosen:
+            continue
+        mine = rows[part.first - 2:part.last - 1]
+        chart = line_chart(ws, f"{key[0]}: trade {key[1]} ({chosen[key]})",
+                           "index points", 3,
+                           [("spot", 4, part), ("lower breakeven", 5, part),
+                            ("upper breakeven", 6, part)],
+                           [v for r in mine for v in r[3:6]], [r[2] for r in mine],
+                           date_format="dd-mmm hh:mm")
+        ws.add_chart(chart, f"H{anchor}")
+        anchor += 20
+
+
+def _selected(results: Sequence[BacktestResult]) -> dict[tuple[str, int], str]:
+    """(strategy, trade id) -> why it is charted: worst, best, most adjusted trade."""
+    out: dict[tuple[str, int], str] = {}
+    for r in results:
+        if not r.trades:
+            continue
+        picks = [("worst", min(r.trades, key=lambda t: t.pnl_net_inr)),
+                 ("best", max(r.trades, key=lambda t: t.pnl_net_inr)),
+                 ("most adjusted", max(r.trades, key=lambda t: t.adjustments))]
+        for why, t in picks:
+            out.setdefault((r.plan.name, t.trade_id), why)
+    return out
+
+
+def _sorted_by_trade(table: Table, results: Sequence[BacktestResult]) -> Table:
+    """Rows of one trade together, strategies in run order, each trade's bars in time order."""
+    order = {r.plan.name: i for i, r in reversed(list(enumerate(results)))}
+    headers, rows = table
+    return headers, sorted(rows, key=lambda r: (order.get(r[0], 0), r[1], r[2]))
 
 
 def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]:
@@ -159,7 +202,9 @@ def _result_sheets(results: Sequence[BacktestResult]) -> list[tuple[str, Table]]
     bes = breakevens_table(results)
     if len(bes[1]) > MAX_SERIES_ROWS:
         bes = breakevens_table(results, every_n=-(-len(bes[1]) // MAX_SERIES_ROWS))
-    return [("BT_Summary", summary_table(results)), ("BT_Trades", trades_table(results)),
+    bes = _sorted_by_trade(bes, results)
+    return [("BT_Summary", ([], [])), ("BT_Trades", trades_table(results)),
+            ("BT_Monthly", ([], [])), ("BT_Charts", ([], [])), ("BT_Payoff", ([], [])),
             ("BT_Adjustments", adjustments_table(results)), ("BT_Fills", fills_table(results)),
             ("BT_Log", transitions_table(results)), ("BT_RunLog", log_table(results)),
             ("BT_Greeks", greeks),
@@ -248,15 +293,26 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
             wb.remove(default)
     if mark:
         _mark_results(wb)
+    no_trades = no_trade_note(results)
     for name, table in _result_sheets(results):
         ws = wb.create_sheet(name)
-        _write_table(ws, table)
         if name == "BT_Summary":
-            _format_summary(ws)
+            write_summary(ws, results)
+            continue
+        if name == "BT_Monthly":
+            write_monthly(ws, results, no_trades)
+            continue
+        if name == "BT_Charts":
+            write_trade_charts(ws, results, no_trades)
+            continue
+        if name == "BT_Payoff":
+            write_payoff(ws, results, no_trades)
+            continue
+        _write_table(ws, table, no_trades if no_trades and name != "BT_RunLog" else None)
         if name == "BT_Equity":
-            _equity_chart(ws, len(table[1]))
+            _equity_chart(ws, table)
         if name == "BT_Breakevens":
-            _band_chart(ws, len(table[1]))
+            _band_chart(ws, table, results)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
     os.close(fd)

@@ -4,7 +4,9 @@ Comes after the simulation has produced trades and a P&L series; feeds BT_Summar
 daily returns are equity changes over the previous day's equity; Sharpe and Sortino are annualised
 with sqrt(252) and a zero risk-free rate unless one is given (annual, converted per day); CAGR uses
 calendar days / 365.25; drawdown duration is counted in calendar days from the peak to the recovery
-(or to the last date when not recovered).
+(or to the last date when not recovered). Calmar is CAGR over the maximum drawdown fraction
+(NaN without a drawdown); win and loss streaks are counted over the trades in the order given
+(closing order), a flat trade breaking both.
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ class Metrics:
     avg_hold_days: float
     adjustments_per_trade: float
     costs_paid_inr: float
+    calmar: float = float("nan")             # CAGR / max drawdown fraction
+    avg_win_inr: float = float("nan")
+    avg_loss_inr: float = float("nan")       # <= 0
+    largest_win_inr: float = float("nan")
+    largest_loss_inr: float = float("nan")   # <= 0
+    max_win_streak: int = 0                  # consecutive winning trades, in closing order
+    max_loss_streak: int = 0
 
 
 def drawdown(equity_inr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +81,17 @@ def max_drawdown_duration_days(dates: Sequence[dt.date], equity_inr: np.ndarray)
             under_water = True
             longest = max(longest, (d - peak_date).days)
     return longest
+
+
+def longest_streaks(pnls: Sequence[float]) -> tuple[int, int]:
+    """(longest run of winning trades, longest run of losing trades) in the order given; a
+    flat trade (P&L 0) breaks both runs."""
+    best_win = best_loss = win = loss = 0
+    for p in pnls:
+        win = win + 1 if p > 0 else 0
+        loss = loss + 1 if p < 0 else 0
+        best_win, best_loss = max(best_win, win), max(best_loss, loss)
+    return best_win, best_loss
 
 
 def _annualised_ratio(excess: np.ndarray, downside_only: bool) -> float:
@@ -118,6 +138,9 @@ def compute_metrics(
     pnls = np.array([t.pnl_inr for t in trades], dtype=float)
     wins, losses = pnls[pnls > 0], pnls[pnls < 0]
     n = len(trades)
+    win_streak, loss_streak = longest_streaks(list(pnls))
+    calmar = (float(cagr) / max_dd_frac if max_dd_frac > 0 and math.isfinite(cagr)
+              else float("nan"))
     return Metrics(
         net_pnl_inr=net,
         return_on_capital=net / capital_inr,
@@ -135,4 +158,11 @@ def compute_metrics(
         avg_hold_days=float(np.mean([t.hold_days for t in trades])) if n else float("nan"),
         adjustments_per_trade=float(np.mean([t.adjustments for t in trades])) if n else float("nan"),
         costs_paid_inr=float(sum(t.costs_inr for t in trades)),
+        calmar=calmar,
+        avg_win_inr=float(wins.mean()) if wins.size else float("nan"),
+        avg_loss_inr=float(losses.mean()) if losses.size else float("nan"),
+        largest_win_inr=float(wins.max()) if wins.size else float("nan"),
+        largest_loss_inr=float(losses.min()) if losses.size else float("nan"),
+        max_win_streak=win_streak,
+        max_loss_streak=loss_streak,
     )

@@ -42,3 +42,7 @@ class BacktestResult:
     no_trade_reason: str | None = None  # a run with no trade says why (which filter, or skips)
     be_stats: list[tuple[int, float, bool]] = field(default_factory=list)  # trade, inside, stayed
     market: MarketStats | None = None              # what the market view loaded (engine/market)
+    # set by the caller that stores the run (engine.api): shown in BT_Summary for sharing
+    run_id: str | None = None
+    config_hash: str | None = None
+    data_fingerprint: str | None = None

@@ -8,9 +8,11 @@ server when it runs); market data lives in a different file.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import pyarrow as pa
 from engine import __version__
 from engine.data.sqlfiles import results_schema_text
 from engine.errors import StoreError
+from engine.results.metrics import Metrics
 from engine.results.result import BacktestResult
 
 
@@ -54,6 +57,9 @@ class ResultsStore:
                 [run_id, started_at or dt.datetime.now(), p.name, p.symbol, p.start, p.end,
                  config_json, config_hash(config_json), data_fingerprint, __version__,
                  source_file, m.net_pnl_inr if m else None, len(result.trades)])
+            if m is not None:
+                self.con.execute("INSERT INTO run_metrics VALUES (?, ?)",
+                                 [run_id, metrics_json(m)])
             if result.trades:
                 self._append("trades", pa.table({
                     "run_id": [run_id] * len(result.trades),
@@ -114,6 +120,43 @@ class ResultsStore:
         rows: list[dict[str, object]] = table.to_pylist()
         return rows
 
+    def record_output(self, run_ids: list[str], out_path: Path | str) -> None:
+        """Remember the results workbook the runs were written to (for ``posbt report``)."""
+        for run_id in run_ids:
+            self.con.execute("INSERT INTO run_outputs VALUES (?, ?, ?)",
+                             [run_id, str(out_path), dt.datetime.now()])
+
+    def run(self, run_id: str) -> dict[str, object]:
+        """One stored run with its latest results workbook (``out_path``, None if unknown);
+        a StoreError naming the id when there is none."""
+        table = self.con.execute(
+            "SELECT r.run_id, r.started_at, r.strategy, r.symbol, r.start_date, r.end_date, "
+            "r.config_hash, r.data_fingerprint, r.engine_version, r.source_file, r.net_pnl_inr, "
+            "r.trades, (SELECT o.out_path FROM run_outputs o WHERE o.run_id = r.run_id "
+            "ORDER BY o.written_at DESC LIMIT 1) AS out_path FROM runs r WHERE r.run_id = ?",
+            [run_id]).fetchall()
+        names = ("run_id", "started_at", "strategy", "symbol", "start_date", "end_date",
+                 "config_hash", "data_fingerprint", "engine_version", "source_file",
+                 "net_pnl_inr", "trades", "out_path")
+        rows = [dict(zip(names, r, strict=True)) for r in table]
+        if not rows:
+            raise StoreError(f"no run {run_id!r} in the results store; `posbt runs list` "
+                             "shows the runs", place=self.path)
+        return rows[0]
+
+    def metrics(self, run_id: str) -> dict[str, float | int | None]:
+        """The headline metrics stored with a run (empty for a run stored before they were)."""
+        rows = self.con.execute("SELECT metrics_json FROM run_metrics WHERE run_id = ?",
+                                [run_id]).fetchall()
+        out: dict[str, float | int | None] = json.loads(rows[0][0]) if rows else {}
+        return out
+
+    def config(self, run_id: str) -> str:
+        """The validated config JSON of a run."""
+        rows = self.con.execute("SELECT config_json FROM runs WHERE run_id = ?",
+                                [run_id]).fetchall()
+        return str(rows[0][0]) if rows else ""
+
     def count(self, table: str, run_id: str) -> int:
         """Rows of ``table`` belonging to ``run_id``."""
         if table not in ("trades", "fills", "pnl_series", "greek_series", "adjustments"):
@@ -125,6 +168,12 @@ class ResultsStore:
     def close(self) -> None:
         """Close the file."""
         self.con.close()
+
+
+def metrics_json(m: Metrics) -> str:
+    """Metrics as JSON, NaN and infinities as null."""
+    return json.dumps({k: (v if not isinstance(v, float) or math.isfinite(v) else None)
+                       for k, v in dataclasses.asdict(m).items()}, sort_keys=True)
 
 
 def canonical_json(data: object) -> str:

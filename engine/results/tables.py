@@ -15,6 +15,7 @@ import numpy as np
 
 from engine.market import to_datetime
 from engine.results.metrics import Metrics
+from engine.results.records import FillRecord
 from engine.results.result import BacktestResult
 
 Table = tuple[list[str], list[list[Any]]]
@@ -64,17 +65,41 @@ def _be_success(r: BacktestResult) -> tuple[float | None, float | None]:
 
 
 def trades_table(results: Sequence[BacktestResult]) -> Table:
-    """Every closed trade of every strategy."""
-    headers = ["strategy", "trade_id", "structure", "entry_ts", "exit_ts", "exit_reason",
-               "entry_spot", "exit_spot", "lots", "lot_size", "premium_inr", "pnl_gross_inr",
-               "costs_inr", "pnl_net_inr", "max_profit_inr", "max_loss_inr", "hold_days",
-               "adjustments"]
-    rows = [[r.plan.name, t.trade_id, t.structure, t.entry_ts, t.exit_ts, t.exit_reason.value,
-             t.entry_spot, t.exit_spot, t.lots, t.lot_size, t.premium_inr, t.pnl_gross_inr,
-             t.costs_inr, t.pnl_net_inr, _clean(t.max_profit_inr), _clean(t.max_loss_inr),
-             round(t.hold_days, 4), t.adjustments]
-            for r in results for t in r.trades]
+    """Every closed trade of every strategy, with its entry legs and the net premium in points
+    per unit of its smallest entry leg at entry (+ credit) and at exit (what closing it cost,
+    same sign)."""
+    headers = ["strategy", "trade_id", "structure", "entry_ts", "exit_ts", "hold_days",
+               "exit_reason", "entry_spot", "exit_spot", "lots", "lot_size", "legs",
+               "entry_premium_pts", "exit_premium_pts", "premium_inr", "adjustments",
+               "pnl_gross_inr", "costs_inr", "pnl_net_inr", "max_profit_inr", "max_loss_inr"]
+    rows: list[list[Any]] = []
+    for r in results:
+        by_trade: dict[int, list[FillRecord]] = {}
+        for f in r.fills:
+            by_trade.setdefault(f.trade_id, []).append(f)
+        for t in r.trades:
+            fills = by_trade.get(t.trade_id, [])
+            entry = [f for f in fills if f.ts == t.entry_ts and f.kind == "TRADE"]
+            close = [f for f in fills if f.ts == t.exit_ts and f not in entry]
+            # per unit of the smallest entry leg: how traders quote a spread's net premium
+            units = min((abs(f.qty_units) for f in entry if f.qty_units), default=0) \
+                or t.lots * t.lot_size or 1
+            rows.append([
+                r.plan.name, t.trade_id, t.structure, t.entry_ts, t.exit_ts,
+                round(t.hold_days, 4), t.exit_reason.value, t.entry_spot, t.exit_spot, t.lots,
+                t.lot_size, legs_text(entry),
+                sum(f.cash_inr for f in entry) / units if entry else None,
+                -sum(f.cash_inr for f in close) / units if close else None,
+                t.premium_inr, t.adjustments, t.pnl_gross_inr, t.costs_inr, t.pnl_net_inr,
+                _clean(t.max_profit_inr), _clean(t.max_loss_inr)])
     return headers, rows
+
+
+def legs_text(fills: Sequence[FillRecord]) -> str:
+    """Legs as a trader writes them: ``SELL 75 22000 CE 2025-01-09 @ 180.00``, ``; `` between."""
+    return "; ".join(
+        f"{'BUY' if f.qty_units > 0 else 'SELL'} {abs(f.qty_units)} {f.strike:g} {f.right} "
+        f"{f.expiry.isoformat()} @ {f.price_pts:.2f}" for f in fills)
 
 
 def fills_table(results: Sequence[BacktestResult]) -> Table:

@@ -40,3 +40,9 @@ CREATE TABLE IF NOT EXISTS greek_series (
 CREATE TABLE IF NOT EXISTS breakeven_series (
     run_id VARCHAR NOT NULL, trade_id INTEGER, ts TIMESTAMP, lower_pts DOUBLE, upper_pts DOUBLE
 );
+CREATE TABLE IF NOT EXISTS run_outputs (
+    run_id VARCHAR NOT NULL, out_path VARCHAR NOT NULL, written_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS run_metrics (
+    run_id VARCHAR NOT NULL, metrics_json VARCHAR NOT NULL
+);

@@ -115,6 +115,7 @@ def test_run_posts_polls_and_writes_every_bt_sheet(server: tuple[Path, Path, int
         assert [[c.value for c in r] for r in wb[name].iter_rows()] == \
             [[c.value for c in r] for r in results[name].iter_rows()], name
     assert wb["BT_Equity"]._charts  # the native chart came along
+    assert wb["BT_Monthly"].conditional_formatting  # and the colour scale
     assert wb["BT_Summary"]["A1"].font.b  # and the formats
     assert {s: _values(book, s) for s in CONFIG_SHEETS} == before  # config sheets untouched
     assert jobflow.load_job(home, book) is None

@@ -100,3 +100,56 @@ def test_one_strategy_that_cannot_run_does_not_stop_the_others(market_home: Path
     assert "warning: strategy Daily_Fly not run: spot_bars: the store has no daily NIFTY bars" \
         in result.output
     assert "Golden_Fly: 1 trades, net P&L 8,250 INR" in result.output
+
+
+def test_run_report_and_report_by_run_id(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    result = CliRunner().invoke(cli, ["run", str(cfg), "--report"])
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "fly_results.html"
+    assert f"tearsheet: {page}" in result.output
+    text = page.read_text(encoding="utf-8")
+    assert "Golden_Fly" in text and "₹8,250" in text  # the net P&L in the summary
+    # BT_Summary carries the run's id, config hash and data fingerprint
+    store = ResultsStore(market_home / "results.duckdb")
+    run = store.runs()[0]
+    store.close()
+    summary = {r[0].value: r[1].value for r in
+               load_workbook(tmp_path / "fly_results.xlsx")["BT_Summary"].iter_rows(min_row=2)}
+    assert summary["Run ID"] == run["run_id"] and summary["Config hash"] == run["config_hash"]
+    assert summary["Data fingerprint"] == run["data_fingerprint"]
+    # the stored run knows its workbook: `posbt report RUN_ID`
+    by_id = tmp_path / "by_id.html"
+    result = CliRunner().invoke(cli, ["report", str(run["run_id"]), "--html", str(by_id)])
+    assert result.exit_code == 0, result.output
+    assert "Golden_Fly (run " in by_id.read_text(encoding="utf-8")
+
+
+def test_runs_list_show_compare(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    other = tmp_path / "fly2.yaml"
+    other.write_text(FLY_YAML.replace("Golden_Fly", "Other_Fly").replace("capital_inr: 1000000",
+                                                                         "capital_inr: 500000"))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["runs", "list"]).output.startswith("no runs yet")
+    for path in (cfg, other):
+        assert runner.invoke(cli, ["run", str(path)]).exit_code == 0
+    store = ResultsStore(market_home / "results.duckdb")
+    second, first = (str(r["run_id"]) for r in store.runs())
+    hashes = {str(r["run_id"]): str(r["config_hash"]) for r in store.runs()}
+    assert store.metrics(first)["net_pnl_inr"] == pytest.approx(8250)
+    store.close()
+    listed = runner.invoke(cli, ["runs", "list"]).output
+    assert first in listed and second in listed and hashes[first] in listed
+    assert "8,250" in listed
+    shown = runner.invoke(cli, ["runs", "show", first]).output
+    assert "Golden_Fly" in shown and hashes[first] in shown and "Win rate" in shown
+    # the same trade on half the capital: the same P&L, twice the return on capital
+    both = runner.invoke(cli, ["runs", "compare", first, second]).output
+    assert "differs" in both and "0.83%" in both and "1.65%" in both
+    net = next(line for line in both.splitlines() if "Net P&L" in line)
+    assert net.count("8,250") == 2 and " 0 " in net
+    missing = runner.invoke(cli, ["runs", "show", "nope"])
+    assert missing.exit_code == 1 and "no run 'nope'" in missing.output

@@ -40,7 +40,9 @@ def test_new_workbook_copies_config_and_adds_results(tmp_path: Path, result) -> 
     out = write_results([result], tmp_path / "book_results.xlsx", source_workbook=src)
     assert _digest(src) == before  # the input is untouched
     back = load_workbook(out)
-    assert back.sheetnames == ["PositionalParameter", "BT_Summary", "BT_Trades", "BT_Adjustments",
+    assert back.sheetnames == ["PositionalParameter", "BT_Summary", "BT_Trades", "BT_Monthly",
+                               "BT_Charts", "BT_Payoff",
+                               "BT_Adjustments",
                                "BT_Fills", "BT_Log", "BT_RunLog", "BT_Greeks", "BT_Breakevens",
                                "BT_Equity"]  # BT_Old replaced
     assert back["PositionalParameter"]["B1"].value == "golden"
@@ -50,8 +52,8 @@ def test_new_workbook_copies_config_and_adds_results(tmp_path: Path, result) -> 
     assert row["exit_reason"] == "EXPIRY"
     assert row["pnl_net_inr"] == pytest.approx(8250)  # (240 - 130) x 75
     summary = {r[0].value: r[1].value for r in back["BT_Summary"].iter_rows(min_row=2)}
-    assert summary["net_pnl_inr"] == pytest.approx(8250)
-    assert summary["trades"] == 1
+    assert summary["Net P&L"] == pytest.approx(8250)
+    assert summary["Trades"] == 1
     assert len(back["BT_Equity"]._charts) == 2
     # the iron fly's band: 22,000 -/+ 240 on every bar it was open
     band = [(r[4].value, r[5].value) for r in back["BT_Breakevens"].iter_rows(min_row=2)]

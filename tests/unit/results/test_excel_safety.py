@@ -62,7 +62,11 @@ def test_strategy_names_and_reasons_are_text_never_formulas(
         >= {"BT_Summary", "BT_Trades"}
     cells = [c for xml in _sheet_xml(out).values()
              for c in re.findall(r"<c [^>]*>.*?</c>", xml) if "HYPERLINK" in c]
-    assert len(cells) == len(texts)  # in the XML: inline text cells, no formula element
+    # the name alone, and in labels that start with it (chart data headers)
+    named = [c for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and EVIL in c.value]
+    assert len(cells) == len(named) and {c.data_type for c in named} == {"s"}
+    # in the XML: inline text cells, no formula element
     assert all('t="inlineStr"' in c and "<f>" not in c for c in cells), cells
 
 
