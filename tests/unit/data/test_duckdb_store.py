@@ -201,3 +201,32 @@ def test_reader_memory_limit_from_env(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("POSBT_DUCKDB_MEMORY_LIMIT", "1GB; DROP TABLE x")
     with pytest.raises(StoreError, match="POSBT_DUCKDB_MEMORY_LIMIT"):
         DuckDBStore(path, read_only=True)
+
+
+def test_a_failed_checkpoint_is_a_store_error_naming_the_store(tmp_path: Path) -> None:
+    store = DuckDBStore(tmp_path / "m.duckdb")
+    store.con.close()  # what a lost handle or an I/O failure leaves
+    with pytest.raises(StoreError, match="cannot finish checkpointing the store") as info:
+        store.checkpoint()
+    assert info.value.place == str(tmp_path / "m.duckdb")
+
+
+def test_a_load_into_an_empty_span_skips_the_anti_join_but_not_the_keys() -> None:
+    # the first batch lands in an empty span (plain insert); a second batch overlapping it
+    # is de-duplicated against what the first stored
+    store = DuckDBStore(":memory:")
+    ts = [dt.datetime(2025, 1, 2, 9, 16 + i) for i in range(3)]
+
+    def batch(stamps: list[dt.datetime]) -> pa.Table:
+        n = len(stamps)
+        return pa.table({"symbol": ["NIFTY"] * n, "bar_minutes": pa.array([1] * n, pa.int16()),
+                         "ts": stamps, "open": [1.0] * n, "high": [1.0] * n, "low": [1.0] * n,
+                         "close": [1.0] * n})
+
+    with store.load() as tx:
+        tx.append("spot_bars", batch(ts[:2]))
+    with store.load() as tx:
+        tx.append("spot_bars", batch(ts))
+    assert tx.result.inserted["spot_bars"] == 1
+    assert store.sql("SELECT count(*) AS n FROM spot_bars").column("n").to_pylist() == [3]
+    store.close()

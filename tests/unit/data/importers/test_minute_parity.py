@@ -128,3 +128,17 @@ def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest
     assert zero.column("n").to_pylist() == [0]
     for store in stores.values():
         store.close()
+
+
+def test_the_columnar_import_caps_duckdb_memory(tmp_path: Path) -> None:
+    store = DuckDBStore(":memory:")
+
+    def limit() -> str:
+        return str(store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    import_minute(store, _generated(tmp_path))
+    assert limit() == "953.6 MiB"  # 1 GB, as DuckDB prints it: kept for later imports
+    store.con.execute("SET memory_limit = '100MB'")  # already lower: kept
+    import_minute(store, _generated(tmp_path))
+    assert limit() == "95.3 MiB"
+    store.close()
