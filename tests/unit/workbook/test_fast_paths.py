@@ -151,3 +151,50 @@ def test_entities_and_odd_cells_read_alike(tmp_path: Path) -> None:
                 for row in book.rows("Sheet")]
 
     assert cells(fast) == cells(ref)
+
+
+_HEAD = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+         "<sheetData>")
+_ROWS = ('<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1"><v>1</v></c>'
+         '<c r="C1" t="b"><v>1</v></c></row>'
+         '<row r="2"><c r="A2" t="inlineStr"><is><t>b</t></is></c><c r="B2"><v>2.5</v></c>'
+         '<c r="C2" t="b"><v>0</v></c></row>')
+_TAIL = "</sheetData></worksheet>"
+SHEETS = {  # sheet XML the fast reader hands (in part or whole) to the XML parser
+    "plain": _HEAD + _ROWS + _TAIL,
+    "comment": _HEAD + "<!-- a comment -->" + _ROWS + _TAIL,
+    "crlf_text": _HEAD + _ROWS.replace("<t>b</t>", "<t>two\r\nlines</t>") + _TAIL,
+    "char_ref": _HEAD + _ROWS.replace("<t>a</t>", "<t>&#65;&#x42;</t>") + _TAIL,
+    "entities": _HEAD + _ROWS.replace("<t>a</t>", "<t>&lt;a&amp;b&gt; &quot;&apos;</t>") + _TAIL,
+    "pretty": _HEAD + _ROWS.replace("<c ", "\n  <c ").replace("<row", "\n<row") + "\n" + _TAIL,
+    "attr_order": _HEAD + _ROWS.replace('<c r="B1">', '<c s="0" r="B1">') + _TAIL,
+    "latin1": ('<?xml version="1.0" encoding="ISO-8859-1"?>' + _HEAD
+               + _ROWS.replace("<t>a</t>", "<t>caf\xe9</t>") + _TAIL),
+    "text_between": _HEAD + _ROWS.replace("</c><c", "</c>x<c", 1) + _TAIL,
+    "no_r": _HEAD + _ROWS.replace(' r="B1"', "").replace('<row r="2">', "<row>") + _TAIL,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHEETS))
+def test_sheets_off_the_fast_path_read_as_openpyxl_reads_them(tmp_path: Path,
+                                                               name: str) -> None:
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    assert wb.active is not None
+    wb.active["A1"] = 1
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    book = tmp_path / f"sheet_{name}.xlsx"
+    text = SHEETS[name]
+    data = text.encode("latin-1" if name == "latin1" else "utf-8")
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(book, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, data if item.filename == "xl/worksheets/sheet1.xml"
+                         else src.read(item.filename))
+
+    def cells(reader: Any) -> list[list[tuple[Any, ...]]]:
+        return [[(c.address, type(c.value).__name__, c.value, c.formula) for c in row]
+                for row in reader.rows("Sheet")]
+
+    assert cells(StreamingReader(book)) == cells(OpenpyxlReader(book))
