@@ -66,6 +66,7 @@ def test_ten_thousand_trades_write_in_seconds(tmp_path: Path) -> None:
     took = time.perf_counter() - t0
     ws = load_workbook(out, read_only=True)["BT_Trades"]
     assert sum(1 for _ in ws.iter_rows(min_row=2)) == 10_000  # tables are not sampled
-    # 10,000 trades and their 60,000 fills are 1.3 million cells: openpyxl writes them in
-    # ~20 s on an idle core (BT_Fills is 900,000 of them); the bound leaves room for load
-    assert took < 120, took
+    # 10,000 trades and their 60,000 fills are 1.3 million cells (BT_Fills 900,000 of them):
+    # 40-60 s on this shared 2-core box, openpyxl's per-cell cost. The bound catches anything
+    # quadratic in the row count (minutes), with room for load and coverage tracing.
+    assert took < 240, took
