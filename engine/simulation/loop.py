@@ -108,7 +108,8 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         book.result.skips.extend(SkipRecord(at, why) for at, why in sr_skips)
     book.result.regime_changes.extend(regime_changes(tl, vix, plan.vol_gate.params.regime_bands))
     snapshots: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=64, ttl_s=3600.0)
-    daily = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else {}
+    daily = daily_metrics(store, plan.symbol, tl, plan.vol_gate.lookback,
+                          plan.vol_gate.params) if _needs_daily(plan) else {}
     if plan.exits.max_vix is not None:
         daily["vix"] = vix
     if plan.exits.exit_on_event_day:
