@@ -252,6 +252,12 @@ EFFECTS: Final[tuple[Effect, ...]] = (
     E("volatility_filter.term_structure_flat_tol", S.GATED, 0.0, 1.0, O.SKIPS,
       setup=(("volatility_filter.term_structure_type", "FLAT"),)),
     E("volatility_filter.volatility_regime", S.GATED, "ANY", "EXTREME", O.SKIPS),
+    E("volatility_filter.regime_basis", S.GATED, "VIX", "IVP", O.ENTRIES,
+      setup=(("volatility_filter.volatility_regime", "EXTREME"),),
+      note="the market's VIX never reaches 30; its 30-day IV often ranks above 0.8"),
+    E("volatility_filter.regime_lookback", S.GATED, 60, 20, O.ENTRIES,
+      setup=(("volatility_filter.volatility_regime", "EXTREME"),
+             ("volatility_filter.regime_basis", "IVP"))),
     # ---- S/R structure
     *(E(f"market_structure.{path}", S.STRUCTURE, a, b, O.SKIPS, setup=setup)
       for path, a, b, setup in (
@@ -359,7 +365,12 @@ EFFECTS: Final[tuple[Effect, ...]] = (
     E("greek_limits.volatility_adjusted", S.GATED, False, True, O.SKIPS,
       setup=(("greek_limits.max_position_vega", 3000), ("greek_limits.high_ivp_threshold", 0.0),
              ("greek_limits.high_ivp_scale", 0.01)),
-      note="shown at entry; the scaled limits do not yet apply to adjustments or per-bar checks"),
+      note="shown at entry; the scaled caps also govern adjustments and the per-bar breach "
+           "checks (tests/unit/risk/test_vega_and_scaled_caps.py)"),
+    E("greek_limits.term_vega_weighting", S.IRON_FLY, False, True, O.ENTRIES,
+      setup=(("greek_limits.max_position_vega", 250),),
+      note="a weekly fly's vega x sqrt(30 / DTE) is about twice its plain vega: most entries "
+           "under the 250 cap are blocked"),
     E("greek_limits.high_ivp_threshold", S.GATED, 1.0, 0.0, O.SKIPS,
       setup=(("greek_limits.max_position_vega", 3000), ("greek_limits.volatility_adjusted", True),
              ("greek_limits.high_ivp_scale", 0.01))),

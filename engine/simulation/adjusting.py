@@ -19,7 +19,7 @@ from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
 from engine.results.records import AdjustmentRecord, Transition
-from engine.risk.limits import greek_caps
+from engine.risk.limits import capped_vega_inr, greek_caps
 from engine.simulation.position import (
     Ledger,
     Position,
@@ -243,15 +243,24 @@ def _check_limits(plan: StrategyPlan, pos: Position, adj: AdjustmentPlan, seg: S
         too_big = [leg.leg_id for leg in adj.open if leg.lots > limits.max_lots]
         if too_big:
             raise SelectionError(f"{', '.join(too_big)}: more than MaxLots {limits.max_lots}")
-    caps = greek_caps(limits, ivp=None)
+    ivp = seg.view.daily.get("ivp")
+    caps = greek_caps(limits, ivp=float(ivp[row]) if ivp is not None else None)
     if not caps or not adj.open:
         return
     keep = [j for j in range(len(pos.legs)) if j not in adj.close]
+    at, spot = to_datetime(tl.ts[bar]), float(tl.close[bar])
+    day = tl.days[bar:bar + 1]
+
+    def vega_w(expiry: dt.date) -> float:  # sqrt(30 / DTE) with TermVegaWeighting, else 1
+        return float(capped_vega_inr(np.ones((1, 1)), [expiry], day, limits)[0])
+
     after = {"delta": sum(pos.qty[j] * float(seg.paths.delta[row, j]) for j in keep),
              "gamma": sum(pos.qty[j] * float(seg.paths.gamma[row, j]) for j in keep),
              "theta": sum(pos.qty[j] * float(seg.paths.theta[row, j]) for j in keep),
-             "vega": sum(pos.qty[j] * float(seg.paths.vega[row, j]) for j in keep)}
-    at, spot = to_datetime(tl.ts[bar]), float(tl.close[bar])
+             "vega": sum(pos.qty[j] * float(seg.paths.vega[row, j]) * vega_w(pos.legs[j].expiry)
+                         for j in keep)}
+    before_vega = sum(pos.qty[j] * float(seg.paths.vega[row, j]) * vega_w(pos.legs[j].expiry)
+                      for j in range(len(pos.legs)))
     chains = _chains_for(mv, at, adj.open, loaded)
     for leg in adj.open:
         px = chains[leg.expiry].price(leg.strike, leg.right) or float("nan")
@@ -261,11 +270,11 @@ def _check_limits(plan: StrategyPlan, pos: Position, adj: AdjustmentPlan, seg: S
         g = greeks(fwd, leg.strike, t, plan.rate, iv, leg.right.value)
         units = leg.signed_lots * lot_of(leg.expiry, at.date())
         for name, value in (("delta", g.delta), ("gamma", g.gamma), ("theta", g.theta),
-                            ("vega", g.vega)):
+                            ("vega", g.vega * vega_w(leg.expiry))):
             after[name] += units * float(value)
     for name, cap in caps.items():
-        before = float(getattr(seg.state, {"delta": "delta", "gamma": "gamma", "theta": "theta_inr",
-                                           "vega": "vega_inr"}[name])[row])
+        before = before_vega if name == "vega" else float(
+            getattr(seg.state, {"delta": "delta", "gamma": "gamma", "theta": "theta_inr"}[name])[row])
         if np.isfinite(after[name]) and abs(after[name]) > cap and abs(after[name]) > abs(before):
             raise SelectionError(f"position {name} would be {after[name]:,.2f}, above its cap "
                                  f"{cap:,.2f}")

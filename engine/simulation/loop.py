@@ -34,7 +34,7 @@ from engine.results.records import (
     Transition,
 )
 from engine.results.result import BacktestResult
-from engine.risk.limits import entry_block_reason, greek_caps
+from engine.risk.limits import capped_vega_inr, entry_block_reason, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
 from engine.simulation.lifecycle import check_lifecycle
@@ -324,7 +324,8 @@ def regime_changes(tl: Timeline, vix: np.ndarray, bands: RegimeBands
 
 def _needs_daily(plan: StrategyPlan) -> bool:
     """Whether the run needs the previous day's IVP / IVR / ATR percentile per bar."""
-    return bool(plan.adjustments.rules) or plan.exits.ivp_above is not None or \
+    return bool(plan.adjustments.rules) or plan.risk.volatility_adjusted or \
+        plan.exits.ivp_above is not None or \
         plan.exits.ivp_below is not None or any(
             leg.sizing.metric != "NONE" or leg.sizing.condition.startswith("IVP")
             for leg in plan.legs)
@@ -383,7 +384,9 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
     px = np.array([f.price_pts for f in fills])
     margin = estimate_margin_inr(legs, px, attempt.lot_sizes, float(tl.close[k]), plan.risk)
     g0 = {"delta": float(paths.delta[0] @ qty), "gamma": float(paths.gamma[0] @ qty),
-          "theta": float(paths.theta[0] @ qty), "vega": float(paths.vega[0] @ qty)}
+          "theta": float(paths.theta[0] @ qty),
+          "vega": float(capped_vega_inr(paths.vega[:1] * qty, [leg.expiry for leg in legs],
+                                        tl.days[k:k + 1], plan.risk)[0])}
     caps = greek_caps(plan.risk, ivp=ivp)
     reason = entry_block_reason(g0, caps, max(leg.lots for leg in legs), margin,
                                 plan.capital_inr, plan.risk)
