@@ -62,6 +62,7 @@ from engine.strategy.entry import (
 from engine.strategy.exits import ExitDecision, first_exit
 from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import StrategyPlan
+from engine.strategy.regimes import entry_plan
 from engine.strategy.selection import SelectionError, select_expiry
 from engine.strategy.sizing import EntryValues
 from engine.strategy.sr import SRProvider
@@ -135,11 +136,12 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         at = to_datetime(tl.ts[k])
         try:
             ivp: float | None = None
-            if plan.vol_gate.active or plan.risk.volatility_adjusted:
-                snap = volatility_snapshot(store, plan.symbol, at, plan.vol_gate.lookback,
-                                           params=plan.vol_gate.params, cache=snapshots)
+            ep = entry_plan(plan, store, at, float(vix[k]), snapshots, book.result.log)
+            if ep.vol_gate.active or ep.risk.volatility_adjusted:
+                snap = volatility_snapshot(store, plan.symbol, at, ep.vol_gate.lookback,
+                                           params=ep.vol_gate.params, cache=snapshots)
                 ivp = snap.ivp if snap.ivp == snap.ivp else None
-                why = gate_reason(snap, plan.vol_gate)
+                why = gate_reason(snap, ep.vol_gate)
                 if why is not None:
                     raise SelectionError(f"volatility filter: {why}")
             values = EntryValues(
@@ -148,15 +150,15 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                     ("ivp", "ivp"), ("ivr", "ivr"), ("atr_pct", "atr_pct")) if key in daily})
             scale = 0.5 ** recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
             levels = sr.levels_on(at.date()) if sr is not None and plan.structure.strikes else ()
-            attempt = open_structure(plan, mv, tl, k, float(vix[k]), contracts, values, scale,
+            attempt = open_structure(ep, mv, tl, k, float(vix[k]), contracts, values, scale,
                                      levels)
-            opened = _enter(plan, mv, tl, k, attempt, trade_id + 1, book, ivp)
+            opened = _enter(ep, mv, tl, k, attempt, trade_id + 1, book, ivp)
         except (SelectionError, DataMissingError) as exc:
             book.result.skips.append(SkipRecord(at, str(exc)))
             i = int(day_start[k])
             continue
         trade_id += 1
-        j = _run_position(plan, mv, tl, opened, exit_finder, book, contracts, daily)
+        j = _run_position(ep, mv, tl, opened, exit_finder, book, contracts, daily)
         day_pnl = _day_realized(tl, book.realized, j)
         entries_today[tl.days[k]] = entries_today.get(tl.days[k], 0) + 1
         i = _next_search_bar(plan, tl, day_start, j, entries_today.get(tl.days[j], 0))
