@@ -95,7 +95,7 @@ def _timeline(days: list[dt.date]) -> Timeline:
 @pytest.mark.parametrize("lookback", [60, 252])
 def test_daily_ivp_uses_the_strategy_lookback(store: DuckDBStore, lookback: int) -> None:
     days = DAYS[280:]
-    got = daily_metrics(store, "NIFTY", _timeline(days), lookback, SnapshotParams())["ivp"]
+    got = daily_metrics(store, "NIFTY", _timeline(days), lookback, SnapshotParams()).ivp
     want = _pandas_ivp(lookback).loc[pd.DatetimeIndex(days)].to_numpy()
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
     # the entry day 290 sees day 289: 49/60 with N = 60, 49/252 with N = 252 (docstring)
@@ -105,10 +105,10 @@ def test_daily_ivp_uses_the_strategy_lookback(store: DuckDBStore, lookback: int)
 def test_daily_ivp_uses_the_strategy_tenor(store: DuckDBStore) -> None:
     # a flat-vol chain has the same IV at every tenor: 7-, 45- and 60-day IVPs agree with 30
     days = DAYS[280:]
-    base = daily_metrics(store, "NIFTY", _timeline(days), 60, SnapshotParams())["ivp"]
+    base = daily_metrics(store, "NIFTY", _timeline(days), 60, SnapshotParams()).ivp
     for tenor in (7, 45):
         got = daily_metrics(store, "NIFTY", _timeline(days), 60,
-                            SnapshotParams(iv_tenor_days=tenor))["ivp"]
+                            SnapshotParams(iv_tenor_days=tenor)).ivp
         np.testing.assert_allclose(got, base, rtol=0, atol=1e-12)
 
 
