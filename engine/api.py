@@ -26,6 +26,7 @@ from engine.results.store import ResultsStore, canonical_json, config_hash
 from engine.simulation.loop import ContractInfo, run_backtest
 from engine.strategy.from_config import BAR_MINUTES, plan_from_config
 from engine.strategy.plan import StrategyPlan
+from engine.volatility import Regime
 
 Progress = Callable[[str, float], None]
 
@@ -74,6 +75,27 @@ def plan_for(cfg: StrategyConfig, store: Store, date_from: dt.date | None,
     return replace(plan, start=start, end=end)
 
 
+def with_regime_plans(plan: StrategyPlan, loaded: LoadedConfig, cfg: StrategyConfig
+                      ) -> StrategyPlan:
+    """``plan`` carrying the plan of each of the strategy's volatility-regime override configs
+    (VolatilityOverrides), over the same window; at each entry the regime of that moment picks
+    one (``engine.strategy.regimes``). An override may not change the symbol or bar interval."""
+    resolved = loaded.strategies.get(cfg.strategy_name)
+    if resolved is None or not resolved.by_regime:
+        return plan
+    out: list[tuple[Regime, StrategyPlan]] = []
+    for regime, rcfg in resolved.by_regime.items():
+        rplan = replace(plan_from_config(rcfg, plan.start, plan.end), start=plan.start,
+                        end=plan.end)
+        if (rplan.symbol, rplan.bar_minutes) != (plan.symbol, plan.bar_minutes):
+            raise PosbtError(f"the {regime.value} volatility override of {cfg.strategy_name} "
+                             "changes the symbol or bar interval; overrides may change what an "
+                             "entry opens and how it is managed, not the market it runs on",
+                             place=f"strategy {cfg.strategy_name} (VolatilityOverrides)")
+        out.append((Regime(regime.value), rplan))
+    return replace(plan, regime_plans=tuple(out))
+
+
 def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None = None,
              date_from: dt.date | None = None, date_to: dt.date | None = None,
              out: Path | None = None, in_place: bool = False,
@@ -90,7 +112,8 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
         problems: list[PosbtError] = []
         for cfg in _pick(loaded, strategies, config_path):
             try:
-                plans.append((cfg, plan_for(cfg, store, date_from, date_to)))
+                plans.append((cfg, with_regime_plans(plan_for(cfg, store, date_from, date_to),
+                                                     loaded, cfg)))
             except PosbtError as exc:  # one strategy that cannot run does not stop the others
                 problems.append(exc)
                 outcome.warnings.append(f"strategy {cfg.strategy_name} not run: {exc}")

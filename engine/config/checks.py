@@ -17,6 +17,7 @@ from engine.config.enums import RollFrequency, StrategySubtype, TriggerKind
 from engine.config.models.strategy import StrategyConfig
 from engine.config.problems import Severity
 from engine.config.registry import Sheet, excel_name_of
+from engine.config.unit_balance import calendar_unit_findings
 
 Finding = tuple[tuple[str | int, ...], str, Severity]
 
@@ -198,7 +199,7 @@ def _risk(cfg: StrategyConfig) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Callable[[StrategyConfig], Iterator[Finding]], ...] = (
-    _min_max, _structure, _legs, _rules, _risk,
+    _min_max, _structure, _legs, _rules, _risk, calendar_unit_findings,
 )
 
 

@@ -207,8 +207,10 @@ EFFECTS: Final[tuple[Effect, ...]] = (
     # ---- volatility gates
     E("volatility_filter.use_ivp", S.GATED, False, True, O.SKIPS,
       setup=(("volatility_filter.ivp_min_entry", 0.99),)),
-    E("volatility_filter.ivp_lookback", S.GATED, 252, 20, O.SKIPS,
-      setup=(("volatility_filter.ivp_min_entry", 0.5),)),
+    E("volatility_filter.ivp_lookback", S.IRON_FLY, 252, 20, O.EXITS,
+      setup=(("exit_rules.exit_ivp_above", 0.5),),
+      note="the IVP exit reads the strategy's lookback, as the entry filter does (issue 15 "
+           "item 6; tests/unit/simulation/test_strategy_vol_metrics.py)"),
     E("volatility_filter.ivp_min_entry", S.GATED, 0.0, 0.99, O.SKIPS),
     E("volatility_filter.ivp_max_entry", S.GATED, 1.0, 0.01, O.SKIPS),
     E("volatility_filter.ivp_min_exit", S.IRON_FLY, None, 0.99, O.EXITS),
@@ -243,12 +245,19 @@ EFFECTS: Final[tuple[Effect, ...]] = (
     E("volatility_filter.iv_hv_ratio_max", S.GATED, 10.0, 0.2, O.SKIPS,
       setup=(("volatility_filter.use_iv_hv_ratio", True),
              ("volatility_filter.iv_hv_ratio_min", 0.1))),
-    E("volatility_filter.iv_tenor_days", S.GATED, 30, 60, O.ENTRIES,
-      setup=(("volatility_filter.ivp_max_entry", 0.85),)),
+    E("volatility_filter.iv_tenor_days", S.IRON_FLY, 30, 7, O.EXITS,
+      setup=(("exit_rules.exit_ivp_above", 0.8),),
+      note="the IVP exit ranks the strategy's tenor of ATM IV, as the entry filter does"),
     E("volatility_filter.term_structure_type", S.GATED, "ANY", "BACKWARDATION", O.SKIPS),
     E("volatility_filter.term_structure_flat_tol", S.GATED, 0.0, 1.0, O.SKIPS,
       setup=(("volatility_filter.term_structure_type", "FLAT"),)),
     E("volatility_filter.volatility_regime", S.GATED, "ANY", "EXTREME", O.SKIPS),
+    E("volatility_filter.regime_basis", S.GATED, "VIX", "IVP", O.ENTRIES,
+      setup=(("volatility_filter.volatility_regime", "EXTREME"),),
+      note="the market's VIX never reaches 30; its 30-day IV often ranks above 0.8"),
+    E("volatility_filter.regime_lookback", S.GATED, 60, 20, O.ENTRIES,
+      setup=(("volatility_filter.volatility_regime", "EXTREME"),
+             ("volatility_filter.regime_basis", "IVP"))),
     # ---- S/R structure
     *(E(f"market_structure.{path}", S.STRUCTURE, a, b, O.SKIPS, setup=setup)
       for path, a, b, setup in (
@@ -360,7 +369,12 @@ EFFECTS: Final[tuple[Effect, ...]] = (
     E("greek_limits.volatility_adjusted", S.GATED, False, True, O.SKIPS,
       setup=(("greek_limits.max_position_vega", 3000), ("greek_limits.high_ivp_threshold", 0.0),
              ("greek_limits.high_ivp_scale", 0.01)),
-      note="shown at entry; the scaled limits do not yet apply to adjustments or per-bar checks"),
+      note="shown at entry; the scaled caps also govern adjustments and the per-bar breach "
+           "checks (tests/unit/risk/test_vega_and_scaled_caps.py)"),
+    E("greek_limits.term_vega_weighting", S.IRON_FLY, False, True, O.ENTRIES,
+      setup=(("greek_limits.max_position_vega", 250),),
+      note="a weekly fly's vega x sqrt(30 / DTE) is about twice its plain vega: most entries "
+           "under the 250 cap are blocked"),
     E("greek_limits.high_ivp_threshold", S.GATED, 1.0, 0.0, O.SKIPS,
       setup=(("greek_limits.max_position_vega", 3000), ("greek_limits.volatility_adjusted", True),
              ("greek_limits.high_ivp_scale", 0.01))),

@@ -103,6 +103,13 @@ class VolRegime(StrEnum):
     ANY = "ANY"
 
 
+class RegimeBasis(StrEnum):
+    """What the volatility-regime bands classify: the VIX close or the ATM IV percentile."""
+
+    VIX = "VIX"
+    IVP = "IVP"
+
+
 class HvEstimator(StrEnum):
     CLOSE_TO_CLOSE = "CLOSE_TO_CLOSE"
     PARKINSON = "PARKINSON"

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.domain.lifecycle import PositionState
-from engine.domain.structures import Leg
+from engine.domain.structures import Leg, Side
 from engine.market import MarketView, Timeline, to_datetime
 from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
 from engine.results.records import AdjustmentRecord, Transition
-from engine.risk.limits import greek_caps
+from engine.risk.limits import capped_vega_inr, greek_caps
 from engine.simulation.position import (
     Ledger,
     Position,
@@ -211,6 +211,8 @@ def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment,
     cash = 0.0
     for j in adj.close:
         cash += pos.qty[j] * float(seg.paths.close[row, j])
+    for j, traded_lots in adj.resize:
+        cash -= traded_lots * pos.lot_sizes[j] * float(seg.paths.close[row, j])
     at = to_datetime(tl.ts[bar])
     if adj.open:
         chains = _chains_for(mv, at, adj.open, loaded)
@@ -220,6 +222,7 @@ def _check_cash(rule: AdjRule, pos: Position, adj: AdjustmentPlan, seg: Segment,
     base = abs(pos.premium_inr)
     debit = -cash
     units = max([abs(pos.qty[j]) for j in adj.close] +
+                [abs(d) * pos.lot_sizes[j] for j, d in adj.resize] +
                 [leg.lots * lot_of(leg.expiry, at.date()) for leg in adj.open] + [1])
     if rule.max_debit_frac is not None and debit > rule.max_debit_frac * base:
         raise SelectionError(f"debit {debit:,.0f} INR above MaxDebitAllowed "
@@ -242,15 +245,30 @@ def _check_limits(plan: StrategyPlan, pos: Position, adj: AdjustmentPlan, seg: S
         too_big = [leg.leg_id for leg in adj.open if leg.lots > limits.max_lots]
         if too_big:
             raise SelectionError(f"{', '.join(too_big)}: more than MaxLots {limits.max_lots}")
-    caps = greek_caps(limits, ivp=None)
-    if not caps or not adj.open:
+    ivp = seg.view.features.ivp
+    caps = greek_caps(limits, ivp=float(ivp[row]) if ivp is not None else None)
+    if not caps or not (adj.open or adj.resize):
         return
     keep = [j for j in range(len(pos.legs)) if j not in adj.close]
+    at, spot = to_datetime(tl.ts[bar]), float(tl.close[bar])
+    day = tl.days[bar:bar + 1]
+
+    def vega_w(expiry: dt.date) -> float:  # sqrt(30 / DTE) with TermVegaWeighting, else 1
+        return float(capped_vega_inr(np.ones((1, 1)), [expiry], day, limits)[0])
+
     after = {"delta": sum(pos.qty[j] * float(seg.paths.delta[row, j]) for j in keep),
              "gamma": sum(pos.qty[j] * float(seg.paths.gamma[row, j]) for j in keep),
              "theta": sum(pos.qty[j] * float(seg.paths.theta[row, j]) for j in keep),
-             "vega": sum(pos.qty[j] * float(seg.paths.vega[row, j]) for j in keep)}
-    at, spot = to_datetime(tl.ts[bar]), float(tl.close[bar])
+             "vega": sum(pos.qty[j] * float(seg.paths.vega[row, j]) * vega_w(pos.legs[j].expiry)
+                         for j in keep)}
+    for j, traded_lots in adj.resize:
+        units_j = traded_lots * pos.lot_sizes[j]
+        after["delta"] += units_j * float(seg.paths.delta[row, j])
+        after["gamma"] += units_j * float(seg.paths.gamma[row, j])
+        after["theta"] += units_j * float(seg.paths.theta[row, j])
+        after["vega"] += units_j * float(seg.paths.vega[row, j]) * vega_w(pos.legs[j].expiry)
+    before_vega = sum(pos.qty[j] * float(seg.paths.vega[row, j]) * vega_w(pos.legs[j].expiry)
+                      for j in range(len(pos.legs)))
     chains = _chains_for(mv, at, adj.open, loaded)
     for leg in adj.open:
         px = chains[leg.expiry].price(leg.strike, leg.right) or float("nan")
@@ -260,11 +278,11 @@ def _check_limits(plan: StrategyPlan, pos: Position, adj: AdjustmentPlan, seg: S
         g = greeks(fwd, leg.strike, t, plan.rate, iv, leg.right.value)
         units = leg.signed_lots * lot_of(leg.expiry, at.date())
         for name, value in (("delta", g.delta), ("gamma", g.gamma), ("theta", g.theta),
-                            ("vega", g.vega)):
+                            ("vega", g.vega * vega_w(leg.expiry))):
             after[name] += units * float(value)
     for name, cap in caps.items():
-        before = float(getattr(seg.state, {"delta": "delta", "gamma": "gamma", "theta": "theta_inr",
-                                           "vega": "vega_inr"}[name])[row])
+        before = before_vega if name == "vega" else float(
+            getattr(seg.state, {"delta": "delta", "gamma": "gamma", "theta": "theta_inr"}[name])[row])
         if np.isfinite(after[name]) and abs(after[name]) > cap and abs(after[name]) > abs(before):
             raise SelectionError(f"position {name} would be {after[name]:,.2f}, above its cap "
                                  f"{cap:,.2f}")
@@ -283,6 +301,10 @@ def _check_breakevens(plan: StrategyPlan, rule: AdjRule, pos: Position, adj: Adj
     keep = [j for j in range(len(pos.legs)) if j not in adj.close]
     cash = pos.cash_inr + sum(pos.qty[j] * float(seg.paths.close[row, j]) for j in adj.close)
     legs, qty = [pos.legs[j] for j in keep], [pos.qty[j] for j in keep]
+    for j, traded_lots in adj.resize:
+        units_j = traded_lots * pos.lot_sizes[j]
+        qty[keep.index(j)] += units_j
+        cash -= units_j * float(seg.paths.close[row, j])
     ivs = [float(seg.paths.iv[row, j]) for j in keep]
     if adj.open:
         chains = _chains_for(mv, at, adj.open, loaded)
@@ -326,6 +348,15 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
     legs = [pos.legs[j] for j in keep] + list(adj.open)
     lots = [pos.lot_sizes[j] for j in keep] + [lot_of(leg.expiry, at.date()) for leg in adj.open]
     qty = [pos.qty[j] for j in keep]
+    for j, traded_lots in adj.resize:  # a held leg traded in place (the hedge's synthetic)
+        n = keep.index(j)
+        units = traded_lots * lots[n]
+        new_fills.append(fill_leg(plan, seg.paths, tl, pos.trade_id, pos.legs[j], f.bar, j, units))
+        after["delta"] += units * float(seg.paths.delta[f.bar, j])
+        after["vega_inr"] += units * float(seg.paths.vega[f.bar, j])
+        qty[n] += units
+        legs[n] = dataclasses.replace(legs[n], side=Side.BUY if qty[n] > 0 else Side.SELL,
+                                      lots=abs(qty[n]) // lots[n])
     if adj.open:
         _, h = horizon(tl, list(adj.open))
         opened_paths = mv.leg_paths(list(adj.open), tl, bar, max(h, bar))
@@ -363,7 +394,9 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
         action=str(rule.action) + ("_SCALP" if f.scalp_leg is not None else ""),
         status="APPLIED", reason=adj.note, values=_values(seg, f.bar),
         closed=tuple(x.leg_id for x in new_fills[:len(adj.close)]),
-        opened=tuple(leg.leg_id for leg in adj.open), cash_inr=cash, costs_inr=costs,
+        opened=tuple(leg.leg_id for leg in adj.open) + tuple(
+            f"{pos.legs[keep.index(j)].leg_id}:{d:+d}" for j, d in adj.resize),
+        cash_inr=cash, costs_inr=costs,
         greeks_before=before, greeks_after=after, be_before=be_before, be_after=be_after))
     ledger.transitions.append(Transition(pos.trade_id, at, PositionState.OPEN,
                                          PositionState.ADJUSTING, rule.rule_id, _values(seg, f.bar)))

@@ -40,7 +40,7 @@ from engine.results.records import (
     Transition,
 )
 from engine.results.result import BacktestResult
-from engine.risk.limits import entry_block_reason, greek_caps
+from engine.risk.limits import capped_vega_inr, entry_block_reason, greek_caps
 from engine.simulation.adjusting import apply_firing, next_firing
 from engine.simulation.daily import daily_metrics
 from engine.simulation.events import (
@@ -79,6 +79,7 @@ from engine.strategy.exits import ExitDecision, first_exit
 from engine.strategy.features import METRICS, BarFeatures
 from engine.strategy.margin import estimate_margin_inr
 from engine.strategy.plan import StrategyPlan
+from engine.strategy.regimes import entry_plan
 from engine.strategy.selection import SelectionError, select_expiry
 from engine.strategy.sizing import EntryValues
 from engine.strategy.sr import SRProvider
@@ -204,11 +205,16 @@ def _try_entry(state: RunState, k: int, m: RunMarket, events: list[Event]) -> Ru
     trade_id = state.trade_id + 1
     try:
         ivp: float | None = None
-        if plan.vol_gate.active or plan.risk.volatility_adjusted:
-            snap = volatility_snapshot(store, plan.symbol, at, plan.vol_gate.lookback,
-                                       params=plan.vol_gate.params, cache=m.snapshots)
+        # the regime in force at this entry selects the override config the position is
+        # opened and managed with (VolatilityOverrides); the base plan without overrides
+        notes: list[str] = []
+        ep = entry_plan(plan, store, at, float(m.vix[k]), m.snapshots, notes)
+        events.extend(Noted(NoteKind.LOG, line) for line in notes)
+        if ep.vol_gate.active or ep.risk.volatility_adjusted:
+            snap = volatility_snapshot(store, plan.symbol, at, ep.vol_gate.lookback,
+                                       params=ep.vol_gate.params, cache=m.snapshots)
             ivp = snap.ivp if snap.ivp == snap.ivp else None
-            why = gate_reason(snap, plan.vol_gate)
+            why = gate_reason(snap, ep.vol_gate)
             if why is not None:
                 raise SelectionError(f"volatility filter: {why}")
         values = EntryValues(
@@ -217,15 +223,15 @@ def _try_entry(state: RunState, k: int, m: RunMarket, events: list[Event]) -> Ru
                if (series := m.features.metric(name)) is not None})
         scale = 0.5 ** state.recoveries if plan.exits.stop_recovery == "REDUCE" else 1.0
         levels = sr.levels_on(at.date()) if sr is not None and plan.structure.strikes else ()
-        attempt = open_structure(plan, mv, tl, k, float(m.vix[k]), m.contracts, values, scale,
+        attempt = open_structure(ep, mv, tl, k, float(m.vix[k]), m.contracts, values, scale,
                                  levels)
         cycle = _check_cycle(state, k, attempt)
-        opened = _enter(plan, mv, tl, k, attempt, trade_id, ivp)
+        opened = _enter(ep, mv, tl, k, attempt, trade_id, ivp)
     except (SelectionError, DataMissingError) as exc:
         events.append(Skipped(at, str(exc)))
         return state.replace(resume=int(m.day_start[k]))
     ledger = position_ledger(len(tl))
-    j = _run_position(plan, mv, tl, opened, m.exit_finder, ledger, m.contracts, m.features, sr)
+    j = _run_position(ep, mv, tl, opened, m.exit_finder, ledger, m.contracts, m.features, sr)
     reason = ledger.trades[-1].exit_reason
     events.append(Entered(trade_id, k, cycle, ledger))
     # while more positions may open, the search goes on from the next day (or roll period)
@@ -415,8 +421,8 @@ def regime_changes(tl: Timeline, vix: np.ndarray, bands: RegimeBands
 
 def _needs_daily(plan: StrategyPlan) -> bool:
     """Whether the run needs the previous day's IVP / IVR / ATR percentile per bar."""
-    return bool(plan.adjustments.rules) or plan.exits.ivp_above is not None or \
-        plan.exits.ivp_below is not None or any(
+    return bool(plan.adjustments.rules) or plan.risk.volatility_adjusted or \
+        plan.exits.ivp_above is not None or plan.exits.ivp_below is not None or any(
             leg.sizing.metric != "NONE" or leg.sizing.condition.startswith("IVP")
             for leg in plan.legs)
 
@@ -425,7 +431,8 @@ def bar_features(plan: StrategyPlan, store: Store, mv: MarketView, tl: Timeline,
                  ) -> BarFeatures:
     """The run's per-bar features: the daily metrics when a rule reads them, the VIX for the
     MaxVIX exit, the event-day and pre-event bars for their exits."""
-    features = daily_metrics(store, plan.symbol, tl) if _needs_daily(plan) else BarFeatures()
+    features = daily_metrics(store, plan.symbol, tl, plan.vol_gate.lookback,
+                             plan.vol_gate.params) if _needs_daily(plan) else BarFeatures()
     if plan.exits.max_vix is not None:
         features = features.replace(vix=vix)
     if plan.exits.exit_on_event_day:
@@ -492,7 +499,9 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
     px = np.array([f.price_pts for f in fills])
     margin = estimate_margin_inr(legs, px, attempt.lot_sizes, float(tl.close[k]), plan.risk)
     g0 = {"delta": float(paths.delta[0] @ qty), "gamma": float(paths.gamma[0] @ qty),
-          "theta": float(paths.theta[0] @ qty), "vega": float(paths.vega[0] @ qty)}
+          "theta": float(paths.theta[0] @ qty),
+          "vega": float(capped_vega_inr(paths.vega[:1] * qty, [leg.expiry for leg in legs],
+                                        tl.days[k:k + 1], plan.risk)[0])}
     caps = greek_caps(plan.risk, ivp=ivp)
     reason = entry_block_reason(g0, caps, max(leg.lots for leg in legs), margin,
                                 plan.capital_inr, plan.risk)

@@ -26,7 +26,7 @@ from engine.execution.models import cost_model, fill_model
 from engine.execution.quotes import BarQuote
 from engine.market import LegPaths, Timeline, to_datetime
 from engine.results.records import AdjustmentRecord, FillRecord, TradeRecord, Transition
-from engine.risk.limits import greek_caps, term_weighted_vega
+from engine.risk.limits import cap_breaches, capped_vega_inr, term_weighted_vega
 from engine.simulation.lifecycle import LifecycleLog
 from engine.simulation.quality import quote_jumps, stale_quote_mask, staleness_label
 from engine.simulation.valuation import exit_clock
@@ -374,13 +374,17 @@ def record_segment(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
     ledger.open_mtm[c:c + upto] += st.pnl_inr[:upto]
     pos.peak_inr = max(pos.peak_inr, float(np.nanmax(st.pnl_inr[rows])))
     pos.trough_inr = min(pos.trough_inr, float(np.nanmin(st.pnl_inr[rows])))
-    caps = greek_caps(plan.risk, ivp=None)
-    values = {"delta": st.delta, "gamma": st.gamma, "theta": st.theta_inr, "vega": st.vega_inr}
-    for name, cap in caps.items():
-        over = np.abs(np.nan_to_num(values[name][rows])) > cap
+    values = {"delta": st.delta[rows], "gamma": st.gamma[rows], "theta": st.theta_inr[rows],
+              "vega": capped_vega_inr(seg.paths.vega[rows] * qty[None, :], [g.expiry for g in seg.legs],
+                                      tl.days[c:c + end], plan.risk)}
+    ivp = seg.view.features.ivp
+    for name, (cap, over) in cap_breaches(plan.risk, values,
+                                          ivp[rows] if ivp is not None else None).items():
         if over.any():
+            scaled = " (scaled by HighIVPScale at high IVP)" if plan.risk.volatility_adjusted \
+                else ""
             ledger.anomalies.append(
-                f"trade {pos.trade_id}: position {name} exceeded its cap {cap:g} on "
+                f"trade {pos.trade_id}: position {name} exceeded its cap {cap:g}{scaled} on "
                 f"{int(over.sum())} bars without an exit rule resolving it")
     if seg.stale is not None and seg.stale[1:end].any():
         ledger.anomalies.append(

@@ -150,7 +150,8 @@ def _vol_gate(cfg: StrategyConfig) -> VolGate:
         rate=cfg.costs.risk_free_rate, vix_symbol=cfg.vix_config.vix_symbol,
         iv_tenor_days=v.iv_tenor_days, hv_window=v.hv_period, hv_method=method,
         atr_period=v.atr_period, term_tolerance=v.term_structure_flat_tol,
-        regime_bands=RegimeBands(lookback=v.regime_lookback))
+        regime_bands=RegimeBands.ivp(v.regime_lookback) if v.regime_basis.value == "IVP"
+        else RegimeBands(lookback=v.regime_lookback))
     term = None if v.term_structure_type.value == "ANY" else TermClass(v.term_structure_type.value)
     regime = None if v.volatility_regime.value == "ANY" else Regime(v.volatility_regime.value)
     return VolGate(

@@ -20,6 +20,7 @@ from engine.strategy.limits import RiskLimits
 from engine.strategy.sizing import Sizing
 from engine.strategy.sr import SRPlan
 from engine.strategy.volfilter import VolGate
+from engine.volatility import Regime
 
 __all__ = ["CostSpec", "EntryRules", "ExitRules", "ExpiryMethod", "ExpiryRule", "FillSpec", "LegSpec",
            "StrategyPlan", "StrikeMethod", "StrikeRule", "VixBand"]
@@ -173,3 +174,5 @@ class StrategyPlan:
     jump_sigma: float = 10.0  # flag intraday leg quote moves beyond this many robust sigmas
     structure: SRPlan = field(default_factory=SRPlan)
     breakeven: BreakevenPlan = field(default_factory=BreakevenPlan)
+    # VolatilityOverrides: the plan each regime's override config gives (engine.strategy.regimes)
+    regime_plans: tuple[tuple[Regime, StrategyPlan], ...] = ()

@@ -11,10 +11,10 @@ short leg asked for. An entry that cannot be balanced within MaxLots is skipped,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from engine.domain.structures import Leg, Right
+from engine.domain.units import balanced_lot_counts
 from engine.strategy.selection import SelectionError
 
 
@@ -29,17 +29,12 @@ def balanced_lots(legs: Sequence[Leg], lot_sizes: Sequence[int], max_lots: int |
         idx = [i for i, leg in enumerate(legs) if leg.right is right]
         if len({legs[i].expiry for i in idx}) < 2 or len({lot_sizes[i] for i in idx}) < 2:
             continue
-        # c x lots_i must be a multiple of lot_i: c a multiple of lot_i / gcd(lots_i, lot_i)
-        step = 1
-        for i in idx:
-            need = lot_sizes[i] // math.gcd(legs[i].lots, lot_sizes[i])
-            step = step * need // math.gcd(step, need)
         first = next((i for i in idx if legs[i].signed_lots < 0), idx[0])
         asked = lot_sizes[first]  # units per configured lot the first short leg asked for
-        c = step * max(1, math.ceil(asked / step))
+        counts = balanced_lot_counts([legs[i].lots for i in idx], [lot_sizes[i] for i in idx],
+                                     asked)
         changed = []
-        for i in idx:
-            lots = c * legs[i].lots // lot_sizes[i]
+        for i, lots in zip(idx, counts, strict=True):
             if max_lots is not None and lots > max_lots:
                 raise SelectionError(
                     f"{right.value} legs cannot carry equal units within MaxLots {max_lots}: "

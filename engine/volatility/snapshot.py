@@ -257,7 +257,8 @@ def _regime_metrics(store: Store, at: datetime, iv_now: float, iv_hist: FloatArr
 def _compute(store: Store, symbol: str, at: datetime, lookback: int,
              p: SnapshotParams) -> VolSnapshot:
     miss = _Missing()
-    need_days = lookback + max(p.hv_window, p.atr_period) + p.atr_period + 5
+    regime_days = p.regime_bands.lookback if p.regime_bands.basis == "IVP" else 0
+    need_days = max(lookback, regime_days) + max(p.hv_window, p.atr_period) + p.atr_period + 5
     days_back = int(need_days * 1.5) + 10
     ohlc, hist, has_today = _ohlc(store, symbol, at, days_back, p)
     if not has_today:

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
-from engine.api import _pick, plan_for
+from engine.api import _pick, plan_for, with_regime_plans
 from engine.config.effects import Effect, Scenario
 from engine.config.examples import DEMO_STRATEGIES
 from engine.config.loader import load_config
@@ -167,7 +167,7 @@ class Runner:
         except PosbtError as exc:
             return Run((), None, str(exc))
         (config,) = picked
-        plan = plan_for(config, self.store, None, None)
+        plan = with_regime_plans(plan_for(config, self.store, None, None), loaded, config)
         result = run_backtest(plan, self.store,
                               ContractInfo.from_master(self.contracts, plan.symbol))
         return Run((config.strategy_name,), result)

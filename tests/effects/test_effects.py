@@ -148,14 +148,14 @@ def test_the_docs_count_of_acted_on_parameters_is_the_number_of_rows() -> None:
 def test_validate_warns_for_a_set_parameter_without_a_row(tmp_path: Path) -> None:
     from engine.config.loader import load_config
 
-    # TermVegaWeighting has no row (the caps use plain vega; issue 15 item 7): setting it is
+    # MaxPortfolioVega has no row (no portfolio of strategies is simulated): setting it is
     # accepted with a warning naming its YAML line; a parameter with a row is not warned about
-    assert "greek_limits.term_vega_weighting" not in ACTED_ON
+    assert "greek_limits.max_portfolio_vega" not in ACTED_ON
     assert "exit_rules.profit_target" in ACTED_ON
     path = tmp_path / "s.yaml"
     path.write_text("strategy_name: S\nstrategy_subtype: IRON_FLY\nwing_width_pts: 300\n"
-                    "greek_limits:\n  term_vega_weighting: true\n"
+                    "greek_limits:\n  max_portfolio_vega: 5000\n"
                     "exit_rules:\n  profit_target: 0.3\n", encoding="utf-8")
     warnings = [str(w) for w in load_config(path).report.warnings]
-    assert warnings == ["s.yaml:5 greek_limits.term_vega_weighting (TermVegaWeighting): "
-                        "accepted, not yet acted on by the engine (set to True)"]
+    assert warnings == ["s.yaml:5 greek_limits.max_portfolio_vega (MaxPortfolioVega): "
+                        "accepted, not yet acted on by the engine (set to 5000.0)"]

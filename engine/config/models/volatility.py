@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from engine.config.enums import HvEstimator, TermStructureType, VolRegime
+from engine.config.enums import HvEstimator, RegimeBasis, TermStructureType, VolRegime
 from engine.config.meta import Group, param
 from engine.config.models.base import ConfigModel
 
@@ -73,8 +73,13 @@ class VolatilityFilterConfig(ConfigModel):
                                            desc="|slope| below this counts as FLAT")
     volatility_regime: VolRegime = param(VolRegime.ANY, excel="VolatilityRegime",
                                          desc="Enter only in this volatility regime")
+    regime_basis: RegimeBasis = param(
+        RegimeBasis.VIX, excel="RegimeBasis",
+        desc="Regime bands on the VIX close (LOW < 12 <= MEDIUM < 20 <= HIGH < 30 <= EXTREME) "
+             "or on the ATM IV percentile over RegimeLookback days (0.2 / 0.5 / 0.8)")
     regime_lookback: int = param(60, excel="RegimeLookback", unit="trading days", ge=5,
-                                 le=2520, desc="History the regime classifier uses")
+                                 le=2520, desc="History the IVP regime bands rank the ATM IV "
+                                               "against (RegimeBasis IVP)")
     analyze_iv_skew: bool = param(True, excel="AnalyzeIVSkew", desc="Gate entries on skew")
     skew_threshold: float = param(0.05, excel="SkewThreshold", unit="vol (0.05 = 5 vol pts)",
                                   ge=0, le=1, desc="Max |25-delta risk reversal| to enter")

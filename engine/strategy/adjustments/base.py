@@ -39,11 +39,13 @@ Mask = np.ndarray
 
 @dataclass(frozen=True)
 class AdjustmentPlan:
-    """Legs to close (indices into the open legs) and legs to open."""
+    """Legs to close (indices into the open legs), legs to open, and held legs to resize:
+    (index into the open legs, signed lots to trade on it: + buy, - sell)."""
 
     close: tuple[int, ...]
     open: tuple[Leg, ...]
     note: str = ""
+    resize: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """DYNAMIC_HEDGE (strategy stage, an adjustment type): trade a synthetic future against delta.
 
 Fires while the position's delta is outside ``target_delta_inr +/- delta_band_inr`` (its own
-mask; it needs no trigger kind), at most every ``rebalance_minutes``. Trades a synthetic
-future at the target strike of the front expiry: buy CE + sell PE to add delta, the reverse
-to remove it, lots = round(|delta - target| / lot size). The reference spot stays where it
-was (a hedge is not a re-centring).
+mask; it needs no trigger kind), at most every ``rebalance_minutes``. The position holds at most
+one synthetic future (legs ``hedge_CE`` and ``hedge_PE``: long = buy CE + sell PE at one strike).
+The first hedge opens it at the target strike of the front expiry; each later one resizes it:
+the lots traded are round(|delta - target| / lot size), bought to add delta, sold to remove it,
+on the held contracts, so the synthetic's signed lots go from h to h + traded (both legs closed
+when that is 0). The reference spot stays where it was (a hedge is not a re-centring).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from engine.strategy.adjustments.base import (
 from engine.strategy.adjustments.rules import AdjAction, AdjRule, Trig
 from engine.strategy.adjustments.state import RuleState, SegmentView
 from engine.strategy.selection import SelectionError, select_strike
+
+HEDGE_IDS = {Right.CE: "hedge_CE", Right.PE: "hedge_PE"}  # the one synthetic future held
 
 
 @dataclass(frozen=True)
@@ -74,25 +78,34 @@ class DynamicHedge(AdjustmentType):
         return [(view.ts >= until, f"hedge rebalance interval {minutes} min")]
 
     def plan(self, rule: AdjRule, legs: Sequence[Leg], m: Market, state: RuleState) -> AdjustmentPlan:
-        """A synthetic future sized to the delta excess."""
+        """Open the synthetic future, or resize the one held, by the delta excess in lots."""
         p = params_of(rule, HedgeParams)
-        n_hedges = state.times + 1
         excess = m.position_delta_inr - p.target_delta_inr
         lots = round(abs(excess) / m.lot_size)
         if lots < 1:
             raise SelectionError(f"delta excess {excess:,.1f} is smaller than one lot of a future")
+        traded = -lots if excess > 0 else lots  # too long delta -> sell the synthetic
+        note = "synthetic future from options" + (
+            " (futures requested; the store has none)" if p.hedge_with_future else "")
+        held = {leg.right: j for j, leg in enumerate(legs) if leg.leg_id in HEDGE_IDS.values()}
+        if len(held) == 2:
+            ce, pe = held[Right.CE], held[Right.PE]
+            was = legs[ce].signed_lots
+            now = was + traded
+            resized = f"{note} resized {was:+d} -> {now:+d} lots ({traded:+d} traded) " \
+                f"against delta excess {excess:,.1f}"
+            if now == 0:
+                return AdjustmentPlan((ce, pe), (), resized)
+            return AdjustmentPlan((), (), resized, resize=((ce, traded), (pe, -traded)))
         front = min(leg.expiry for leg in legs)
         chain = m.chains.get(front)
         if chain is None:
             raise SelectionError(f"no chain for expiry {front}")
         strike = select_strike(chain, Right.CE, rule.target_strike, m.spot, m.strike_step, m.levels)
-        # excess > 0: too long delta -> short synthetic (sell CE, buy PE)
-        ce_side, pe_side = (Side.SELL, Side.BUY) if excess > 0 else (Side.BUY, Side.SELL)
+        ce_side, pe_side = (Side.BUY, Side.SELL) if traded > 0 else (Side.SELL, Side.BUY)
         for right in (Right.CE, Right.PE):
             quoted(chain, strike, right, "hedge")
-        note = "synthetic future from options" + (
-            " (futures requested; the store has none)" if p.hedge_with_future else "")
         return AdjustmentPlan((), (
-            Leg(Right.CE, ce_side, strike, front, lots, PositionRole.HEDGE, f"hedge{n_hedges}_CE"),
-            Leg(Right.PE, pe_side, strike, front, lots, PositionRole.HEDGE, f"hedge{n_hedges}_PE"),
-        ), f"{note}, {lots} lots against delta excess {excess:,.1f}")
+            Leg(Right.CE, ce_side, strike, front, lots, PositionRole.HEDGE, HEDGE_IDS[Right.CE]),
+            Leg(Right.PE, pe_side, strike, front, lots, PositionRole.HEDGE, HEDGE_IDS[Right.PE]),
+        ), f"{note} opened {traded:+d} lots against delta excess {excess:,.1f}")

@@ -189,7 +189,7 @@ def test_delta_hedge_brings_delta_inside_band(mem_store: DuckDBStore) -> None:
     # synthetic long future at ATM 22,400: buy CE (0.45) + sell PE (-0.55): +75 x 1.0 = +75
     # delta after: -105 + 75 = -30, inside the band
     adj = next(a for a in res.adjustments if a.status == "APPLIED")
-    assert adj.ts == at(D1, 11) and adj.opened == ("hedge1_CE", "hedge1_PE")
+    assert adj.ts == at(D1, 11) and adj.opened == ("hedge_CE", "hedge_PE")
     assert adj.greeks_before["delta"] == pytest.approx(-105)
     # after: -105 + 75 x (0.45 - (-0.55)) = -105 + 75 = -30
     assert adj.greeks_after["delta"] == pytest.approx(-30)

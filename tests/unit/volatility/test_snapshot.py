@@ -169,3 +169,34 @@ def test_cache_ttl_expires() -> None:
     assert cache.get("k") == "v"
     now[0] = 11.0
     assert cache.get("k") is None
+
+
+def test_ivp_regime_uses_regime_lookback_beyond_ivp_lookback(mem_store: DuckDBStore,
+                                                              market: Market) -> None:
+    # RegimeBasis IVP, RegimeLookback 18 > IVPLookback 5: the regime ranks today's 17% IV
+    # against the 18 closes before the day (strictly below), with bands 0.2 / 0.5 / 0.8
+    params = SnapshotParams(regime_bands=RegimeBands.ivp(18))
+    snap = volatility_snapshot(mem_store, "NIFTY", _at(market), 5, params=params)
+    pct = float(np.mean(market.vols[AT_INDEX - 18:AT_INDEX] < NOW_VOL))
+    want = (Regime.LOW if pct < 0.2 else Regime.MEDIUM if pct < 0.5
+            else Regime.HIGH if pct < 0.8 else Regime.EXTREME)
+    assert snap.regime is want and "regime" not in snap.missing
+    # ... and a different lookback ranks against different closes
+    pct5 = float(np.mean(market.vols[AT_INDEX - 5:AT_INDEX] < NOW_VOL))
+    short = volatility_snapshot(mem_store, "NIFTY", _at(market), 5,
+                                params=SnapshotParams(regime_bands=RegimeBands.ivp(5)))
+    assert short.regime is (Regime.LOW if pct5 < 0.2 else Regime.MEDIUM if pct5 < 0.5
+                            else Regime.HIGH if pct5 < 0.8 else Regime.EXTREME)
+
+
+def test_regime_basis_and_lookback_reach_the_plan() -> None:
+    from engine.config.models.strategy import StrategyConfig
+    from engine.strategy.from_config import plan_from_config
+
+    base = {"strategy_name": "S", "strategy_subtype": "IRON_FLY", "wing_width_pts": 300}
+    cfg = StrategyConfig.model_validate({**base, "volatility_filter": {
+        "regime_basis": "IVP", "regime_lookback": 20}})
+    d = datetime(2025, 1, 1).date()
+    assert plan_from_config(cfg, d, d).vol_gate.params.regime_bands == RegimeBands.ivp(20)
+    vix = plan_from_config(StrategyConfig.model_validate(base), d, d)
+    assert vix.vol_gate.params.regime_bands.basis == "VIX"
