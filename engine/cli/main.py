@@ -49,6 +49,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "Backtest CONFIG (.xlsx or .yaml); the input is never modified unless --in-place, "
         "and an existing --out that posbt did not write is never overwritten unless --replace.",
     ),
+    "sweep": LazyCommand(
+        "engine.cli.sweep_cmd:sweep",
+        "Backtest every variant of a parameter sweep of one strategy; one BT_Sweep row each.",
+    ),
     "levels": LazyCommand(
         "engine.cli.levels_cmd:levels",
         "Support/resistance levels of SYMBOL for a decision at --at, with strength.",

@@ -40,3 +40,15 @@ CREATE TABLE IF NOT EXISTS greek_series (
 CREATE TABLE IF NOT EXISTS breakeven_series (
     run_id VARCHAR NOT NULL, trade_id INTEGER, ts TIMESTAMP, lower_pts DOUBLE, upper_pts DOUBLE
 );
+-- One row per finished sweep variant (posbt sweep): a variant whose validated config, market
+-- data and engine version were already run is found here and not recomputed.
+CREATE TABLE IF NOT EXISTS sweep_variants (
+    config_hash      VARCHAR   NOT NULL,
+    data_fingerprint VARCHAR   NOT NULL,
+    engine_version   VARCHAR   NOT NULL,
+    strategy         VARCHAR   NOT NULL,
+    run_id           VARCHAR   NOT NULL,
+    params_json      VARCHAR   NOT NULL,
+    metrics_json     VARCHAR   NOT NULL,
+    finished_at      TIMESTAMP NOT NULL
+);
