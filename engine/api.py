@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import replace as replace_raw
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.config.loader import LoadedConfig, load_config
 from engine.config.models.strategy import StrategyConfig
@@ -27,6 +28,9 @@ from engine.results.store import ResultsStore, canonical_json
 from engine.simulation.loop import ContractInfo, run_backtest
 from engine.strategy.from_config import BAR_MINUTES, plan_from_config
 from engine.strategy.plan import StrategyPlan
+
+if TYPE_CHECKING:
+    from engine.analytics.abtest import ABTest
 
 Progress = Callable[[str, float], None]
 
@@ -288,3 +292,105 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                                     source_workbook=config_path)
     return outcome
 
+
+
+# ---- A/B tests (posbt abtest) -------------------------------------------------------------
+
+
+@dataclass
+class ABOutcome:
+    """What an A/B test produced: the statistics, the labels, and where they were written."""
+
+    test: ABTest
+    label_a: str
+    label_b: str
+    run_ids: list[str] = field(default_factory=list)
+    out_path: Path | None = None
+
+
+def default_abtest_out_path(config_path: Path) -> Path:
+    """``book.xlsx`` -> ``book_abtest.xlsx`` beside it (YAML too)."""
+    return config_path.with_name(f"{config_path.stem}_abtest.xlsx")
+
+
+def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str | None = None,
+                *, param_specs: Sequence[str] = (), cycle: str = "week",
+                n_resamples: int = 9999, seed: int = 0, out: Path | None = None,
+                replace: bool = False) -> ABOutcome:
+    """A/B test strategy ``a`` against ``b``, or against ``a`` with ``param_specs`` changed
+    (one value each), on the trades paired by entry cycle; writes BT_ABTest and
+    BT_ABTestPairs."""
+    from engine.analytics.abtest import (
+        Cycle,
+        ab_test,
+        abtest_table,
+        pairs_table,
+        pnl_by_cycle,
+    )
+    from engine.analytics.sweep import parse_spec, sweep_param
+    from engine.config.loader import read_source, resolve
+    from engine.config.merge import merge_layers, nest
+    from engine.results.excel import write_sheets
+
+    out_path = out or default_abtest_out_path(config_path)
+    check_out_path(out_path, config_path, replace=replace)
+    try:
+        how = Cycle(cycle)
+    except ValueError:
+        raise PosbtError(f"--cycle takes week or month, got {cycle!r}", place="--cycle") from None
+    if strategy_b is None and not param_specs:
+        raise PosbtError("name strategy B, or change parameters of A with --param NAME=VALUE",
+                         place="abtest")
+    overrides: dict[str, object] = {}
+    labels: list[str] = []
+    for text in param_specs:
+        p = sweep_param(*parse_spec(text))
+        if len(p.values) != 1:
+            raise PosbtError(f"{p.excel_name}: an A/B test changes a parameter to one value, "
+                             f"got {len(p.values)}", place=f"--param {p.excel_name}")
+        overrides = merge_layers(overrides, nest({p.path: p.values[0]}))
+        labels.append(f"{p.excel_name}={p.values[0]}")
+    raw = read_source(config_path)
+    names = [s.name for s in raw.strategies]
+    for name in (strategy_a, strategy_b):
+        if name is not None and name not in names:
+            raise PosbtError(f"no strategy named {name}; the file has "
+                             f"{', '.join(sorted(names)) or 'none'}", place=str(config_path))
+    b_name = strategy_b or strategy_a
+    label_a = strategy_a
+    label_b = f"{b_name} ({', '.join(labels)})" if labels else b_name
+    if label_a == label_b:
+        raise PosbtError("A and B are the same strategy with no change", place="abtest")
+    results: list[BacktestResult] = []
+    configs: list[str] = []
+    store = open_market_store(home, read_only=True)
+    try:
+        fingerprint = f"data_version={store.data_version()}"
+        master = load_contracts()
+        for name, layer in ((strategy_a, None), (b_name, overrides or None)):
+            one = replace_raw(raw, strategies=[s for s in raw.strategies if s.name == name])
+            loaded = resolve(one, layer, store)
+            loaded.report.raise_if_errors()
+            cfg = loaded.strategies[name].config
+            plan = plan_for(cfg, store, None, None)
+            results.append(run_backtest(plan, store, ContractInfo.from_master(master,
+                                                                              plan.symbol)))
+            configs.append(canonical_json(cfg.model_dump(mode="json")))
+    finally:
+        store.close()
+    side_a, side_b = (pnl_by_cycle(((t.entry_ts, t.pnl_net_inr) for t in r.trades), how)
+                      for r in results)
+    test = ab_test(side_a, side_b, n_resamples=n_resamples, seed=seed, label_a=label_a,
+                   label_b=label_b)
+    outcome = ABOutcome(test, label_a, label_b)
+    results_store = ResultsStore(results_db_path(home))
+    try:
+        for cfg_json, result in zip(configs, results, strict=True):
+            outcome.run_ids.append(results_store.save(result, cfg_json, fingerprint,
+                                                      source_file=str(config_path)))
+    finally:
+        results_store.close()
+    outcome.out_path = write_sheets(
+        [("BT_ABTest", abtest_table(test, label_a, label_b)),
+         ("BT_ABTestPairs", pairs_table(test))], out_path, source_workbook=config_path)
+    return outcome
