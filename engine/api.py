@@ -188,7 +188,9 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
     from math import isfinite
 
     from engine.analytics.sweep import (
+        daily_pnl,
         default_workers,
+        overfitting_table,
         parse_spec,
         run_plans,
         sweep_param,
@@ -240,6 +242,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         raise PosbtError(f"every one of the {len(todo)} variants is invalid; the first: {first}",
                          place="--param")
     metrics: dict[int, dict[str, object]] = {}
+    daily: dict[int, dict[str, float]] = {}
     results_store = ResultsStore(results_db_path(home))
     try:
         to_run: dict[int, StrategyPlan] = {}
@@ -249,6 +252,9 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
             found = results_store.sweep_variant(h, fingerprint)
             if found is not None:
                 metrics[index] = dict(found["metrics"])  # type: ignore[call-overload]
+                if h not in first_of:  # the DSR and PBO compare distinct configs
+                    first_of[h] = index
+                    daily[index] = dict(found["daily_pnl"])  # type: ignore[call-overload]
                 outcome.reused += 1
             elif h in first_of:  # two variants that validate to one config run once
                 pass
@@ -262,9 +268,11 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         def finished(index: int, result: BacktestResult) -> None:
             m = asdict(result.metrics) if result.metrics is not None else {}
             by_name = dict(zip((p.excel_name for p in params), values_of[index], strict=True))
+            day_pnl = daily_pnl(result.equity_dates, result.equity_inr, result.plan.capital_inr)
             results_store.save_sweep_variant(result, good[index][0], fingerprint, by_name, m,
-                                             source_file=str(config_path))
+                                             source_file=str(config_path), daily_pnl=day_pnl)
             metrics[index] = m
+            daily[index] = day_pnl
             outcome.ran += 1
             done[0] += 1
             if progress is not None:
@@ -288,7 +296,8 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         cells = [None if isinstance(c, float) and not isfinite(c) else c for c in cells]
         rows.append([v.index, "done", *v.values, h, *cells, None])
     outcome.table = (headers, rows)
-    outcome.out_path = write_sheets([("BT_Sweep", outcome.table)], out_path,
+    outcome.out_path = write_sheets([("BT_Sweep", outcome.table),
+                                     ("BT_SweepStats", overfitting_table(daily))], out_path,
                                     source_workbook=config_path)
     return outcome
 

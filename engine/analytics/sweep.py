@@ -301,3 +301,62 @@ def _close_worker() -> None:
     if store is not None:
         store.close()
     _WORKER.pop("master", None)
+
+
+# ---- overfitting checks of a finished sweep ----------------------------------------------
+
+
+def daily_pnl(dates: Sequence[Any], equity_inr: Sequence[float],
+              capital_inr: float) -> dict[str, float]:
+    """Net P&L per day (INR) by ISO date: each day's equity less the previous day's (the first
+    day's less the starting capital)."""
+    eq = np.asarray(equity_inr, dtype=np.float64)
+    if eq.size == 0:
+        return {}
+    pnl = np.diff(eq, prepend=capital_inr)
+    return {d.isoformat(): float(x) for d, x in zip(dates, pnl, strict=True)}
+
+
+def _groups_for(rows: int, most: int = 16) -> int:
+    """The largest even number of CSCV groups <= ``most`` with at least 2 rows each (0: none)."""
+    s = min(most, rows // 2)
+    s -= s % 2
+    return s if s >= 2 else 0
+
+
+def overfitting_table(daily: Mapping[int, Mapping[str, float]]) -> tuple[list[str],
+                                                                           list[list[Any]]]:
+    """BT_SweepStats: the Deflated Sharpe Ratio of the best variant and the PBO of choosing it.
+
+    ``daily`` maps variant number -> {ISO date: net P&L INR}; the matrix has one row per date
+    any variant has (0 where a variant has none) and one column per variant. The per-day
+    Sharpe, ``SR_0``, DSR and PBO are :func:`engine.analytics.stats.deflated_sharpe_ratio` and
+    :func:`engine.analytics.stats.probability_of_backtest_overfitting` (the most groups up to
+    16 that leave 2 days in each)."""
+    from engine.analytics.stats import (
+        deflated_sharpe_ratio,
+        probability_of_backtest_overfitting,
+    )
+
+    headers = ["measure", "value", "note"]
+    keys = sorted(daily)
+    dates = sorted({d for k in keys for d in daily[k]})
+    rows: list[list[Any]] = [["variants", len(keys), "distinct finished variants compared"],
+                             ["days", len(dates), "rows of the daily P&L matrix"]]
+    if len(keys) < 2 or len(dates) < 3:
+        rows.append(["note", None, "too few variants (2) or days (3) for the DSR and PBO"])
+        return headers, rows
+    m = np.array([[daily[k].get(d, 0.0) for k in keys] for d in dates])
+    dsr = deflated_sharpe_ratio(m)
+    rows += [["best_variant", keys[dsr.best_index], "highest per-day Sharpe"],
+             ["best_daily_sharpe", dsr.sharpe, "mean / sd of its daily net P&L"],
+             ["expected_max_sharpe", dsr.expected_max_sharpe,
+              f"SR_0: the best of {len(keys)} noise trials (Bailey & Lopez de Prado 2014)"],
+             ["deflated_sharpe_ratio", dsr.dsr, "P(true Sharpe > SR_0); above 0.95: not luck"]]
+    groups = _groups_for(len(dates))
+    if groups:
+        pbo = probability_of_backtest_overfitting(m, n_groups=groups)
+        rows += [["pbo", pbo.pbo, "share of CSCV splits whose in-sample best is at or below "
+                  "the out-of-sample median (Bailey et al. 2015); noise ~0.5"],
+                 ["pbo_splits", pbo.n_splits, f"C({groups}, {groups // 2})"]]
+    return headers, rows

@@ -50,5 +50,6 @@ CREATE TABLE IF NOT EXISTS sweep_variants (
     run_id           VARCHAR   NOT NULL,
     params_json      VARCHAR   NOT NULL,
     metrics_json     VARCHAR   NOT NULL,
-    finished_at      TIMESTAMP NOT NULL
+    finished_at      TIMESTAMP NOT NULL,
+    daily_pnl_json   VARCHAR   -- {"YYYY-MM-DD": net P&L of the day in INR}, for DSR and PBO
 );

@@ -89,3 +89,33 @@ def test_abtest_without_a_common_cycle_or_b_is_a_clear_error(fly: Path) -> None:
     assert result.exit_code == 1 and "no strategy named Nope" in result.output
     result = CliRunner().invoke(cli, ["abtest", str(fly), "Golden_Fly", "--param", "Lots=1,2"])
     assert result.exit_code == 1 and "changes a parameter to one value" in result.output
+
+
+def test_sweep_reports_dsr_and_pbo_of_its_variants(fly: Path) -> None:
+    import numpy as np
+
+    from engine.analytics.stats import (
+        deflated_sharpe_ratio,
+        probability_of_backtest_overfitting,
+    )
+
+    result = CliRunner().invoke(cli, ["sweep", str(fly), "--workers", "1", "--param",
+                                      "ShortLegDTE=0,7"])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(fly.with_name("fly_sweep.xlsx"), read_only=True)
+    stats = {r[0]: r[1] for r in wb["BT_SweepStats"].iter_rows(values_only=True)}
+    wb.close()
+    # daily net P&L on the six days (6, 9, 13, 16, 20, 23 Jan):
+    # ShortLegDTE 0 trades each week's expiry: +8,250 on the 9th, +10,500 on the 16th, -4,500
+    # on the 23rd; ShortLegDTE 7 takes the 16 Jan expiry on the 6th (+10,500 on the 16th),
+    # then the 23 Jan one on the 20th (-4,500)
+    m = np.array([[0, 0], [8250, 0], [0, 0], [10500, 10500], [0, 0], [-4500, -4500]], float)
+    sr = m.mean(axis=0) / m.std(axis=0, ddof=1)  # 2375 / 5739.7 = 0.4138; 1000 / 4990 = 0.2004
+    assert stats["variants"] == 2 and stats["days"] == 6
+    assert stats["best_variant"] == 0
+    assert stats["best_daily_sharpe"] == pytest.approx(sr[0])
+    assert sr[0] == pytest.approx(0.4138, abs=1e-4)
+    assert stats["deflated_sharpe_ratio"] == pytest.approx(deflated_sharpe_ratio(m).dsr)
+    # 6 days -> 2 groups of 3 days, C(2, 1) = 2 splits
+    assert stats["pbo_splits"] == 2
+    assert stats["pbo"] == pytest.approx(probability_of_backtest_overfitting(m, n_groups=2).pbo)

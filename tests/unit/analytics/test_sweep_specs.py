@@ -75,3 +75,22 @@ def test_grid_order_and_seeded_samples() -> None:
         variants([a, a])
     with pytest.raises(PosbtError, match="the sweep has 6 variants"):
         variants([a, b], max_variants=5)
+
+
+def test_daily_pnl_and_the_overfitting_table_edges() -> None:
+    import datetime as dt
+
+    from engine.analytics.sweep import _groups_for, daily_pnl, overfitting_table
+
+    days = [dt.date(2025, 1, 6), dt.date(2025, 1, 7)]
+    # first day against the capital: 1,000,500 - 1,000,000 = +500; then -200
+    assert daily_pnl(days, [1_000_500.0, 1_000_300.0], 1_000_000.0) == {
+        "2025-01-06": 500.0, "2025-01-07": -200.0}
+    assert daily_pnl([], [], 1.0) == {}
+    assert [_groups_for(n) for n in (3, 4, 9, 40, 1000)] == [0, 2, 4, 16, 16]
+    _, rows = overfitting_table({0: {"2025-01-06": 1.0}})
+    assert rows[-1][0] == "note"
+    _, rows = overfitting_table({0: {"a": 1.0, "b": 2.0, "c": 0.0},
+                                 1: {"a": 0.0, "b": 1.0, "c": 0.5}})
+    assert [r[0] for r in rows] == ["variants", "days", "best_variant", "best_daily_sharpe",
+                                    "expected_max_sharpe", "deflated_sharpe_ratio"]  # 3 days: no PBO
