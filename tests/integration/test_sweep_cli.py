@@ -123,6 +123,9 @@ def test_invalid_combination_is_listed_and_skipped(market_home: Path, tmp_path: 
     (["--param", "Lots"], "a swept parameter is NAME=VALUES"),
     (["--param", "Lots=1.5"], "Lots takes whole numbers"),
     ([], "a sweep needs at least one parameter"),
+    (["--param", "MinDTEEntry=10", "--param", "MaxDTEEntry=5"],
+     "every one of the 1 variants is invalid"),
+    (["--param", "Lots=1", "--out", "x.csv"], "the results file must end in .xlsx"),
     (["--param", "Lots=1", "--strategy", "Nope"], "no strategy named Nope"),
 ])
 def test_bad_input_names_the_problem_and_writes_nothing(market_home: Path, tmp_path: Path,
