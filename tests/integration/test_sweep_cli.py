@@ -155,3 +155,24 @@ def test_samples_draw_a_seeded_subset_of_a_large_grid(market_home: Path, tmp_pat
     for r, i in zip(rows[1:], picks, strict=True):
         assert r[2] == 1 + i // 200
         assert r[3] == pytest.approx(0.1 * (1 + i % 200))
+
+
+def test_sweep_of_a_workbook_keeps_its_sheets_and_adds_bt_sweep(market_home: Path,
+                                                                 tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    book = tmp_path / "book.xlsx"
+    converted = CliRunner().invoke(cli, ["convert", str(cfg), str(book)])
+    assert converted.exit_code == 0, converted.output
+    code, output = _sweep(book, "--param", "WingWidthPts=300", "--param", "Lots=1,2")
+    assert code == 0, output
+    out = tmp_path / "book_sweep.xlsx"
+    wb = load_workbook(out, read_only=True)
+    names = wb.sheetnames
+    wb.close()
+    assert {"BT_Sweep", "BT_SweepStats", "PositionalParameter"} <= set(names)
+    rows = _sheet(out)
+    assert [r[rows[0].index("net_pnl_inr")] for r in rows[1:]] == [8250, 16500]
+    src = load_workbook(book, read_only=True)
+    assert src.sheetnames == [n for n in names if not n.startswith("BT_")]  # input untouched
+    src.close()
