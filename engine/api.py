@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from dataclasses import replace as replace_raw
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.config.loader import LoadedConfig, load_config
 from engine.config.models.strategy import StrategyConfig
@@ -27,6 +29,9 @@ from engine.simulation.loop import ContractInfo, run_backtest
 from engine.strategy.from_config import BAR_MINUTES, plan_from_config
 from engine.strategy.plan import StrategyPlan
 from engine.volatility import Regime
+
+if TYPE_CHECKING:
+    from engine.analytics.abtest import ABTest
 
 Progress = Callable[[str, float], None]
 
@@ -171,3 +176,261 @@ def _pick(loaded: LoadedConfig, names: Sequence[str] | None, path: Path) -> list
     if not configs:
         raise PosbtError("no enabled strategy to run", place=str(path))
     return configs
+
+
+# ---- sweeps (posbt sweep) -----------------------------------------------------------------
+
+SweepProgress = Callable[[int, int], None]
+SWEEP_METRICS = ("net_pnl_inr", "trades", "win_rate", "sharpe", "sortino", "max_drawdown_inr",
+                 "max_drawdown_frac", "profit_factor", "expectancy_inr", "return_on_capital",
+                 "costs_paid_inr")
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep produced: one row per variant (BT_Sweep), the variants skipped as invalid,
+    how many ran now and how many were found already finished in the results store."""
+
+    table: tuple[list[str], list[list[object]]]
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+    ran: int = 0
+    reused: int = 0
+    out_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def default_sweep_out_path(config_path: Path) -> Path:
+    """``book.xlsx`` -> ``book_sweep.xlsx`` beside it (YAML too)."""
+    return config_path.with_name(f"{config_path.stem}_sweep.xlsx")
+
+
+def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
+               param_specs: Sequence[str], samples: int | None = None, seed: int = 0,
+               out: Path | None = None, replace: bool = False, workers: int | None = None,
+               progress: SweepProgress | None = None) -> SweepOutcome:
+    """Run every variant of a parameter sweep of one strategy of ``config_path``.
+
+    The specs, the base config and every variant are checked before anything runs; a variant
+    the validation rejects is listed and skipped. A variant whose validated config already ran
+    on this market data and engine version is taken from the results store, so a killed sweep
+    resumes where it stopped. The BT_Sweep sheet goes to ``out`` (default
+    ``<input>_sweep.xlsx``)."""
+    from dataclasses import asdict
+    from math import isfinite
+
+    from engine.analytics.sweep import (
+        daily_pnl,
+        default_workers,
+        overfitting_table,
+        parse_spec,
+        run_plans,
+        sweep_param,
+        variants,
+    )
+    from engine.config.loader import read_source, resolve
+    from engine.results.excel import write_sheets
+    from engine.results.store import config_hash
+
+    out_path = out or default_sweep_out_path(config_path)
+    check_out_path(out_path, config_path, replace=replace)
+    params = [sweep_param(*parse_spec(text)) for text in param_specs]
+    todo = variants(params, samples=samples, seed=seed)
+    raw = read_source(config_path)
+    names = [s.name for s in raw.strategies]
+    if strategy is None:
+        if len(names) != 1:
+            raise PosbtError(f"the file has {len(names)} strategies ({', '.join(names) or 'none'})"
+                             "; name one with --strategy", place=str(config_path))
+        strategy = names[0]
+    if strategy not in names:
+        raise PosbtError(f"no strategy named {strategy}; the file has "
+                         f"{', '.join(sorted(names)) or 'none'}", place=str(config_path))
+    one = replace_raw(raw, strategies=[s for s in raw.strategies if s.name == strategy])
+    outcome = SweepOutcome(table=([], []))
+    store = open_market_store(home, read_only=True)
+    try:
+        base = resolve(one, None, store)
+        base.report.raise_if_errors()
+        outcome.warnings = [str(w) for w in base.report.warnings]
+        fingerprint = f"data_version={store.data_version()}"
+        good: dict[int, tuple[str, StrategyPlan]] = {}
+        for v in todo:
+            loaded = resolve(one, v.overrides(params), store)
+            if not loaded.report.ok or strategy not in loaded.strategies:
+                outcome.invalid.append((v.index, "; ".join(str(p) for p in loaded.report.errors)))
+                continue
+            cfg = loaded.strategies[strategy].config
+            try:
+                plan = plan_for(cfg, store, None, None)
+            except PosbtError as exc:
+                outcome.invalid.append((v.index, str(exc)))
+                continue
+            good[v.index] = (canonical_json(cfg.model_dump(mode="json")), plan)
+    finally:
+        store.close()
+    if not good:
+        first = outcome.invalid[0][1] if outcome.invalid else "no variant"
+        raise PosbtError(f"every one of the {len(todo)} variants is invalid; the first: {first}",
+                         place="--param")
+    metrics: dict[int, dict[str, object]] = {}
+    daily: dict[int, dict[str, float]] = {}
+    results_store = ResultsStore(results_db_path(home))
+    try:
+        to_run: dict[int, StrategyPlan] = {}
+        first_of: dict[str, int] = {}
+        for index, (cfg_json, plan) in good.items():
+            h = config_hash(cfg_json)
+            found = results_store.sweep_variant(h, fingerprint)
+            if found is not None:
+                metrics[index] = dict(found["metrics"])  # type: ignore[call-overload]
+                if h not in first_of:  # the DSR and PBO compare distinct configs
+                    first_of[h] = index
+                    daily[index] = dict(found["daily_pnl"])  # type: ignore[call-overload]
+                outcome.reused += 1
+            elif h in first_of:  # two variants that validate to one config run once
+                pass
+            else:
+                first_of[h] = index
+                to_run[index] = plan
+        done = [outcome.reused]
+        total = len(good)
+        values_of = {v.index: v.values for v in todo}
+
+        def finished(index: int, result: BacktestResult) -> None:
+            m = asdict(result.metrics) if result.metrics is not None else {}
+            by_name = dict(zip((p.excel_name for p in params), values_of[index], strict=True))
+            day_pnl = daily_pnl(result.equity_dates, result.equity_inr, result.plan.capital_inr)
+            results_store.save_sweep_variant(result, good[index][0], fingerprint, by_name, m,
+                                             source_file=str(config_path), daily_pnl=day_pnl)
+            metrics[index] = m
+            daily[index] = day_pnl
+            outcome.ran += 1
+            done[0] += 1
+            if progress is not None:
+                progress(done[0], total)
+
+        run_plans(to_run, home, workers=workers or default_workers(), on_done=finished)
+    finally:
+        results_store.close()
+    invalid = dict(outcome.invalid)
+    headers = ["variant", "status", *(p.excel_name for p in params), "config_hash",
+               *SWEEP_METRICS, "problem"]
+    rows: list[list[object]] = []
+    for v in todo:
+        if v.index in invalid:
+            rows.append([v.index, "invalid", *v.values, None, *([None] * len(SWEEP_METRICS)),
+                         invalid[v.index]])
+            continue
+        h = config_hash(good[v.index][0])
+        m = metrics.get(v.index) or metrics[first_of[h]]
+        cells = [m.get(k) for k in SWEEP_METRICS]
+        cells = [None if isinstance(c, float) and not isfinite(c) else c for c in cells]
+        rows.append([v.index, "done", *v.values, h, *cells, None])
+    outcome.table = (headers, rows)
+    outcome.out_path = write_sheets([("BT_Sweep", outcome.table),
+                                     ("BT_SweepStats", overfitting_table(daily))], out_path,
+                                    source_workbook=config_path)
+    return outcome
+
+
+
+# ---- A/B tests (posbt abtest) -------------------------------------------------------------
+
+
+@dataclass
+class ABOutcome:
+    """What an A/B test produced: the statistics, the labels, and where they were written."""
+
+    test: ABTest
+    label_a: str
+    label_b: str
+    run_ids: list[str] = field(default_factory=list)
+    out_path: Path | None = None
+
+
+def default_abtest_out_path(config_path: Path) -> Path:
+    """``book.xlsx`` -> ``book_abtest.xlsx`` beside it (YAML too)."""
+    return config_path.with_name(f"{config_path.stem}_abtest.xlsx")
+
+
+def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str | None = None,
+                *, param_specs: Sequence[str] = (), cycle: str = "week",
+                n_resamples: int = 9999, seed: int = 0, out: Path | None = None,
+                replace: bool = False) -> ABOutcome:
+    """A/B test strategy ``a`` against ``b``, or against ``a`` with ``param_specs`` changed
+    (one value each), on the trades paired by entry cycle; writes BT_ABTest and
+    BT_ABTestPairs."""
+    from engine.analytics.abtest import (
+        Cycle,
+        ab_test,
+        abtest_table,
+        pairs_table,
+        pnl_by_cycle,
+    )
+    from engine.analytics.sweep import parse_spec, sweep_param
+    from engine.config.loader import read_source, resolve
+    from engine.config.merge import merge_layers, nest
+    from engine.results.excel import write_sheets
+
+    out_path = out or default_abtest_out_path(config_path)
+    check_out_path(out_path, config_path, replace=replace)
+    try:
+        how = Cycle(cycle)
+    except ValueError:
+        raise PosbtError(f"--cycle takes week or month, got {cycle!r}", place="--cycle") from None
+    if strategy_b is None and not param_specs:
+        raise PosbtError("name strategy B, or change parameters of A with --param NAME=VALUE",
+                         place="abtest")
+    overrides: dict[str, object] = {}
+    labels: list[str] = []
+    for text in param_specs:
+        p = sweep_param(*parse_spec(text))
+        if len(p.values) != 1:
+            raise PosbtError(f"{p.excel_name}: an A/B test changes a parameter to one value, "
+                             f"got {len(p.values)}", place=f"--param {p.excel_name}")
+        overrides = merge_layers(overrides, nest({p.path: p.values[0]}))
+        labels.append(f"{p.excel_name}={p.values[0]}")
+    raw = read_source(config_path)
+    names = [s.name for s in raw.strategies]
+    for name in (strategy_a, strategy_b):
+        if name is not None and name not in names:
+            raise PosbtError(f"no strategy named {name}; the file has "
+                             f"{', '.join(sorted(names)) or 'none'}", place=str(config_path))
+    b_name = strategy_b or strategy_a
+    label_a = strategy_a
+    label_b = f"{b_name} ({', '.join(labels)})" if labels else b_name
+    if label_a == label_b:
+        raise PosbtError("A and B are the same strategy with no change", place="abtest")
+    results: list[BacktestResult] = []
+    configs: list[str] = []
+    store = open_market_store(home, read_only=True)
+    try:
+        fingerprint = f"data_version={store.data_version()}"
+        master = load_contracts()
+        for name, layer in ((strategy_a, None), (b_name, overrides or None)):
+            one = replace_raw(raw, strategies=[s for s in raw.strategies if s.name == name])
+            loaded = resolve(one, layer, store)
+            loaded.report.raise_if_errors()
+            cfg = loaded.strategies[name].config
+            plan = plan_for(cfg, store, None, None)
+            results.append(run_backtest(plan, store, ContractInfo.from_master(master,
+                                                                              plan.symbol)))
+            configs.append(canonical_json(cfg.model_dump(mode="json")))
+    finally:
+        store.close()
+    side_a, side_b = (pnl_by_cycle(((t.entry_ts, t.pnl_net_inr) for t in r.trades), how)
+                      for r in results)
+    test = ab_test(side_a, side_b, n_resamples=n_resamples, seed=seed, label_a=label_a,
+                   label_b=label_b)
+    outcome = ABOutcome(test, label_a, label_b)
+    results_store = ResultsStore(results_db_path(home))
+    try:
+        for cfg_json, result in zip(configs, results, strict=True):
+            outcome.run_ids.append(results_store.save(result, cfg_json, fingerprint,
+                                                      source_file=str(config_path)))
+    finally:
+        results_store.close()
+    outcome.out_path = write_sheets(
+        [("BT_ABTest", abtest_table(test, label_a, label_b)),
+         ("BT_ABTestPairs", pairs_table(test))], out_path, source_workbook=config_path)
+    return outcome

@@ -58,6 +58,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "engine.cli.runs_cmd:runs",
         "List, show and compare the runs kept in results.duckdb.",
     ),
+    "sweep": LazyCommand(
+        "engine.cli.sweep_cmd:sweep",
+        "Backtest every variant of a parameter sweep of one strategy; one BT_Sweep row each.",
+    ),
+    "abtest": LazyCommand(
+        "engine.cli.abtest_cmd:abtest",
+        "A/B test two strategies, or one and a parameter change, with trades paired by cycle.",
+    ),
     "levels": LazyCommand(
         "engine.cli.levels_cmd:levels",
         "Support/resistance levels of SYMBOL for a decision at --at, with strength.",

@@ -337,3 +337,46 @@ def write_in_place(results: Sequence[BacktestResult], workbook: Path) -> Path:
     write_results(results, tmp_out, source_workbook=backup, mark=False)
     os.replace(tmp_out, workbook)
     return backup
+
+
+def write_sheets(sheets: Sequence[tuple[str, Table]], out_path: Path,
+                 source_workbook: Path | None = None) -> Path:
+    """Write named BT_* tables (analytics sheets such as BT_Sweep) to ``out_path``, atomically,
+    as :func:`write_results` does: a copy of the source workbook's other sheets (``BT_*`` sheets
+    dropped), text cells guarded, the ``posbt=results`` mark set."""
+    out_path = Path(out_path)
+    if source_workbook is not None and source_workbook.resolve() == out_path.resolve():
+        raise PosbtError("the results workbook would overwrite the input; choose another --out",
+                         place=str(out_path))
+    if source_workbook is not None and source_workbook.suffix.lower() in WORKBOOK_SUFFIXES:
+        keep_vba = (source_workbook.suffix.lower() == ".xlsm"
+                    and out_path.suffix.lower() == ".xlsm")
+        wb = load_workbook(source_workbook, keep_vba=keep_vba)
+        if not keep_vba:
+            wb.vba_archive = None
+        for name in [n for n in wb.sheetnames if n.startswith(RESULT_PREFIX)]:
+            del wb[name]
+    else:
+        wb = Workbook()
+        default = wb.active
+        if default is not None:
+            wb.remove(default)
+    _mark_results(wb)
+    for name, table in sheets:
+        if not name.startswith(RESULT_PREFIX):  # pragma: no cover - a wiring mistake
+            raise ValueError(f"sheet {name} is not a BT_* sheet")
+        _write_table(wb.create_sheet(name), table)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out_path)
+    except OSError as exc:
+        error = DiskFullError if is_disk_full(exc) else PosbtError
+        raise error(disk_message(exc, "writing the results workbook"),
+                    place=str(out_path)) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out_path

@@ -165,6 +165,33 @@ class ResultsStore:
                                 [run_id]).fetchall()
         return int(rows[0][0])
 
+    def sweep_variant(self, config_hash_: str, data_fingerprint: str) -> dict[str, object] | None:
+        """The finished sweep variant with this config hash on this data and engine version
+        (``run_id``, ``metrics`` and ``daily_pnl`` as dicts), or None when it has not run."""
+        rows = self.con.execute(
+            "SELECT run_id, metrics_json, daily_pnl_json FROM sweep_variants WHERE "
+            "config_hash = ? AND "
+            "data_fingerprint = ? AND engine_version = ? ORDER BY finished_at DESC LIMIT 1",
+            [config_hash_, data_fingerprint, __version__]).fetchall()
+        if not rows:
+            return None
+        return {"run_id": rows[0][0], "metrics": json.loads(rows[0][1]),
+                "daily_pnl": json.loads(rows[0][2]) if rows[0][2] else {}}
+
+    def save_sweep_variant(self, result: BacktestResult, config_json: str,
+                           data_fingerprint: str, params: dict[str, object],
+                           metrics: dict[str, object], source_file: str | None = None,
+                           daily_pnl: dict[str, float] | None = None) -> str:
+        """Keep one finished sweep variant: its run (trades, fills, series) and its row in
+        ``sweep_variants`` (with its daily net P&L by ISO date); returns the run id."""
+        run_id = self.save(result, config_json, data_fingerprint, source_file=source_file)
+        self.con.execute(
+            "INSERT INTO sweep_variants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [config_hash(config_json), data_fingerprint, __version__, result.plan.name, run_id,
+             canonical_json(params), json.dumps(metrics, sort_keys=True),
+             dt.datetime.now(), json.dumps(daily_pnl or {}, sort_keys=True)])
+        return run_id
+
     def close(self) -> None:
         """Close the file."""
         self.con.close()

@@ -45,4 +45,16 @@ CREATE TABLE IF NOT EXISTS run_outputs (
 );
 CREATE TABLE IF NOT EXISTS run_metrics (
     run_id VARCHAR NOT NULL, metrics_json VARCHAR NOT NULL
+-- One row per finished sweep variant (posbt sweep): a variant whose validated config, market
+-- data and engine version were already run is found here and not recomputed.
+CREATE TABLE IF NOT EXISTS sweep_variants (
+    config_hash      VARCHAR   NOT NULL,
+    data_fingerprint VARCHAR   NOT NULL,
+    engine_version   VARCHAR   NOT NULL,
+    strategy         VARCHAR   NOT NULL,
+    run_id           VARCHAR   NOT NULL,
+    params_json      VARCHAR   NOT NULL,
+    metrics_json     VARCHAR   NOT NULL,
+    finished_at      TIMESTAMP NOT NULL,
+    daily_pnl_json   VARCHAR   -- {"YYYY-MM-DD": net P&L of the day in INR}, for DSR and PBO
 );

@@ -1,0 +1,362 @@
+"""Parameter sweeps (analytics stage): specs -> variants -> backtests, resumable.
+
+A sweep names parameters of the PositionalParameter sheet by Excel name (``WingWidthPts``) or
+by YAML path (``wing_width_pts``, ``exit_rules.stop_loss``) and gives each a list of values
+(``200,400``) or an inclusive range ``start:stop:step`` (``200:600:100`` is 200, 300, 400, 500,
+600). The variants are the Cartesian product of the values (the last parameter changes
+fastest), or ``samples`` of them drawn without replacement with a seeded generator.
+
+Everything about the specs is checked before anything runs: an unknown name, an empty range, a
+value outside the parameter's bounds, or a grid larger than :data:`MAX_VARIANTS` without
+``samples`` is a :class:`~engine.errors.PosbtError` naming the parameter. A variant that the
+config validation rejects (a combination no single value shows) is listed and skipped.
+
+The backtests run in a process pool (:func:`run_plans`); each worker opens the market store
+read-only once. Where the sweep's results are kept and how a resumed sweep skips finished
+variants is the caller's business (``engine.api.sweep_file`` and the results store).
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.config.merge import nest
+from engine.config.registry import ParamInfo, Sheet, by_excel_name, by_path
+from engine.data.store import Store
+from engine.errors import PosbtError
+from engine.results.result import BacktestResult
+from engine.strategy.plan import StrategyPlan
+
+MAX_VARIANTS = 10_000
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+@dataclass(frozen=True)
+class SweepParam:
+    """One swept parameter: its Excel name, field path and the values to try."""
+
+    excel_name: str
+    path: tuple[str, ...]
+    values: tuple[Any, ...]
+    spec: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One combination of values, numbered from 0 in grid order."""
+
+    index: int
+    values: tuple[Any, ...]
+
+    def overrides(self, params: Sequence[SweepParam]) -> dict[str, Any]:
+        """The runtime-override layer (nested mapping) this variant applies."""
+        return nest({p.path: v for p, v in zip(params, self.values, strict=True)})
+
+
+def find_param(name: str) -> ParamInfo:
+    """The PositionalParameter parameter called ``name`` (Excel name or dotted YAML path)."""
+    key = name.strip()
+    excel = by_excel_name(Sheet.POSITIONAL)
+    if key in excel:
+        return excel[key]
+    folded = {k.lower(): v for k, v in excel.items()}
+    if key.lower() in folded:
+        return folded[key.lower()]
+    paths = by_path(Sheet.POSITIONAL)
+    path = tuple(part.strip() for part in key.split("."))
+    if path in paths:
+        return paths[path]
+    candidates = list(excel) + [".".join(p) for p in paths]
+    close = difflib.get_close_matches(key, candidates, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else \
+        " (sweeps take PositionalParameter names or YAML paths)"
+    raise PosbtError(f"unknown parameter {name!r}{hint}", place=f"--param {name}")
+
+
+def parse_spec(text: str) -> tuple[str, str]:
+    """``"Lots=1:3:1"`` -> ``("Lots", "1:3:1")``; a clear error without ``=``."""
+    name, sep, spec = text.partition("=")
+    if not sep or not name.strip() or not spec.strip():
+        raise PosbtError(f"a swept parameter is NAME=VALUES (a list 200,400 or a range "
+                         f"200:600:100), got {text!r}", place="--param")
+    return name.strip(), spec.strip()
+
+
+def sweep_param(name: str, spec: str) -> SweepParam:
+    """Resolve ``name`` and parse ``spec`` into checked values."""
+    info = find_param(name)
+    place = f"--param {name}"
+    if ":" in spec and info.kind in ("int", "float", "float_or_dynamic"):
+        values = _range(info, spec, place)
+    else:
+        items = [s.strip() for s in spec.split(",")]
+        if any(not s for s in items):
+            raise PosbtError(f"{info.excel_name}: empty value in the list {spec!r}", place=place)
+        values = [_value(info, s, place) for s in items]
+    for v in values:
+        _check_bounds(info, v, place)
+    if len(set(map(repr, values))) != len(values):
+        raise PosbtError(f"{info.excel_name}: a value is listed twice in {spec!r}", place=place)
+    return SweepParam(info.excel_name, info.path, tuple(values), spec)
+
+
+def _number(info: ParamInfo, text: str, place: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise PosbtError(f"{info.excel_name} takes numbers, got {text!r}", place=place) from None
+    if not math.isfinite(x):
+        raise PosbtError(f"{info.excel_name} takes finite numbers, got {text!r}", place=place)
+    return x
+
+
+def _as_kind(info: ParamInfo, x: float, place: str) -> int | float:
+    if info.kind == "int":
+        if x != int(x):
+            raise PosbtError(f"{info.excel_name} takes whole numbers, got {x:g}", place=place)
+        return int(x)
+    return x
+
+
+def _range(info: ParamInfo, spec: str, place: str) -> list[Any]:
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise PosbtError(f"{info.excel_name}: a range is start:stop:step, got {spec!r}",
+                         place=place)
+    start, stop, step = (_number(info, p.strip(), place) for p in parts)
+    if step <= 0 or stop < start:
+        raise PosbtError(f"{info.excel_name}: the range {spec!r} is empty (it needs start <= "
+                         "stop and a step above 0)", place=place)
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_VARIANTS:
+        raise PosbtError(f"{info.excel_name}: the range {spec!r} has {count:,} values; the "
+                         f"most one parameter can take is {MAX_VARIANTS:,}", place=place)
+    # start + i * step (not repeated addition) so 0.1 steps do not drift
+    return [_as_kind(info, round(start + i * step, 10), place) for i in range(count)]
+
+
+def _value(info: ParamInfo, text: str, place: str) -> Any:
+    if info.kind in ("int", "float"):
+        return _as_kind(info, _number(info, text, place), place)
+    if info.kind == "float_or_dynamic":
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if info.kind == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise PosbtError(f"{info.excel_name} takes TRUE or FALSE, got {text!r}", place=place)
+    if info.kind == "enum" and info.choices:
+        by_fold = {c.lower(): c for c in info.choices}
+        if text.lower() not in by_fold:
+            raise PosbtError(f"{info.excel_name} takes one of {', '.join(info.choices)}, got "
+                             f"{text!r}", place=place)
+        return by_fold[text.lower()]
+    return text
+
+
+def _check_bounds(info: ParamInfo, value: Any, place: str) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    if info.ge is not None and value < info.ge:
+        raise PosbtError(f"{info.excel_name} = {value:g} is below its minimum {info.ge:g} "
+                         f"(allowed: {info.range_text})", place=place)
+    if info.le is not None and value > info.le:
+        raise PosbtError(f"{info.excel_name} = {value:g} is above its maximum {info.le:g} "
+                         f"(allowed: {info.range_text})", place=place)
+
+
+def grid_size(params: Sequence[SweepParam]) -> int:
+    """Number of variants in the full grid."""
+    return math.prod(len(p.values) for p in params)
+
+
+def variants(params: Sequence[SweepParam], *, samples: int | None = None,
+             seed: int = 0, max_variants: int = MAX_VARIANTS) -> list[Variant]:
+    """The variants to run: the whole grid, or ``samples`` distinct ones drawn at random.
+
+    A grid above ``max_variants`` needs ``samples``; the error names each parameter's count.
+    """
+    if not params:
+        raise PosbtError("a sweep needs at least one parameter (--param NAME=VALUES)",
+                         place="--param")
+    names = [p.excel_name for p in params]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise PosbtError(f"parameter {', '.join(dup)} is swept twice", place=f"--param {dup[0]}")
+    total = grid_size(params)
+    if samples is not None:
+        if samples < 1:
+            raise PosbtError(f"--samples must be at least 1, got {samples}", place="--samples")
+        if samples > max_variants:
+            raise PosbtError(f"--samples {samples:,} is above the most a sweep runs "
+                             f"({max_variants:,})", place="--samples")
+        if samples < total:
+            rng = np.random.default_rng(seed)
+            picks = sorted(int(i) for i in rng.choice(total, size=samples, replace=False))
+            return [Variant(i, _decode(params, i)) for i in picks]
+    elif total > max_variants:
+        sizes = " x ".join(f"{p.excel_name} {len(p.values):,}" for p in params)
+        raise PosbtError(f"the sweep has {total:,} variants ({sizes}); the most a full grid "
+                         f"runs is {max_variants:,}: pass --samples N to draw N of them",
+                         place=f"--param {max(params, key=lambda p: len(p.values)).excel_name}")
+    return [Variant(i, tuple(vals))
+            for i, vals in enumerate(itertools.product(*(p.values for p in params)))]
+
+
+def _decode(params: Sequence[SweepParam], index: int) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for p in reversed(params):
+        index, digit = divmod(index, len(p.values))
+        out.append(p.values[digit])
+    return tuple(reversed(out))
+
+
+# ---- running ------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(home: str) -> None:
+    from engine.data.factory import open_market_store
+    from engine.domain.contracts import load_contracts
+
+    _WORKER["store"] = open_market_store(Path(home), read_only=True)
+    _WORKER["master"] = load_contracts()
+
+
+def _run_one(plan: StrategyPlan) -> BacktestResult:
+    from engine.simulation.loop import ContractInfo, run_backtest
+
+    store: Store = _WORKER["store"]
+    return run_backtest(plan, store, ContractInfo.from_master(_WORKER["master"], plan.symbol))
+
+
+def default_workers() -> int:
+    """Worker processes by default: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_plans(plans: Mapping[int, StrategyPlan], home: Path, *, workers: int,
+              on_done: Callable[[int, BacktestResult], None]) -> None:
+    """Backtest each plan (keyed by variant index); ``on_done`` is called in this process,
+    as each finishes, so a sweep killed half way keeps what it finished.
+
+    ``workers <= 1`` runs here, one after another; otherwise a spawned process pool of
+    ``min(workers, len(plans))`` processes, each with the market store opened once.
+    """
+    if not plans:
+        return
+    if workers <= 1 or len(plans) == 1:
+        _init_worker(str(home))
+        try:
+            for index, plan in plans.items():
+                on_done(index, _run_one(plan))
+        finally:
+            _close_worker()
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(plans)), mp_context=get_context(
+            "spawn"), initializer=_init_worker, initargs=(str(home),)) as pool:
+        pending: dict[Future[BacktestResult], int] = {
+            pool.submit(_run_one, plan): index for index, plan in plans.items()}
+        try:
+            for future, index in _as_done(pending):
+                on_done(index, future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _as_done(pending: dict[Future[BacktestResult], int]
+             ) -> Iterator[tuple[Future[BacktestResult], int]]:
+    todo = set(pending)
+    while todo:
+        done, todo = wait(todo, return_when=FIRST_COMPLETED)
+        for future in sorted(done, key=lambda f: pending[f]):
+            yield future, pending[future]
+
+
+def _close_worker() -> None:
+    store = _WORKER.pop("store", None)
+    if store is not None:
+        store.close()
+    _WORKER.pop("master", None)
+
+
+# ---- overfitting checks of a finished sweep ----------------------------------------------
+
+
+def daily_pnl(dates: Sequence[Any], equity_inr: Sequence[float],
+              capital_inr: float) -> dict[str, float]:
+    """Net P&L per day (INR) by ISO date: each day's equity less the previous day's (the first
+    day's less the starting capital)."""
+    eq = np.asarray(equity_inr, dtype=np.float64)
+    if eq.size == 0:
+        return {}
+    pnl = np.diff(eq, prepend=capital_inr)
+    return {d.isoformat(): float(x) for d, x in zip(dates, pnl, strict=True)}
+
+
+def _groups_for(rows: int, most: int = 16) -> int:
+    """The largest even number of CSCV groups <= ``most`` with at least 2 rows each (0: none)."""
+    s = min(most, rows // 2)
+    s -= s % 2
+    return s if s >= 2 else 0
+
+
+def overfitting_table(daily: Mapping[int, Mapping[str, float]]) -> tuple[list[str],
+                                                                           list[list[Any]]]:
+    """BT_SweepStats: the Deflated Sharpe Ratio of the best variant and the PBO of choosing it.
+
+    ``daily`` maps variant number -> {ISO date: net P&L INR}; the matrix has one row per date
+    any variant has (0 where a variant has none) and one column per variant. The per-day
+    Sharpe, ``SR_0``, DSR and PBO are :func:`engine.analytics.stats.deflated_sharpe_ratio` and
+    :func:`engine.analytics.stats.probability_of_backtest_overfitting` (the most groups up to
+    16 that leave 2 days in each)."""
+    from engine.analytics.stats import (
+        deflated_sharpe_ratio,
+        probability_of_backtest_overfitting,
+    )
+
+    headers = ["measure", "value", "note"]
+    keys = sorted(daily)
+    dates = sorted({d for k in keys for d in daily[k]})
+    rows: list[list[Any]] = [["variants", len(keys), "distinct finished variants compared"],
+                             ["days", len(dates), "rows of the daily P&L matrix"]]
+    if len(keys) < 2 or len(dates) < 3:
+        rows.append(["note", None, "too few variants (2) or days (3) for the DSR and PBO"])
+        return headers, rows
+    m = np.array([[daily[k].get(d, 0.0) for k in keys] for d in dates])
+    dsr = deflated_sharpe_ratio(m)
+    rows += [["best_variant", keys[dsr.best_index], "highest per-day Sharpe"],
+             ["best_daily_sharpe", dsr.sharpe, "mean / sd of its daily net P&L"],
+             ["expected_max_sharpe", dsr.expected_max_sharpe,
+              f"SR_0: the best of {len(keys)} noise trials (Bailey & Lopez de Prado 2014)"],
+             ["deflated_sharpe_ratio", dsr.dsr, "P(true Sharpe > SR_0); above 0.95: not luck"]]
+    groups = _groups_for(len(dates))
+    if groups:
+        pbo = probability_of_backtest_overfitting(m, n_groups=groups)
+        rows += [["pbo", pbo.pbo, "share of CSCV splits whose in-sample best is at or below "
+                  "the out-of-sample median (Bailey et al. 2015); noise ~0.5"],
+                 ["pbo_splits", pbo.n_splits, f"C({groups}, {groups // 2})"]]
+    return headers, rows
