@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS run_outputs (
 );
 CREATE TABLE IF NOT EXISTS run_metrics (
     run_id VARCHAR NOT NULL, metrics_json VARCHAR NOT NULL
+);
 -- One row per finished sweep variant (posbt sweep): a variant whose validated config, market
 -- data and engine version were already run is found here and not recomputed.
 CREATE TABLE IF NOT EXISTS sweep_variants (
