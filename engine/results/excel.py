@@ -267,14 +267,9 @@ def _mark_results(wb: Workbook) -> None:
     props.append(StringProperty(name=RESULTS_PROPERTY, value=RESULTS_MARK))
 
 
-def write_results(results: Sequence[BacktestResult], out_path: Path,
-                  source_workbook: Path | None = None, *, mark: bool = True) -> Path:
-    """Write the BT_* sheets to ``out_path`` (a copy of ``source_workbook`` when given).
-
-    The VBA project of an ``.xlsm`` source is kept only when ``out_path`` is ``.xlsm``
-    too; ``mark`` sets the ``posbt=results`` property (False for a workbook written in
-    place, which stays the user's own)."""
-    out_path = Path(out_path)
+def _base_workbook(source_workbook: Path | None, out_path: Path) -> Workbook:
+    """The workbook results are written into: a copy of ``source_workbook`` without its BT_*
+    sheets (its VBA project kept only when both are ``.xlsm``), else an empty workbook."""
     if source_workbook is not None and source_workbook.resolve() == out_path.resolve():
         raise PosbtError("the results workbook would overwrite the input; choose another --out",
                          place=str(out_path))
@@ -286,11 +281,42 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
             wb.vba_archive = None  # an .xlsx has no VBA project and the plain content type
         for name in [n for n in wb.sheetnames if n.startswith(RESULT_PREFIX)]:
             del wb[name]
-    else:
-        wb = Workbook()
-        default = wb.active
-        if default is not None:
-            wb.remove(default)
+        return wb
+    wb = Workbook()
+    default = wb.active
+    if default is not None:
+        wb.remove(default)
+    return wb
+
+
+def _save_atomic(wb: Workbook, out_path: Path) -> Path:
+    """Save ``wb`` to a temporary file beside ``out_path``, then rename it over: a failed write
+    (a full disk) leaves the previous file as it was."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out_path)
+    except OSError as exc:
+        error = DiskFullError if is_disk_full(exc) else PosbtError
+        raise error(disk_message(exc, "writing the results workbook"),
+                    place=str(out_path)) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out_path
+
+
+def write_results(results: Sequence[BacktestResult], out_path: Path,
+                  source_workbook: Path | None = None, *, mark: bool = True) -> Path:
+    """Write the BT_* sheets to ``out_path`` (a copy of ``source_workbook`` when given).
+
+    The VBA project of an ``.xlsm`` source is kept only when ``out_path`` is ``.xlsm``
+    too; ``mark`` sets the ``posbt=results`` property (False for a workbook written in
+    place, which stays the user's own)."""
+    out_path = Path(out_path)
+    wb = _base_workbook(source_workbook, out_path)
     if mark:
         _mark_results(wb)
     no_trades = no_trade_note(results)
@@ -313,20 +339,7 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
             _equity_chart(ws, table)
         if name == "BT_Breakevens":
             _band_chart(ws, table, results)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out_path)
-    except OSError as exc:
-        error = DiskFullError if is_disk_full(exc) else PosbtError
-        raise error(disk_message(exc, "writing the results workbook"),
-                    place=str(out_path)) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out_path
+    return _save_atomic(wb, out_path)
 
 
 def write_in_place(results: Sequence[BacktestResult], workbook: Path) -> Path:
@@ -345,38 +358,10 @@ def write_sheets(sheets: Sequence[tuple[str, Table]], out_path: Path,
     as :func:`write_results` does: a copy of the source workbook's other sheets (``BT_*`` sheets
     dropped), text cells guarded, the ``posbt=results`` mark set."""
     out_path = Path(out_path)
-    if source_workbook is not None and source_workbook.resolve() == out_path.resolve():
-        raise PosbtError("the results workbook would overwrite the input; choose another --out",
-                         place=str(out_path))
-    if source_workbook is not None and source_workbook.suffix.lower() in WORKBOOK_SUFFIXES:
-        keep_vba = (source_workbook.suffix.lower() == ".xlsm"
-                    and out_path.suffix.lower() == ".xlsm")
-        wb = load_workbook(source_workbook, keep_vba=keep_vba)
-        if not keep_vba:
-            wb.vba_archive = None
-        for name in [n for n in wb.sheetnames if n.startswith(RESULT_PREFIX)]:
-            del wb[name]
-    else:
-        wb = Workbook()
-        default = wb.active
-        if default is not None:
-            wb.remove(default)
+    wb = _base_workbook(source_workbook, out_path)
     _mark_results(wb)
     for name, table in sheets:
         if not name.startswith(RESULT_PREFIX):  # pragma: no cover - a wiring mistake
             raise ValueError(f"sheet {name} is not a BT_* sheet")
         _write_table(wb.create_sheet(name), table)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".posbt-", suffix=out_path.suffix, dir=out_path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out_path)
-    except OSError as exc:
-        error = DiskFullError if is_disk_full(exc) else PosbtError
-        raise error(disk_message(exc, "writing the results workbook"),
-                    place=str(out_path)) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out_path
+    return _save_atomic(wb, out_path)
