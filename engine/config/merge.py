@@ -43,23 +43,19 @@ def merge_shared(*layers: Mapping[str, Any]) -> dict[str, Any]:
 def _merge_shared_into(target: dict[str, Any], layer: Mapping[str, Any], owned: set[int]
                        ) -> None:
     for key, value in layer.items():
-        if isinstance(value, _SCALARS):
+        if isinstance(value, _SCALARS) or not isinstance(value, dict | Mapping):
+            target[key] = value  # scalars, lists and the rest are shared as they are
+            continue
+        current = target.get(key)
+        if isinstance(current, dict):
+            if id(current) not in owned:  # another layer's: copy before merging
+                current = target[key] = dict(current)
+                owned.add(id(current))
+            _merge_shared_into(current, value, owned)
+        elif type(value) is dict:
             target[key] = value
-        elif isinstance(value, dict | Mapping):
-            current = target.get(key)
-            if isinstance(current, dict):
-                if id(current) not in owned:  # another layer's: copy before merging
-                    current = target[key] = dict(current)
-                    owned.add(id(current))
-                _merge_shared_into(current, value, owned)
-            elif type(value) is dict:
-                target[key] = value
-            else:  # another kind of mapping: a dict of it, as merge_layers gives
-                target[key] = merge_layers(value)
-        elif isinstance(value, list):
-            target[key] = value
-        else:
-            target[key] = value
+        else:  # another kind of mapping: a dict of it, as merge_layers gives
+            target[key] = merge_layers(value)
 
 
 def _merge_into(target: dict[str, Any], layer: Mapping[str, Any]) -> None:
