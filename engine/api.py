@@ -9,7 +9,7 @@ strategy, writes the results workbook atomically and keeps every run in the resu
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from dataclasses import replace as replace_raw
 from pathlib import Path
@@ -32,6 +32,10 @@ from engine.volatility import Regime
 
 if TYPE_CHECKING:
     from engine.analytics.abtest import ABTest
+    from engine.analytics.sensitivity import SensitivityMetric
+    from engine.analytics.sweep import SweepParam, Variant
+    from engine.analytics.walkforward import WalkSpec
+    from engine.results.excel import SheetWriter
 
 Progress = Callable[[str, float], None]
 
@@ -207,14 +211,17 @@ def default_sweep_out_path(config_path: Path) -> Path:
 def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                param_specs: Sequence[str], samples: int | None = None, seed: int = 0,
                out: Path | None = None, replace: bool = False, workers: int | None = None,
-               progress: SweepProgress | None = None) -> SweepOutcome:
+               progress: SweepProgress | None = None, metric: str = "net_pnl_inr",
+               grids: Sequence[str] = (), walk_forward: str | None = None) -> SweepOutcome:
     """Run every variant of a parameter sweep of one strategy of ``config_path``.
 
     The specs, the base config and every variant are checked before anything runs; a variant
     the validation rejects is listed and skipped. A variant whose validated config already ran
     on this market data and engine version is taken from the results store, so a killed sweep
     resumes where it stopped. The BT_Sweep sheet goes to ``out`` (default
-    ``<input>_sweep.xlsx``)."""
+    ``<input>_sweep.xlsx``), with BT_SweepStats, BT_Sensitivity (by ``metric``; ``grids``
+    names the ``ROW:COLUMN`` parameter pairs, default every pair) and, with ``walk_forward``
+    (``IS:OOS`` months), BT_WalkForward."""
     from dataclasses import asdict
     from math import isfinite
 
@@ -228,13 +235,14 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         variants,
     )
     from engine.config.loader import read_source, resolve
-    from engine.results.excel import write_sheets
+    from engine.results.excel import write_sheet_writers, write_table
     from engine.results.store import config_hash
 
     out_path = out or default_sweep_out_path(config_path)
     check_out_path(out_path, config_path, replace=replace)
     params = [sweep_param(*parse_spec(text)) for text in param_specs]
     todo = variants(params, samples=samples, seed=seed)
+    analysis = _check_sweep_analysis(params, metric, grids, walk_forward)
     raw = read_source(config_path)
     names = [s.name for s in raw.strategies]
     if strategy is None:
@@ -274,6 +282,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                          place="--param")
     metrics: dict[int, dict[str, object]] = {}
     daily: dict[int, dict[str, float]] = {}
+    entries: dict[int, list[tuple[dt.datetime, float]]] = {}  # trades: entry time, net P&L
     results_store = ResultsStore(results_db_path(home))
     try:
         to_run: dict[int, StrategyPlan] = {}
@@ -286,6 +295,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                 if h not in first_of:  # the DSR and PBO compare distinct configs
                     first_of[h] = index
                     daily[index] = dict(found["daily_pnl"])  # type: ignore[call-overload]
+                    entries[index] = results_store.trade_entries(str(found["run_id"]))
                 outcome.reused += 1
             elif h in first_of:  # two variants that validate to one config run once
                 pass
@@ -304,6 +314,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                                              source_file=str(config_path), daily_pnl=day_pnl)
             metrics[index] = m
             daily[index] = day_pnl
+            entries[index] = [(t.entry_ts, t.pnl_net_inr) for t in result.trades]
             outcome.ran += 1
             done[0] += 1
             if progress is not None:
@@ -327,10 +338,75 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         cells = [None if isinstance(c, float) and not isfinite(c) else c for c in cells]
         rows.append([v.index, "done", *v.values, h, *cells, None])
     outcome.table = (headers, rows)
-    outcome.out_path = write_sheets([("BT_Sweep", outcome.table),
-                                     ("BT_SweepStats", overfitting_table(daily))], out_path,
-                                    source_workbook=config_path)
+    extra = _sweep_analysis_sheets(analysis, params, todo, invalid, metrics, daily, entries,
+                                   {i: first_of[config_hash(good[i][0])] for i in good},
+                                   {i: good[i][1] for i in good}, home)
+    outcome.out_path = write_sheet_writers(
+        [("BT_Sweep", lambda ws: write_table(ws, outcome.table)),
+         ("BT_SweepStats", lambda ws: write_table(ws, overfitting_table(daily))), *extra],
+        out_path, source_workbook=config_path)
     return outcome
+
+
+@dataclass(frozen=True)
+class _SweepAnalysis:
+    """The checked analysis options of a sweep (BT_Sensitivity, BT_WalkForward)."""
+
+    metric: SensitivityMetric
+    grids: tuple[str, ...]
+    walk: WalkSpec | None
+
+
+def _check_sweep_analysis(params: Sequence[SweepParam], metric: str, grids: Sequence[str],
+                          walk_forward: str | None) -> _SweepAnalysis:
+    """The sensitivity and walk-forward options, checked before any variant runs."""
+    from engine.analytics.sensitivity import grid_pairs, parse_metric
+    from engine.analytics.walkforward import WALK_FORWARD_METRICS, parse_walk_spec
+
+    chosen = parse_metric(metric)
+    grid_pairs([p.excel_name for p in params], grids)
+    walk = parse_walk_spec(walk_forward) if walk_forward is not None else None
+    if walk is not None and chosen.value not in WALK_FORWARD_METRICS:
+        raise PosbtError(f"a walk-forward chooses by {' or '.join(WALK_FORWARD_METRICS)} (it "
+                         f"reads daily P&L), got --metric {chosen.value}", place="--metric")
+    return _SweepAnalysis(chosen, tuple(grids), walk)
+
+
+def _sweep_analysis_sheets(analysis: _SweepAnalysis, params: Sequence[SweepParam],
+                           todo: Sequence[Variant], invalid: Mapping[int, str],
+                           metrics: Mapping[int, Mapping[str, object]],
+                           daily: Mapping[int, Mapping[str, float]],
+                           entries: Mapping[int, Sequence[tuple[dt.datetime, float]]],
+                           run_of: Mapping[int, int], plans: Mapping[int, StrategyPlan],
+                           home: Path) -> list[tuple[str, SheetWriter]]:
+    """BT_Sensitivity (and BT_WalkForward) of a finished sweep; ``run_of`` maps a variant to
+    the variant whose run it shares (the same validated config)."""
+    from engine.analytics.sensi_sheets import write_sensitivity, write_walkforward
+    from engine.analytics.sensitivity import entry_regimes, sensitivity, sweep_grid
+    from engine.analytics.walkforward import walk_forward as walk
+
+    names = [p.excel_name for p in params]
+    done = [(v.index, v.values, metrics.get(v.index) or metrics[run_of[v.index]])
+            for v in todo if v.index not in invalid]
+    grid = sweep_grid(names, [p.values for p in params], done, analysis.metric)
+    wf = walk(daily, analysis.walk, analysis.metric.value) if analysis.walk else None
+    trades: dict[int, list[tuple[str, float]]] = {}
+    memo: dict[tuple[object, ...], str] = {}
+    store = open_market_store(home, read_only=True)
+    try:
+        for index, _, _ in done:
+            own = entries.get(run_of[index], [])
+            regimes = entry_regimes(store, plans[index], [ts for ts, _ in own], memo)
+            trades[index] = [(r, pnl) for r, (_, pnl) in zip(regimes, own, strict=True)]
+    finally:
+        store.close()
+    report = sensitivity(grid, pairs=analysis.grids, trades=trades)
+    out: list[tuple[str, SheetWriter]] = [
+        ("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))]
+    if wf is not None:
+        values_of = {v.index: v.values for v in todo}
+        out.append(("BT_WalkForward", lambda ws: write_walkforward(ws, wf, names, values_of)))
+    return out
 
 
 

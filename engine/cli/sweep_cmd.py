@@ -25,9 +25,18 @@ from engine.cli.common import console, get_ctx, reports_errors
               help="Sweep workbook (default: <config>_sweep.xlsx beside the input).")
 @click.option("--replace", is_flag=True,
               help="Overwrite --out even when it is not a posbt results workbook.")
+@click.option("--metric", default="net_pnl_inr", show_default=True,
+              help="The metric BT_Sensitivity analyses and the walk-forward chooses by "
+                   "(net_pnl_inr, sharpe, return_on_margin, ...; higher is better).")
+@click.option("--grid", "grids", multiple=True, metavar="ROW:COLUMN",
+              help="A two-parameter grid of BT_Sensitivity (default: every pair). Repeatable.")
+@click.option("--walk-forward", "walk_forward", default=None, metavar="IS:OOS",
+              help="Walk-forward in months (6:1: choose on 6 months, trade the next 1); "
+                   "writes BT_WalkForward.")
 @reports_errors
 def sweep(config: Path, strategy: str | None, params: tuple[str, ...], samples: int | None,
-          seed: int, workers: int | None, out: Path | None, replace: bool) -> None:
+          seed: int, workers: int | None, out: Path | None, replace: bool, metric: str,
+          grids: tuple[str, ...], walk_forward: str | None) -> None:
     """Backtest every variant of a parameter sweep of one strategy; one BT_Sweep row each."""
     from engine.api import sweep_file
     from engine.cli.common import progress
@@ -42,7 +51,8 @@ def sweep(config: Path, strategy: str | None, params: tuple[str, ...], samples: 
 
         outcome = sweep_file(config, ctx.home, strategy=strategy, param_specs=params,
                              samples=samples, seed=seed, out=out, replace=replace,
-                             workers=workers, progress=step)
+                             workers=workers, progress=step, metric=metric, grids=grids,
+                             walk_forward=walk_forward)
     out_console = console()
     for w in outcome.warnings:
         click.echo(f"warning: {w}", err=True)

@@ -192,6 +192,12 @@ class ResultsStore:
              dt.datetime.now(), json.dumps(daily_pnl or {}, sort_keys=True)])
         return run_id
 
+    def trade_entries(self, run_id: str) -> list[tuple[dt.datetime, float]]:
+        """(entry time, net P&L INR) of each trade of a stored run, in trade order."""
+        rows = self.con.execute("SELECT entry_ts, pnl_net_inr FROM trades WHERE run_id = ? "
+                                "ORDER BY trade_id", [run_id]).fetchall()
+        return [(r[0], float(r[1])) for r in rows]
+
     def close(self) -> None:
         """Close the file."""
         self.con.close()

@@ -1,0 +1,161 @@
+"""Walk-forward analysis of a finished sweep (analytics stage), from its daily P&L per variant.
+
+No backtest is rerun: each variant's net P&L per day (``sweep_variants.daily_pnl_json``, the
+matrix BT_SweepStats uses: one row per date any variant has, 0 where a variant has none) is
+cut into calendar-month windows.
+
+Windows, for ``IS:OOS`` months and the first data month ``M0``: window ``k`` (from 0) has the
+in-sample months ``[M0 + k*OOS, M0 + k*OOS + IS)`` and the out-of-sample months that follow,
+``[M0 + k*OOS + IS, M0 + (k+1)*OOS + IS)``: the in-sample window rolls forward by the
+out-of-sample length, so the out-of-sample windows tile the data after the first ``IS``
+months without overlap. Windows continue while the out-of-sample window starts on or before
+the last data day; the last one may be cut short by the data's end (``partial``).
+
+In each window the variant with the highest in-sample metric is chosen (net P&L: the sum of
+its daily P&L; Sharpe: mean / sample standard deviation of its daily P&L, per day, not
+annualised; ties and NaN: the lowest variant number among the best, NaN last). Its
+out-of-sample days' P&L are the window's result; the out-of-sample days of every window, in
+date order, stitched together and summed cumulatively are the walk-forward equity (INR from
+0): what a trader re-choosing the parameters every ``OOS`` months on the past ``IS`` months
+would have made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import PosbtError
+
+PLACE = "--walk-forward"
+WALK_FORWARD_METRICS = ("net_pnl_inr", "sharpe")
+
+
+@dataclass(frozen=True)
+class WalkSpec:
+    """In-sample and out-of-sample window lengths in calendar months."""
+
+    in_sample_months: int
+    out_sample_months: int
+
+
+def parse_walk_spec(text: str) -> WalkSpec:
+    """``"6:1"`` -> 6 months in sample, 1 out of sample; a clear error otherwise."""
+    parts = text.strip().split(":")
+    try:
+        a, b = (int(p) for p in parts)
+    except ValueError:
+        raise PosbtError(f"a walk-forward is IS:OOS in whole months (6:1), got {text!r}",
+                         place=PLACE) from None
+    if a < 1 or b < 1:
+        raise PosbtError(f"both walk-forward windows need at least 1 month, got {text!r}",
+                         place=PLACE)
+    return WalkSpec(a, b)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after ``day``'s month."""
+    k = day.year * 12 + day.month - 1 + months
+    return dt.date(k // 12, k % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One walk-forward window and its result."""
+
+    number: int
+    is_start: dt.date
+    is_end: dt.date        # inclusive
+    oos_start: dt.date
+    oos_end: dt.date       # inclusive (the data's last day when partial)
+    partial: bool
+    chosen: int            # variant number
+    is_metric: float
+    is_days: int
+    oos_pnl_inr: float
+    oos_days: int
+
+
+@dataclass(frozen=True)
+class WalkForward:
+    """Every window, and the stitched out-of-sample equity."""
+
+    spec: WalkSpec
+    metric: str
+    windows: tuple[Window, ...]
+    dates: tuple[dt.date, ...]           # the out-of-sample days in order
+    variant: tuple[int, ...]             # the variant each day's P&L comes from
+    pnl_inr: tuple[float, ...]
+    equity_inr: tuple[float, ...]        # cumulative sum of pnl_inr
+
+    @property
+    def total_oos_pnl_inr(self) -> float:
+        """The stitched out-of-sample P&L."""
+        return float(sum(self.pnl_inr))
+
+
+def _score(col: np.ndarray, metric: str) -> float:
+    if metric == "net_pnl_inr":
+        return float(col.sum())
+    if col.size < 2:
+        return math.nan
+    sd = float(col.std(ddof=1))
+    return float(col.mean()) / sd if sd > 0 else math.nan
+
+
+def walk_forward(daily: Mapping[int, Mapping[str, float]], spec: WalkSpec,
+                 metric: str = "net_pnl_inr") -> WalkForward:
+    """The walk-forward of the variants' daily P&L (variant -> {ISO date: net P&L INR})."""
+    if metric not in WALK_FORWARD_METRICS:
+        raise PosbtError(f"a walk-forward chooses by {' or '.join(WALK_FORWARD_METRICS)} (it "
+                         f"reads daily P&L), got {metric!r}", place="--metric")
+    keys = sorted(daily)
+    dates = sorted({dt.date.fromisoformat(d) for k in keys for d in daily[k]})
+    if not keys or not dates:
+        raise PosbtError("no finished variant has daily P&L: nothing to walk forward",
+                         place=PLACE)
+    iso = [d.isoformat() for d in dates]
+    m = np.array([[daily[k].get(d, 0.0) for k in keys] for d in iso], dtype=np.float64)
+    day = np.array(dates, dtype="datetime64[D]")
+    first, last = dates[0], dates[-1]
+    m0 = dt.date(first.year, first.month, 1)
+    if add_months(m0, spec.in_sample_months) > last:
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        raise PosbtError(f"the in-sample window of {spec.in_sample_months} month(s) leaves no "
+                         f"out-of-sample day: the data runs {first} to {last} ({span} calendar "
+                         f"month(s)); shorten the windows", place=PLACE)
+    windows: list[Window] = []
+    out_rows: list[int] = []
+    out_cols: list[int] = []
+    k = 0
+    while True:
+        is_start = add_months(m0, k * spec.out_sample_months)
+        oos_start = add_months(is_start, spec.in_sample_months)
+        if oos_start > last:
+            break
+        oos_next = add_months(oos_start, spec.out_sample_months)
+        is_rows = np.flatnonzero((day >= np.datetime64(is_start))
+                                 & (day < np.datetime64(oos_start)))
+        oos_rows = np.flatnonzero((day >= np.datetime64(oos_start))
+                                  & (day < np.datetime64(oos_next)))
+        scores = [_score(m[is_rows, c], metric) for c in range(len(keys))]
+        order = sorted(range(len(keys)), key=lambda c: (
+            0 if math.isfinite(scores[c]) else 1,
+            -scores[c] if math.isfinite(scores[c]) else 0.0, keys[c]))
+        c = order[0]
+        partial = oos_next - dt.timedelta(days=1) > last
+        windows.append(Window(k + 1, is_start, oos_start - dt.timedelta(days=1), oos_start,
+                              min(oos_next - dt.timedelta(days=1), last), partial, keys[c],
+                              scores[c], int(is_rows.size), float(m[oos_rows, c].sum()),
+                              int(oos_rows.size)))
+        out_rows += [int(r) for r in oos_rows]
+        out_cols += [c] * int(oos_rows.size)
+        k += 1
+    pnl = [float(m[r, c]) for r, c in zip(out_rows, out_cols, strict=True)]
+    return WalkForward(spec, metric, tuple(windows), tuple(dates[r] for r in out_rows),
+                       tuple(keys[c] for c in out_cols), tuple(pnl),
+                       tuple(float(x) for x in np.cumsum(pnl)))

@@ -1,0 +1,193 @@
+"""Sensitivity of a sweep: curves, grids, stability and regimes on hand-made grids, and the
+BT_Sensitivity sheet read back (colour scale, best cell)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from engine.analytics.sensi_sheets import write_sensitivity
+from engine.analytics.sensitivity import (
+    SensitivityMetric,
+    curve,
+    grid_pairs,
+    interaction,
+    parse_metric,
+    regime_sensitivity,
+    sensitivity,
+    stability,
+    sweep_grid,
+)
+from engine.errors import PosbtError
+from engine.results.excel import write_sheet_writers
+
+A = (1, 2, 3)
+B = (10, 20, 30)
+# net P&L of the 3 x 3 grid, rows A, columns B; the best is A=2, B=20 (9)
+PNL = [[1.0, 2.0, 3.0],
+       [4.0, 9.0, 5.0],
+       [2.0, 6.0, 1.0]]
+
+
+def _rows(table: list[list[float]], metric: str = "net_pnl_inr"
+          ) -> list[tuple[int, tuple[int, int], dict[str, object]]]:
+    # variant numbers in grid order: the last parameter changes fastest
+    return [(i * 3 + j, (a, b), {metric: table[i][j], "sharpe": float(i + j)})
+            for i, a in enumerate(A) for j, b in enumerate(B)]
+
+
+def test_best_cell_curves_and_grid_of_a_3x3_sweep() -> None:
+    grid = sweep_grid(["A", "B"], [A, B], _rows(PNL))
+    assert (grid.best.index, grid.best.values, grid.best.metric) == (4, (2, 20), 9.0)
+    a = curve(grid, 0)
+    assert [p.value for p in a] == [1, 2, 3]
+    assert [p.at_best for p in a] == [2.0, 9.0, 6.0]           # the B = 20 column
+    assert [p.mean for p in a] == pytest.approx([6 / 3, 18 / 3, 9 / 3])  # the row means
+    assert [p.variants for p in a] == [3, 3, 3]
+    b = curve(grid, 1)
+    assert [p.at_best for p in b] == [4.0, 9.0, 5.0]           # the A = 2 row
+    assert [p.mean for p in b] == pytest.approx([7 / 3, 17 / 3, 9 / 3])
+    g = interaction(grid, 0, 1)
+    assert [list(r) for r in g.cells] == PNL
+    assert g.best_cell == (1, 1) and g.fixed == ()
+
+
+def test_stability_is_the_mean_drop_at_the_four_neighbours() -> None:
+    st = stability(sweep_grid(["A", "B"], [A, B], _rows(PNL)))
+    # neighbours of (2, 20): (1, 20) = 2, (3, 20) = 6, (2, 10) = 4, (2, 30) = 5
+    assert sorted(p.metric for p in st.neighbours) == [2.0, 4.0, 5.0, 6.0]
+    assert st.neighbour_mean == pytest.approx(17 / 4)
+    assert st.drop == pytest.approx((9 - 4.25) / 9)          # 0.528 > 0.5
+    assert st.worst_drop == pytest.approx((9 - 2) / 9)
+    assert st.label == "spike"
+    flat = [[8.0, 8.5, 8.0], [8.6, 9.0, 8.4], [8.0, 8.8, 8.0]]
+    st = stability(sweep_grid(["A", "B"], [A, B], _rows(flat)))
+    assert st.drop == pytest.approx((9 - (8.5 + 8.8 + 8.6 + 8.4) / 4) / 9)  # 0.047
+    assert st.label == "plateau"
+    middle = [[0.0, 6.0, 0.0], [6.0, 9.0, 6.0], [0.0, 6.0, 0.0]]
+    st = stability(sweep_grid(["A", "B"], [A, B], _rows(middle)))
+    assert st.drop == pytest.approx(3 / 9) and st.label == "slope"
+
+
+def test_a_best_cell_on_the_edge_has_fewer_neighbours_and_losses_use_the_magnitude() -> None:
+    losses = [[-1.0, -3.0, -5.0], [-2.0, -4.0, -6.0], [-9.0, -9.0, -9.0]]
+    st = stability(sweep_grid(["A", "B"], [A, B], _rows(losses)))
+    # best -1 at (1, 10); neighbours (2, 10) = -2 and (1, 20) = -3: mean -2.5
+    assert st.best.index == 0 and len(st.neighbours) == 2
+    assert st.drop == pytest.approx((-1 - -2.5) / 1)
+    assert st.label == "spike"
+
+
+def test_a_third_parameter_is_held_at_its_best_value() -> None:
+    rows = []
+    for i, a in enumerate(A):
+        for j, b in enumerate(B):
+            for k, c in enumerate(("x", "y")):
+                # c = y adds 100 everywhere: the best is (2, 20, y)
+                rows.append((i * 6 + j * 2 + k, (a, b, c),
+                             {"net_pnl_inr": PNL[i][j] + 100 * k}))
+    grid = sweep_grid(["A", "B", "C"], [A, B, ("x", "y")], rows)
+    assert grid.best.values == (2, 20, "y")
+    g = interaction(grid, 0, 1)
+    assert g.fixed == (("C", "y"),)
+    assert [list(r) for r in g.cells] == [[x + 100 for x in r] for r in PNL]
+    report = sensitivity(grid)
+    assert [(x.row_param, x.col_param) for x in report.grids] == [("A", "B"), ("A", "C"),
+                                                                    ("B", "C")]
+    assert [p.mean for p in report.curves[2][1]] == pytest.approx([33 / 9, 933 / 9])
+
+
+def test_a_sampled_sweep_leaves_missing_cells_empty() -> None:
+    rows = [r for r in _rows(PNL) if r[0] not in (1, 7)]  # (1, 20) and (3, 20) did not run
+    grid = sweep_grid(["A", "B"], [A, B], rows)
+    assert [p.at_best for p in curve(grid, 0)] == [None, 9.0, None]
+    assert interaction(grid, 0, 1).cells[0][1] is None
+    st = stability(grid)
+    assert st.neighbour_mean == pytest.approx((4 + 5) / 2)
+
+
+def test_the_metric_is_selectable_and_missing_values_take_no_part() -> None:
+    rows = _rows(PNL)
+    rows[8][2]["sharpe"] = float("nan")  # (3, 30) would be the best Sharpe (i + j = 4)
+    grid = sweep_grid(["A", "B"], [A, B], rows, SensitivityMetric.SHARPE)
+    assert len(grid.points) == 8
+    # i + j = 3 at (2, 30) and (3, 20): the tie goes to the lower variant number, 5
+    assert grid.best.index == 5
+    assert parse_metric(" Return_On_Margin ") is SensitivityMetric.RETURN_ON_MARGIN
+
+
+def test_bad_input_is_a_clear_message() -> None:
+    with pytest.raises(PosbtError, match="unknown metric 'pnl'; choose one of net_pnl_inr, "
+                                         "sharpe") as info:
+        parse_metric("pnl")
+    assert info.value.place == "--metric"
+    with pytest.raises(PosbtError, match="needs two swept parameters; this sweep has one "
+                                         r"\(Lots\)"):
+        grid_pairs(["Lots"], ["Lots:StopLoss"])
+    one = sweep_grid(["A"], [A], [(0, (1,), {"net_pnl_inr": 1.0})])
+    with pytest.raises(PosbtError, match="needs two swept parameters"):
+        interaction(one, 0, 0)
+    with pytest.raises(PosbtError, match="'C' is not a swept parameter; the sweep has A, B"):
+        grid_pairs(["A", "B"], ["A:C"])
+    with pytest.raises(PosbtError, match="two different parameters, got A twice"):
+        grid_pairs(["A", "B"], ["a:A"])
+    with pytest.raises(PosbtError, match="a grid is ROW:COLUMN"):
+        grid_pairs(["A", "B"], ["A,B"])
+    assert grid_pairs(["A", "B", "C"], ["c:a"]) == [(2, 0)]
+    with pytest.raises(PosbtError, match="no finished variant has a value of sharpe"):
+        sweep_grid(["A"], [A], [(0, (1,), {"sharpe": None})], SensitivityMetric.SHARPE)
+
+
+def test_regime_sensitivity_averages_each_value_over_its_variants() -> None:
+    grid = sweep_grid(["A", "B"], [(1, 2), (10, 20)],
+                      [(0, (1, 10), {"net_pnl_inr": 0.0}), (1, (1, 20), {"net_pnl_inr": 0.0}),
+                       (2, (2, 10), {"net_pnl_inr": 0.0}), (3, (2, 20), {"net_pnl_inr": 0.0})])
+    trades = {0: [("LOW", 100.0), ("HIGH", -50.0)],
+              1: [("LOW", 300.0), ("LOW", -100.0)],
+              2: [("HIGH", 40.0)],
+              3: []}
+    cells = {(c.param, c.value, c.regime): c for c in regime_sensitivity(grid, trades)}
+    # A = 1: variants 0 and 1. LOW: trades 100, 300, -100 -> mean P&L (100 + 200) / 2 = 150,
+    # mean trades 3 / 2, win rate 2 / 3; HIGH: -50 over 2 variants -> -25, 1 trade, 0 wins
+    low = cells[("A", 1, "LOW")]
+    assert (low.variants, low.mean_trades, low.mean_pnl_inr) == (2, 1.5, 150.0)
+    assert low.win_rate == pytest.approx(2 / 3)
+    high = cells[("A", 1, "HIGH")]
+    assert (high.mean_trades, high.mean_pnl_inr, high.win_rate) == (0.5, -25.0, 0.0)
+    # A = 2: variants 2 and 3; LOW never entered: no trades, no win rate
+    assert cells[("A", 2, "LOW")].win_rate is None
+    assert cells[("A", 2, "HIGH")].mean_pnl_inr == 20.0
+    # B = 10: variants 0 and 2; HIGH: -50 + 40 = -10 over 2 -> -5
+    assert cells[("B", 10, "HIGH")].mean_pnl_inr == -5.0
+    assert [c.regime for c in regime_sensitivity(grid, trades)][:2] == ["LOW", "HIGH"]
+
+
+def test_the_sheet_has_a_colour_scale_and_the_best_cell_marked(tmp_path: Path) -> None:
+    grid = sweep_grid(["A", "B"], [A, B], _rows(PNL))
+    report = sensitivity(grid, trades={i: [("LOW", 1.0)] for i in range(9)})
+    out = write_sheet_writers([("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))],
+                              tmp_path / "s.xlsx")
+    ws = load_workbook(out)["BT_Sensitivity"]
+    cells = {(c.row, c.column): c for row in ws.iter_rows() for c in row}
+    text = {c.value: k for k, c in cells.items() if isinstance(c.value, str)}
+    assert ws["A1"].value == "Sensitivity of net_pnl_inr (higher is better)"
+    label = text["label"]
+    assert cells[(label[0], 2)].value == "spike"
+    drop = text["drop"]
+    assert cells[(drop[0], 2)].value == pytest.approx((9 - 4.25) / 9)
+    corner = text["A \\ B"]
+    assert [cells[(corner[0], c)].value for c in (2, 3, 4)] == [10, 20, 30]
+    body = [[cells[(corner[0] + 1 + r, 2 + c)].value for c in range(3)] for r in range(3)]
+    assert body == PNL
+    best = cells[(corner[0] + 2, 3)]
+    assert best.value == 9.0 and best.font.b and best.border.left.style == "thick"
+    assert not cells[(corner[0] + 1, 2)].border.left.style
+    ranges = {str(r.sqref): r.rules for r in ws.conditional_formatting}
+    rng = f"B{corner[0] + 1}:D{corner[0] + 3}"
+    assert rng in ranges
+    rule = ranges[rng][0]
+    assert rule.type == "colorScale"
+    assert [v.type for v in rule.colorScale.cfvo] == ["min", "percentile", "max"]
+    assert "regime" in " ".join(str(v) for v in text)
