@@ -280,6 +280,11 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         first = outcome.invalid[0][1] if outcome.invalid else "no variant"
         raise PosbtError(f"every one of the {len(todo)} variants is invalid; the first: {first}",
                          place="--param")
+    if analysis.walk is not None:  # a walk-forward longer than the backtest: before any run
+        from engine.analytics.walkforward import check_span
+
+        check_span(analysis.walk, min(p.start for _, p in good.values()),
+                   max(p.end for _, p in good.values()))
     metrics: dict[int, dict[str, object]] = {}
     daily: dict[int, dict[str, float]] = {}
     entries: dict[int, list[tuple[dt.datetime, float]]] = {}  # trades: entry time, net P&L
@@ -381,14 +386,18 @@ def _sweep_analysis_sheets(analysis: _SweepAnalysis, params: Sequence[SweepParam
                            home: Path) -> list[tuple[str, SheetWriter]]:
     """BT_Sensitivity (and BT_WalkForward) of a finished sweep; ``run_of`` maps a variant to
     the variant whose run it shares (the same validated config)."""
-    from engine.analytics.sensi_sheets import write_sensitivity, write_walkforward
+    from engine.analytics.sensi_sheets import write_note, write_sensitivity, write_walkforward
     from engine.analytics.sensitivity import entry_regimes, sensitivity, sweep_grid
     from engine.analytics.walkforward import walk_forward as walk
 
     names = [p.excel_name for p in params]
     done = [(v.index, v.values, metrics.get(v.index) or metrics[run_of[v.index]])
             for v in todo if v.index not in invalid]
-    grid = sweep_grid(names, [p.values for p in params], done, analysis.metric)
+    try:
+        grid = sweep_grid(names, [p.values for p in params], done, analysis.metric)
+    except PosbtError as exc:  # no variant has the metric (none traded): the sheet says so
+        note = exc.message
+        return [("BT_Sensitivity", lambda ws: write_note(ws, note))]
     wf = walk(daily, analysis.walk, analysis.metric.value) if analysis.walk else None
     trades: dict[int, list[tuple[str, float]]] = {}
     memo: dict[tuple[object, ...], str] = {}

@@ -36,6 +36,7 @@ SCALE = {"start_type": "min", "start_color": "F8696B", "mid_type": "percentile",
 INR_FORMAT = "#,##0;[Red]-#,##0"
 RATIO_FORMAT = "0.00;[Red]-0.00"
 PCT_FORMAT = "0.0%"
+MONTH_DAYS = 30.44
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None) -> None:
@@ -62,8 +63,20 @@ def metric_format(metric: str) -> str:
     return RATIO_FORMAT
 
 
+def _show(v: Any) -> str:
+    """A parameter value as typed: 200.0 as 200, 0.5 as 0.5."""
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
 def _values_text(names: Sequence[str], values: Sequence[Any]) -> str:
-    return ", ".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
+    return ", ".join(f"{n}={_show(v)}" for n, v in zip(names, values, strict=True))
+
+
+def write_note(ws: Worksheet, text: str) -> None:
+    """A sheet of one line saying why it has nothing else."""
+    _put(ws, 1, 1, text)
+    ws.cell(row=1, column=1).font = Font(italic=True)
+    ws.column_dimensions["A"].width = 90
 
 
 def write_sensitivity(ws: Worksheet, report: SensitivityReport) -> None:
@@ -126,8 +139,8 @@ def write_sensitivity(ws: Worksheet, report: SensitivityReport) -> None:
             row += 1
             _put(ws, row, 1, v)
             ws.cell(row=row, column=1).font = BEST_FONT
-            for c, x in enumerate(cells):
-                _put(ws, row, 2 + c, x, fmt)
+            for c, x in enumerate(cells):  # no red font: the colour scale shows the sign
+                _put(ws, row, 2 + c, x, fmt.split(";")[0])
                 if (r, c) == g.best_cell:
                     cell = ws.cell(row=row, column=2 + c)
                     cell.font, cell.border = BEST_FONT, BEST_BORDER
@@ -153,7 +166,8 @@ def write_sensitivity(ws: Worksheet, report: SensitivityReport) -> None:
                                         (cell.mean_pnl_inr, INR_FORMAT),
                                         (cell.win_rate, PCT_FORMAT)), start=1):
                 _put(ws, row, k, v, f)
-    ws.column_dimensions["A"].width = 26
+    corner = max((len(g.row_param) + len(g.col_param) + 5 for g in report.grids), default=0)
+    ws.column_dimensions["A"].width = max(26, corner)
     widest = max([len(g.col_values) for g in report.grids] + [6])
     for k in range(2, 2 + widest):
         ws.column_dimensions[get_column_letter(k)].width = 13
@@ -211,4 +225,7 @@ def write_walkforward(ws: Worksheet, wf: WalkForward, names: Sequence[str],
                            list(wf.dates))
         chart.legend = None
         chart.width = 20
+        span_days = (wf.dates[-1] - wf.dates[0]).days
+        # a tick every whole number of months, about six along the axis
+        chart.x_axis.majorUnit = max(1, round(span_days / MONTH_DAYS / 6)) * MONTH_DAYS
         ws.add_chart(chart, f"A{total + 3}")

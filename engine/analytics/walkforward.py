@@ -107,6 +107,17 @@ def _score(col: np.ndarray, metric: str) -> float:
     return float(col.mean()) / sd if sd > 0 else math.nan
 
 
+def check_span(spec: WalkSpec, first: dt.date, last: dt.date) -> None:
+    """An error when the first in-sample window leaves no out-of-sample day in
+    ``first..last`` (checked on the backtest's dates before a sweep runs, and on the data)."""
+    m0 = dt.date(first.year, first.month, 1)
+    if add_months(m0, spec.in_sample_months) > last:
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        raise PosbtError(f"the in-sample window of {spec.in_sample_months} month(s) leaves no "
+                         f"out-of-sample day: the data runs {first} to {last} ({span} calendar "
+                         f"month(s)); shorten the windows", place=PLACE)
+
+
 def walk_forward(daily: Mapping[int, Mapping[str, float]], spec: WalkSpec,
                  metric: str = "net_pnl_inr") -> WalkForward:
     """The walk-forward of the variants' daily P&L (variant -> {ISO date: net P&L INR})."""
@@ -122,12 +133,8 @@ def walk_forward(daily: Mapping[int, Mapping[str, float]], spec: WalkSpec,
     m = np.array([[daily[k].get(d, 0.0) for k in keys] for d in iso], dtype=np.float64)
     day = np.array(dates, dtype="datetime64[D]")
     first, last = dates[0], dates[-1]
+    check_span(spec, first, last)
     m0 = dt.date(first.year, first.month, 1)
-    if add_months(m0, spec.in_sample_months) > last:
-        span = (last.year - first.year) * 12 + last.month - first.month + 1
-        raise PosbtError(f"the in-sample window of {spec.in_sample_months} month(s) leaves no "
-                         f"out-of-sample day: the data runs {first} to {last} ({span} calendar "
-                         f"month(s)); shorten the windows", place=PLACE)
     windows: list[Window] = []
     out_rows: list[int] = []
     out_cols: list[int] = []

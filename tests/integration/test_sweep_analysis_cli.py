@@ -36,7 +36,7 @@ def test_bt_sensitivity_of_a_two_parameter_sweep(market_home: Path, tmp_path: Pa
     cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row}
     where = {v: k for k, v in cells.items() if isinstance(v, str)}
     # net P&L per lot: stop 0.2 -> -3,750, stop 5 (held to expiry) -> +8,250 (test_sweep_cli)
-    assert "best variant 5: Lots=3, StopLoss=5.0" in cells[(2, 1)]
+    assert "best variant 5: Lots=3, StopLoss=5;" in cells[(2, 1)]
     r, _ = where["Lots \\ StopLoss"]
     assert [cells[(r + 1 + i, 2)] for i in range(3)] == [-3750, -7500, -11250]
     assert [cells[(r + 1 + i, 3)] for i in range(3)] == [8250, 16500, 24750]
@@ -79,3 +79,16 @@ def test_a_walk_forward_longer_than_the_data_writes_nothing(market_home: Path,
     assert code != 0 and "leaves no out-of-sample day" in output
     assert "Traceback" not in output
     assert not (tmp_path / "fly_sweep.xlsx").exists()
+    assert not (market_home / "results.duckdb").exists()  # checked on the dates: none ran
+
+
+def test_a_metric_no_variant_has_leaves_a_note(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    # held to expiry, each variant's one trade wins: no loss, so no finite profit factor
+    code, output = _sweep(cfg, "--param", "Lots=1,2", "--metric", "profit_factor")
+    assert code == 0, output
+    wb = load_workbook(tmp_path / "fly_sweep.xlsx", read_only=True)
+    assert wb["BT_Sweep"].max_row == 3
+    (note,) = next(wb["BT_Sensitivity"].iter_rows(values_only=True))
+    assert note.startswith("no finished variant has a value of profit_factor")
