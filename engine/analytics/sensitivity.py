@@ -37,7 +37,6 @@ from typing import Any
 
 from engine.data.store import Store
 from engine.errors import PosbtError
-from engine.results.tables import Table
 from engine.strategy.plan import StrategyPlan
 
 UNKNOWN_REGIME = "UNKNOWN"
@@ -318,14 +317,6 @@ def regime_sensitivity(grid: SweepGrid,
                                       sum(sum(x) for x in pnls) / len(mine),
                                       wins / count if count else None))
     return out
-
-
-def regime_table(cells: Sequence[RegimeCell]) -> Table:
-    """The regime sensitivity as a table (one row per parameter value and regime)."""
-    headers = ["parameter", "value", "entry_regime", "variants", "mean_trades",
-               "mean_pnl_inr", "win_rate"]
-    return headers, [[c.param, c.value, c.regime, c.variants, c.mean_trades, c.mean_pnl_inr,
-                      c.win_rate] for c in cells]
 
 
 @dataclass(frozen=True)

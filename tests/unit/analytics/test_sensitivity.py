@@ -191,3 +191,35 @@ def test_the_sheet_has_a_colour_scale_and_the_best_cell_marked(tmp_path: Path) -
     assert rule.type == "colorScale"
     assert [v.type for v in rule.colorScale.cfvo] == ["min", "percentile", "max"]
     assert "regime" in " ".join(str(v) for v in text)
+
+
+def test_no_neighbour_or_a_best_of_zero_has_no_drop() -> None:
+    alone = sweep_grid(["A"], [A], [(1, (2,), {"net_pnl_inr": 5.0})])
+    st = stability(alone)
+    assert (st.neighbours, st.drop, st.label) == ((), None, "n/a")
+    zero = sweep_grid(["A"], [A], [(0, (1,), {"net_pnl_inr": -3.0}),
+                                   (1, (2,), {"net_pnl_inr": 0.0})])
+    st = stability(zero)
+    assert st.neighbour_mean == -3.0 and st.drop is None and st.label == "n/a"
+    with pytest.raises(PosbtError, match="two different parameters, got A twice"):
+        interaction(sweep_grid(["A", "B"], [A, B], _rows(PNL)), 0, 0)
+
+
+def test_formats_and_text_cells(tmp_path: Path) -> None:
+    from engine.analytics.sensi_sheets import metric_format
+
+    assert metric_format("net_pnl_inr").startswith("#,##0")
+    assert metric_format("win_rate") == "0.0%"
+    assert metric_format("sharpe") == "0.00;[Red]-0.00"
+    # a swept text value that looks like a formula is written as text, never as a formula
+    grid = sweep_grid(["T"], [("=1+1", "b")], [(0, ("=1+1",), {"win_rate": 0.5}),
+                                               (1, ("b",), {"win_rate": 0.25})],
+                      SensitivityMetric.WIN_RATE)
+    report = sensitivity(grid, trades={0: [("LOW", 1.0)]})  # variant 1 has no trades kept
+    assert [(c.value, c.variants) for c in report.regimes] == [("=1+1", 1)]
+    out = write_sheet_writers([("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))],
+                              tmp_path / "t.xlsx")
+    ws = load_workbook(out)["BT_Sensitivity"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == "=1+1"]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert "T=" in ws["A2"].value
