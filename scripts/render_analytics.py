@@ -19,7 +19,7 @@ from scripts.render_guide import ROOT, _one_sheet, _render, _run
 STRATEGY = "Demo_Weekly_IronFly"
 # the demo fly's wings are its LegParameter legs' offsets, so WingWidthPts would change nothing
 SWEEP = ("ProfitTarget=0.3,0.5,0.8", "EntryStartTime=09:30,10:00,10:30")
-PICTURES = {"analytics_bt_sensitivity": ("BT_Sensitivity", "A1:G50"),
+PICTURES = {"analytics_bt_sensitivity": ("BT_Sensitivity", "A1:G44"),
             "analytics_bt_walkforward": ("BT_WalkForward", "A1:R34")}
 
 
