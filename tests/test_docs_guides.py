@@ -128,13 +128,13 @@ def test_tuning_study_runs_and_ranges_are_max_minus_min(
     out_json = tmp_path / "study.json"
     study.main(["--home", str(tiny_home), "--only", "StopLoss,WingWidthPts", "--values",
                 "StopLoss=0.5,2", "--values", "WingWidthPts=200,400", "--interval", "15m",
-                "--from", "2025-01-01", "--to", "2025-01-31", "--json", str(out_json)])
+                "--from", "2025-01-01", "--to", "2025-01-20", "--json", str(out_json)])
     out = capsys.readouterr().out
     assert "## Ranking" in out and "| StopLoss |" in out and "| WingWidthPts |" in out
     import json
 
     results = json.loads(out_json.read_text())
-    assert [r["parameter"] for r in results] == ["StopLoss", "WingWidthPts"]
+    assert [r["parameter"] for r in results] == ["WingWidthPts", "StopLoss"]  # STUDIES order
     for r in results:
         assert [v["value"] for v in r["per_value"]] == (
             [0.5, 2.0] if r["parameter"] == "StopLoss" else [200.0, 400.0])
@@ -143,5 +143,29 @@ def test_tuning_study_runs_and_ranges_are_max_minus_min(
         assert r["stats"]["variants"] >= 1
     # a second run finds every variant in the study's results store and recomputes none
     study.main(["--home", str(tiny_home), "--only", "StopLoss", "--values", "StopLoss=0.5,2",
-                "--interval", "15m", "--from", "2025-01-01", "--to", "2025-01-31"])
+                "--interval", "15m", "--from", "2025-01-01", "--to", "2025-01-20"])
     assert "(ran 0, reused 2" in capsys.readouterr().out
+
+
+def test_band_shares_count_only_days_where_every_metric_is_known() -> None:
+    vol = _load("vol_ranges")
+    nan = float("nan")
+    series = {name: np.asarray(v, dtype=float) for name, v in {
+        "ivp": [0.10, 0.40, nan, 0.60], "atr_pct": [0.5, 0.1, 0.5, 0.5],
+        "vix_close": [15.0, 15.0, 15.0, 25.0], "ivr": [0.6, 0.2, 0.9, 0.5],
+        "iv_hv_ratio": [1.0, 2.5, 1.0, nan]}.items()}
+    text: dict[str, list[object]] = {"term_class": ["BACKWARDATION", None, "FLAT", "CONTANGO"],
+                                     "regime": ["HIGH", "MEDIUM", "HIGH", None]}
+    shares = {b["band"]: (b["days"], b["share"]) for b in vol.band_shares(series, text)}
+    # IVP in [0.30, 0.70]: day 3 unknown; of 0.10, 0.40, 0.60 two are inside -> 2/3
+    assert shares["IVP in [0.30, 0.70] (IVPMinEntry/IVPMaxEntry of plan example 1)"] == \
+        (3, pytest.approx(2 / 3))
+    # plan example 1 (IVP, ATR pct 0.2-0.8, VIX 12-20), days 1, 2, 4 known: day 1 IVP 0.10 out,
+    # day 2 ATR 0.1 out, day 4 VIX 25 out -> 0/3
+    assert shares["plan example 1: all three"] == (3, 0.0)
+    # plan example 2 (IVR >= 0.5, HIGH, BACKWARDATION): known where IVR, regime and term all
+    # are: days 1 and 3; day 1 passes all three, day 3 is FLAT -> 1/2
+    assert shares["plan example 2: all three"] == (2, pytest.approx(0.5))
+    # IV/HV in [0.5, 2.0]: day 4 unknown; 1.0 in, 2.5 out, 1.0 in -> 2/3
+    assert shares["IV/HV in [0.5, 2.0] (the IVHVRatioMin/Max defaults)"] == \
+        (3, pytest.approx(2 / 3))
