@@ -129,16 +129,26 @@ def run_study(study: Study, work: Path, *, date_from: str, date_to: str, interva
     per_value = [{"value": r[col[study.name]], **{m: r[col[m]] for m in METRICS}} for r in done]
     ranges: dict[str, float] = {}
     for m in METRICS[:-1]:
-        xs = [float(v[m]) for v in per_value if isinstance(v[m], int | float)
-              and math.isfinite(float(v[m]))]
+        xs = [x for x in (_finite(v[m]) for v in per_value) if x is not None]
         ranges[m] = (max(xs) - min(xs)) if xs else math.nan
-    best = max(per_value, key=lambda v: float(v["net_pnl_inr"] or -math.inf)) if per_value \
-        else None
+    best = max(per_value, key=lambda v: _or_minus_inf(_finite(v["net_pnl_inr"]))) \
+        if per_value else None
     return {"parameter": study.name, "values": study.spec, "per_value": per_value,
             "range": ranges, "best_value": best["value"] if best else None,
             "invalid": [i for i, _ in outcome.invalid], "ran": outcome.ran,
             "reused": outcome.reused, "stats": _stats(out), "wall_s": round(wall, 1),
             "cpu_s": round(cpu, 1)}
+
+
+def _finite(x: object) -> float | None:
+    """``x`` as a float when it is a finite number (a BT_Sweep cell), else None."""
+    if isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(float(x)):
+        return float(x)
+    return None
+
+
+def _or_minus_inf(x: float | None) -> float:
+    return -math.inf if x is None else x
 
 
 def _cpu_s() -> float:

@@ -113,7 +113,8 @@ def test_vol_ranges_runs_and_its_hv_matches_pandas(tiny_home: Path,
     finally:
         store.close()
     close = pd.Series(bars.column("close").to_numpy(), dtype=float)
-    hv = (np.log(close / close.shift(1)).rolling(20).std(ddof=1) * math.sqrt(252)).dropna()
+    log_returns = pd.Series(np.log(close / close.shift(1)))
+    hv = (log_returns.rolling(20).std(ddof=1) * math.sqrt(252)).dropna()
     assert rows["hv_cc_20"]["n"] == len(hv) == len(close) - 20
     for p in (5, 50, 95):
         assert rows["hv_cc_20"][f"p{p}"] == pytest.approx(np.percentile(hv, p), rel=1e-9)
