@@ -125,7 +125,7 @@ def POSBT_IVHV(symbol: str, at: Any = None, window: Any = None, method: Any = No
 @xw.func
 @cell_errors
 def POSBT_TERM(symbol: str, at: Any = None) -> Any:
-    """Term-structure slope: back ATM IV minus front ATM IV (vol fraction)."""
+    """Term-structure slope relative to the front: (back ATM IV - front ATM IV) / front ATM IV."""
     return _metric(MetricName.TERM, symbol, at)
 
 
