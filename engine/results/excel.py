@@ -19,7 +19,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -365,3 +365,26 @@ def write_sheets(sheets: Sequence[tuple[str, Table]], out_path: Path,
             raise ValueError(f"sheet {name} is not a BT_* sheet")
         _write_table(wb.create_sheet(name), table)
     return _save_atomic(wb, out_path)
+
+
+SheetWriter = Callable[[Worksheet], None]
+
+
+def write_sheet_writers(sheets: Sequence[tuple[str, SheetWriter]], out_path: Path,
+                        source_workbook: Path | None = None) -> Path:
+    """Like :func:`write_sheets`, for BT_* sheets laid out by a function (several tables and
+    charts on one sheet, such as BT_Attribution): each writer fills its new, empty sheet."""
+    out_path = Path(out_path)
+    wb = _base_workbook(source_workbook, out_path)
+    _mark_results(wb)
+    for name, writer in sheets:
+        if not name.startswith(RESULT_PREFIX):  # pragma: no cover - a wiring mistake
+            raise ValueError(f"sheet {name} is not a BT_* sheet")
+        writer(wb.create_sheet(name))
+    return _save_atomic(wb, out_path)
+
+
+def write_table(ws: Worksheet, table: Table, empty_note: str | None = None) -> None:
+    """One table on its own sheet from A1, as every BT_* table sheet is written (header style,
+    number formats by column name, widths, frozen header)."""
+    _write_table(ws, table, empty_note)
