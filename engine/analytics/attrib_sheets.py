@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.analytics.attribution import Attribution, Bucket
+from engine.analytics.attribution import NA, Attribution, Bucket
 from engine.analytics.portfolio import Portfolio, bars_table, correlation_table
 from engine.results.charts import Block, bar_chart, line_chart
 from engine.results.sheets import SECTION_FILL, SECTION_FONT, header, put
@@ -24,6 +24,14 @@ INR = "#,##0;[Red]-#,##0"
 PCT = "0%"
 RATIO = "0.00"
 STAMP = "yyyy-mm-dd hh:mm"
+
+
+def _printable(ws: Worksheet) -> None:
+    """Landscape, one page wide (the charts print beside their tables)."""
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 def _section(ws: Worksheet, row: int, text: str, span: int) -> None:
@@ -35,7 +43,8 @@ def _section(ws: Worksheet, row: int, text: str, span: int) -> None:
 
 def _buckets(ws: Worksheet, row: int, title: str, first: str,
              buckets: Sequence[Bucket]) -> tuple[int, Block]:
-    """A block of buckets under a title; returns the next free row and the data rows."""
+    """A block of buckets under a title; returns the next free row and the rows a chart shows
+    (every bucket but a trailing ``n/a``)."""
     _section(ws, row, title, 5)
     header(ws, row + 1, [first, "trades", "net_pnl_inr", "mean_pnl_inr", "win_rate"])
     top = row + 2
@@ -47,7 +56,18 @@ def _buckets(ws: Worksheet, row: int, title: str, first: str,
         put(ws, r, 4, b.mean_inr, INR)
         put(ws, r, 5, b.win_rate, PCT)
     last = top + max(len(buckets), 1) - 1
-    return last + 2, Block(title, top, last)
+    shown = len(buckets) - (1 if buckets and buckets[-1].label == NA else 0)
+    return last + 2, Block(title, top, top + max(shown, 1) - 1)
+
+
+def _na(ws: Worksheet, row: int, col: int, value: float | None, fmt: str) -> None:
+    """A number, or ``n/a`` aligned where the number would be."""
+    put(ws, row, col, value if value is not None else NA, fmt)
+    if value is None:
+        ws.cell(row=row, column=col).alignment = Alignment(horizontal="right")
+
+
+CHART_ROWS = 17  # rows a bar chart beside the tables takes, with a gap
 
 
 def _strategy(ws: Worksheet, row: int, a: Attribution) -> int:
@@ -61,24 +81,23 @@ def _strategy(ws: Worksheet, row: int, a: Attribution) -> int:
         return row + 2
     charts: list[tuple[str, int, Block]] = []  # title, value column, rows
     for title, first, buckets, chart in (
-            ("P&L by volatility regime at entry", "regime", a.by_regime, "Net P&L by regime"),
+            ("P&L by volatility regime at entry", "regime", a.by_regime, "net P&L by regime"),
             ("P&L by term structure at entry", "term_structure", a.by_term, ""),
             ("P&L by IVP quintile at entry", "ivp_quintile", a.by_ivp, ""),
             ("P&L by IVR quintile at entry", "ivr_quintile", a.by_ivr, ""),
             ("P&L by entry weekday", "weekday", a.by_weekday, ""),
             ("P&L by adjustment type", "adjustments", a.by_adjustment, ""),
             ("Entry timing: outcome by IVP decile", "ivp_decile", a.ivp_deciles,
-             "Mean net P&L per trade by entry IVP decile"),
+             "mean P&L per trade by IVP decile"),
             ("Entry timing: outcome by IVR decile", "ivr_decile", a.ivr_deciles, "")):
-        start = row
         row, block = _buckets(ws, row, title, first, buckets)
         if chart:
             charts.append((chart, 4 if first == "ivp_decile" else 3, block))
-            row = max(row, start + 17)  # the chart beside the block has room below it
     put(ws, row, 1, "IVP-P&L Spearman rank correlation")
-    put(ws, row, 2, a.ivp_spearman if a.ivp_spearman is not None else "n/a", RATIO)
+    _na(ws, row, 2, a.ivp_spearman, RATIO)
     put(ws, row, 3, "p-value")
-    put(ws, row, 4, a.ivp_spearman_p if a.ivp_spearman_p is not None else "n/a", "0.000")
+    ws.cell(row=row, column=3).alignment = Alignment(horizontal="right")
+    _na(ws, row, 4, a.ivp_spearman_p, "0.000")
     row += 2
     _section(ws, row, "Breakeven success by regime (entry band)", 5)
     header(ws, row + 1, ["regime", "trades_with_band", "stayed_inside", "ended_inside"])
@@ -86,14 +105,17 @@ def _strategy(ws: Worksheet, row: int, a: Attribution) -> int:
     for regime, n, stayed, ended in a.breakeven:
         put(ws, row, 1, regime)
         put(ws, row, 2, n, "0")
-        put(ws, row, 3, stayed if stayed is not None else "n/a", PCT)
-        put(ws, row, 4, ended if ended is not None else "n/a", PCT)
+        _na(ws, row, 3, stayed, PCT)
+        _na(ws, row, 4, ended, PCT)
         row += 1
+    free = 0  # the first row below the previous chart
     for title, val_col, block in charts:
         chart = bar_chart(ws, f"{a.strategy}: {title}", "INR", 1, val_col, block)
         chart.width, chart.height = 16, 7.5
-        ws.add_chart(chart, f"G{block.first - 2}")
-    return row + 2
+        at = max(block.first - 2, free)
+        ws.add_chart(chart, f"G{at}")
+        free = at + CHART_ROWS
+    return max(row, free) + 2
 
 
 def write_attribution(ws: Worksheet, items: Sequence[Attribution]) -> None:
@@ -101,9 +123,11 @@ def write_attribution(ws: Worksheet, items: Sequence[Attribution]) -> None:
     row = 1
     for a in items:
         row = _strategy(ws, row, a)
-    ws.column_dimensions["A"].width = 36
+    labels = [b.label for a in items for b in a.by_adjustment]  # the longest labels
+    ws.column_dimensions["A"].width = min(60, max(34, *(len(lab) + 2 for lab in labels or [""])))
     for col in range(2, 6):
-        ws.column_dimensions[get_column_letter(col)].width = 15
+        ws.column_dimensions[get_column_letter(col)].width = 17
+    _printable(ws)
 
 
 def write_portfolio(ws: Worksheet, p: Portfolio) -> None:
@@ -146,11 +170,15 @@ def write_portfolio(ws: Worksheet, p: Portfolio) -> None:
     for i, r in enumerate(rows):
         for col, (v, fmt) in enumerate(zip(r, fmts, strict=True), start=1):
             put(ws, top + i, col, v, fmt)
-    ws.column_dimensions["A"].width = 20
+    longest = max(len(n) for n in p.names)
+    ws.column_dimensions["A"].width = min(40, max(20, longest + 2))
     for col in range(2, len(headers) + 1):
-        ws.column_dimensions[get_column_letter(col)].width = max(14, len(str(headers[col - 1]))
-                                                                  + 2)
+        wide = len(str(headers[col - 1])) + 2
+        if col <= len(p.names) + 1:  # also a column of the correlation table
+            wide = max(wide, longest + 2)
+        ws.column_dimensions[get_column_letter(col)].width = min(40, max(14, wide))
     ws.freeze_panes = ws.cell(row=top, column=2)
+    _printable(ws)
     if len(rows) >= 2:
         block = Block("combined equity", top, top + len(rows) - 1)
         chart = line_chart(ws, "Combined equity (INR)", "INR", 1,
