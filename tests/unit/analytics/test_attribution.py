@@ -132,3 +132,21 @@ def test_conditions_table_blanks_missing_values() -> None:
     assert headers[:3] == ["strategy", "trade_id", "pnl_net_inr"]
     fifth = dict(zip(headers, rows[4], strict=True))
     assert fifth["ivp"] is None and fifth["regime"] == UNKNOWN and fifth["stayed_inside"] is None
+
+
+def test_sheet_of_a_strategy_without_trades_says_so_and_one_with_trades_has_two_charts() -> None:
+    from openpyxl import Workbook
+
+    from engine.analytics.attrib_sheets import write_attribution
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    write_attribution(ws, [attribute("Idle", []), attribute("S", TRADES)])
+    assert ws["A1"].value == "Attribution: Idle (0 trades, net P&L 0 INR)"
+    assert ws["A3"].value == "no trade in this run: nothing to attribute"
+    assert ws["A5"].value == "Attribution: S (6 trades, net P&L 1,100 INR)"
+    assert len(ws._charts) == 2  # P&L by regime, mean P&L by IVP decile
+    formats = {c.number_format for row in ws.iter_rows(min_row=7, max_row=12) for c in row
+               if isinstance(c.value, float | int) and not isinstance(c.value, bool)}
+    assert "#,##0;[Red]-#,##0" in formats and "0%" in formats
