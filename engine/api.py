@@ -416,7 +416,8 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
             loaded = resolve(one, layer, store)
             loaded.report.raise_if_errors()
             cfg = loaded.strategies[name].config
-            plan = plan_for(cfg, store, None, None)
+            # the strategy's VolatilityOverrides apply, as in `posbt run`
+            plan = with_regime_plans(plan_for(cfg, store, None, None), loaded, cfg)
             results.append(run_backtest(plan, store, ContractInfo.from_master(master,
                                                                               plan.symbol)))
             configs.append(canonical_json(cfg.model_dump(mode="json")))

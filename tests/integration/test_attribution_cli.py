@@ -187,3 +187,16 @@ def test_portfolio_of_one_and_unknown_strategies(fly: Path, tmp_path: Path) -> N
     assert not (tmp_path / "p2.xlsx").exists()
     result = CliRunner().invoke(cli, ["attribution", str(cfg), "--strategy", "Nope"])
     assert result.exit_code == 1 and "no strategy named Nope; the file has A, B" in result.output
+
+
+def test_abtest_runs_each_side_with_its_volatility_overrides(fly: Path) -> None:
+    # in the HIGH regime (the VIX-25 week) the strategy trades two lots: -60 pts x 150 = -9,000
+    fly.write_text(fly.read_text() + "volatility_overrides:\n  HIGH:\n    backtest: {lots: 2}\n")
+    result = CliRunner().invoke(cli, ["abtest", str(fly), "Golden_Fly", "--param",
+                                      "VIXMaxEntry=20"])
+    assert result.exit_code == 0, result.output
+    wb = load_workbook(fly.with_name("fly_abtest.xlsx"), read_only=True)
+    rows = {r[0]: r[1:] for r in wb["BT_ABTest"].iter_rows(values_only=True)}
+    wb.close()
+    assert rows["worst_trade_inr"][0] == -9000
+    assert rows["filter_value_inr (Golden_Fly (VIXMaxEntry=20.0))"][1] == -9000
