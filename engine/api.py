@@ -31,10 +31,13 @@ from engine.strategy.plan import StrategyPlan
 from engine.volatility import Regime
 
 if TYPE_CHECKING:
-    from engine.analytics.abtest import ABTest
+    from engine.analytics.abtest import ABTest, Cycle, SideDetail
+    from engine.analytics.attribution import Attribution
+    from engine.analytics.portfolio import Portfolio
     from engine.analytics.sensitivity import SensitivityMetric
     from engine.analytics.sweep import SweepParam, Variant
     from engine.analytics.walkforward import WalkSpec
+    from engine.domain.contracts import ContractMaster
     from engine.results.excel import SheetWriter
 
 Progress = Callable[[str, float], None]
@@ -488,6 +491,7 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
         raise PosbtError("A and B are the same strategy with no change", place="abtest")
     results: list[BacktestResult] = []
     configs: list[str] = []
+    details: list[SideDetail] = []
     store = open_market_store(home, read_only=True)
     try:
         fingerprint = f"data_version={store.data_version()}"
@@ -497,10 +501,12 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
             loaded = resolve(one, layer, store)
             loaded.report.raise_if_errors()
             cfg = loaded.strategies[name].config
-            plan = plan_for(cfg, store, None, None)
+            # the strategy's VolatilityOverrides apply, as in `posbt run`
+            plan = with_regime_plans(plan_for(cfg, store, None, None), loaded, cfg)
             results.append(run_backtest(plan, store, ContractInfo.from_master(master,
                                                                               plan.symbol)))
             configs.append(canonical_json(cfg.model_dump(mode="json")))
+            details.append(_side_detail(results[-1], store, master, how))
     finally:
         store.close()
     side_a, side_b = (pnl_by_cycle(((t.entry_ts, t.pnl_net_inr) for t in r.trades), how)
@@ -516,6 +522,143 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
     finally:
         results_store.close()
     outcome.out_path = write_sheets(
-        [("BT_ABTest", abtest_table(test, label_a, label_b)),
+        [("BT_ABTest", abtest_table(test, label_a, label_b, (details[0], details[1]))),
          ("BT_ABTestPairs", pairs_table(test))], out_path, source_workbook=config_path)
+    return outcome
+
+
+def _side_detail(result: BacktestResult, store: Store, master: ContractMaster, how: Cycle
+                 ) -> SideDetail:
+    """One A/B side's trade P&L, P&L by entry regime and, when it has a volatility filter,
+    what the filter cost or saved (the same plan run again with the filter off)."""
+    from engine.analytics.abtest import (
+        SideDetail,
+        filter_value,
+        pnl_by_cycle,
+        regime_buckets,
+        volatility_gates,
+        without_volatility_filter,
+    )
+    from engine.analytics.attribution import entry_conditions
+
+    conditions = entry_conditions(result, store)
+    gates = volatility_gates(result.plan)
+    value = None
+    if gates is not None:
+        plan = without_volatility_filter(result.plan)
+        free = run_backtest(plan, store, ContractInfo.from_master(master, plan.symbol))
+        value = filter_value(gates, pnl_by_cycle(((t.entry_ts, t.pnl_net_inr)
+                                                  for t in result.trades), how),
+                             pnl_by_cycle(((t.entry_ts, t.pnl_net_inr) for t in free.trades),
+                                          how))
+    return SideDetail([t.pnl_net_inr for t in result.trades],
+                      regime_buckets((c.regime, c.pnl_inr) for c in conditions), value)
+
+
+# ---- attribution and portfolio (posbt attribution, posbt portfolio) -----------------------
+
+
+@dataclass
+class AnalysisRuns:
+    """The strategies of a file run for an analysis, with their run ids and warnings."""
+
+    results: list[BacktestResult] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _run_for_analysis(config_path: Path, home: Path, names: Sequence[str] | None,
+                      after: Callable[[list[BacktestResult], Store], None]) -> AnalysisRuns:
+    """Run the named (else every enabled) strategy of ``config_path`` as ``posbt run`` would
+    (an unknown name is an error naming the file's strategies), call ``after`` with the
+    results while the market store is still open, then keep the runs in the results store."""
+    runs = AnalysisRuns()
+    configs: list[str] = []
+    store = open_market_store(home, read_only=True)
+    try:
+        loaded: LoadedConfig = load_config(config_path, store=store)
+        runs.warnings = [str(w) for w in loaded.report.warnings]
+        master = load_contracts()
+        fingerprint = f"data_version={store.data_version()}"
+        for cfg in _pick(loaded, names, config_path):
+            plan = with_regime_plans(plan_for(cfg, store, None, None), loaded, cfg)
+            runs.results.append(run_backtest(plan, store, ContractInfo.from_master(
+                master, plan.symbol)))
+            configs.append(canonical_json(cfg.model_dump(mode="json")))
+        after(runs.results, store)
+    finally:
+        store.close()
+    results_store = ResultsStore(results_db_path(home))
+    try:
+        for cfg_json, result in zip(configs, runs.results, strict=True):
+            runs.run_ids.append(results_store.save(result, cfg_json, fingerprint,
+                                                   source_file=str(config_path)))
+    finally:
+        results_store.close()
+    return runs
+
+
+@dataclass
+class AttributionOutcome:
+    """What ``posbt attribution`` produced: one attribution per strategy, and the workbook."""
+
+    items: list[Attribution]
+    runs: AnalysisRuns
+    out_path: Path | None = None
+
+
+def default_analysis_out_path(config_path: Path, what: str) -> Path:
+    """``book.xlsx`` -> ``book_<what>.xlsx`` beside it (YAML too)."""
+    return config_path.with_name(f"{config_path.stem}_{what}.xlsx")
+
+
+def attribution_file(config_path: Path, home: Path, strategies: Sequence[str] | None = None,
+                     *, out: Path | None = None, replace: bool = False) -> AttributionOutcome:
+    """Backtest the strategies of ``config_path`` (or those named) and attribute each one's P&L
+    to the conditions at entry; writes BT_Attribution and BT_AttributionTrades."""
+    from engine.analytics.attrib_sheets import write_attribution
+    from engine.analytics.attribution import attribute, conditions_table, entry_conditions
+    from engine.results.excel import write_sheet_writers, write_table
+
+    out_path = out or default_analysis_out_path(config_path, "attribution")
+    check_out_path(out_path, config_path, replace=replace)
+    items: list[Attribution] = []
+
+    def after(results: list[BacktestResult], store: Store) -> None:
+        items.extend(attribute(r.plan.name, entry_conditions(r, store)) for r in results)
+
+    runs = _run_for_analysis(config_path, home, strategies, after)
+    outcome = AttributionOutcome(items, runs)
+    table = conditions_table(items)
+    outcome.out_path = write_sheet_writers(
+        [("BT_Attribution", lambda ws: write_attribution(ws, items)),
+         ("BT_AttributionTrades", lambda ws: write_table(ws, table))],
+        out_path, source_workbook=config_path)
+    return outcome
+
+
+@dataclass
+class PortfolioOutcome:
+    """What ``posbt portfolio`` produced: the combined book and the workbook."""
+
+    portfolio: Portfolio
+    runs: AnalysisRuns
+    out_path: Path | None = None
+
+
+def portfolio_file(config_path: Path, home: Path, strategies: Sequence[str] | None = None,
+                   *, out: Path | None = None, replace: bool = False) -> PortfolioOutcome:
+    """Backtest the strategies of ``config_path`` (or those named) and combine them into one
+    portfolio; writes BT_Portfolio."""
+    from engine.analytics.attrib_sheets import write_portfolio
+    from engine.analytics.portfolio import portfolio
+    from engine.results.excel import write_sheet_writers
+
+    out_path = out or default_analysis_out_path(config_path, "portfolio")
+    check_out_path(out_path, config_path, replace=replace)
+    runs = _run_for_analysis(config_path, home, strategies, lambda _r, _s: None)
+    book = portfolio(runs.results)
+    outcome = PortfolioOutcome(book, runs)
+    outcome.out_path = write_sheet_writers([("BT_Portfolio", lambda ws: write_portfolio(ws, book))],
+                                           out_path, source_workbook=config_path)
     return outcome

@@ -6,17 +6,28 @@ Each side's net P&L is summed per cycle; the test uses the cycles in which both 
 the mean difference with a paired bootstrap interval and a sign-flip permutation p-value, the
 difference of the per-cycle Sharpe ratios with Memmel's standard error, and the tails (worst
 cycle, 5% quantile) of each side (:mod:`engine.analytics.stats` for the formulas).
+
+With each side's trades (``SideDetail``) the table adds: the worst trade, the 5% CVaR of the
+paired cycle P&L (the mean of the worst ceil(0.05 n) cycles), each side's net P&L by the
+volatility regime at entry (:mod:`engine.analytics.attribution`, no lookahead), and, for a side
+with a volatility filter (IVP / IVR / ATR / IV-HV / term / regime / skew gates, or a VIX entry
+range), what the filter cost or saved: the same strategy run with those gates off, and the P&L
+of the cycles in which the unfiltered run entered and the filtered run did not (the trades the
+filter skipped, valued as if taken). A positive value is profit the filter gave up (it cost),
+a negative one a loss it avoided (it saved).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
 
+from engine.analytics.attribution import REGIMES, UNKNOWN, Bucket, group
 from engine.analytics.stats import (
     paired_bootstrap_ci,
     paired_permutation_test,
@@ -24,6 +35,7 @@ from engine.analytics.stats import (
 )
 from engine.errors import PosbtError
 from engine.results.tables import Table
+from engine.strategy.plan import StrategyPlan
 
 
 class Cycle(StrEnum):
@@ -106,8 +118,128 @@ def _drawdown_inr(pnl: list[float]) -> float:
     return float((equity - np.maximum.accumulate(equity)).min())
 
 
-def abtest_table(res: ABTest, label_a: str, label_b: str) -> Table:
-    """BT_ABTest: one row per measure, columns A, B and A - B (or the test's value)."""
+def cvar_inr(pnl: Sequence[float], alpha: float = 0.05) -> float:
+    """Conditional value at risk: the mean of the worst ``ceil(alpha * n)`` values (at least
+    one), in the P&L's own sign (a loss is negative); NaN without values."""
+    if not pnl:
+        return float("nan")
+    k = max(1, math.ceil(alpha * len(pnl) - 1e-12))
+    return float(np.mean(sorted(pnl)[:k]))
+
+
+@dataclass(frozen=True)
+class FilterValue:
+    """What one side's volatility filter did: the cycles it skipped, valued as if taken."""
+
+    gates: str                       # which gates, as the config says them
+    skipped: dict[str, float]        # cycle -> P&L of the unfiltered run's trades there
+    only_filtered: int               # cycles only the filtered run entered (path effects)
+
+    @property
+    def value_inr(self) -> float:
+        """P&L of the skipped cycles: > 0 the filter cost that much, < 0 it saved it."""
+        return float(sum(self.skipped.values()))
+
+
+@dataclass(frozen=True)
+class SideDetail:
+    """One side's trades beyond the cycle sums: trade P&L, P&L by entry regime, its filter."""
+
+    trade_pnl_inr: list[float]
+    by_regime: list[Bucket] = field(default_factory=list)
+    filter: FilterValue | None = None
+
+
+def regime_buckets(regime_pnl: Iterable[tuple[str, float]]) -> list[Bucket]:
+    """Net P&L by entry regime (LOW, MEDIUM, HIGH, EXTREME, then UNKNOWN when present)."""
+    return group(list(regime_pnl), (*REGIMES, UNKNOWN))
+
+
+def volatility_gates(plan: StrategyPlan) -> str | None:
+    """The plan's entry volatility filter in words (None when it has none)."""
+    g, parts = plan.vol_gate, []
+    for name, band in (("IVP", g.ivp), ("IVR", g.ivr), ("ATR percentile", g.atr_pct),
+                       ("IV/HV", g.iv_hv)):
+        if band is not None:
+            parts.append(f"{name} {band[0]:g}-{band[1]:g}")
+    if g.term is not None:
+        parts.append(f"term {g.term.value}")
+    if g.regime is not None:
+        parts.append(f"regime {g.regime.value}")
+    if g.max_abs_rr25 is not None:
+        parts.append(f"|RR25| <= {g.max_abs_rr25:g}")
+    if plan.entry.vix_range is not None:
+        lo, hi = plan.entry.vix_range
+        parts.append(f"VIX {lo:g}-{hi:g}" if hi < 1e9 else f"VIX >= {lo:g}")
+    return ", ".join(parts) or None
+
+
+def without_volatility_filter(plan: StrategyPlan) -> StrategyPlan:
+    """``plan`` with every entry volatility gate and the VIX entry range off (the VIX bands'
+    premium windows, exits and sizing unchanged)."""
+    gate = replace(plan.vol_gate, ivp=None, ivr=None, atr_pct=None, iv_hv=None, term=None,
+                   regime=None, max_abs_rr25=None)
+    return replace(plan, vol_gate=gate, entry=replace(plan.entry, vix_range=None),
+                   regime_plans=tuple((r, without_volatility_filter(p))
+                                      for r, p in plan.regime_plans))
+
+
+def filter_value(gates: str, filtered: dict[str, float], unfiltered: dict[str, float]
+                 ) -> FilterValue:
+    """The cycles ``unfiltered`` (the same strategy without its filter) entered and
+    ``filtered`` did not, with their P&L."""
+    return FilterValue(gates, {c: unfiltered[c] for c in sorted(set(unfiltered) - set(filtered))},
+                       len(set(filtered) - set(unfiltered)))
+
+
+def _detail_rows(res: ABTest, label_a: str, label_b: str,
+                 detail: tuple[SideDetail, SideDetail]) -> list[list[object]]:
+    da, db = detail
+    nan = float("nan")
+    rows: list[list[object]] = [
+        ["worst_trade_inr", min(da.trade_pnl_inr, default=nan), min(db.trade_pnl_inr,
+                                                                  default=nan), None,
+         "net P&L of the worst single trade (every trade, paired or not)"],
+        ["cycle_cvar05_inr", cvar_inr(res.pnl_a_inr), cvar_inr(res.pnl_b_inr), None,
+         "5% CVaR: mean of the worst ceil(0.05 n) paired cycles"],
+    ]
+    a_by = {b.label: b for b in da.by_regime}
+    b_by = {b.label: b for b in db.by_regime}
+    for regime in dict.fromkeys([*a_by, *b_by]):
+        ba, bb = a_by.get(regime), b_by.get(regime)
+        if (ba is None or not ba.trades) and (bb is None or not bb.trades):
+            continue
+        pa = ba.pnl_inr if ba else 0.0
+        pb = bb.pnl_inr if bb else 0.0
+
+        def wr(b: Bucket | None) -> str:
+            return f"{b.win_rate:.0%}" if b is not None and b.win_rate is not None else "n/a"
+        rows.append([f"pnl_regime_{regime}_inr", pa, pb, None,
+                     f"net P&L of trades entered in {regime}: trades {label_a} "
+                     f"{ba.trades if ba else 0}, {label_b} {bb.trades if bb else 0}; win rate "
+                     f"{label_a} {wr(ba)}, {label_b} {wr(bb)}"])
+    for name, d in ((label_a, da), (label_b, db)):
+        f = d.filter
+        if f is None:
+            continue
+        verdict = "cost" if f.value_inr > 0 else "saved" if f.value_inr < 0 else "changed"
+        rows.append([f"filter_value_inr ({name})",
+                     f.value_inr if d is da else None, f.value_inr if d is db else None, None,
+                     f"{name}'s filter ({f.gates}) skipped {len(f.skipped)} cycle(s) the "
+                     f"unfiltered run traded; valued as if taken it {verdict} "
+                     f"{abs(f.value_inr):,.0f} INR"
+                     + (f"; {f.only_filtered} cycle(s) only the filtered run traded"
+                        if f.only_filtered else "")])
+    for r in rows:
+        if r[3] is None and isinstance(r[1], float) and isinstance(r[2], float):
+            r[3] = r[1] - r[2]
+    return rows
+
+
+def abtest_table(res: ABTest, label_a: str, label_b: str,
+                 detail: tuple[SideDetail, SideDetail] | None = None) -> Table:
+    """BT_ABTest: one row per measure, columns A, B and A - B (or the test's value); with
+    ``detail``, the trade tails, P&L by entry regime and the filters' value too."""
     xa, xb = np.array(res.pnl_a_inr), np.array(res.pnl_b_inr)
     headers = ["measure", label_a, label_b, "a_minus_b", "note"]
     pct = f"{res.confidence:.0%}"
@@ -138,6 +270,8 @@ def abtest_table(res: ABTest, label_a: str, label_b: str) -> Table:
         side("max_drawdown_inr", _drawdown_inr(res.pnl_a_inr), _drawdown_inr(res.pnl_b_inr),
              "of the paired cycles' cumulative P&L"),
     ]
+    if detail is not None:
+        rows += _detail_rows(res, label_a, label_b, detail)
     clean = [[None if isinstance(v, float) and not np.isfinite(v) else v for v in r]
              for r in rows]
     return headers, clean

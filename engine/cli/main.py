@@ -66,6 +66,15 @@ COMMANDS: dict[str, LazyCommand] = {
         "engine.cli.abtest_cmd:abtest",
         "A/B test two strategies, or one and a parameter change, with trades paired by cycle.",
     ),
+    "attribution": LazyCommand(
+        "engine.cli.attribution_cmd:attribution",
+        "Backtest, then break P&L down by regime, term structure, IVP/IVR, weekday, adjustment.",
+    ),
+    "portfolio": LazyCommand(
+        "engine.cli.attribution_cmd:portfolio",
+        "Backtest several strategies and combine them: equity, drawdown, margin, greeks, "
+        "correlation.",
+    ),
     "levels": LazyCommand(
         "engine.cli.levels_cmd:levels",
         "Support/resistance levels of SYMBOL for a decision at --at, with strength.",
