@@ -61,12 +61,17 @@ def test_no_trade_run_says_so_on_every_sheet(tmp_path: Path) -> None:
 
 def test_ten_thousand_trades_write_in_seconds(tmp_path: Path) -> None:
     res = make_result("Many", week_trades(10_000, start=dt.date(1995, 1, 2), every_days=1))
-    t0 = time.perf_counter()
+    cpu0 = time.process_time()
     out = write_results([res], tmp_path / "r.xlsx")
-    took = time.perf_counter() - t0
-    ws = load_workbook(out, read_only=True)["BT_Trades"]
-    assert sum(1 for _ in ws.iter_rows(min_row=2)) == 10_000  # tables are not sampled
+    cpu_s = time.process_time() - cpu0
+    wb = load_workbook(out, read_only=True)
+    try:
+        assert sum(1 for _ in wb["BT_Trades"].iter_rows(min_row=2)) == 10_000  # not sampled
+        assert wb["BT_Fills"].max_row == len(res.fills) + 1  # its dimension: a header + fills
+    finally:
+        wb.close()
     # 10,000 trades and their 60,000 fills are 1.3 million cells (BT_Fills 900,000 of them):
-    # 40-60 s on this shared 2-core box, openpyxl's per-cell cost. The bound catches anything
-    # quadratic in the row count (minutes), with room for load and coverage tracing.
-    assert took < 240, took
+    # cell by cell through openpyxl that was 30 s of CPU here; the data rows written as text
+    # (engine.results.xlsx_rows) take about 4 s (benchmarks/results_write.py). CPU time, not
+    # wall time: this box is shared; the bound leaves room for coverage tracing.
+    assert cpu_s < 25, cpu_s
