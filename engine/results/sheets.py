@@ -77,6 +77,7 @@ def write_summary(ws: Worksheet, results: Sequence[BacktestResult]) -> None:
                     ws.cell(row=row, column=col).alignment = Alignment(horizontal="right")
             if line.label == "No trades":
                 ws.row_dimensions[row].height = wrapped_height(line.values, widths)
+                ws.cell(row=row, column=1).alignment = Alignment(vertical="top")
         row += 1
     ws.column_dimensions["A"].width = 30
     for col, width in enumerate(widths, start=2):
