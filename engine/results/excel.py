@@ -38,6 +38,7 @@ from engine.results.sheets import (
     write_trade_charts,
 )
 from engine.results.tables import (
+    TRADE_LABELS,
     Table,
     adjustments_table,
     breakevens_table,
@@ -69,15 +70,17 @@ def _append_text_safe(ws: Worksheet, values: Sequence[Any]) -> None:
 
 
 def _write_table(ws: Worksheet, table: Table, streamed: dict[str, StreamedRows],
-                 empty_note: str | None = None) -> None:
+                 empty_note: str | None = None, labels: dict[str, str] | None = None) -> None:
     """A table with a header row, a number format on every numeric column and widths that show
-    its values (timestamps, legs); no rows: a line saying so under the header.
+    its values (timestamps, legs); no rows: a line saying so under the header. ``labels``: the
+    header shown for a column key (formats still follow the key's units).
 
     The header is an openpyxl row; the data rows go to ``streamed`` (written as text when the
     workbook is saved, :mod:`engine.results.xlsx_rows`: openpyxl's cells cost about 20 us
     each, 18 s for BT_Fills of a 10,000-trade run)."""
     headers, rows = table
-    _append_text_safe(ws, [_cell(h) for h in headers])
+    shown = [(labels or {}).get(str(h), h) for h in headers]
+    _append_text_safe(ws, [_cell(h) for h in shown])
     for cell in ws[1]:
         cell.fill = _HEADER_FILL
         cell.font = _HEADER_FONT
@@ -91,7 +94,7 @@ def _write_table(ws: Worksheet, table: Table, streamed: dict[str, StreamedRows],
         column = [row[i - 1] for row in sample]
         fmt = _number_format(str(h), column)
         formats.append(fmt)
-        ws.column_dimensions[get_column_letter(i)].width = _width(str(h), column, fmt)
+        ws.column_dimensions[get_column_letter(i)].width = _width(str(shown[i - 1]), column, fmt)
     if rows:
         streamed[ws.title] = StreamedRows.of(ws, rows, 2, formats)
 
@@ -120,7 +123,7 @@ def _width(header: str, values: Sequence[Any], fmt: str | None) -> float:
     if fmt == "yyyy-mm-dd":
         return 12
     longest = max((len(v) for v in values if isinstance(v, str)), default=0)
-    return max(10, min(90 if header == "legs" else 40, max(len(header) + 3, longest + 2)))
+    return max(10, min(90 if header in ("legs", "Legs") else 40, max(len(header) + 3, longest + 2)))
 
 
 def no_trade_note(results: Sequence[BacktestResult]) -> str | None:
@@ -341,7 +344,8 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
             write_payoff(ws, results, no_trades)
             continue
         _write_table(ws, table, streamed,
-                     no_trades if no_trades and name != "BT_RunLog" else None)
+                     no_trades if no_trades and name != "BT_RunLog" else None,
+                     TRADE_LABELS if name == "BT_Trades" else None)
         if name == "BT_Equity":
             _equity_chart(ws, table)
         if name == "BT_Breakevens":
