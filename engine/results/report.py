@@ -29,7 +29,7 @@ from engine.results.breakdown import MONTHS
 from engine.results.payoff import payoff_note, selected_trade, trade_payoff
 from engine.results.result import BacktestResult
 from engine.results.summary import NA, Fmt, label_formats, summary_rows
-from engine.results.tables import equity_table, trades_table
+from engine.results.tables import TRADE_LABELS, equity_table, trade_key, trades_table
 
 MAX_BARS = 500
 CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -117,7 +117,7 @@ def from_workbook(path: Path) -> Tearsheet:
             for r in srows[1:] if r and r[0] is not None]
         pages = {n: StrategyPage(n) for n in names}
         trows = list(wb["BT_Trades"].iter_rows(values_only=True))
-        headers = [str(h) for h in trows[0]]
+        headers = [trade_key(str(h)) for h in trows[0]]  # labels back to the table's keys
         rows = [list(r) for r in trows[1:] if r and r[0] in pages and len(r) == len(headers)]
         for row in rows:
             pages[row[0]].trades.append(dict(zip(headers, row, strict=True)))
@@ -344,7 +344,7 @@ def render_html(sheet: Tearsheet) -> str:
                          for cap, uri in _charts(page))
         body = charts + _monthly(page) if page.trades else "<p><i>No trades.</i></p>"
         sections.append(f"<section><h2>{e(page.name)}</h2>{body}</section>")
-    th = "".join(f"<th>{e(h)}</th>" for h in sheet.trade_headers)
+    th = "".join(f"<th>{e(TRADE_LABELS.get(h, h))}</th>" for h in sheet.trade_headers)
     trs = "".join("<tr>" + "".join(f"<td{_cls(v)}>{e(_fmt(v, None))}</td>" for v in row)
                   + "</tr>" for row in sheet.trade_rows)
     trades = (f"<div class='scroll'><table><tr>{th}</tr>{trs}</table></div>" if sheet.trade_rows

@@ -9,6 +9,7 @@ cell, never a formula (:mod:`engine.workbook.text`).
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,6 +59,7 @@ def header(ws: Worksheet, row: int, labels: Sequence[Any], col: int = 1) -> None
 def write_summary(ws: Worksheet, results: Sequence[BacktestResult]) -> None:
     """BT_Summary: trader labels in column A, one column per strategy."""
     header(ws, 1, ["Metric", *(r.plan.name for r in results)])
+    widths = [max(18, min(40, len(r.plan.name) + 4)) for r in results]
     row = 2
     for line in summary_rows(results):
         put(ws, row, 1, line.label)
@@ -73,11 +75,29 @@ def write_summary(ws: Worksheet, results: Sequence[BacktestResult]) -> None:
                                                                        vertical="top")
                 elif v == NA or isinstance(v, str):
                     ws.cell(row=row, column=col).alignment = Alignment(horizontal="right")
+            if line.label == "No trades":
+                ws.row_dimensions[row].height = wrapped_height(line.values, widths)
+                ws.cell(row=row, column=1).alignment = Alignment(vertical="top")
         row += 1
     ws.column_dimensions["A"].width = 30
-    for col, r in enumerate(results, start=2):
-        ws.column_dimensions[get_column_letter(col)].width = max(18, min(40, len(r.plan.name) + 4))
+    for col, width in enumerate(widths, start=2):
+        ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "B2"
+
+
+LINE_HEIGHT_PT = 15.0  # one line of the default 11-point font
+
+
+def wrapped_height(values: Sequence[Any], widths: Sequence[float]) -> float:
+    """The row height (points) that shows every value of a wrapped row whole: the most lines
+    any of them wraps to in its column (a character of the default font per width unit, two
+    kept for the cell's margins). Spreadsheets keep a row's height as written, so a wrapped
+    sentence in a row of default height runs under the rows below it."""
+    lines = 1
+    for v, width in zip(values, widths, strict=False):
+        if isinstance(v, str) and v:
+            lines = max(lines, len(textwrap.wrap(v, max(1, int(width) - 2))))
+    return LINE_HEIGHT_PT * lines
 
 
 INR_FMT = '#,##0;[Red]-#,##0'

@@ -95,6 +95,27 @@ def trades_table(results: Sequence[BacktestResult]) -> Table:
     return headers, rows
 
 
+# BT_Trades' column headers as a trader reads them (the sheet); the keys stay the table's
+# (results store, server JSON, tearsheet); readers of the sheet map labels back (trade_key)
+TRADE_LABELS: dict[str, str] = {
+    "strategy": "Strategy", "trade_id": "Trade", "structure": "Structure",
+    "entry_ts": "Entry time", "exit_ts": "Exit time", "hold_days": "Holding (days)",
+    "exit_reason": "Exit reason", "entry_spot": "Entry spot", "exit_spot": "Exit spot",
+    "lots": "Lots", "lot_size": "Lot size", "legs": "Legs",
+    "entry_premium_pts": "Entry premium (pts)", "exit_premium_pts": "Exit premium (pts)",
+    "premium_inr": "Premium (INR)", "adjustments": "Adjustments",
+    "pnl_gross_inr": "Gross P&L (INR)", "costs_inr": "Costs (INR)",
+    "pnl_net_inr": "Net P&L (INR)", "max_profit_inr": "Max profit (INR)",
+    "max_loss_inr": "Max loss (INR)"}
+_TRADE_KEYS = {label: key for key, label in TRADE_LABELS.items()}
+
+
+def trade_key(header: str) -> str:
+    """The table key of a BT_Trades header: a label posbt writes, or already a key (workbooks
+    written before the labels)."""
+    return _TRADE_KEYS.get(header, header)
+
+
 def legs_text(fills: Sequence[FillRecord]) -> str:
     """Legs as a trader writes them: ``SELL 75 22000 CE 2025-01-09 @ 180.00``, ``; `` between."""
     return "; ".join(

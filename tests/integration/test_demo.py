@@ -76,15 +76,15 @@ def test_posbt_demo_end_to_end(home: Path) -> None:
     head, trades = rows[0], rows[1:]
     col = {name: i for i, name in enumerate(head)}
     for name, (n, net) in summary.items():
-        mine = [r for r in trades if r[col["strategy"]] == name]
+        mine = [r for r in trades if r[col["Strategy"]] == name]
         assert len(mine) == n
         # net P&L printed = sum of the trades' net P&L (rounded to the rupee when printed)
-        assert sum(r[col["pnl_net_inr"]] for r in mine) == pytest.approx(net, abs=1.0)
+        assert sum(r[col["Net P&L (INR)"]] for r in mine) == pytest.approx(net, abs=1.0)
         for r in mine:
             # each trade's net = gross - costs, and it is inside the strategy's window
-            assert r[col["pnl_net_inr"]] == pytest.approx(
-                r[col["pnl_gross_inr"]] - r[col["costs_inr"]], abs=1e-6)
-            assert r[col["entry_ts"]] <= r[col["exit_ts"]]
+            assert r[col["Net P&L (INR)"]] == pytest.approx(
+                r[col["Gross P&L (INR)"]] - r[col["Costs (INR)"]], abs=1e-6)
+            assert r[col["Entry time"]] <= r[col["Exit time"]]
     # the adjustment demos exercise every rule type on the demo market
     arows = list(wb["BT_Adjustments"].iter_rows(values_only=True))
     acol = {name: i for i, name in enumerate(arows[0])}

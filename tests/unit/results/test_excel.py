@@ -49,8 +49,8 @@ def test_new_workbook_copies_config_and_adds_results(tmp_path: Path, result) -> 
     trades = back["BT_Trades"]
     header = [c.value for c in trades[1]]
     row = dict(zip(header, [c.value for c in trades[2]], strict=True))
-    assert row["exit_reason"] == "EXPIRY"
-    assert row["pnl_net_inr"] == pytest.approx(8250)  # (240 - 130) x 75
+    assert row["Exit reason"] == "EXPIRY"
+    assert row["Net P&L (INR)"] == pytest.approx(8250)  # (240 - 130) x 75
     summary = {r[0].value: r[1].value for r in back["BT_Summary"].iter_rows(min_row=2)}
     assert summary["Net P&L"] == pytest.approx(8250)
     assert summary["Trades"] == 1

@@ -134,11 +134,12 @@ def test_a_full_disk_during_a_results_write_keeps_the_old_file(
     out = write_results([result], tmp_path / "r.xlsx")
     before = out.read_bytes()
 
-    def no_space(self: Workbook, filename: str) -> None:
+    def no_space(wb: Workbook, filename: str, streamed: object) -> None:
         Path(filename).write_bytes(b"PK\x03\x04 half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Workbook, "save", no_space)
+    # the results writer's save (openpyxl's package writer with streamed data rows)
+    monkeypatch.setattr("engine.results.excel.save_workbook", no_space)
     with pytest.raises(DiskFullError, match="disk full while writing the results workbook"):
         write_results([result], out)
     assert out.read_bytes() == before

@@ -36,12 +36,12 @@ def test_month_by_year_equals_trades_summed_by_exit_month(tmp_path: Path) -> Non
     wb = load_workbook(write_results([a, b], tmp_path / "r.xlsx"))
     trades = pd.DataFrame(wb["BT_Trades"].iter_rows(min_row=2, values_only=True),
                           columns=[c.value for c in wb["BT_Trades"][1]])
-    trades["year"] = trades["exit_ts"].dt.year
-    trades["month"] = trades["exit_ts"].dt.month
+    trades["year"] = trades["Exit time"].dt.year
+    trades["month"] = trades["Exit time"].dt.month
     blocks = _blocks(wb["BT_Monthly"])
     for name in ("A", "B"):
-        mine = trades[trades["strategy"] == name]
-        expected = mine.pivot_table(index="year", columns="month", values="pnl_net_inr",
+        mine = trades[trades["Strategy"] == name]
+        expected = mine.pivot_table(index="year", columns="month", values="Net P&L (INR)",
                                     aggfunc="sum")
         rows = blocks[f"Net P&L by exit month: {name}"]
         assert rows[0] == ["Year", *MONTHS, "Total"]
@@ -55,19 +55,19 @@ def test_month_by_year_equals_trades_summed_by_exit_month(tmp_path: Path) -> Non
                 else:
                     assert v == pytest.approx(want), (name, year, m)
         totals = {r[0]: r[13] for r in rows[1:]}
-        by_year = mine.groupby("year")["pnl_net_inr"].sum()
+        by_year = mine.groupby("year")["Net P&L (INR)"].sum()
         assert totals == pytest.approx(by_year.to_dict())
         # weekday: every fake trade opens on a Monday
         weekday = {r[0]: r[1:4] for r in blocks[f"By entry weekday: {name}"][1:]}
         assert weekday["Mon"][0] == len(mine) and weekday["Tue"][0] == 0
-        assert weekday["Mon"][1] == pytest.approx(mine["pnl_net_inr"].sum())
+        assert weekday["Mon"][1] == pytest.approx(mine["Net P&L (INR)"].sum())
         # entry DTE: weekly series expire that Thursday (3 days), monthly ones later
         dte = {r[0]: r[1] for r in blocks[f"By entry DTE (calendar days): {name}"][1:]}
         assert sum(dte.values()) == len(mine)
         # the expiry written in the first leg ("SELL 75 22000 CE 2024-01-04 @ 150.00")
-        expiry = pd.to_datetime(mine["legs"].str.split(" ").str[4])
-        days = (expiry - mine["entry_ts"].dt.normalize()).dt.days
-        assert dte["3"] == (days == 3).sum() >= len(mine[mine["lot_size"] == 75])
+        expiry = pd.to_datetime(mine["Legs"].str.split(" ").str[4])
+        days = (expiry - mine["Entry time"].dt.normalize()).dt.days
+        assert dte["3"] == (days == 3).sum() >= len(mine[mine["Lot size"] == 75])
         assert sum(v for k, v in dte.items() if k != "3") == (days != 3).sum()
     assert wb["BT_Monthly"].conditional_formatting  # the colour scale
 

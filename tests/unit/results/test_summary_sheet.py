@@ -85,3 +85,23 @@ def test_no_trade_run_says_so_and_divides_by_nothing(tmp_path: Path) -> None:
         assert v[label] == [NA], label
     assert not any(isinstance(x, float) and not math.isfinite(x) for row in v.values()
                    for x in row)
+
+
+def test_no_trade_reason_wraps_in_a_row_tall_enough(tmp_path: Path) -> None:
+    empty = make_result("Nothing", [])
+    empty.equity_dates, empty.equity_inr = [], []
+    empty.no_trade_reason = ("no trade: every one of 60 entries was skipped (28 x volatility "
+                             "filter; 1 x net premium below the minimum)")  # 103 characters
+    ws = load_workbook(write_results([empty], tmp_path / "r.xlsx"))["BT_Summary"]
+    row = next(c.row for c in ws["A"] if c.value == "No trades")
+    cell = ws.cell(row=row, column=2)
+    assert cell.alignment.wrap_text
+    # column B is 18 wide ("Nothing" + 4 is under the 18 minimum): 103 characters at no more
+    # than 18 a line need at least 6 lines of 15 points; a wrapped sentence in a row of the
+    # default height would run under the rows below it
+    assert ws.column_dimensions["B"].width == 18
+    height = ws.row_dimensions[row].height
+    assert height is not None and height >= 6 * 15
+    assert height <= 10 * 15  # not absurdly tall either
+    # other rows keep the default height
+    assert ws.row_dimensions[row + 1].height is None
