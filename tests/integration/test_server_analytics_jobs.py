@@ -146,13 +146,16 @@ def test_cancel_stops_a_sweep_and_its_pool_before_it_writes(world: tuple[Path, A
     r = api.post("/v1/sweeps", {"path": str(books / "fly.yaml"), "workers": 2, "out": str(out),
                                 "params": [{"name": "Lots", "values": "1:60:1"}]})
     job_id = r.json()["job_id"]
-    job = api.wait(job_id, lambda j: (j["variants_done"] or 0) >= 1 or j["state"] != "queued"
-                   and j["state"] != "running")
+    job = api.wait(job_id, lambda j: (j["variants_done"] or 0) >= 1
+                   or j["state"] not in ("queued", "running"))
     assert job["state"] == "running", job
     assert api.delete(f"/v1/jobs/{job_id}").status_code == 200
     job = api.wait(job_id, {"cancelled", "done", "failed"}, timeout_s=60)
     assert job["state"] == "cancelled", job
-    assert job["variants_done"] < job["variants_total"] == 60
+    # (Lots above 10 do not fit the capital: those variants are invalid, not run)
+    assert job["variants_done"] < job["variants_total"]
+    # stopped either by itself after the variant in flight ("stopped on cancel; nothing
+    # written") or, when that takes over the grace period, by SIGTERM with its pool
     assert not out.exists()  # no workbook, not even half of one
     assert not list(books.glob(".posbt-*"))  # nor a temporary file beside it
     assert api.get(f"/v1/jobs/{job_id}/results").status_code == 409

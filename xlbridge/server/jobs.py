@@ -237,7 +237,10 @@ class JobManager:
         stop = self._ctx.Event()
         proc = self._ctx.Process(target=run_job,
                                  args=(job.request, str(self.home), messages, stop),
-                                 name=f"posbt-job-{job.id}", daemon=True)
+                                 name=f"posbt-job-{job.id}",
+                                 # a sweep starts a process pool, which a daemonic process
+                                 # may not; its worker ends itself with the server anyway
+                                 daemon=job.kind != JobKind.SWEEP.value)
         proc.start()
         self._on_event("job_started", {"job": job.id, "pid": proc.pid, "kind": job.kind})
         final: JobState | None = None
