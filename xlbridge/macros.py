@@ -99,10 +99,10 @@ def cancel_backtest(ctx: MacroContext) -> str:
 
 # -- Run Sweep and A/B Test -------------------------------------------------------------------
 SWEEP_SHEET = "Sweep"
-SWEEP_SETTINGS = ("strategy", "samples", "seed")  # column-A keys that are not parameters
+SWEEP_SETTINGS = ("strategy", "samples", "seed", "workers")  # column-A keys, not parameters
 SWEEP_LAYOUT = ("a header row, then one row per parameter: column A its Excel name "
                 "(WingWidthPts), column B its values, a list 200,400 or a range 200:600:100; "
-                "optional rows Strategy (which one to sweep), Samples and Seed")
+                "optional rows Strategy (which one to sweep), Samples, Seed and Workers")
 
 
 def _cell_text(value: Any) -> str:
@@ -147,7 +147,7 @@ def sweep_request(reader: WorkbookReader, strategies: list[str]) -> dict[str, An
         key = name.lower()
         if key == "strategy":
             fields["strategy"] = values
-        elif key in ("samples", "seed"):
+        elif key in SWEEP_SETTINGS:
             fields[key] = _whole(values, at, name)
         else:
             from engine.analytics.sweep import sweep_param

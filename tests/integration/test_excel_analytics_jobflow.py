@@ -34,7 +34,8 @@ def test_run_sweep_writes_its_sheets_beside_the_backtests(server: tuple[Path, Pa
     home, books, _ = server
     book = _book(books, "sweep.xlsx")
     # a list typed as text and a one-value number cell (Excel stores 1 as a number)
-    _add_sweep_sheet(book, [["Lots", "1,2"], [None, None], ["StopLoss", 5]])
+    # (Workers 1: no pool to start on this small, loaded test machine)
+    _add_sweep_sheet(book, [["Lots", "1,2"], [None, None], ["StopLoss", 5], ["Workers", 1]])
     wb = load_workbook(book)
     wb.create_sheet("BT_Summary")["A1"] = "the last backtest's summary"
     wb.save(book)
@@ -42,7 +43,7 @@ def test_run_sweep_writes_its_sheets_beside_the_backtests(server: tuple[Path, Pa
     assert run_action("RunSweep", ctx) == "started"
     job = jobflow.load_job(home, book)
     assert job is not None and job.kind == "sweep"
-    assert _poll_until_settled(ctx) == "done"
+    assert _poll_until_settled(ctx, timeout_s=600) == "done"
     assert ui.statuses[-1] is None
     assert ui.messages[-1] == ("posbt", "Sweep done: BT_Sweep, BT_SweepStats written.")
     wb = load_workbook(book)
@@ -94,7 +95,7 @@ def test_ab_test_input_and_a_failing_test_change_no_sheet(server: tuple[Path, Pa
     assert run_action("ABTest", ctx, f"{STRATEGY}; Lots=2") == "started"
     job = jobflow.load_job(home, book)
     assert job is not None and job.kind == "abtest"
-    assert _poll_until_settled(ctx) == "failed"
+    assert _poll_until_settled(ctx, timeout_s=600) == "failed"
     title, text = ui.messages[-1]
     assert title == "posbt: A/B test failed" and "no sheet was changed" in text
     assert "share only 1 cycle(s)" in text

@@ -36,9 +36,9 @@ def _sweep_book(tmp_path: Path, rows: list[list[Any]]) -> OpenpyxlReader:
 def test_sweep_sheet_becomes_the_request(tmp_path: Path) -> None:
     reader = _sweep_book(tmp_path, [["WingWidthPts", "200:400:100"], ["Lots", 2.0],
                                     [None, None], ["StopLoss", 0.5], ["Strategy", "B"],
-                                    ["Samples", 2], ["Seed", "7"]])
+                                    ["Samples", 2], ["Seed", "7"], ["workers", 1]])
     assert sweep_request(reader, ["A", "B"]) == {
-        "strategy": "B", "samples": 2, "seed": 7,
+        "strategy": "B", "samples": 2, "seed": 7, "workers": 1,
         "params": [{"name": "WingWidthPts", "values": "200:400:100"},
                    {"name": "Lots", "values": "2"},  # 2.0 as Excel stores it
                    {"name": "StopLoss", "values": "0.5"}]}
