@@ -5,20 +5,42 @@ BT_Sweep / BT_SweepStats written next to the book's other BT_* sheets, and the b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
-from tests.integration.test_excel_jobflow import (  # noqa: F401 - server is a fixture
+from engine.config.templates import write_template
+from tests.integration.test_excel_jobflow import (
     STRATEGY,
+    TOKEN,
     _book,
     _ctx,
     _poll_until_settled,
     _values,
-    server,
 )
+from tests.unit.xlbridge.market import build_market
 from xlbridge import jobflow
 from xlbridge.macros import run_action
+from xlbridge.server.thread import serve_in_thread
+from xlbridge.settings import ServerSettings, write_server_info
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, int]]:
+    """The Run Backtest tests' set-up: a 5-day market, a one-strategy workbook, a server."""
+    root = tmp_path_factory.mktemp("analytics_jobflow")
+    home, books = root / "home", root / "books"
+    build_market(home)
+    books.mkdir()
+    settings = ServerSettings(home=home, port=0,
+                              allowed_roots=(books.resolve(), (home / "excel").resolve()))
+    with serve_in_thread(settings, TOKEN) as port:
+        write_template(books / "one.xlsx", [STRATEGY])
+        (home / "server.token").write_text(TOKEN)
+        write_server_info(home, port, 0)
+        yield home, books, port
 
 
 def _add_sweep_sheet(book: Path, rows: list[list[object]]) -> None:

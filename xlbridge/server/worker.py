@@ -216,6 +216,9 @@ def _guarded(queue: MessageQueue, body: Callable[[], None]) -> None:
     except JobStoppedError:
         queue.put(("log", "stopped on cancel; nothing written"))
     except PosbtError as exc:
+        if _stopped_by_the_sweep(exc):
+            queue.put(("log", "stopped on cancel; nothing written"))
+            return
         queue.put(("failed", problem_dicts(exc)))
     except Exception as exc:  # a bug: report it with its type, keep the trace in the log
         queue.put(("log", traceback.format_exc()))
@@ -251,6 +254,23 @@ def sweep_progress(queue: MessageQueue, stop: StopFlag | None) -> Callable[[int,
     return progress
 
 
+def stop_keywords(func: Callable[..., Any], stop: StopFlag | None) -> dict[str, Any]:
+    """``{"should_stop": stop.is_set}`` when the sweep API takes a stop check (polled
+    between variants, so a cancel needs no variant to finish first), else nothing: the
+    progress adapter's check is then the only one."""
+    import inspect
+
+    if stop is None or "should_stop" not in inspect.signature(func).parameters:
+        return {}
+    return {"should_stop": stop.is_set}
+
+
+def _stopped_by_the_sweep(exc: BaseException) -> bool:
+    """The sweep API's own stop (its ``SweepStoppedError``), told apart by name so this
+    module needs no name the API may not have."""
+    return type(exc).__name__ == "SweepStoppedError"
+
+
 def _run_sweep(request: dict[str, Any], home: Path, queue: MessageQueue,
                stop: StopFlag | None) -> None:
     from engine.api import sweep_file
@@ -265,7 +285,8 @@ def _run_sweep(request: dict[str, Any], home: Path, queue: MessageQueue,
                          samples=request.get("samples"), seed=int(request.get("seed", 0)),
                          out=Path(out) if out else None, replace=bool(request.get("replace")),
                          workers=request.get("workers"),
-                         progress=sweep_progress(queue, stop))
+                         progress=sweep_progress(queue, stop),
+                         **stop_keywords(sweep_file, stop))
     for w in outcome.warnings:
         queue.put(("log", f"warning: {w}"))
     rows = outcome.table[1]

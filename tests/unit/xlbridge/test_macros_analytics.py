@@ -4,6 +4,7 @@ and the job records and sheet replacement they rely on."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -145,8 +146,8 @@ def test_results_paths_and_old_records(tmp_path: Path) -> None:
     # a record written before jobs had kinds reads as a backtest
     folder = tmp_path / "excel" / "jobs"
     folder.mkdir(parents=True)
-    (folder / f"{jobflow.book_key(book)}.json").write_text(
-        '{"job_id": "x", "book": "%s", "snapshot": "", "results": "", "results_to": "sheets", '
-        '"started": "2026-01-01T00:00:00"}' % book)
+    (folder / f"{jobflow.book_key(book)}.json").write_text(json.dumps(
+        {"job_id": "x", "book": str(book), "snapshot": "", "results": "", "results_to": "sheets",
+         "started": "2026-01-01T00:00:00"}))
     job = jobflow.load_job(tmp_path, book)
     assert job is not None and jobflow.label(job) == "backtest"
