@@ -77,6 +77,25 @@ def rss_bytes(pid: int) -> int | None:
     return total
 
 
+def terminate_tree(proc: Any) -> None:
+    """Terminate a job's worker and every process below it (a sweep's pool workers, which
+    Windows' TerminateProcess would otherwise leave running, holding the market store)."""
+    children: list[Any] = []
+    if proc.pid is not None:
+        try:
+            import psutil
+
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except Exception:  # psutil absent, or the worker has just ended
+            children = []
+    proc.terminate()
+    for child in children:
+        try:
+            child.terminate()
+        except Exception:  # it ended meanwhile
+            continue
+
+
 class JobState(StrEnum):
     """Where a job is in its life."""
 
@@ -253,7 +272,7 @@ class JobManager:
                     job.kind != JobKind.SWEEP.value
                     or (stop_by is not None and time.monotonic() > stop_by)
                     or not proc.is_alive())):
-                proc.terminate()
+                terminate_tree(proc)
                 final = JobState.CANCELLED if job.id in self._cancel else JobState.FAILED
                 break
             if job.id in self._cancel and stop_by is None:  # a sweep: ask it to stop first
@@ -272,7 +291,7 @@ class JobManager:
                             f"of {self.limits.memory_bytes / 2**20:,.0f} MiB, and was stopped "
                             "(POSBT_JOB_MEMORY_MB sets the budget)")
             if over is not None:
-                proc.terminate()
+                terminate_tree(proc)
                 with self._lock:
                     job.errors.append({"place": None, "excel_name": None, "message": over})
                 final = JobState.FAILED

@@ -81,6 +81,8 @@ def test_job_memory_counts_its_child_processes() -> None:
     finally:
         child.kill()
         child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
 
 
 @pytest.fixture
@@ -125,3 +127,48 @@ def test_abtest_worker_reports_the_engine_error(fly: tuple[Path, Path]) -> None:
     assert q.items[-1][0] == "failed", q.items
     # B can never enter (Monday entries are 3 days to expiry): no common cycle
     assert "have no cycle in which both entered" in q.items[-1][1][0]["message"]
+
+
+def _pool_processes() -> set[int]:
+    """multiprocessing children below this process (not the resource tracker)."""
+    out = set()
+    for p in psutil.Process().children(recursive=True):
+        try:
+            cmd = " ".join(p.cmdline())
+        except psutil.Error:
+            continue
+        if "multiprocessing" in cmd and "resource_tracker" not in cmd:
+            out.add(p.pid)
+    return out
+
+
+def test_cancel_past_the_grace_period_ends_the_worker_and_its_pool(
+        fly: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from xlbridge.server import jobs
+
+    monkeypatch.setattr(jobs, "CANCEL_GRACE_S", 0.0)  # no waiting for variants in flight
+    home, cfg = fly
+    before = _pool_processes()
+    manager = jobs.JobManager(home, home / "jobs.json")
+    try:
+        out = cfg.with_name("terminated.xlsx")
+        job = manager.submit({"kind": "sweep", "path": str(cfg), "workers": 2, "out": str(out),
+                              "params": [{"name": "Lots", "values": "1:10:1"}]})
+        deadline = time.monotonic() + 300
+        # the job worker and its two pool workers are up
+        while len(_pool_processes() - before) < 3 and time.monotonic() < deadline:
+            assert job.state in (jobs.JobState.QUEUED, jobs.JobState.RUNNING), job.public()
+            time.sleep(0.1)
+        assert len(_pool_processes() - before) >= 3
+        manager.cancel(job.id)
+        while job.state not in jobs.FINAL and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert job.state is jobs.JobState.CANCELLED, job.public()
+        while _pool_processes() - before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _pool_processes() - before  # no pool worker outlives its job
+        assert not out.exists()
+    finally:
+        manager.shutdown()
