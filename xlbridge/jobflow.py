@@ -377,7 +377,8 @@ def _finish(job: ActiveJob, sink: ResultSheetsSink, ui: Ui, client: ServerClient
     tail = f"\n{len(warnings)} warning(s): see `posbt validate`." if warnings else ""
     done = label(job).capitalize() if _kind(job) is not JobKind.ABTEST else "A/B test"
     if job.results_to == ResultsTo.FILE.value:
-        ui.message(f"{done} done: results in {out} (Open Results opens it).{tail}", "posbt")
+        hint = " (Open Results opens it)" if _kind(job) is JobKind.BACKTEST else ""
+        ui.message(f"{done} done: results in {out}{hint}.{tail}", "posbt")
         return "done"
     try:
         only = _SHEETS[_kind(job)]

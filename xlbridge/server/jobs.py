@@ -266,7 +266,8 @@ class JobManager:
         started = time.monotonic()
         next_memory_check = started
         stop_by: float | None = None  # a cancelled sweep's deadline to stop by itself
-        what = "the backtest" if job.kind == JobKind.BACKTEST.value else f"the {job.kind}"
+        what = {JobKind.SWEEP.value: "the sweep", JobKind.ABTEST.value: "the A/B test"}.get(
+            job.kind, "the backtest")
         while final is None:
             if self._stopping.is_set() or (job.id in self._cancel and (
                     job.kind != JobKind.SWEEP.value
