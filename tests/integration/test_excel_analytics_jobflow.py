@@ -122,3 +122,19 @@ def test_ab_test_input_and_a_failing_test_change_no_sheet(server: tuple[Path, Pa
     assert title == "posbt: A/B test failed" and "no sheet was changed" in text
     assert "share only 1 cycle(s)" in text
     assert {n: _values(book, n) for n in load_workbook(book).sheetnames} == before
+
+
+def test_sweep_results_to_file_leave_the_book_alone(server: tuple[Path, Path, int]) -> None:
+    from xlbridge.conf import ResultsTo
+
+    home, books, _ = server
+    book = _book(books, "sweepfile.xlsx")
+    _add_sweep_sheet(book, [["Lots", "1"], ["Workers", 1]])
+    before = book.read_bytes()
+    ctx, ui = _ctx(book, home, results_to=ResultsTo.FILE)
+    assert run_action("RunSweep", ctx) == "started"
+    assert _poll_until_settled(ctx, timeout_s=600) == "done"
+    out = books / "sweepfile_sweep.xlsx"
+    assert ui.messages[-1] == ("posbt", f"Sweep done: results in {out}.")
+    assert {"BT_Sweep", "BT_SweepStats"} <= set(load_workbook(out).sheetnames)
+    assert book.read_bytes() == before

@@ -303,10 +303,8 @@ class JobManager:
                 if not proc.is_alive() and stop_by is None:
                     final = self._drain(job, messages) or self._died(job, proc.exitcode)
                 continue
-            if stop_by is not None:  # cancelled: progress still shows, an ending does not
-                if msg[0] in ("progress", "log"):
-                    self._apply(job, msg)
-                continue
+            # a sweep that ends while asked to stop: done when it finished first (the cancel
+            # came too late: its sheets are whole), cancelled when it stopped without a word
             final = self._apply(job, msg)
         proc.join(timeout=5)
         if proc.is_alive():  # pragma: no cover - terminate() did not take
