@@ -103,15 +103,19 @@ class XlwingsBook:
             ws.autofit()
 
 
-    def replace_result_sheets(self, results: Path) -> list[str]:  # pragma: no cover - Excel
+    def replace_result_sheets(self, results: Path, only: Sequence[str] | None = None
+                              ) -> list[str]:  # pragma: no cover - Excel
         """Copy the BT_* sheets of ``results`` in (Excel's sheet copy keeps formats and
-        charts), then drop the previous run's and rename; all or nothing."""
+        charts), then drop the previous run's and rename; all or nothing. With ``only``
+        just those sheets are copied and replaced (a sweep's, an A/B test's)."""
+        from xlbridge.resultbooks import result_sheet_names
+
         app = self.book.app
         created: list[str] = []
         with app.properties(screen_updating=False, display_alerts=False):
             source = app.books.open(str(results), update_links=False, read_only=True)
             try:
-                names = [s.name for s in source.sheets if s.name.startswith(RESULT_PREFIX)]
+                names = result_sheet_names([s.name for s in source.sheets], only)
                 try:
                     for i, name in enumerate(names):
                         temp = f"posbt~new{i}"
@@ -122,7 +126,8 @@ class XlwingsBook:
                         self.book.sheets[temp].delete()
                     raise PosbtError(f"copying the result sheets failed ({exc}); the previous "
                                      "results are unchanged", place=str(results)) from exc
-                for old in [s for s in self.book.sheets if s.name.startswith(RESULT_PREFIX)]:
+                stale = result_sheet_names([s.name for s in self.book.sheets], only)
+                for old in [s for s in self.book.sheets if s.name in stale]:
                     old.delete()
                 for temp, name in zip(created, names, strict=True):
                     self.book.sheets[temp].name = name

@@ -29,6 +29,7 @@ from engine.workbook.protocol import SheetSpec, WorkbookReader
 from xlbridge.client import ServerClient, ServerUnavailableError
 from xlbridge.conf import ResultsTo
 from xlbridge.resultbooks import RESULT_PREFIX, ResultSheetsSink, check_writable, locked_message
+from xlbridge.server.worker import ABTEST_SHEETS, SWEEP_SHEETS, JobKind
 
 BUSY = "posbt: "  # the status-bar prefix the add-in's timer polls on (posbt.bas POSBT_BUSY)
 START_HINT = ("Start it with `posbt serve` (or log off and on: the installer starts it at "
@@ -48,7 +49,7 @@ class Ui(Protocol):
 
 @dataclass(frozen=True)
 class ActiveJob:
-    """The job Run Backtest started for a workbook."""
+    """The job Run Backtest (or Run Sweep, A/B Test) started for a workbook."""
 
     job_id: str
     book: str
@@ -56,6 +57,49 @@ class ActiveJob:
     results: str
     results_to: str
     started: str
+    kind: str = JobKind.BACKTEST.value
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a ribbon button posts: the job's kind and the request's fields besides the
+    workbook snapshot's ``path`` and the results' ``out``."""
+
+    kind: JobKind = JobKind.BACKTEST
+    fields: Mapping[str, Any] | None = None
+
+
+BACKTEST = JobSpec()
+_ROUTES = {JobKind.BACKTEST: "/backtests", JobKind.SWEEP: "/sweeps", JobKind.ABTEST: "/abtests"}
+_LABELS = {JobKind.BACKTEST: "backtest", JobKind.SWEEP: "sweep", JobKind.ABTEST: "A/B test"}
+_SUFFIXES = {JobKind.BACKTEST: "results", JobKind.SWEEP: "sweep", JobKind.ABTEST: "abtest"}
+# the BT_* sheets a job's results replace (None: all of them, as Run Backtest always has)
+_SHEETS: dict[JobKind, tuple[str, ...] | None] = {
+    JobKind.BACKTEST: None, JobKind.SWEEP: SWEEP_SHEETS, JobKind.ABTEST: ABTEST_SHEETS}
+
+
+def _kind(job: ActiveJob) -> JobKind:
+    try:
+        return JobKind(job.kind)
+    except ValueError:
+        return JobKind.BACKTEST
+
+
+def label(job: ActiveJob) -> str:
+    """``backtest``, ``sweep`` or ``A/B test``: what the messages call the job."""
+    return _LABELS[_kind(job)]
+
+
+def results_path(book: Path, home: Path, results_to: ResultsTo,
+                 kind: JobKind = JobKind.BACKTEST) -> Path:
+    """Where the job's results workbook goes: beside the book (``RESULTS_TO = file``:
+    ``<book>_results.xlsx``, ``_sweep``, ``_abtest``) or staged under
+    ``$POSBT_HOME/excel/results`` for copying into the book."""
+    suffix = _SUFFIXES[kind]
+    if results_to is ResultsTo.FILE:
+        return default_out_path(book) if kind is JobKind.BACKTEST else \
+            book.with_name(f"{book.stem}_{suffix}.xlsx")
+    return home / "excel" / "results" / f"{book.stem}-{book_key(book)}_{suffix}.xlsx"
 
 
 def book_key(book: Path) -> str:
@@ -197,7 +241,7 @@ def _server_error(ui: Ui, exc: Exception) -> str:
 
 
 def start(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient | None, home: Path,
-          results_to: ResultsTo) -> str:
+          results_to: ResultsTo, spec: JobSpec = BACKTEST) -> str:
     """Validate the live sheets and post the job; returns at once ("started" or why not)."""
     if client is None:
         return _server_error(ui, ServerUnavailableError("no server configured"))
@@ -217,15 +261,15 @@ def start(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient | Non
             state = {"state": "failed"}
         if state["state"] in ("queued", "running"):
             ui.status(_progress_text(state))
-            ui.message("A backtest of this workbook is already running; wait for it or press "
-                       "Cancel.", "posbt")
+            ui.message(f"A {label(running)} of this workbook is already running; wait for it "
+                       "or press Cancel.", "posbt")
             return "busy"
         claim_job(home, book)
     elif running is not None:
         claim_job(home, book)  # a stale start
     save_job(home, _pending(book))
     try:
-        outcome = _validate_and_post(book, reader, ui, client, home, results_to)
+        outcome = _validate_and_post(book, reader, ui, client, home, results_to, spec)
     except BaseException:
         claim_job(home, book)
         raise
@@ -235,7 +279,7 @@ def start(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient | Non
 
 
 def _validate_and_post(book: Path, reader: WorkbookReader, ui: Ui, client: ServerClient,
-                       home: Path, results_to: ResultsTo) -> str:
+                       home: Path, results_to: ResultsTo, spec: JobSpec = BACKTEST) -> str:
     from xlbridge.validation import problem_rows, validate_sheets
 
     sheets = config_sheets(reader)
@@ -244,11 +288,10 @@ def _validate_and_post(book: Path, reader: WorkbookReader, ui: Ui, client: Serve
         ui.status(None)
         problems = problem_rows(loaded)
         errors = [p for p in problems if p["severity"] == "error"]
-        ui.message(f"{len(errors)} error(s); no backtest started:\n" + problems_text(problems),
-                   "posbt: validation")
+        ui.message(f"{len(errors)} error(s); no {_LABELS[spec.kind]} started:\n"
+                   + problems_text(problems), "posbt: validation")
         return "invalid"
-    results = default_out_path(book) if results_to is ResultsTo.FILE else \
-        home / "excel" / "results" / f"{book.stem}-{book_key(book)}_results.xlsx"
+    results = results_path(book, home, results_to, spec.kind)
     try:
         check_writable(results)
     except PosbtError as exc:
@@ -257,20 +300,24 @@ def _validate_and_post(book: Path, reader: WorkbookReader, ui: Ui, client: Serve
         return "locked"
     snapshot = _snapshot(home, book, sheets)
     try:
-        job = client.request("POST", "/backtests", json={"path": str(snapshot),
-                                                         "out": str(results)})
+        job = client.request("POST", _ROUTES[spec.kind],
+                             json={**(spec.fields or {}), "path": str(snapshot),
+                                   "out": str(results)})
     except (ServerUnavailableError, PosbtError) as exc:
         snapshot.unlink(missing_ok=True)
         return _server_error(ui, exc)
     save_job(home, ActiveJob(job_id=job["job_id"], book=str(book), snapshot=str(snapshot),
                              results=str(results), results_to=results_to.value,
-                             started=dt.datetime.now().isoformat(timespec="seconds")))
+                             started=dt.datetime.now().isoformat(timespec="seconds"),
+                             kind=spec.kind.value))
     ui.status(f"{BUSY}{job['state']} (Cancel on the posbt tab)")
     return "started"
 
 
 def _progress_text(state: Mapping[str, Any]) -> str:
     last = state["log"][-1] if state.get("log") else ""
+    if state.get("variants_total"):  # a sweep: variants done of all
+        last = f"variant {state.get('variants_done') or 0}/{state['variants_total']}"
     return f"{BUSY}{state['state']} {state['progress']:.0f}% {last} (Cancel on the posbt tab)"
 
 
@@ -299,8 +346,8 @@ def poll(book: Path, sink: ResultSheetsSink, ui: Ui, client: ServerClient | None
     except (ServerUnavailableError, PosbtError) as exc:
         claim_job(home, book)
         ui.status(None)
-        ui.message(f"Lost the backtest job {job.job_id}: {exc}\n{START_HINT}\nThen press Run "
-                   "Backtest again.", "posbt: backtest lost")
+        ui.message(f"Lost the {label(job)} job {job.job_id}: {exc}\n{START_HINT}\nThen press "
+                   "its button again.", f"posbt: {label(job)} lost")
         return "lost"
     if state["state"] in ("queued", "running"):
         ui.status(_progress_text(state))
@@ -310,14 +357,15 @@ def poll(book: Path, sink: ResultSheetsSink, ui: Ui, client: ServerClient | None
     Path(job.snapshot).unlink(missing_ok=True)
     ui.status(None)
     if state["state"] == "cancelled":
-        ui.message("The backtest was cancelled; no sheet was changed.", "posbt")
+        ui.message(f"The {label(job)} was cancelled; no sheet was changed.", "posbt")
         return "cancelled"
     if state["state"] == "failed":
         problems = state.get("errors") or [{"message": "the job failed"}]
         text = problems_text(problems)
         if "PermissionError" in text:
             text = locked_message(Path(job.results))
-        ui.message(f"The backtest failed; no sheet was changed.\n{text}", "posbt: backtest failed")
+        ui.message(f"The {label(job)} failed; no sheet was changed.\n{text}",
+                   f"posbt: {label(job)} failed")
         return "failed"
     return _finish(job, sink, ui, client)
 
@@ -327,16 +375,20 @@ def _finish(job: ActiveJob, sink: ResultSheetsSink, ui: Ui, client: ServerClient
     out = Path(answer["out_path"])
     warnings = answer.get("warnings") or []
     tail = f"\n{len(warnings)} warning(s): see `posbt validate`." if warnings else ""
+    done = label(job).capitalize() if _kind(job) is not JobKind.ABTEST else "A/B test"
     if job.results_to == ResultsTo.FILE.value:
-        ui.message(f"Backtest done: results in {out} (Open Results opens it).{tail}", "posbt")
+        hint = " (Open Results opens it)" if _kind(job) is JobKind.BACKTEST else ""
+        ui.message(f"{done} done: results in {out}{hint}.{tail}", "posbt")
         return "done"
     try:
-        names = sink.replace_result_sheets(out)
+        only = _SHEETS[_kind(job)]
+        names = sink.replace_result_sheets(out) if only is None else \
+            sink.replace_result_sheets(out, only=only)
     except PosbtError as exc:
         ui.message(f"The results could not be written into the workbook: {exc}\nThey are in "
                    f"{out}.", "posbt: results not written")
         return "not written"
-    ui.message(f"Backtest done: {', '.join(names)} written.{tail}", "posbt")
+    ui.message(f"{done} done: {', '.join(names)} written.{tail}", "posbt")
     return "done"
 
 
@@ -345,7 +397,7 @@ def cancel(book: Path, ui: Ui, client: ServerClient | None, home: Path) -> str:
     job = load_job(home, book)
     if job is None or not job.job_id:
         ui.status(None)
-        ui.message("No backtest of this workbook is running.", "posbt")
+        ui.message("No backtest, sweep or A/B test of this workbook is running.", "posbt")
         return "idle"
     if client is None:
         return _server_error(ui, ServerUnavailableError("no server configured"))
@@ -357,7 +409,8 @@ def cancel(book: Path, ui: Ui, client: ServerClient | None, home: Path) -> str:
     if state["state"] in ("cancelled", "failed", "done") and claim_job(home, book):
         Path(job.snapshot).unlink(missing_ok=True)
         ui.status(None)
-        ui.message(f"Backtest {state['state']}; no sheet was changed."
-                   if state["state"] != "done" else "The backtest had already finished; press "
-                   "Run Backtest to write its results again.", "posbt")
+        what = label(job)
+        ui.message(f"{what.capitalize() if what != 'A/B test' else what} {state['state']}; no "
+                   "sheet was changed." if state["state"] != "done" else f"The {what} had "
+                   "already finished; press its button to write its results again.", "posbt")
     return str(state["state"])

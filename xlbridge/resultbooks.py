@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from copy import copy
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,8 +30,18 @@ RESULT_PREFIX = "BT_"
 class ResultSheetsSink(Protocol):
     """Replaces a workbook's BT_* sheets with those of a results workbook."""
 
-    def replace_result_sheets(self, results: Path) -> list[str]:
-        """Copy every BT_* sheet of ``results`` in, drop the old ones; the names written."""
+    def replace_result_sheets(self, results: Path,
+                              only: Sequence[str] | None = None) -> list[str]:
+        """Copy every BT_* sheet of ``results`` in, drop the old ones; the names written.
+        With ``only`` (a sweep's BT_Sweep and BT_SweepStats), just those sheets are copied
+        and replaced; the other BT_* sheets (the last backtest's) stay."""
+
+
+def result_sheet_names(sheet_names: Sequence[str], only: Sequence[str] | None) -> list[str]:
+    """The BT_* sheets among ``sheet_names`` (those named in ``only``, when given), in
+    their order."""
+    return [n for n in sheet_names if n.startswith(RESULT_PREFIX)
+            and (only is None or n in only)]
 
 
 def locked_message(path: Path) -> str:
@@ -89,16 +100,18 @@ class FileBook(FileStrategyColumns):
     def rows(self, name: str) -> list[list[Cell]]:
         return self._reader().rows(name)
 
-    def replace_result_sheets(self, results: Path) -> list[str]:
+    def replace_result_sheets(self, results: Path,
+                              only: Sequence[str] | None = None) -> list[str]:
         from openpyxl import load_workbook
 
         source = load_workbook(results)
-        names = [n for n in source.sheetnames if n.startswith(RESULT_PREFIX)]
+        names = result_sheet_names(source.sheetnames, only)
         if not names:
-            raise PosbtError("the results workbook has no BT_* sheets", place=str(results))
+            raise PosbtError(f"the results workbook has no {', '.join(only or ['BT_*'])} "
+                             "sheets", place=str(results))
         keep_vba = self.path.suffix.lower() == ".xlsm"
         book = load_workbook(self.path, keep_vba=keep_vba)
-        for name in [n for n in book.sheetnames if n.startswith(RESULT_PREFIX)]:
+        for name in result_sheet_names(book.sheetnames, only):
             del book[name]
         for name in names:
             _copy_sheet(source[name], book.create_sheet(name))

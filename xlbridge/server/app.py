@@ -36,7 +36,14 @@ from xlbridge.metrics import (
 from xlbridge.pricing import OptionInput, parse_model, price_greeks
 from xlbridge.server.jobs import JobLimits, JobManager, JobState, QueueFullError
 from xlbridge.server.logs import AccessLog, ServerLog
-from xlbridge.server.schemas import BacktestRequest, BreakevenRequest, PriceRequest, ValidateRequest
+from xlbridge.server.schemas import (
+    ABTestRequest,
+    BacktestRequest,
+    BreakevenRequest,
+    PriceRequest,
+    SweepRequest,
+    ValidateRequest,
+)
 from xlbridge.server.security import (
     BodyLimit,
     LocalOnly,
@@ -44,6 +51,7 @@ from xlbridge.server.security import (
     checked_path,
     token_ok,
 )
+from xlbridge.server.worker import JobKind
 from xlbridge.settings import ServerSettings, ensure_token
 from xlbridge.validation import problem_rows, validate_path, validate_sheets
 
@@ -134,7 +142,33 @@ def _file_routes(settings: ServerSettings) -> APIRouter:
         job = request.app.state.jobs.submit(req)
         return {"job_id": job.id, "state": job.state.value}
 
+    @api.post("/sweeps", dependencies=auth, status_code=202)
+    def submit_sweep(body: SweepRequest, request: Request) -> dict[str, Any]:
+        """Queue a parameter sweep of one strategy (BT_Sweep, BT_SweepStats); poll
+        ``/v1/jobs/{id}`` (``variants_done`` / ``variants_total``)."""
+        return _queue(request, JobKind.SWEEP, body.model_dump(mode="json"), settings)
+
+    @api.post("/abtests", dependencies=auth, status_code=202)
+    def submit_abtest(body: ABTestRequest, request: Request) -> dict[str, Any]:
+        """Queue an A/B test of two strategies, or of one and a parameter change
+        (BT_ABTest, BT_ABTestPairs); poll ``/v1/jobs/{id}``."""
+        return _queue(request, JobKind.ABTEST, body.model_dump(mode="json"), settings)
+
     return api
+
+
+def _queue(request: Request, kind: JobKind, req: dict[str, Any],
+           settings: ServerSettings) -> dict[str, Any]:
+    """Check the request's paths (the same rules as a backtest's) and queue the job."""
+    req["path"] = str(checked_path(req["path"], settings.allowed_roots))
+    if req.get("out") is not None:
+        req["out"] = str(checked_path(req["out"], settings.allowed_roots,
+                                      suffixes=(".xlsx", ".xlsm"), must_exist=False,
+                                      field="out"))
+        check_out_path(FilePath(req["out"]), FilePath(req["path"]),
+                       replace=bool(req.get("replace")), place="out")
+    job = request.app.state.jobs.submit({"kind": kind.value, **req})
+    return {"job_id": job.id, "state": job.state.value, "kind": kind.value}
 
 
 def _job(request: Request, job_id: str) -> Any:
@@ -162,7 +196,8 @@ def _job_routes() -> APIRouter:
 
     @api.get("/jobs/{job_id}/results", dependencies=auth)
     def job_results(job_id: str, request: Request) -> dict[str, Any]:
-        """The finished job's results workbook path, run ids and BT_* tables."""
+        """The finished job's results workbook path, run ids and BT_* tables (a sweep's
+        BT_Sweep and BT_SweepStats, an A/B test's BT_ABTest and BT_ABTestPairs)."""
         job = _job(request, job_id)
         if job.state is not JobState.DONE:
             raise HTTPException(409, f"job {job_id} is {job.state.value}, not done")

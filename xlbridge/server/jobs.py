@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import PosbtError
-from xlbridge.server.worker import run_job
+from xlbridge.server.worker import JobKind, run_job
 
 POLL_S = 0.1
 MEMORY_POLL_S = 0.5
+CANCEL_GRACE_S = 10.0  # a cancelled sweep may finish its variants in flight, then it is ended
 RESTART_ERROR = "the server stopped before this job finished; submit it again"
 
 
@@ -51,7 +52,9 @@ class QueueFullError(PosbtError):
 
 
 def rss_bytes(pid: int) -> int | None:
-    """Resident memory of process ``pid`` (psutil, else /proc on Linux; None if unknown)."""
+    """Resident memory of process ``pid`` and its descendants (a sweep's pool workers count
+    against their job's budget): psutil, else /proc on Linux for ``pid`` alone; None if
+    unknown."""
     try:
         import psutil
     except ImportError:  # pragma: no cover - psutil ships with the server extra
@@ -61,9 +64,36 @@ def rss_bytes(pid: int) -> int | None:
         except (OSError, ValueError, IndexError, AttributeError):
             return None
     try:
-        return int(psutil.Process(pid).memory_info().rss)
+        proc = psutil.Process(pid)
+        total = int(proc.memory_info().rss)
+        children = proc.children(recursive=True)
     except (psutil.Error, OSError):
         return None
+    for child in children:
+        try:
+            total += int(child.memory_info().rss)
+        except (psutil.Error, OSError):  # it ended meanwhile
+            continue
+    return total
+
+
+def terminate_tree(proc: Any) -> None:
+    """Terminate a job's worker and every process below it (a sweep's pool workers, which
+    Windows' TerminateProcess would otherwise leave running, holding the market store)."""
+    children: list[Any] = []
+    if proc.pid is not None:
+        try:
+            import psutil
+
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except Exception:  # psutil absent, or the worker has just ended
+            children = []
+    proc.terminate()
+    for child in children:
+        try:
+            child.terminate()
+        except Exception:  # it ended meanwhile
+            continue
 
 
 class JobState(StrEnum):
@@ -86,22 +116,30 @@ def _now() -> str:
 
 @dataclass
 class Job:
-    """One backtest job as the API shows it (``result`` holds the results once done)."""
+    """One job (a backtest, a sweep or an A/B test: ``request["kind"]``) as the API shows
+    it (``result`` holds the results once done; a sweep counts its variants)."""
 
     id: str
     request: dict[str, Any]
     state: JobState = JobState.QUEUED
     progress: float = 0.0
+    variants_done: int | None = None
+    variants_total: int | None = None
     log: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None
     created: str = field(default_factory=_now)
     finished: str | None = None
 
+    @property
+    def kind(self) -> str:
+        return str(self.request.get("kind", JobKind.BACKTEST.value))
+
     def public(self) -> dict[str, Any]:
         """The job without its results (``GET /v1/jobs/{id}``)."""
         out = asdict(self)
         out.pop("result")
+        out["kind"] = self.kind
         out["state"] = self.state.value
         out["progress"] = round(self.progress, 1)
         return out
@@ -215,32 +253,46 @@ class JobManager:
 
     def _run_one(self, job: Job) -> None:
         messages = self._ctx.Queue()
-        proc = self._ctx.Process(target=run_job, args=(job.request, str(self.home), messages),
-                                 name=f"posbt-job-{job.id}", daemon=True)
+        stop = self._ctx.Event()
+        proc = self._ctx.Process(target=run_job,
+                                 args=(job.request, str(self.home), messages, stop),
+                                 name=f"posbt-job-{job.id}",
+                                 # a sweep starts a process pool, which a daemonic process
+                                 # may not; its worker ends itself with the server anyway
+                                 daemon=job.kind != JobKind.SWEEP.value)
         proc.start()
-        self._on_event("job_started", {"job": job.id, "pid": proc.pid})
+        self._on_event("job_started", {"job": job.id, "pid": proc.pid, "kind": job.kind})
         final: JobState | None = None
         started = time.monotonic()
         next_memory_check = started
+        stop_by: float | None = None  # a cancelled sweep's deadline to stop by itself
+        what = {JobKind.SWEEP.value: "the sweep", JobKind.ABTEST.value: "the A/B test"}.get(
+            job.kind, "the backtest")
         while final is None:
-            if job.id in self._cancel or self._stopping.is_set():
-                proc.terminate()
+            if self._stopping.is_set() or (job.id in self._cancel and (
+                    job.kind != JobKind.SWEEP.value
+                    or (stop_by is not None and time.monotonic() > stop_by)
+                    or not proc.is_alive())):
+                terminate_tree(proc)
                 final = JobState.CANCELLED if job.id in self._cancel else JobState.FAILED
                 break
+            if job.id in self._cancel and stop_by is None:  # a sweep: ask it to stop first
+                stop.set()
+                stop_by = time.monotonic() + CANCEL_GRACE_S
             now = time.monotonic()
             over = None
             if now - started > self.limits.time_s:
-                over = (f"the backtest ran past its time budget of {self.limits.time_s:,.0f} s "
+                over = (f"{what} ran past its time budget of {self.limits.time_s:,.0f} s "
                         "and was stopped (POSBT_JOB_TIME_S sets the budget)")
             elif now >= next_memory_check and proc.pid is not None:
                 next_memory_check = now + MEMORY_POLL_S
                 rss = rss_bytes(proc.pid)
                 if rss is not None and rss > self.limits.memory_bytes:
-                    over = (f"the backtest used {rss / 2**20:,.0f} MiB, over its memory budget "
+                    over = (f"{what} used {rss / 2**20:,.0f} MiB, over its memory budget "
                             f"of {self.limits.memory_bytes / 2**20:,.0f} MiB, and was stopped "
                             "(POSBT_JOB_MEMORY_MB sets the budget)")
             if over is not None:
-                proc.terminate()
+                terminate_tree(proc)
                 with self._lock:
                     job.errors.append({"place": None, "excel_name": None, "message": over})
                 final = JobState.FAILED
@@ -248,9 +300,11 @@ class JobManager:
             try:
                 msg = messages.get(timeout=POLL_S)
             except queue_mod.Empty:
-                if not proc.is_alive():
+                if not proc.is_alive() and stop_by is None:
                     final = self._drain(job, messages) or self._died(job, proc.exitcode)
                 continue
+            # a sweep that ends while asked to stop: done when it finished first (the cancel
+            # came too late: its sheets are whole), cancelled when it stopped without a word
             final = self._apply(job, msg)
         proc.join(timeout=5)
         if proc.is_alive():  # pragma: no cover - terminate() did not take
@@ -284,6 +338,8 @@ class JobManager:
         with self._lock:
             if kind == "progress":
                 job.progress = float(msg[1])
+                if len(msg) >= 5:  # a sweep: variants done, in all
+                    job.variants_done, job.variants_total = int(msg[3]), int(msg[4])
             elif kind == "log":
                 job.log.append(str(msg[1]))
             elif kind == "done":

@@ -19,7 +19,7 @@ import xlwings
 
 import xlbridge.udfs
 from xlbridge.addin.build import CONF_SHEET, CUSTOM_UI, UDF_VBA_MODULE, build
-from xlbridge.macros import ACTIONS
+from xlbridge.macros import ACTIONS, TEXT_ACTIONS
 
 NS = "{http://schemas.microsoft.com/office/2009/07/customui}"
 # The elements and attributes of the customUI 2009 schema that the ribbon may use.
@@ -69,9 +69,11 @@ def test_package_has_the_ribbon_and_the_project(xlam: Path) -> None:
         assert el.tag.startswith(NS) and tag in ALLOWED, el.tag
         assert set(el.attrib) <= ALLOWED[tag], (tag, set(el.attrib) - ALLOWED[tag])
     ids = [b.get("id") for b in root.iter(NS + "button")]
-    assert ids == ["RunBacktest", "CancelBacktest", "Validate", "NewStrategy", "OpenResults",
-                   "ServerStatus"]
-    assert set(ids) <= set(ACTIONS)  # every button has a Python action
+    assert ids == ["RunBacktest", "CancelBacktest", "Validate", "RunSweep", "ABTest",
+                   "NewStrategy", "OpenResults", "ServerStatus"]
+    assert set(ids) <= set(ACTIONS) | set(TEXT_ACTIONS)  # every button has a Python action
+    labels = {b.get("id"): b.get("label") for b in root.iter(NS + "button")}
+    assert (labels["RunSweep"], labels["ABTest"]) == ("Run Sweep", "A/B Test")
 
 
 def test_xlwings_module_reads_posbt_settings(xlam: Path) -> None:
@@ -139,7 +141,8 @@ def test_every_ribbon_callback_exists_and_calls_existing_python(xlam: Path) -> N
         root = ElementTree.fromstring(z.read(CUSTOM_UI))
     actions = {el.get("onAction") for el in root.iter() if el.get("onAction")}
     subs = dict(re.findall(r"Sub (\w+)\(control As IRibbonControl\)(.*?)End Sub", posbt, re.S))
-    assert actions == set(subs) == {"PosbtOnAction", "PosbtRunBacktest"}
+    assert actions == set(subs) == {"PosbtOnAction", "PosbtRunBacktest", "PosbtRunSweep",
+                                    "PosbtABTest"}
     bodies = dict(re.findall(r"Sub (\w+)\([^)]*\)(.*?)End Sub", posbt, re.S))
     called = []
     for body in bodies.values():
@@ -151,6 +154,20 @@ def test_every_ribbon_callback_exists_and_calls_existing_python(xlam: Path) -> N
     # the Run Backtest button posts the job and starts the timer that polls it
     assert "RunBacktest" in called and "PollBacktest" in called
     assert {"RunBacktest", "PollBacktest", "CancelBacktest"} <= set(ACTIONS)
+    # Run Sweep and A/B Test post their jobs and start the same timer
+    assert {"RunSweep", "ABTest"} <= set(called)
+    for sub in ("PosbtRunSweep", "PosbtABTest"):
+        assert "PosbtSchedulePoll" in subs[sub], sub
+    assert "RunSweep" in ACTIONS and "ABTest" in TEXT_ACTIONS
+    # A/B Test: an input box filled from the selection; the text goes as character codes
+    ab = subs["PosbtABTest"]
+    assert "InputBox(" in ab and "PosbtSelectedStrategies()" in ab
+    assert "dispatch('ABTest', [\" & PosbtCodes(answer) & \"])" in ab
+    functions = dict(re.findall(r"Function (\w+)\([^)]*\)[^\n]*(.*?)End Function", posbt, re.S))
+    assert "AscW(Mid$(text, i, 1))" in functions["PosbtCodes"]
+    from engine.config.layout import FIRST_STRATEGY_COL
+
+    assert f"col.Column >= {FIRST_STRATEGY_COL}" in functions["PosbtSelectedStrategies"]
     assert 'Application.OnTime Now + TimeSerial(0, 0, POSBT_POLL_SECONDS), "PosbtPoll"' in posbt
 
 
