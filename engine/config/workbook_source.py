@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from itertools import compress, repeat
@@ -450,7 +451,9 @@ def _add_strategy(reader: _Reader, flat: dict[tuple[str, ...], Any], places: Pla
 def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ...]) -> bool:
     """Read a one-row-per-item sheet; False when its header kept it from being read."""
     name = sheet.value
-    rows = reader.book.rows(name)
+    grid = _grid_of(reader.book, name)
+    rows = (reader.book.rows(name) if grid is None
+            else [grid.row(1)] if grid.max_row else [])
     reader.check_hidden(name)
     hdr = reader.header(name, rows)
     if hdr is None:
@@ -468,12 +471,19 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
     strategies = {s.name: s for s in reader.raw.strategies}
     counts: dict[str, int] = {}
     scol = hdr["StrategyName"].col
-    for row in _body(rows, name, reader):
-        scell = next((c for c in row if c.col == scol), None)
+    body: Iterable[tuple[int, list[Cell], Cell | None]]
+    if grid is None:
+        body = [(row[0].row, row, next((c for c in row if c.col == scol), None))
+                for row in _body(rows, name, reader)]
+    else:  # a Cell only for the cells read: those of a parameter column in the grid
+        letters = {c: column_letter(c) for c in by_col}
+        body = ((ri, _grid_cells(grid, ri, letters), grid.cell(ri, scol))
+                for ri in _grid_body(grid, name, reader))
+    for ri, row, scell in body:
         sname = str(scell.value).strip() if scell is not None and not scell.blank else ""
         strat = strategies.get(sname)
         if strat is None:
-            where = scell.address if scell is not None else f"A{row[0].row}"
+            where = scell.address if scell is not None else f"A{ri}"
             reader.err(f"{name}!{where}", f"strategy {sname!r} is not in PositionalParameter")
             continue
         i = counts.get(sname, 0)
@@ -488,14 +498,36 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
             if ok:
                 flat[p.path] = v
                 places[(key, i, *p.path)] = f"{name}!{cell.address}"
-        strat.places.setdefault((key, i), f"{name}!A{row[0].row}")
+        strat.places.setdefault((key, i), f"{name}!A{ri}")
         strat.leg_layer.setdefault(key, []).append(_rule_fields(nest(flat), key, reader,
-                                                                name, row))
+                                                                name, ri))
     return True
 
 
+def _grid_of(book: WorkbookReader, name: str) -> SheetGrid | None:
+    """Sheet ``name`` as a :class:`SheetGrid` when ``book`` gives one (the streaming
+    reader does), else None (read its rows)."""
+    grid_of = getattr(book, "grid", None)
+    if grid_of is None:
+        return None
+    grid: SheetGrid = grid_of(name)
+    return grid
+
+
+def _grid_cells(grid: SheetGrid, ri: int, letters: dict[int, str]) -> list[Cell]:
+    """The cells of row ``ri`` in the columns of ``letters`` that the grid holds, in column
+    order (a cell it does not hold is blank, and a row sheet's loop skips blank cells)."""
+    line = grid.values.get(ri)
+    if not line:
+        return []
+    forms = grid.formulas.get(ri) or {}
+    rs = str(ri)
+    return [Cell(ri, col, letters[col] + rs, line[col], forms.get(col))
+            for col in sorted(line) if col in letters]
+
+
 def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
-                 row: list[Cell]) -> dict[str, Any]:
+                 ri: int) -> dict[str, Any]:
     """Drop (with an error) rule cells that do not apply to the row's RuleType."""
     if key != "adjustment_rules":
         return data
@@ -505,7 +537,7 @@ def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
     for excel, p in _typed_rule_params():
         if rtype not in p.rule_types and p.path[0] in data:
             data.pop(p.path[0])
-            reader.err(f"{sheet}!A{row[0].row}", f"{excel} does not apply to RuleType {rtype} "
+            reader.err(f"{sheet}!A{ri}", f"{excel} does not apply to RuleType {rtype} "
                        f"(only {', '.join(p.rule_types)})", excel)
     return data
 
@@ -582,8 +614,7 @@ def read_book(book: WorkbookReader, source: str) -> RawConfig:
                    + ", ".join(sheets) + ")")
         return raw
     reader.check_hidden(Sheet.POSITIONAL.value)
-    grid_of = getattr(book, "grid", None)
-    grid: SheetGrid | None = grid_of(Sheet.POSITIONAL.value) if grid_of is not None else None
+    grid = _grid_of(book, Sheet.POSITIONAL.value)
     # from a grid the header row first: the layout it names says how to read the rest
     rows = (book.rows(Sheet.POSITIONAL.value) if grid is None
             else [grid.row(1)] if grid.max_row else [])
