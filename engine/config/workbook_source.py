@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from itertools import compress, repeat
@@ -26,7 +27,7 @@ from engine.config.paths import Key
 from engine.config.problems import Problem
 from engine.config.raw import PlaceMap, RawConfig, RawStrategy, only_defaults
 from engine.config.registry import ParamInfo, Sheet, by_excel_name
-from engine.workbook.protocol import Cell, WorkbookReader
+from engine.workbook.protocol import Cell, SheetGrid, WorkbookReader, column_letter
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KIND_WORDS = {"int": "a whole number", "float": "a number", "float_or_dynamic":
@@ -228,6 +229,139 @@ def _unknown(reader: _Reader, place: str, name: str, sheet: Sheet, warn: bool) -
                warn=warn)
 
 
+def _values_row(reader: _Reader, sheet: str, ri: int, columns: list[int],
+                values: list[object], col_prefixes: list[str], p: ParamInfo,
+                flats: list[dict[tuple[str, ...], Any]], places: list[PlaceMap]) -> bool:
+    """:func:`_row_values` for row ``ri`` of a :class:`SheetGrid`: ``values`` are the
+    strategy ``columns``' values (none holds a formula), ``col_prefixes`` their
+    ``Sheet!<letters>``. The same entries, places and messages, without a Cell a value."""
+    keys = list(zip(map(type, values), values, strict=True))  # True, 1 and 1.0 kept apart
+    try:
+        distinct = set(keys)
+    except TypeError:
+        return False
+    outcome = {}
+    for key in distinct:
+        v = key[1]
+        blank = v is None or (isinstance(v, str) and not v.strip())
+        outcome[key] = _BLANK if blank else _plain_value(v, p)
+    outs = list(map(outcome.__getitem__, keys))
+    path, rs = p.path, str(ri)
+    if _BLANK in outcome.values() or _SAY in outcome.values():
+        mask = [o is not _BLANK and o is not _SAY for o in outs]
+        deque(map(setitem, compress(flats, mask), repeat(path), compress(outs, mask)), 0)
+        deque(map(setitem, compress(places, mask), repeat(path),
+                  map(add, compress(col_prefixes, mask), repeat(rs))), 0)
+        for i in [i for i, o in enumerate(outs) if o is _SAY]:
+            col = columns[i]
+            cell = Cell(ri, col, f"{column_letter(col)}{rs}", values[i], None)
+            ok, v = reader.value(sheet, cell, p)  # says what is wrong, at the cell
+            if ok:
+                flats[i][path], places[i][path] = v, col_prefixes[i] + rs
+        return True
+    deque(map(setitem, flats, repeat(path), outs), 0)
+    deque(map(setitem, places, repeat(path), map(add, col_prefixes, repeat(rs))), 0)
+    return True
+
+
+def _cell_blank(v: object, formula: str | None) -> bool:
+    return formula is None and (v is None or (isinstance(v, str) and not v.strip()))
+
+
+def _grid_used_columns(grid: SheetGrid, first: int) -> list[int]:
+    """:func:`_used_columns` over a grid: in each row only the columns not yet seen are
+    looked at (after the header row, usually none)."""
+    found: set[int] = set()
+    none: dict[int, str] = {}
+    for ri, line in grid.values.items():
+        forms = grid.formulas.get(ri, none)
+        for col in set(line).difference(found):
+            if col >= first and not _cell_blank(line[col], forms.get(col)):
+                found.add(col)
+    return sorted(found)
+
+
+def _grid_row_used(grid: SheetGrid, ri: int) -> bool:
+    """Whether row ``ri`` holds a cell that is not blank (it stops at the first)."""
+    forms = grid.formulas.get(ri)
+    if forms:
+        return True  # a formula cell is never blank
+    for v in grid.values.get(ri, {}).values():
+        if not (v is None or (isinstance(v, str) and not v.strip())):
+            return True
+    return False
+
+
+def _grid_body(grid: SheetGrid, sheet: str, reader: _Reader) -> list[int]:
+    """:func:`_body` over a grid: the data rows' numbers."""
+    used = [ri for ri in range(2, grid.max_row + 1) if _grid_row_used(grid, ri)]
+    last = used[-1] if used else 1
+    keep = set(used)
+    out = []
+    for ri in range(2, last + 1):
+        if ri not in keep:
+            reader.err(f"{sheet}!A{ri}", "blank row inside the table (rows below it are "
+                       "still read)", warn=True)
+            continue
+        out.append(ri)
+    return out
+
+
+def _positional_grid(reader: _Reader, grid: SheetGrid, hdr: dict[str, Cell]) -> None:
+    """:func:`_positional` for the one-column-per-strategy layout read from a
+    :class:`SheetGrid` (the streaming reader's): the same strategies, places and messages,
+    with a strategy row's values taken from the grid whole rather than a Cell each."""
+    sheet = Sheet.POSITIONAL.value
+    names = by_excel_name(Sheet.POSITIONAL)
+    by_col = {c.col: (k, c) for k, c in hdr.items()}
+    for col_name in POSITIONAL_HEADER[:2]:
+        if col_name not in hdr:
+            reader.err(f"{sheet}!1", f"missing required column {col_name}")
+            return
+    pcol = hdr["Parameter"].col
+    first = max(c.col for k, c in hdr.items() if k in POSITIONAL_HEADER) + 1
+    columns = _grid_used_columns(grid, first)
+    reader.check_merged(sheet, set(columns) | {pcol})
+    flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
+    value = reader.value
+    col_flats, col_places = [flats[c][0] for c in columns], [flats[c][1] for c in columns]
+    col_prefixes = [f"{sheet}!{column_letter(c)}" for c in columns]
+    none: dict[int, Any] = {}
+    for ri in _grid_body(grid, sheet, reader):
+        pcell = grid.cell(ri, pcol)
+        if pcell.blank:
+            continue  # a section row
+        pname = str(pcell.value).strip()
+        p = names.get(pname)
+        if p is None:
+            _unknown(reader, f"{sheet}!{pcell.address}", pname, Sheet.POSITIONAL, warn=False)
+            continue
+        forms = grid.formulas.get(ri)
+        if len(columns) > 1 and (not forms or forms.keys().isdisjoint(columns)):
+            line = grid.values.get(ri, none)
+            if _values_row(reader, sheet, ri, columns, list(map(line.get, columns)),
+                           col_prefixes, p, col_flats, col_places):
+                continue
+        path = p.path
+        for cell in grid.row(ri):
+            flat_places = flats.get(cell.col)
+            if flat_places is None:
+                continue
+            v = cell.value
+            if cell.formula is None and (v is None or (isinstance(v, str) and not v.strip())):
+                continue
+            ok, v = value(sheet, cell, p)
+            if ok:
+                flat_places[0][path] = v
+                flat_places[1][path] = f"{sheet}!{cell.address}"
+    for col in columns:
+        flat, places = flats[col]
+        head = by_col[col][1] if col in by_col else None
+        if ("strategy_name",) not in flat and head is not None:
+            flat[("strategy_name",)] = str(head.value)
+        _add_strategy(reader, flat, places, f"{sheet}!{_letter(col)}1")
+
+
 def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -> None:
     sheet = Sheet.POSITIONAL.value
     names = by_excel_name(Sheet.POSITIONAL)
@@ -317,7 +451,9 @@ def _add_strategy(reader: _Reader, flat: dict[tuple[str, ...], Any], places: Pla
 def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ...]) -> bool:
     """Read a one-row-per-item sheet; False when its header kept it from being read."""
     name = sheet.value
-    rows = reader.book.rows(name)
+    grid = _grid_of(reader.book, name)
+    rows = (reader.book.rows(name) if grid is None
+            else [grid.row(1)] if grid.max_row else [])
     reader.check_hidden(name)
     hdr = reader.header(name, rows)
     if hdr is None:
@@ -335,12 +471,19 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
     strategies = {s.name: s for s in reader.raw.strategies}
     counts: dict[str, int] = {}
     scol = hdr["StrategyName"].col
-    for row in _body(rows, name, reader):
-        scell = next((c for c in row if c.col == scol), None)
+    body: Iterable[tuple[int, list[Cell], Cell | None]]
+    if grid is None:
+        body = [(row[0].row, row, next((c for c in row if c.col == scol), None))
+                for row in _body(rows, name, reader)]
+    else:  # a Cell only for the cells read: those of a parameter column in the grid
+        letters = {c: column_letter(c) for c in by_col}
+        body = ((ri, _grid_cells(grid, ri, letters), grid.cell(ri, scol))
+                for ri in _grid_body(grid, name, reader))
+    for ri, row, scell in body:
         sname = str(scell.value).strip() if scell is not None and not scell.blank else ""
         strat = strategies.get(sname)
         if strat is None:
-            where = scell.address if scell is not None else f"A{row[0].row}"
+            where = scell.address if scell is not None else f"A{ri}"
             reader.err(f"{name}!{where}", f"strategy {sname!r} is not in PositionalParameter")
             continue
         i = counts.get(sname, 0)
@@ -355,14 +498,36 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
             if ok:
                 flat[p.path] = v
                 places[(key, i, *p.path)] = f"{name}!{cell.address}"
-        strat.places.setdefault((key, i), f"{name}!A{row[0].row}")
+        strat.places.setdefault((key, i), f"{name}!A{ri}")
         strat.leg_layer.setdefault(key, []).append(_rule_fields(nest(flat), key, reader,
-                                                                name, row))
+                                                                name, ri))
     return True
 
 
+def _grid_of(book: WorkbookReader, name: str) -> SheetGrid | None:
+    """Sheet ``name`` as a :class:`SheetGrid` when ``book`` gives one (the streaming
+    reader does), else None (read its rows)."""
+    grid_of = getattr(book, "grid", None)
+    if grid_of is None:
+        return None
+    grid: SheetGrid = grid_of(name)
+    return grid
+
+
+def _grid_cells(grid: SheetGrid, ri: int, letters: dict[int, str]) -> list[Cell]:
+    """The cells of row ``ri`` in the columns of ``letters`` that the grid holds, in column
+    order (a cell it does not hold is blank, and a row sheet's loop skips blank cells)."""
+    line = grid.values.get(ri)
+    if not line:
+        return []
+    forms = grid.formulas.get(ri) or {}
+    rs = str(ri)
+    return [Cell(ri, col, letters[col] + rs, line[col], forms.get(col))
+            for col in sorted(line) if col in letters]
+
+
 def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
-                 row: list[Cell]) -> dict[str, Any]:
+                 ri: int) -> dict[str, Any]:
     """Drop (with an error) rule cells that do not apply to the row's RuleType."""
     if key != "adjustment_rules":
         return data
@@ -372,7 +537,7 @@ def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,
     for excel, p in _typed_rule_params():
         if rtype not in p.rule_types and p.path[0] in data:
             data.pop(p.path[0])
-            reader.err(f"{sheet}!A{row[0].row}", f"{excel} does not apply to RuleType {rtype} "
+            reader.err(f"{sheet}!A{ri}", f"{excel} does not apply to RuleType {rtype} "
                        f"(only {', '.join(p.rule_types)})", excel)
     return data
 
@@ -449,10 +614,16 @@ def read_book(book: WorkbookReader, source: str) -> RawConfig:
                    + ", ".join(sheets) + ")")
         return raw
     reader.check_hidden(Sheet.POSITIONAL.value)
-    rows = book.rows(Sheet.POSITIONAL.value)
+    grid = _grid_of(book, Sheet.POSITIONAL.value)
+    # from a grid the header row first: the layout it names says how to read the rest
+    rows = (book.rows(Sheet.POSITIONAL.value) if grid is None
+            else [grid.row(1)] if grid.max_row else [])
     hdr = reader.header(Sheet.POSITIONAL.value, rows)
-    if hdr is not None:
-        _positional(reader, rows, hdr)
+    if hdr is not None and grid is not None and not ("StrategyName" in hdr
+                                                     and "Parameter" not in hdr):
+        _positional_grid(reader, grid, hdr)
+    elif hdr is not None:
+        _positional(reader, rows if grid is None else grid.rows(), hdr)
     _key_value_sheet(reader)
     legs_read = True
     if Sheet.LEG.value in sheets:

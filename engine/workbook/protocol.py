@@ -8,10 +8,13 @@ xlwings one (a live book) in xlbridge.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple, Protocol
+from functools import partial
+from itertools import repeat
+from operator import add
+from typing import Any, NamedTuple, Protocol
 
 
 class Cell(NamedTuple):
@@ -31,6 +34,46 @@ class Cell(NamedTuple):
     def blank(self) -> bool:
         return self.formula is None and (self.value is None or
                                          (isinstance(self.value, str) and not self.value.strip()))
+
+
+class SheetGrid:
+    """A sheet's cells as row -> column -> value, with the (few) formulas apart: what a
+    reader that holds them so gives besides :meth:`WorkbookReader.rows`, so that a big
+    sheet can be read without a :class:`Cell` per cell. Its rectangle is the one ``rows``
+    gives: from A1 to the last row and column that hold a cell; a cell not in ``values``
+    is empty. Not to be changed once made."""
+
+    def __init__(self, values: Mapping[int, Mapping[int, object]],
+                 formulas: Mapping[int, Mapping[int, str]]) -> None:
+        self.values, self.formulas = values, formulas
+        self.max_row = max((r for r, line in values.items() if line), default=0)
+        self.max_col = max((max(line) for line in values.values() if line), default=0)
+        self._names = [column_letter(k) for k in range(1, self.max_col + 1)]
+
+    def row(self, ri: int) -> list[Cell]:
+        """Every cell of row ``ri`` of the rectangle, from column A."""
+        cols = range(1, self.max_col + 1)
+        line = self.values.get(ri, _NONE)
+        forms = self.formulas.get(ri)
+        # built by C-level maps, not a Python loop a cell: tuple.__new__ makes the Cell
+        # from its (row, col, address, value, formula) tuple
+        return list(map(_make_cell, zip(repeat(ri), cols, map(add, self._names, repeat(str(ri))),
+                                        map(line.get, cols),
+                                        map(forms.get, cols) if forms else repeat(None))))
+
+    def rows(self) -> list[list[Cell]]:
+        """Every row of the rectangle (:meth:`WorkbookReader.rows`)."""
+        return [self.row(ri) for ri in range(1, self.max_row + 1)]
+
+    def cell(self, ri: int, col: int) -> Cell:
+        """The cell at row ``ri``, column ``col``."""
+        forms = self.formulas.get(ri)
+        return Cell(ri, col, f"{column_letter(col)}{ri}", self.values.get(ri, _NONE).get(col),
+                    forms.get(col) if forms else None)
+
+
+_NONE: Mapping[int, Any] = {}
+_make_cell = partial(tuple.__new__, Cell)
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from functools import partial
 from itertools import repeat
-from operator import add
 from pathlib import Path
 from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, iterparse
 
 from engine.errors import PosbtError
-from engine.workbook.protocol import Cell, SheetInfo, column_letter
+from engine.workbook.protocol import Cell, SheetGrid, SheetInfo, column_letter
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _C, _V, _F, _IS = _NS + "row", _NS + "c", _NS + "v", _NS + "f", _NS + "is"
@@ -42,7 +40,7 @@ class _SheetPart:
 
 @dataclass
 class _Parsed:
-    rows: list[list[Cell]]
+    grid: SheetGrid
     merged: tuple[str, ...]
 
 
@@ -104,13 +102,17 @@ class StreamingReader:
                          merged_ranges=self._parsed(name).merged)
 
     def rows(self, name: str) -> list[list[Cell]]:
-        return self._parsed(name).rows
+        return self._parsed(name).grid.rows()
+
+    def grid(self, name: str) -> SheetGrid:
+        """The cells of sheet ``name`` as :meth:`rows` gives them, without a Cell each."""
+        return self._parsed(name).grid
 
     def _parsed(self, name: str) -> _Parsed:
         if name not in self._cache:
             part = self._by_name[name]
             if part.target is None:
-                self._cache[name] = _Parsed([], ())
+                self._cache[name] = _Parsed(SheetGrid({}, {}), ())
             else:
                 try:
                     with zipfile.ZipFile(self.path) as archive, \
@@ -354,28 +356,6 @@ class _Grid:
             for col in cols:
                 self.formulas[row].pop(col, None)
 
-    def rows(self) -> list[list[Cell]]:
-        """Every cell of the rectangle from A1 to the last row and column used."""
-        values, formulas = self.values, self.formulas
-        max_row = max((r for r, line in values.items() if line), default=0)
-        if not max_row:
-            return []
-        max_col = max(max(line) for line in values.values() if line)
-        names = [column_letter(k) for k in range(1, max_col + 1)]
-        cols = range(1, max_col + 1)
-        # built by C-level maps, not a Python loop a cell: tuple.__new__ makes the Cell
-        # from its (row, col, address, value, formula) tuple
-        make = partial(tuple.__new__, Cell)
-        none: dict[int, Any] = {}
-        out: list[list[Cell]] = []
-        for ri in range(1, max_row + 1):
-            line = values.get(ri, none)
-            forms = formulas.get(ri)
-            out.append(list(map(make, zip(repeat(ri), cols, map(add, names, repeat(str(ri))),
-                                          map(line.get, cols),
-                                          map(forms.get, cols) if forms else repeat(None)))))
-        return out
-
 
 def _plain_row(body: str, rs: str, row: int, st: _State, values: dict[str, object],
                grid: _Grid) -> bool:
@@ -512,4 +492,4 @@ def _parse_sheet(src: IO[bytes], fmt: _Formats) -> _Parsed:
     ranges = tuple(f"{column_letter(c0)}{r0}" + ("" if (c0, r0) == (c1, r1) else
                                                  f":{column_letter(c1)}{r1}")
                    for c0, r0, c1, r1 in merged)
-    return _Parsed(grid.rows(), ranges)
+    return _Parsed(SheetGrid(grid.values, grid.formulas), ranges)

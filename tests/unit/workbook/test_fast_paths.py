@@ -1,7 +1,8 @@
 """The fast paths a big config workbook takes give what the reference paths give (issue 14,
 item 10): the regular-expression reader of sheet cells (against the XML parser and
-openpyxl) and the row-at-once reading of PositionalParameter (against the cell-by-cell
-loop), over a workbook with errors and warnings in many places. Same validated configs,
+openpyxl) and the row-at-once reading of PositionalParameter, from the streaming reader's
+grid and from Cells (against the cell-by-cell loop), over a workbook with errors and
+warnings in many places. Same validated configs,
 same messages in the same order, with the same places."""
 
 from __future__ import annotations
@@ -95,8 +96,9 @@ def _same(got: LoadedConfig, want: LoadedConfig) -> None:
 
 def test_fast_paths_match_the_reference_on_a_spoilt_book(
         book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    taken = {"cells": 0, "rows": 0}
-    fast_cells, row_values = xlsx_stream._fast_cells, workbook_source._row_values
+    taken = {"cells": 0, "rows": 0, "cell_rows": 0}
+    fast_cells, values_row = xlsx_stream._fast_cells, workbook_source._values_row
+    row_values = workbook_source._row_values
 
     def count_cells(*args: Any) -> Any:
         out = fast_cells(*args)
@@ -104,20 +106,31 @@ def test_fast_paths_match_the_reference_on_a_spoilt_book(
         return out
 
     def count_rows(*args: Any) -> bool:
-        out = row_values(*args)
+        out = values_row(*args)
         taken["rows"] += out
         return out
 
+    def count_cell_rows(*args: Any) -> bool:
+        out = row_values(*args)
+        taken["cell_rows"] += out
+        return out
+
     monkeypatch.setattr(xlsx_stream, "_fast_cells", count_cells)
-    monkeypatch.setattr(workbook_source, "_row_values", count_rows)
+    monkeypatch.setattr(workbook_source, "_values_row", count_rows)
+    monkeypatch.setattr(workbook_source, "_row_values", count_cell_rows)
     fast = load_config(book, strict=False)
-    # the fast paths did the reading
-    assert taken["cells"] >= 3 and taken["rows"] > 100
+    # the fast paths did the reading (from the grid: no row from Cells)
+    assert taken["cells"] >= 3 and taken["rows"] > 100 and taken["cell_rows"] == 0
+    # openpyxl's Cells read a row at once by _row_values
+    cells = resolve(read_book(OpenpyxlReader(book), str(book)))
+    assert taken["cell_rows"] > 100
 
     monkeypatch.setattr(workbook_source, "_row_values", lambda *args: False)
     reference = resolve(read_book(OpenpyxlReader(book), str(book)))
     monkeypatch.setattr(xlsx_stream, "_fast_cells", lambda *args: None)
     parser = resolve(read_book(StreamingReader(book), str(book)))
+    monkeypatch.setattr(workbook_source, "_values_row", lambda *args: False)
+    parser_cells = resolve(read_book(StreamingReader(book), str(book)))
 
     problems = _problems(reference)
     errors = [p for p in problems if p[3] == "error"]
@@ -127,7 +140,9 @@ def test_fast_paths_match_the_reference_on_a_spoilt_book(
     assert any(p[3] == "warning" and "date typed as text" in p[2] for p in problems)
     assert fast.configs(), "some strategies still validate"
     _same(fast, reference)
+    _same(cells, reference)
     _same(parser, reference)
+    _same(parser_cells, reference)
 
 
 def test_entities_and_odd_cells_read_alike(tmp_path: Path) -> None:
