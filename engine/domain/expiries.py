@@ -13,7 +13,7 @@ Expiries read from data take precedence over generated ones (``merge_expiries``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,6 +39,7 @@ EXPIRY_SCHEMA = pa.schema([
     pa.field("expiry", pa.date32(), nullable=False),
     pa.field("kind", pa.string(), nullable=False),
     pa.field("source", pa.string(), nullable=False),
+    pa.field("listed_from", pa.date32(), nullable=True),
 ])
 
 
@@ -135,17 +136,20 @@ def merge_expiries(generated: Iterable[Expiry], from_data: Iterable[Expiry]) -> 
     return sorted(merged.values())
 
 
-def expiry_rows(symbol: str, expiries: Iterable[Expiry],
-                source: ExpirySource | str) -> pa.Table:
-    """Rows for the store's ``expiries`` table: symbol, expiry, kind, source."""
+def expiry_rows(symbol: str, expiries: Iterable[Expiry], source: ExpirySource | str,
+                listed_from: Mapping[date, date] | None = None) -> pa.Table:
+    """Rows for the store's ``expiries`` table: symbol, expiry, kind, source and the first
+    day each expiry is listed (``listed_from`` by expiry date; NULL where not given)."""
     src = ExpirySource(source)
     items = sorted(expiries)
+    first = listed_from or {}
     return pa.table(
         {
             "symbol": [symbol] * len(items),
             "expiry": [e.date for e in items],
             "kind": [str(e.kind) for e in items],
             "source": [str(src)] * len(items),
+            "listed_from": [first.get(e.date) for e in items],
         },
         schema=EXPIRY_SCHEMA,
     )

@@ -114,6 +114,7 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "daily_metrics": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "events_between": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "expiries_from": [{"symbol": "NIFTY", "on_date": D1}, {"symbol": "NIFTY", "on_date": E2}],
+    "expiry_listing": [{"symbol": "NIFTY"}],
     "features_history": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "features_pending": [{"symbol": "NIFTY"}],
     "features_rolling_ranks": [{"dates": [D1 + dt.timedelta(days=i) for i in range(8)],

@@ -126,12 +126,13 @@ class MarketSpec:
     Chains: ATM +/- ``strikes_each_side`` strikes (ATM fixed per day from the day's open)
     for every listed expiry within ``horizon_days`` calendar days, both rights.
 
-    Listing: with ``weeklies_listed`` / ``monthlies_listed`` set (NSE lists 4 weeklies and
-    3 serial monthlies), each day lists only the next so many of each kind, today's
-    included until 15:30; None (the default) lists every generated expiry in the horizon.
-    The default stays None until the engine picks expiries by what is listed on the day:
-    it reads the ``expiries`` table, which has no listing date, and would pick a weekly
-    before its first bars. With ``keep_listed_strikes`` (default) a contract keeps every
+    Listing: each day lists only the next ``weeklies_listed`` weeklies and
+    ``monthlies_listed`` monthlies, today's included until 15:30, as NSE does (4 weekly
+    expiries besides the monthly ones, and 3 serial monthlies: the defaults); None lists
+    every generated expiry of that kind in the horizon. Each expiry's first listed day is
+    stored (``expiries.listed_from``) and the engine only picks expiries listed on the
+    decision day, so a 30-day leg on a day with 4 weeklies listed takes the listed monthly.
+    With ``keep_listed_strikes`` (default) a contract keeps every
     strike it was listed with for its whole life (the union of each day's ATM +/- n since
     its first listed day), so far wings keep quoting as the index moves away; without it
     each day quotes only that day's ATM +/- n.
@@ -148,8 +149,8 @@ class MarketSpec:
     horizon_days: int = 90
     rate: float = 0.065
     tick_pts: float = 0.05
-    weeklies_listed: int | None = None
-    monthlies_listed: int | None = None
+    weeklies_listed: int | None = 4
+    monthlies_listed: int | None = 3
     keep_listed_strikes: bool = True
 
     def __post_init__(self) -> None:
