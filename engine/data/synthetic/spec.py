@@ -129,7 +129,8 @@ class MarketSpec:
     Listing: each day lists only the next ``weeklies_listed`` weeklies and
     ``monthlies_listed`` monthlies, today's included until 15:30, as NSE does (4 weekly
     expiries besides the monthly ones, and 3 serial monthlies: the defaults); None lists
-    every generated expiry of that kind in the horizon. Each expiry's first listed day is
+    every generated expiry of that kind in the horizon (``horizon_days``: 100 by default, as
+    the third serial monthly can be 97 days out, the day after a monthly expiry). Each expiry's first listed day is
     stored (``expiries.listed_from``) and the engine only picks expiries listed on the
     decision day, so a 30-day leg on a day with 4 weeklies listed takes the listed monthly.
     With ``keep_listed_strikes`` (default) a contract keeps every
@@ -146,7 +147,7 @@ class MarketSpec:
     seed: int = 7
     history_days: int = 300
     strikes_each_side: int = 20
-    horizon_days: int = 90
+    horizon_days: int = 100
     rate: float = 0.065
     tick_pts: float = 0.05
     weeklies_listed: int | None = 4

@@ -66,12 +66,18 @@ NSE_NIFTY_2025 = {
     D(2025, 3, 28): [(D(2025, 4, 3), W), (D(2025, 4, 9), W), (D(2025, 4, 17), W),
                      (D(2025, 4, 24), M), (D(2025, 4, 30), W), (D(2025, 5, 29), M),
                      (D(2025, 6, 26), M)],
+    # Friday 25 Apr, the day after the April monthly: the third monthly, 31 Jul, is 97 days
+    # out (past a 90-day horizon); weeklies 30 Apr (Thursday 1 May closed), 8, 15, 22 May
+    D(2025, 4, 25): [(D(2025, 4, 30), W), (D(2025, 5, 8), W), (D(2025, 5, 15), W),
+                     (D(2025, 5, 22), W), (D(2025, 5, 29), M), (D(2025, 6, 26), M),
+                     (D(2025, 7, 31), M)],
 }
 
 
 def test_default_spec_lists_as_nse_does() -> None:
     spec = market_spec(["NIFTY"])
     assert (spec.weeklies_listed, spec.monthlies_listed) == (4, 3)
+    assert spec.horizon_days >= 97  # reaches the third monthly on 25 Apr 2025 (below)
 
 
 @pytest.mark.parametrize("day", sorted(NSE_NIFTY_2025))
