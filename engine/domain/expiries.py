@@ -25,6 +25,10 @@ from engine.domain.errors import ContractError
 from engine.domain.kinds import ExpiryKind, ExpirySource
 
 __all__ = [
+    "NEAREST_REACH_DAYS",
+    "NSE_MONTHLIES_LISTED",
+    "NSE_MONTHLY_REACH_DAYS",
+    "NSE_WEEKLIES_LISTED",
     "Expiry",
     "ExpiryKind",
     "ExpirySource",
@@ -33,6 +37,17 @@ __all__ = [
     "listed_expiries",
     "merge_expiries",
 ]
+
+NSE_WEEKLIES_LISTED = 4
+"""Weekly expiries NSE lists at a time, besides the monthlies (NIFTY's contract specification)."""
+NSE_MONTHLIES_LISTED = 3
+"""Serial monthly expiries NSE lists at a time (quarterlies and half-yearlies aside)."""
+NSE_MONTHLY_REACH_DAYS = 97
+"""The farthest the third serial monthly is from a trading day (the day after a monthly
+expiry; NIFTY and BANKNIFTY, 2021-2026 calendars)."""
+NEAREST_REACH_DAYS = 7
+"""By nearest DTE, a target at most this many days (one weekly cycle) past the farthest listed
+expiry still takes that expiry; a target further out is not listed and the entry is skipped."""
 
 EXPIRY_SCHEMA = pa.schema([
     pa.field("symbol", pa.string(), nullable=False),

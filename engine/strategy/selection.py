@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from engine.domain.expiries import NEAREST_REACH_DAYS
 from engine.domain.structures import Right
 from engine.market.chain import ChainSlice as ChainSlice  # re-exported: its old home
 from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
@@ -23,11 +24,6 @@ from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, Stri
 
 class SelectionError(Exception):
     """No contract satisfies a rule; the message is the reason recorded for the skipped entry."""
-
-
-NEAREST_REACH_DAYS = 7
-"""By nearest DTE, a target at most this many days (one weekly cycle) past the farthest listed
-expiry still takes that expiry; a target further out is not listed and the entry is skipped."""
 
 
 def select_expiry(listed: Sequence[tuple[dt.date, str]], on: dt.date, rule: ExpiryRule) -> dt.date:
