@@ -22,6 +22,7 @@ from engine.domain.calendar import load_calendar
 from engine.domain.contracts import load_contracts
 from engine.domain.expiries import listed_expiries
 from engine.domain.structures import Right, Side
+from engine.errors import StoreError
 from engine.market.view import MarketView
 from engine.simulation.loop import ContractInfo, run_backtest
 from engine.strategy.plan import (
@@ -179,3 +180,28 @@ def test_a_leg_beyond_what_is_listed_is_skipped_with_the_reason(store: DuckDBSto
     with pytest.raises(SelectionError, match="3 monthlies listed"):
         select_expiry(MarketView(store, "NIFTY", 15).listed_expiries(on), on,
                       ExpiryRule(ExpiryMethod.MONTHLY_INDEX, 3))
+
+
+class _OldStore:
+    """A store written before ``expiries.listed_from`` (opened read-only: not migrated)."""
+
+    def __init__(self, inner: DuckDBStore, message: str) -> None:
+        self.inner, self.message = inner, message
+
+    def query(self, name: str, params: dict[str, object] | None = None) -> object:
+        if name == "expiry_listing":
+            raise StoreError(self.message)
+        return self.inner.query(name, params)
+
+
+def test_a_store_without_listing_days_lists_every_expiry_until_it_expires(
+        store: DuckDBStore) -> None:
+    old = _OldStore(store, "query 'expiry_listing' failed: Binder Error: Referenced column "
+                           '"listed_from" not found')
+    mv = MarketView(old, "NIFTY", 15)  # type: ignore[arg-type]
+    on = D(2025, 3, 3)
+    # all 9 stored expiries are on or after 3 Mar, 9 Apr and 17 Apr included (not known)
+    assert len(mv.listed_expiries(on)) == 9
+    broken = MarketView(_OldStore(store, "database is closed"), "NIFTY", 15)  # type: ignore[arg-type]
+    with pytest.raises(StoreError, match="closed"):
+        broken.listed_expiries(on)
