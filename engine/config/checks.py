@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from engine.config.enums import RollFrequency, StrategySubtype, TriggerKind
+from engine.config.listing_check import unlisted_expiry_findings
 from engine.config.models.strategy import StrategyConfig
 from engine.config.problems import Severity
 from engine.config.registry import Sheet, excel_name_of
@@ -200,6 +201,7 @@ def _risk(cfg: StrategyConfig) -> Iterator[Finding]:
 
 CHECKS: tuple[Callable[[StrategyConfig], Iterator[Finding]], ...] = (
     _min_max, _structure, _legs, _rules, _risk, calendar_unit_findings,
+    unlisted_expiry_findings,
 )
 
 

@@ -13,7 +13,7 @@ Expiries read from data take precedence over generated ones (``merge_expiries``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -25,6 +25,10 @@ from engine.domain.errors import ContractError
 from engine.domain.kinds import ExpiryKind, ExpirySource
 
 __all__ = [
+    "NEAREST_REACH_DAYS",
+    "NSE_MONTHLIES_LISTED",
+    "NSE_MONTHLY_REACH_DAYS",
+    "NSE_WEEKLIES_LISTED",
     "Expiry",
     "ExpiryKind",
     "ExpirySource",
@@ -34,11 +38,23 @@ __all__ = [
     "merge_expiries",
 ]
 
+NSE_WEEKLIES_LISTED = 4
+"""Weekly expiries NSE lists at a time, besides the monthlies (NIFTY's contract specification)."""
+NSE_MONTHLIES_LISTED = 3
+"""Serial monthly expiries NSE lists at a time (quarterlies and half-yearlies aside)."""
+NSE_MONTHLY_REACH_DAYS = 97
+"""The farthest the third serial monthly is from a trading day (the day after a monthly
+expiry; NIFTY and BANKNIFTY, 2021-2026 calendars)."""
+NEAREST_REACH_DAYS = 7
+"""By nearest DTE, a target at most this many days (one weekly cycle) past the farthest listed
+expiry still takes that expiry; a target further out is not listed and the entry is skipped."""
+
 EXPIRY_SCHEMA = pa.schema([
     pa.field("symbol", pa.string(), nullable=False),
     pa.field("expiry", pa.date32(), nullable=False),
     pa.field("kind", pa.string(), nullable=False),
     pa.field("source", pa.string(), nullable=False),
+    pa.field("listed_from", pa.date32(), nullable=True),
 ])
 
 
@@ -135,17 +151,20 @@ def merge_expiries(generated: Iterable[Expiry], from_data: Iterable[Expiry]) -> 
     return sorted(merged.values())
 
 
-def expiry_rows(symbol: str, expiries: Iterable[Expiry],
-                source: ExpirySource | str) -> pa.Table:
-    """Rows for the store's ``expiries`` table: symbol, expiry, kind, source."""
+def expiry_rows(symbol: str, expiries: Iterable[Expiry], source: ExpirySource | str,
+                listed_from: Mapping[date, date] | None = None) -> pa.Table:
+    """Rows for the store's ``expiries`` table: symbol, expiry, kind, source and the first
+    day each expiry is listed (``listed_from`` by expiry date; NULL where not given)."""
     src = ExpirySource(source)
     items = sorted(expiries)
+    first = listed_from or {}
     return pa.table(
         {
             "symbol": [symbol] * len(items),
             "expiry": [e.date for e in items],
             "kind": [str(e.kind) for e in items],
             "source": [str(src)] * len(items),
+            "listed_from": [first.get(e.date) for e in items],
         },
         schema=EXPIRY_SCHEMA,
     )

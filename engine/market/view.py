@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from engine.data.store import Store
 from engine.domain.structures import Leg
-from engine.errors import DataMissingError, PosbtError
+from engine.errors import DataMissingError, PosbtError, StoreError
 from engine.market.block import BLOCK_FIELDS, BlockSpec, OptionBlock
 from engine.market.cache import CacheTooLargeError, OptionCache
 from engine.market.chain import ChainSlice
@@ -102,6 +102,7 @@ class MarketView:
         self.budget_bytes = budget_bytes
         self.stats = MarketStats()
         self._expiries: list[tuple[dt.date, str]] | None = None
+        self._listed_from: dict[dt.date, dt.date | None] = {}
         self._vix: tuple[np.ndarray, np.ndarray] | None = None
         self._run_block: OptionBlock | None = None
         self._blocks: list[OptionBlock] = []
@@ -125,14 +126,34 @@ class MarketView:
                         open=t.column("open").to_numpy().astype(float),
                         days=ts.astype("datetime64[D]"))
 
-    def listed_expiries(self) -> list[tuple[dt.date, str]]:
-        """All listed expiries of the symbol (date, kind), earliest first."""
+    def listed_expiries(self, on: dt.date | None = None) -> list[tuple[dt.date, str]]:
+        """The symbol's expiries (date, kind), earliest first: all of them, or with ``on``
+        those the exchange lists on that day (expiring on or after it, listed from it or
+        earlier: an expiry not yet listed on ``on`` is never offered then). An expiry whose
+        listing day the store does not know counts as listed on every day before it."""
         if self._expiries is None:
             t = self.store.query("expiries_from", {"symbol": self.symbol,
                                                    "on_date": dt.date(1900, 1, 1)})
             self._expiries = list(zip(t.column("expiry").to_pylist(), t.column("kind").to_pylist(),
                                       strict=True))
-        return self._expiries
+            self._listed_from = self._listing()
+        if on is None:
+            return self._expiries
+        first = self._listed_from
+        return [(e, k) for e, k in self._expiries
+                if e >= on and ((f := first.get(e)) is None or f <= on)]
+
+    def _listing(self) -> dict[dt.date, dt.date | None]:
+        """Each expiry's first listed day from the store (empty for a store written before
+        expiries had one: every expiry then counts as always listed)."""
+        try:
+            t = self.store.query("expiry_listing", {"symbol": self.symbol})
+        except StoreError as exc:  # an older store opened read-only: no listed_from column
+            if "listed_from" not in str(exc):
+                raise
+            return {}
+        return dict(zip(t.column("expiry").to_pylist(), t.column("listed_from").to_pylist(),
+                        strict=True))
 
     def vix_series(self, start: dt.date, end: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """VIX stamps and closes over the window (intraday interval if stored, else daily)."""
@@ -352,7 +373,7 @@ class MarketView:
             return self._keep(self._load(spec, "leg_paths"))
         day = ts_from.date()
         if needs.extra_expiries:
-            listed = sorted({e for e, _ in self.listed_expiries() if e >= day})
+            listed = sorted({e for e, _ in self.listed_expiries(day)})
             expiries = sorted(set(expiries) | set(listed[:needs.extra_expiries]))
         width = needs.band_steps * self.contracts.strike_step(day)
         strikes = [float(leg.strike) for leg in legs]

@@ -159,14 +159,14 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
             spent = kind.exhausted(rule, st)
             if spent is not None:
                 raise SelectionError(spent)
-            expiries = kind.chain_expiries([leg.expiry for leg in pos.legs], mv.listed_expiries(),
-                                           at.date())
+            listed = mv.listed_expiries(at.date())  # what is listed at the adjustment
+            expiries = kind.chain_expiries([leg.expiry for leg in pos.legs], listed, at.date())
             step = strike_step(at.date())
             chains = mv.chain(at, expiries, spot - 20 * step, spot + 20 * step)
             levels = tuple(float(x) for x in seg.view.sr_levels) \
                 if seg.view.sr_levels is not None else ()
             market = Market(at, spot, st.tranche_direction or direction, chains,
-                            mv.listed_expiries(), step, pos.lot_sizes[0],
+                            listed, step, pos.lot_sizes[0],
                             float(seg.state.delta[f.bar]), levels)
             adj = kind.plan(rule, pos.legs, market, st)
         _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)

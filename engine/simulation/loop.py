@@ -321,7 +321,7 @@ def check_market(plan: StrategyPlan, mv: MarketView, tl: Timeline, contracts: Co
     its legs' fixed offsets need around spot."""
     on = to_datetime(tl.ts[0]).date()
     try:
-        expiries = sorted({select_expiry(mv.listed_expiries(), on, spec.expiry)
+        expiries = sorted({select_expiry(mv.listed_expiries(on), on, spec.expiry)
                            for spec in plan.legs})
     except SelectionError:
         expiries = []  # no expiry listed yet: every entry is skipped with its reason
@@ -359,18 +359,21 @@ def _blocked_days(plan: StrategyPlan, mv: MarketView, tl: Timeline) -> frozenset
                                                     plan.end + dt.timedelta(days=30)),
                                  plan.entry.event_days_before, plan.entry.event_days_after)
     if plan.entry.skip_expiry_day:
-        blocked |= short_expiry_days(plan, mv.listed_expiries(), tl)
+        blocked |= short_expiry_days(plan, mv.listed_expiries, tl)
     return frozenset(blocked)
 
 
-def short_expiry_days(plan: StrategyPlan, listed: list[tuple[dt.date, str]], tl: Timeline
+def short_expiry_days(plan: StrategyPlan,
+                      listed_on: Callable[[dt.date], list[tuple[dt.date, str]]], tl: Timeline
                       ) -> set[np.datetime64]:
     """Trading days that are the expiry of a short leg the plan would open that day
-    (SkipExpiryDayEntry): a monthly strategy still enters on a weekly expiry day."""
+    (SkipExpiryDayEntry), choosing among the expiries ``listed_on`` that day: a monthly
+    strategy still enters on a weekly expiry day."""
     shorts = [spec for spec in plan.legs if spec.side is Side.SELL] or list(plan.legs)
     out: set[np.datetime64] = set()
     for day in np.unique(tl.days):
         on = day.astype(object)
+        listed = listed_on(on)
         for spec in shorts:
             try:
                 if select_expiry(listed, on, spec.expiry) == on:

@@ -185,7 +185,7 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
     on = at.date()
     spot = float(tl.close[k])
     values = values or EntryValues(vix=vix, capital_inr=plan.capital_inr)
-    listed = mv.listed_expiries()
+    listed = mv.listed_expiries(on)  # only what the exchange lists on the entry day
     if plan.entry.weeklies_required and not any(k == "WEEKLY" and e >= on for e, k in listed):
         raise SelectionError(f"no weekly {plan.symbol} expiry is listed on or after {on} (weeklies "
                              "ended); set FallbackToMonthly to trade the monthly instead")

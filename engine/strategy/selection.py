@@ -2,7 +2,10 @@
 entry time to concrete contracts. Pure functions over plain values; the chain is a column dict.
 
 Conventions (REFERENCE.md): DTE counts calendar days to the expiry date; "by DTE" picks the listed
-expiry nearest the target (ties to the later) unless ``at_or_beyond``. ATM is the listed strike
+expiry nearest the target (ties to the later) unless ``at_or_beyond``. "Listed" is what the
+exchange lists on the decision day (``MarketView.listed_expiries(on)``); a target more
+than ``NEAREST_REACH_DAYS`` past the farthest listed expiry is not listed: the entry is
+skipped. ATM is the listed strike
 nearest the reference price (spot at entry), ties to the lower strike.
 """
 
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from engine.domain.expiries import NEAREST_REACH_DAYS
 from engine.domain.structures import Right
 from engine.market.chain import ChainSlice as ChainSlice  # re-exported: its old home
 from engine.strategy.choices import ExpiryMethod, ExpiryRule, StrikeMethod, StrikeRule
@@ -23,17 +27,23 @@ class SelectionError(Exception):
 
 
 def select_expiry(listed: Sequence[tuple[dt.date, str]], on: dt.date, rule: ExpiryRule) -> dt.date:
-    """Pick an expiry from ``listed`` (date, kind) on or after ``on`` by ``rule``."""
+    """Pick an expiry from ``listed`` (date, kind: what is listed on ``on``) on or after ``on``
+    by ``rule``; raises ``SelectionError`` naming what is listed when none fits."""
     future = sorted((e, k) for e, k in listed if e >= on)
     if not future:
         raise SelectionError(f"no listed expiry on or after {on}")
+    last = future[-1][0]
     if rule.method is ExpiryMethod.DTE:
         target = on + dt.timedelta(days=rule.value)
         if rule.at_or_beyond:
             beyond = [e for e, _ in future if e >= target]
             if not beyond:
-                raise SelectionError(f"no listed expiry at or beyond {rule.value:g} DTE")
+                raise SelectionError(f"no listed expiry at or beyond {rule.value:g} DTE on {on} "
+                                     f"(the farthest listed is {last}, {(last - on).days} DTE)")
             return beyond[0]
+        if (target - last).days > NEAREST_REACH_DAYS:
+            raise SelectionError(f"no listed expiry near {rule.value:g} DTE on {on} (the "
+                                 f"farthest listed is {last}, {(last - on).days} DTE)")
         # nearest; ties to the later expiry
         return min(future, key=lambda ek: (abs((ek[0] - target).days), -ek[0].toordinal()))[0]
     index = int(rule.value)
@@ -42,7 +52,9 @@ def select_expiry(listed: Sequence[tuple[dt.date, str]], on: dt.date, rule: Expi
     else:
         dates = [e for e, k in future if k == "MONTHLY"]
     if index >= len(dates):
-        raise SelectionError(f"{rule.method.value} {index} is not listed on {on}")
+        kind = "expiries" if rule.method is ExpiryMethod.WEEKLY_INDEX else "monthlies"
+        raise SelectionError(f"{rule.method.value} {index} is not listed on {on} ({len(dates)} "
+                             f"{kind} listed, counted from 0)")
     return dates[index]
 
 

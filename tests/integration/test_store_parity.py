@@ -114,6 +114,7 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "daily_metrics": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "events_between": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "expiries_from": [{"symbol": "NIFTY", "on_date": D1}, {"symbol": "NIFTY", "on_date": E2}],
+    "expiry_listing": [{"symbol": "NIFTY"}],
     "features_history": [{"symbol": "NIFTY", "date_from": D1, "date_to": D2}],
     "features_pending": [{"symbol": "NIFTY"}],
     "features_rolling_ranks": [{"dates": [D1 + dt.timedelta(days=i) for i in range(8)],
@@ -161,7 +162,7 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "vol_spot_today": [{"symbol": "NIFTY", "at": AT}, {"symbol": "NIFTY", "at": _ts(D2, 9, 0)}],
     "vol_vix_at": [{"vix_symbol": "INDIAVIX", "at": AT}, {"vix_symbol": "INDIAVIX", "at": _ts(D1, 16, 0)}],
 }
-WRITE_STATEMENTS = {"enrich_update", "import_expiry_kinds"}
+WRITE_STATEMENTS = {"enrich_update", "import_expiry_kinds", "import_expiry_listing"}
 
 
 def parity_cases() -> Iterator[tuple[str, dict[str, object]]]:

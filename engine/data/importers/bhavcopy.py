@@ -147,7 +147,7 @@ def _stage(sink: RowSink, books: ExpiryBook, row: BhavRow, volume: int | None,
     if row.is_option:
         bar = {**bar, "strike": row.strike, "right": row.right, "underlying": row.underlying}
         if sink.add("option_bars", bar, line):
-            books.add(row.symbol, row.expiry)
+            books.add(row.symbol, row.expiry, row.trade_date)
             return True
         return False
     return sink.add("futures_bars", bar, line)
@@ -212,5 +212,5 @@ def import_bhavcopy(store: Store, path: str | Path, *, replace: bool = False) ->
                 for s in sources) + "; a spot bar already stored is kept")
 
     report = run_import(store, path, "bhavcopy", body, replace=replace)
-    refresh_expiry_kinds(store)
+    refresh_expiry_kinds(store, books)
     return report

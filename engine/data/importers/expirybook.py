@@ -78,10 +78,16 @@ class ExpiryBook:
             if r["kind"] == "MONTHLY":
                 self._stored_monthly[r["symbol"]].add(r["expiry"])
         self.seen: dict[str, set[dt.date]] = defaultdict(set)
+        self.first_day: dict[tuple[str, dt.date], dt.date] = {}  # earliest bar day in the file
 
-    def add(self, symbol: str, expiry: dt.date) -> None:
-        """Record an expiry the file shows."""
+    def add(self, symbol: str, expiry: dt.date, on: dt.date | None = None) -> None:
+        """Record an expiry the file shows, with a day it has a bar on (its listing)."""
         self.seen[symbol].add(expiry)
+        if on is not None:
+            key = (symbol, expiry)
+            have = self.first_day.get(key)
+            if have is None or on < have:
+                self.first_day[key] = on
 
     def _data(self, symbol: str, seen: bool = True) -> set[dt.date]:
         stored = self._stored_data[symbol]
@@ -126,7 +132,8 @@ class ExpiryBook:
 
     def rows(self) -> list[dict[str, object]]:
         """``expiries`` rows for everything seen in the file (source DATA)."""
-        return [{"symbol": s, "expiry": e, "kind": self.kind(s, e), "source": DATA}
+        return [{"symbol": s, "expiry": e, "kind": self.kind(s, e), "source": DATA,
+                 "listed_from": self.first_day.get((s, e))}
                 for s in sorted(self.seen) for e in sorted(self.seen[s])]
 
 
@@ -155,13 +162,20 @@ class LotBook:
         return self.rules.lot_size(symbol, expiry, on)
 
 
-def refresh_expiry_kinds(store: Store) -> None:
-    """Re-derive WEEKLY/MONTHLY for every DATA expiry from all stored DATA expiries."""
+def refresh_expiry_kinds(store: Store, books: ExpiryBook | None = None) -> None:
+    """Re-derive WEEKLY/MONTHLY for every DATA expiry from all stored DATA expiries and,
+    given the committed file's ``books``, move each DATA expiry's ``listed_from`` back to
+    the earliest day the file has bars of it (files may come in any date order)."""
     from engine.data.sqlfiles import query_text  # local: only the DuckDB store runs it
 
     con = getattr(store, "con", None)
-    if con is not None:
-        con.execute(query_text("duckdb", "import_expiry_kinds"))
+    if con is None:
+        return
+    con.execute(query_text("duckdb", "import_expiry_kinds"))
+    if books is not None and books.first_day:
+        con.executemany(query_text("duckdb", "import_expiry_listing"),
+                        [{"symbol": s, "expiry": e, "first_day": d}
+                         for (s, e), d in sorted(books.first_day.items())])
 
 
 def resolve_expiry(books: ExpiryBook, ticker: ParsedTicker, on: dt.date,

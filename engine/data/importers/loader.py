@@ -32,6 +32,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "volume": pa.int64(), "oi": pa.int64(), "underlying": pa.float64(),
     "kind": pa.string(), "source": pa.string(), "date": pa.date32(), "name": pa.string(),
     "blackout_entry": pa.bool_(), "blackout_adjustment": pa.bool_(),
+    "listed_from": pa.date32(),
 }
 
 

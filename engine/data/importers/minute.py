@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from engine.data.importers.convert import check_bar, convert
 from engine.data.importers.csvstream import CsvStream
@@ -139,7 +138,7 @@ def _place(sink: RowSink, books: ExpiryBook, ticker: ParsedTicker, expiry: dt.da
     row = {"symbol": ticker.symbol, "expiry": expiry, **base}
     if ticker.kind is TickerKind.OPTION:
         if sink.add("option_bars", {**row, "strike": ticker.strike, "right": ticker.right}, line):
-            books.add(ticker.symbol, expiry)
+            books.add(ticker.symbol, expiry, base["ts"].date())
     else:
         sink.add("futures_bars", row, line)
 
@@ -173,12 +172,11 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
                       ("ticker", "ts", "open", "high", "low", "close"))
 
         def on_rows(table: str, rows: pa.Table) -> None:
-            if table == "option_bars":
-                pairs = pc.unique(pc.binary_join_element_wise(
-                    rows.column("symbol"), pc.cast(rows.column("expiry"), pa.string()), "|"))
-                for pair in pairs.to_pylist():
-                    symbol, day = pair.split("|")
-                    books.add(symbol, dt.date.fromisoformat(day))
+            if table == "option_bars":  # each expiry with its first bar's day in the batch
+                firsts = rows.select(["symbol", "expiry", "ts"]).group_by(
+                    ["symbol", "expiry"]).aggregate([("ts", "min")])
+                for r in firsts.to_pylist():
+                    books.add(r["symbol"], r["expiry"], r["ts_min"].date())
             sink.tx.append(table, rows, unique=True,  # keys checked per batch
                            replace=sink.replace_mode(table))
 
@@ -208,7 +206,7 @@ def import_minute(store: Store, path: str | Path,
         with _memory_capped(getattr(store, "con")):  # noqa: B009 - DuckDB's
             report = run_import(store, path, "minute",
                                 _columnar_body(store, Path(path), spec, books), replace=replace)
-            refresh_expiry_kinds(store)
+            refresh_expiry_kinds(store, books)
             # a day's file is a few hundred thousand rows: fold them into the database
             # file now, so memory stays that of one file (left to the close, a year's
             # import would hold every file's row groups and checkpoint them all at once:
@@ -267,7 +265,7 @@ def import_minute(store: Store, path: str | Path,
             sink.add_derived("expiries", r)
 
     report = run_import(store, path, "minute", body, replace=replace)
-    refresh_expiry_kinds(store)
+    refresh_expiry_kinds(store, books)
     return report
 
 

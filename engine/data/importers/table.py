@@ -100,6 +100,11 @@ def _check_contract(row: dict[str, Any]) -> None:
         raise RowError(f"expiry {expiry} is before the bar's day {ts.date()}")
 
 
+def _day(ts: object) -> dt.date | None:
+    """The trade day of a bar stamp (a datetime), else None."""
+    return ts.date() if isinstance(ts, dt.datetime) else None
+
+
 def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path, *,
                  replace: bool = False) -> ImportReport:
     """Import ``path`` (CSV or Parquet) into the table ``mapping`` names."""
@@ -129,7 +134,7 @@ def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path, 
                                   else str(exc))
                     continue
                 if sink.add(target, row, line) and target == "option_bars":
-                    books.add(row["symbol"], row["expiry"])
+                    books.add(row["symbol"], row["expiry"], _day(row.get("ts")))
             source.finish()
         if target == "option_bars":
             for r in books.rows():
@@ -139,5 +144,5 @@ def import_table(store: Store, path: str | Path, mapping: Mapping | str | Path, 
     if spec.constants.get("bar_minutes") == DAILY_MINUTES:
         report.note("daily bars are stamped at the 15:30 session close, whatever time the "
                     "file gives")
-    refresh_expiry_kinds(store)
+    refresh_expiry_kinds(store, books)
     return report

@@ -151,6 +151,7 @@ def _generate_symbol(ctx: DayContext, store: Store, report: GenerationReport,
     symbol = ctx.symbol.symbol
     interval = ctx.spec.interval_minutes
     listed: set[Expiry] = set()
+    first_listed: dict[dt.date, dt.date] = {}  # expiry -> first day it is listed
     writer = _BackgroundWriter(store, report)
     try:
         pending: list[pa.Table] = []
@@ -159,6 +160,8 @@ def _generate_symbol(ctx: DayContext, store: Store, report: GenerationReport,
             intraday = i >= ctx.plan.history_days and interval != DAILY_BAR_MINUTES
             tables, expiries = day_option_rows(ctx, i, intraday)
             listed.update(expiries)
+            for e in expiries:
+                first_listed.setdefault(e.date, ctx.plan.days[i])
             pending.extend(tables)
             pending_rows += sum(t.num_rows for t in tables)
             if pending_rows >= BATCH_ROWS:
@@ -169,7 +172,8 @@ def _generate_symbol(ctx: DayContext, store: Store, report: GenerationReport,
     finally:
         writer.close()
     with store.load() as etx:
-        etx.append("expiries", expiry_rows(symbol, listed, ExpirySource.GENERATED))
+        etx.append("expiries", expiry_rows(symbol, listed, ExpirySource.GENERATED,
+                                           first_listed))
     report.add("expiries", etx.result.inserted.get("expiries", 0))
     with _open_bulk(store) as tx:  # last: index bars mark the symbol complete
         for table in _index_tables(symbol, ctx.path, ctx.plan, interval):

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from engine.domain.expiries import NSE_MONTHLIES_LISTED, NSE_WEEKLIES_LISTED
 from engine.errors import PosbtError
 
 IntervalMinutes = Literal[1, 5, 15, 1440]
@@ -126,12 +127,15 @@ class MarketSpec:
     Chains: ATM +/- ``strikes_each_side`` strikes (ATM fixed per day from the day's open)
     for every listed expiry within ``horizon_days`` calendar days, both rights.
 
-    Listing: with ``weeklies_listed`` / ``monthlies_listed`` set (NSE lists 4 weeklies and
-    3 serial monthlies), each day lists only the next so many of each kind, today's
-    included until 15:30; None (the default) lists every generated expiry in the horizon.
-    The default stays None until the engine picks expiries by what is listed on the day:
-    it reads the ``expiries`` table, which has no listing date, and would pick a weekly
-    before its first bars. With ``keep_listed_strikes`` (default) a contract keeps every
+    Listing: each day lists only the next ``weeklies_listed`` weeklies and
+    ``monthlies_listed`` monthlies, today's included until 15:30, as NSE does (4 weekly
+    expiries besides the monthly ones, and 3 serial monthlies: the defaults); None lists
+    every generated expiry of that kind in the horizon (``horizon_days``: 100 by default,
+    as the third serial monthly can be 97 days out, the day after a monthly expiry). Each
+    expiry's first listed day is stored (``expiries.listed_from``) and the engine picks
+    only expiries listed on the decision day: a leg whose nearest expiry by DTE would be a
+    weekly not yet listed takes the nearest listed one (often the monthly).
+    With ``keep_listed_strikes`` (default) a contract keeps every
     strike it was listed with for its whole life (the union of each day's ATM +/- n since
     its first listed day), so far wings keep quoting as the index moves away; without it
     each day quotes only that day's ATM +/- n.
@@ -145,11 +149,11 @@ class MarketSpec:
     seed: int = 7
     history_days: int = 300
     strikes_each_side: int = 20
-    horizon_days: int = 90
+    horizon_days: int = 100
     rate: float = 0.065
     tick_pts: float = 0.05
-    weeklies_listed: int | None = None
-    monthlies_listed: int | None = None
+    weeklies_listed: int | None = NSE_WEEKLIES_LISTED
+    monthlies_listed: int | None = NSE_MONTHLIES_LISTED
     keep_listed_strikes: bool = True
 
     def __post_init__(self) -> None:

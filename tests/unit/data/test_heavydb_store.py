@@ -112,7 +112,8 @@ def test_every_duckdb_query_has_a_heavydb_twin_with_a_mode() -> None:
     assert {n for n, m in modes.items() if m == "post"} == set(heavydb_post.POST_HOOKS)
     assert {n for n, m in modes.items() if m == "python"} == set(heavydb_post.PYTHON_QUERIES)
     assert {n for n, m in modes.items() if m == "statement"} == {"enrich_update",
-                                                                 "import_expiry_kinds"}
+                                                                 "import_expiry_kinds",
+                                                                 "import_expiry_listing"}
 
 
 @pytest.mark.parametrize("name", query_names("heavydb"))

@@ -132,13 +132,18 @@ def test_merge_prefers_data(master: ContractMaster, nse: TradingCalendar) -> Non
 def test_expiry_rows_shape() -> None:
     rows = expiry_rows("NIFTY", [Expiry(date(2024, 1, 25), M), Expiry(date(2024, 1, 4), W)],
                        "GENERATED")
-    assert rows.column_names == ["symbol", "expiry", "kind", "source"]
+    assert rows.column_names == ["symbol", "expiry", "kind", "source", "listed_from"]
     assert rows.schema.field("expiry").type == pa.date32()
     assert rows.to_pylist() == [
-        {"symbol": "NIFTY", "expiry": date(2024, 1, 4), "kind": "WEEKLY", "source": "GENERATED"},
+        {"symbol": "NIFTY", "expiry": date(2024, 1, 4), "kind": "WEEKLY", "source": "GENERATED",
+         "listed_from": None},
         {"symbol": "NIFTY", "expiry": date(2024, 1, 25), "kind": "MONTHLY",
-         "source": "GENERATED"},
+         "source": "GENERATED", "listed_from": None},
     ]
+    # the first listed day, where given, by expiry date
+    listed = expiry_rows("NIFTY", [Expiry(date(2024, 1, 25), M)], "GENERATED",
+                         {date(2024, 1, 25): date(2023, 10, 27)})
+    assert listed.column("listed_from").to_pylist() == [date(2023, 10, 27)]
     assert expiry_rows("X", [], ExpirySource.DATA).num_rows == 0
     with pytest.raises(ValueError):
         expiry_rows("X", [], "VENDOR")

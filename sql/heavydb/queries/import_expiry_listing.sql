@@ -1,0 +1,8 @@
+-- mode: statement
+-- After a committed import: a DATA expiry's first listed day moves back to the earliest
+-- day the file had bars of it. (The importers run it on DuckDB stores; kept as the twin.)
+-- params: symbol, expiry, first_day
+UPDATE expiries
+SET listed_from = :first_day
+WHERE source = 'DATA' AND symbol = :symbol AND expiry = :expiry
+  AND (listed_from IS NULL OR listed_from > :first_day)
