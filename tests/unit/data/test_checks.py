@@ -44,7 +44,8 @@ def _planted(path: Path | str) -> DuckDBStore:
     con.execute(opt, [dt.date(2024, 1, 25), 21525.0, d2, 10, 11, 9, 10, 9.9, 10.1])  # off step
     con.execute(opt, [dt.date(2024, 1, 25), 21600.0, d2, 10, 11, 9, 10, 10.2, 10.1])  # crossed
     con.execute(opt, [dt.date(2024, 1, 25), 21700.0, d4, 0, 11, 0, 10, None, None])  # zero
-    con.execute("INSERT INTO expiries VALUES ('NIFTY', DATE '2024-01-04', 'WEEKLY', 'DATA'), "
+    con.execute("INSERT INTO expiries (symbol, expiry, kind, source) VALUES "
+                "('NIFTY', DATE '2024-01-04', 'WEEKLY', 'DATA'), "
                 "('NIFTY', DATE '2024-01-25', 'MONTHLY', 'DATA')")
     return s
 
