@@ -32,6 +32,7 @@ from engine.volatility import Regime
 
 if TYPE_CHECKING:
     from engine.analytics.abtest import ABTest
+    from engine.analytics.sweep import Executor
 
 Progress = Callable[[str, float], None]
 
@@ -207,8 +208,19 @@ def default_sweep_out_path(config_path: Path) -> Path:
 def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                param_specs: Sequence[str], samples: int | None = None, seed: int = 0,
                out: Path | None = None, replace: bool = False, workers: int | None = None,
-               progress: SweepProgress | None = None) -> SweepOutcome:
+               progress: SweepProgress | None = None,
+               should_stop: Callable[[], bool] | None = None,
+               executor: Executor | None = None, address: str | None = None) -> SweepOutcome:
     """Run every variant of a parameter sweep of one strategy of ``config_path``.
+
+    ``progress(done, total)`` is called in this process after each variant finishes (``done``
+    counts the ones reused from the results store; ``total`` is the valid variants), once
+    with the reused count before any runs. ``should_stop()`` is polled between variants; when
+    it returns True the variants not started are dropped, the running ones finish and are
+    kept in the results store, nothing is written, and
+    :class:`engine.analytics.sweep.SweepStoppedError` (a PosbtError) is raised: a rerun resumes.
+    ``executor`` (default the process pool) and ``address`` (a Ray cluster) say where the
+    variants run (:func:`engine.analytics.sweep.run_plans`).
 
     The specs, the base config and every variant are checked before anything runs; a variant
     the validation rejects is listed and skipped. A variant whose validated config already ran
@@ -219,6 +231,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
     from math import isfinite
 
     from engine.analytics.sweep import (
+        Executor,
         daily_pnl,
         default_workers,
         overfitting_table,
@@ -309,7 +322,11 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
             if progress is not None:
                 progress(done[0], total)
 
-        run_plans(to_run, home, workers=workers or default_workers(), on_done=finished)
+        if progress is not None:
+            progress(done[0], total)
+        run_plans(to_run, home, workers=workers or default_workers(), on_done=finished,
+                  should_stop=should_stop, executor=executor or Executor.POOL,
+                  address=address)
     finally:
         results_store.close()
     invalid = dict(outcome.invalid)

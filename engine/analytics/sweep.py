@@ -22,9 +22,10 @@ import difflib
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from enum import StrEnum
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,25 @@ def _decode(params: Sequence[SweepParam], index: int) -> tuple[Any, ...]:
 
 # ---- running ------------------------------------------------------------------------------
 
+
+class Executor(StrEnum):
+    """Where the variants run."""
+
+    POOL = "pool"   # a process pool on this machine (the default)
+    RAY = "ray"     # a Ray cluster (the ``cluster`` extra): local, or ``address``
+
+
+class SweepStoppedError(PosbtError):
+    """A sweep stopped because ``should_stop()`` said so; what finished is kept (a rerun
+    resumes from it) and nothing else is written."""
+
+
+OnProgress = Callable[[int, int], None]
+"""``on_progress(done, total)``: variants finished (reused ones included) of those to run."""
+ShouldStop = Callable[[], bool]
+"""``should_stop() -> bool``: polled between variants; True stops the sweep."""
+OnDone = Callable[[int, BacktestResult], None]
+
 _WORKER: dict[str, Any] = {}
 
 
@@ -239,6 +259,7 @@ def _init_worker(home: str) -> None:
 
     _WORKER["store"] = open_market_store(Path(home), read_only=True)
     _WORKER["master"] = load_contracts()
+    _WORKER["home"] = home
 
 
 def _run_one(plan: StrategyPlan) -> BacktestResult:
@@ -246,6 +267,16 @@ def _run_one(plan: StrategyPlan) -> BacktestResult:
 
     store: Store = _WORKER["store"]
     return run_backtest(plan, store, ContractInfo.from_master(_WORKER["master"], plan.symbol))
+
+
+def _run_batch(home: str, batch: Sequence[tuple[int, StrategyPlan]]
+               ) -> list[tuple[int, BacktestResult]]:
+    """Run a batch of variants in a worker, opening the market there on first use (a pool
+    worker keeps it open for every later batch)."""
+    if _WORKER.get("home") != home:
+        _close_worker()
+        _init_worker(home)
+    return [(index, _run_one(plan)) for index, plan in batch]
 
 
 def default_workers() -> int:
@@ -256,44 +287,125 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def batches(items: Sequence[tuple[int, StrategyPlan]], workers: int,
+            most: int = 4) -> list[list[tuple[int, StrategyPlan]]]:
+    """Split the variants into batches of up to ``most``: about eight batches a worker, so
+    the last ones still spread over every worker and a stop waits for little."""
+    size = max(1, min(most, math.ceil(len(items) / (8 * max(1, workers)))))
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def warm_option_cache(home: Path, plans: Sequence[StrategyPlan]) -> int:
+    """Build the option cache's files the plans will read (their symbol and interval, the
+    expiries from the first start to 45 days past the last end) here, once, before workers
+    start: otherwise each worker of a new market's first sweep builds the same expiries.
+    Returns the expiries built now (0 when the cache had them, or the store has none)."""
+    import datetime as dt
+
+    from engine.data.factory import open_market_store
+    from engine.market.cache import OptionCache
+
+    built = 0
+    store = open_market_store(home, read_only=True)
+    try:
+        for symbol, minutes in sorted({(p.symbol, p.bar_minutes) for p in plans}):
+            mine = [p for p in plans if (p.symbol, p.bar_minutes) == (symbol, minutes)]
+            cache = OptionCache.open(store, symbol, minutes)
+            if cache is None:
+                continue
+            first = min(p.start for p in mine)
+            last = max(p.end for p in mine) + dt.timedelta(days=45)
+            listed = store.query("expiries_from", {"symbol": symbol, "on_date": first})
+            for expiry in listed.column("expiry").to_pylist():
+                if expiry > last:
+                    break
+                try:
+                    cache.expiry(expiry)
+                except (PosbtError, ValueError, KeyError):  # left to the run, as without
+                    continue
+            built += cache.stats.built
+    finally:
+        store.close()
+    return built
+
+
+def _stopped(done: int, total: int) -> SweepStoppedError:
+    return SweepStoppedError(f"the sweep was stopped after {done} of {total} variants; run it "
+                        "again to resume")
+
+
 def run_plans(plans: Mapping[int, StrategyPlan], home: Path, *, workers: int,
-              on_done: Callable[[int, BacktestResult], None]) -> None:
+              on_done: OnDone, should_stop: ShouldStop | None = None,
+              executor: Executor = Executor.POOL, address: str | None = None) -> None:
     """Backtest each plan (keyed by variant index); ``on_done`` is called in this process,
     as each finishes, so a sweep killed half way keeps what it finished.
 
-    ``workers <= 1`` runs here, one after another; otherwise a spawned process pool of
-    ``min(workers, len(plans))`` processes, each with the market store opened once.
+    ``workers <= 1`` (pool) runs here, one after another. Otherwise the variants go in small
+    batches to ``min(workers, len(plans))`` long-lived workers, each with the market store
+    opened once (and the option cache's memory-mapped files, which the workers share through
+    the page cache): a spawned process pool, or Ray actors (``executor=RAY``; ``address`` is
+    the cluster, None a local Ray of ``workers`` CPUs, or the one already started with
+    ``ray.init``). At most one batch a worker plus one more is in flight at a time.
+    ``should_stop`` is polled before each variant (here) or as each batch finishes: when it
+    returns True the batches not started are dropped, the running ones finish and reach
+    ``on_done``, and :class:`SweepStoppedError` is raised.
     """
     if not plans:
         return
-    if workers <= 1 or len(plans) == 1:
+    stop = should_stop or (lambda: False)
+    items = list(plans.items())
+    if executor is Executor.POOL and (workers <= 1 or len(plans) == 1):
         _init_worker(str(home))
         try:
-            for index, plan in plans.items():
+            for n, (index, plan) in enumerate(items):
+                if stop():
+                    raise _stopped(n, len(items))
                 on_done(index, _run_one(plan))
         finally:
             _close_worker()
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(plans)), mp_context=get_context(
-            "spawn"), initializer=_init_worker, initargs=(str(home),)) as pool:
-        pending: dict[Future[BacktestResult], int] = {
-            pool.submit(_run_one, plan): index for index, plan in plans.items()}
-        try:
-            for future, index in _as_done(pending):
-                on_done(index, future.result())
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    n_workers = max(1, min(workers, len(plans)))
+    todo = batches(items, n_workers)
+    warm_option_cache(home, [plan for _, plan in items])
+    if executor is Executor.RAY:
+        from engine.analytics.ray_executor import run_batches_on_ray
+
+        run_batches_on_ray(todo, str(home), n_workers, address, on_done, stop, len(items))
+        return
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("spawn"),
+                             initializer=_init_worker, initargs=(str(home),)) as pool:
+        _drive(todo, lambda b: pool.submit(_run_batch, str(home), b), n_workers + 1,
+               on_done, stop, len(items))
 
 
-def _as_done(pending: dict[Future[BacktestResult], int]
-             ) -> Iterator[tuple[Future[BacktestResult], int]]:
-    todo = set(pending)
-    while todo:
-        done, todo = wait(todo, return_when=FIRST_COMPLETED)
-        for future in sorted(done, key=lambda f: pending[f]):
-            yield future, pending[future]
+def _drive(todo: Sequence[list[tuple[int, StrategyPlan]]],
+           submit: Callable[[list[tuple[int, StrategyPlan]]], Future[Any]], in_flight: int,
+           on_done: OnDone, stop: ShouldStop, total: int) -> None:
+    """Keep ``in_flight`` batches submitted; hand results to ``on_done`` in variant order
+    within a batch; on ``stop()`` submit no more, wait for the running ones, then raise."""
+    queue = list(reversed(todo))
+    running: set[Future[Any]] = set()
+    finished, stopping = 0, False
+    try:
+        while queue or running:
+            if queue and not stopping and stop():
+                stopping = True
+                queue.clear()
+            while queue and len(running) < in_flight:
+                running.add(submit(queue.pop()))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                for index, result in future.result():
+                    on_done(index, result)
+                    finished += 1
+    except BaseException:
+        for future in running:
+            future.cancel()
+        raise
+    if stopping:
+        raise _stopped(finished, total)
 
 
 def _close_worker() -> None:
@@ -301,6 +413,7 @@ def _close_worker() -> None:
     if store is not None:
         store.close()
     _WORKER.pop("master", None)
+    _WORKER.pop("home", None)
 
 
 # ---- overfitting checks of a finished sweep ----------------------------------------------
