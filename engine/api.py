@@ -246,9 +246,16 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
 
     out_path = out or default_sweep_out_path(config_path)
     check_out_path(out_path, config_path, replace=replace)
-    params = [sweep_param(*parse_spec(text)) for text in param_specs]
-    todo = variants(params, samples=samples, seed=seed)
     raw = read_source(config_path)
+    if param_specs:
+        params = [sweep_param(*parse_spec(text)) for text in param_specs]
+    else:  # the workbook's Sweep sheet or the YAML sweep: block
+        sheet_problems = [p for p in raw.problems if p.severity == "error"
+                          and (p.place.startswith("Sweep!") or " sweep" in p.place)]
+        if sheet_problems:
+            raise PosbtError(sheet_problems[0].message, place=sheet_problems[0].place)
+        params = [sweep_param(r.name, r.spec, r.name_place, r.spec_place) for r in raw.sweep]
+    todo = variants(params, samples=samples, seed=seed)
     names = [s.name for s in raw.strategies]
     if strategy is None:
         if len(names) != 1:
@@ -267,8 +274,11 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         outcome.warnings = [str(w) for w in base.report.warnings]
         fingerprint = f"data_version={store.data_version()}"
         good: dict[int, tuple[str, StrategyPlan]] = {}
+        strat = one.strategies[0]
+        items = {key: strat.leg_layer.get(key) or strat.layer.get(key) or []
+                 for key in ("legs", "adjustment_rules")}
         for v in todo:
-            loaded = resolve(one, v.overrides(params), store)
+            loaded = resolve(one, v.overrides(params, items), store)
             if not loaded.report.ok or strategy not in loaded.strategies:
                 outcome.invalid.append((v.index, "; ".join(str(p) for p in loaded.report.errors)))
                 continue

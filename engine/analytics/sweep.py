@@ -18,10 +18,12 @@ variants is the caller's business (``engine.api.sweep_file`` and the results sto
 
 from __future__ import annotations
 
+import copy
 import difflib
 import itertools
 import math
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -44,14 +46,23 @@ _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
 
+ITEM_LISTS = {Sheet.LEG: "legs", Sheet.ADJUSTMENT: "adjustment_rules"}
+_ITEM_NAME = re.compile(r"^(leg|rule)\s*(\d+)\s*\.\s*(.+)$", re.IGNORECASE)
+_ITEM_PATH = re.compile(r"^(legs|adjustment_rules)\.(\d+)\.(.+)$")
+
+
 @dataclass(frozen=True)
 class SweepParam:
-    """One swept parameter: its Excel name, field path and the values to try."""
+    """One swept parameter: its name (``WingWidthPts``, ``Leg2.StrikeValue``), field path
+    and the values to try. ``item`` is ``("legs", i)`` or ``("adjustment_rules", i)`` (0-based)
+    for a LegParameter or AdjustmentRules field of the strategy's i-th leg or rule."""
 
     excel_name: str
     path: tuple[str, ...]
     values: tuple[Any, ...]
     spec: str
+    item: tuple[str, int] | None = None
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,29 +72,89 @@ class Variant:
     index: int
     values: tuple[Any, ...]
 
-    def overrides(self, params: Sequence[SweepParam]) -> dict[str, Any]:
-        """The runtime-override layer (nested mapping) this variant applies."""
-        return nest({p.path: v for p, v in zip(params, self.values, strict=True)})
+    def overrides(self, params: Sequence[SweepParam],
+                  items: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
+                  ) -> dict[str, Any]:
+        """The runtime-override layer (nested mapping) this variant applies. ``items`` are
+        the strategy's own ``legs`` and ``adjustment_rules`` lists (needed when a leg or rule
+        field is swept): the layer then holds a copy of the list with the field set, since a
+        list in a later layer replaces the whole list."""
+        flat: dict[tuple[str, ...], Any] = {}
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for p, v in zip(params, self.values, strict=True):
+            if p.item is None:
+                flat[p.path] = v
+                continue
+            key, i = p.item
+            if key not in lists:
+                lists[key] = copy.deepcopy([dict(x) for x in (items or {}).get(key, [])])
+            if i >= len(lists[key]):
+                what = "legs" if key == "legs" else "adjustment rules"
+                hint = (" (a subtype's generated legs are swept by its own parameters, such "
+                        "as WingWidthPts; LegN names rows of LegParameter or the legs: list)"
+                        if not lists[key] and key == "legs" else "")
+                raise PosbtError(f"{p.excel_name}: the strategy has {len(lists[key])} "
+                                 f"{what}{hint}", place=p.place)
+            node = lists[key][i]
+            for part in p.path[:-1]:
+                node = node.setdefault(part, {})
+            node[p.path[-1]] = v
+        out = nest(flat)
+        out.update(lists)
+        return out
 
 
-def find_param(name: str) -> ParamInfo:
-    """The PositionalParameter parameter called ``name`` (Excel name or dotted YAML path)."""
+def find_param(name: str, place: str | None = None, sheet: Sheet = Sheet.POSITIONAL
+               ) -> ParamInfo:
+    """The ``sheet`` parameter called ``name`` (Excel name, any case, or dotted YAML path)."""
     key = name.strip()
-    excel = by_excel_name(Sheet.POSITIONAL)
+    excel = by_excel_name(sheet)
     if key in excel:
         return excel[key]
     folded = {k.lower(): v for k, v in excel.items()}
     if key.lower() in folded:
         return folded[key.lower()]
-    paths = by_path(Sheet.POSITIONAL)
+    paths = by_path(sheet)
     path = tuple(part.strip() for part in key.split("."))
     if path in paths:
         return paths[path]
     candidates = list(excel) + [".".join(p) for p in paths]
     close = difflib.get_close_matches(key, candidates, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else \
-        " (sweeps take PositionalParameter names or YAML paths)"
-    raise PosbtError(f"unknown parameter {name!r}{hint}", place=f"--param {name}")
+    what = "PositionalParameter names or YAML paths, LegN.Name, RuleN.Name" \
+        if sheet is Sheet.POSITIONAL else f"{sheet.value} names"
+    hint = f"; did you mean {', '.join(close)}?" if close else f" (sweeps take {what})"
+    raise PosbtError(f"unknown parameter {name!r}{hint}", place=place or f"--param {name}")
+
+
+def lookup(name: str, place: str | None = None
+           ) -> tuple[ParamInfo, tuple[str, int] | None, str]:
+    """``name`` -> (parameter, item, display name). ``Leg2.StrikeValue`` (the strategy's
+    second leg: LegParameter rows, or the YAML ``legs:`` list, in order) and ``Rule1.
+    PriceMoveThreshold`` (its first adjustment rule) name LegParameter and AdjustmentRules
+    fields, as do the YAML paths ``legs.1.strike_value`` and ``adjustment_rules.0.
+    price_move_threshold`` (0-based list indices); anything else is a PositionalParameter
+    name or path."""
+    key = name.strip()
+    by_name, by_index = _ITEM_NAME.match(key), _ITEM_PATH.match(key)
+    if by_name is None and by_index is None:
+        info = find_param(key, place)
+        return info, None, info.excel_name
+    if by_name is not None:
+        sheet = Sheet.LEG if by_name.group(1).lower() == "leg" else Sheet.ADJUSTMENT
+        index, field_name = int(by_name.group(2)) - 1, by_name.group(3)
+        if index < 0:
+            raise PosbtError(f"{key}: legs and rules count from 1", place=place or
+                             f"--param {name}")
+    else:
+        assert by_index is not None
+        sheet = Sheet.LEG if by_index.group(1) == "legs" else Sheet.ADJUSTMENT
+        index, field_name = int(by_index.group(2)), by_index.group(3)
+    info = find_param(field_name, place or f"--param {name}", sheet)
+    if info.path in (("leg_id",), ("rule_id",)):
+        raise PosbtError(f"{key}: {info.excel_name} names the row; it cannot be swept",
+                         place=place or f"--param {name}")
+    label = "Leg" if sheet is Sheet.LEG else "Rule"
+    return info, (ITEM_LISTS[sheet], index), f"{label}{index + 1}.{info.excel_name}"
 
 
 def parse_spec(text: str) -> tuple[str, str]:
@@ -95,10 +166,12 @@ def parse_spec(text: str) -> tuple[str, str]:
     return name.strip(), spec.strip()
 
 
-def sweep_param(name: str, spec: str) -> SweepParam:
-    """Resolve ``name`` and parse ``spec`` into checked values."""
-    info = find_param(name)
-    place = f"--param {name}"
+def sweep_param(name: str, spec: str, name_place: str | None = None,
+                spec_place: str | None = None) -> SweepParam:
+    """Resolve ``name`` and parse ``spec`` into checked values; errors name ``name_place``
+    and ``spec_place`` (default ``--param NAME``)."""
+    info, item, display = lookup(name, name_place)
+    place = spec_place or f"--param {name}"
     if ":" in spec and info.kind in ("int", "float", "float_or_dynamic"):
         values = _range(info, spec, place)
     else:
@@ -110,7 +183,7 @@ def sweep_param(name: str, spec: str) -> SweepParam:
         _check_bounds(info, v, place)
     if len(set(map(repr, values))) != len(values):
         raise PosbtError(f"{info.excel_name}: a value is listed twice in {spec!r}", place=place)
-    return SweepParam(info.excel_name, info.path, tuple(values), spec)
+    return SweepParam(display, info.path, tuple(values), spec, item, place)
 
 
 def _number(info: ParamInfo, text: str, place: str) -> float:
@@ -195,7 +268,8 @@ def variants(params: Sequence[SweepParam], *, samples: int | None = None,
     A grid above ``max_variants`` needs ``samples``; the error names each parameter's count.
     """
     if not params:
-        raise PosbtError("a sweep needs at least one parameter (--param NAME=VALUES)",
+        raise PosbtError("a sweep needs at least one parameter (--param NAME=VALUES, rows of "
+                         "the workbook's Sweep sheet, or the YAML file's sweep: block)",
                          place="--param")
     names = [p.excel_name for p in params]
     dup = sorted({n for n in names if names.count(n) > 1})
