@@ -137,3 +137,42 @@ def test_template_has_an_empty_sweep_sheet_that_validates() -> None:
     assert rows[0][:3] == ("Parameter", "Values", "Notes")
     assert raw.sweep == []
     assert not [p for p in raw.problems if "Sweep" in p.place]
+
+
+def test_sweep_rows_as_the_sources_read_them(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    from engine.config.workbook_source import read_workbook
+    from engine.config.yaml_source import read_yaml
+
+    root = Path(str(tmp_path))
+    cfg = root / "s.yaml"
+    cfg.write_text("strategy_name: S\nsweep:\n  Enabled: true\n  Lots: 2\n  StopLoss: [0.5, 1]\n"
+                   "  Bad: {a: 1}\n")
+    raw = read_yaml(cfg)
+    assert [(r.name, r.spec, r.spec_place) for r in raw.sweep] == [
+        ("Enabled", "TRUE", "s.yaml:3 sweep.Enabled"), ("Lots", "2", "s.yaml:4 sweep.Lots"),
+        ("StopLoss", "0.5,1", "s.yaml:5 sweep.StopLoss")]
+    assert [(p.place, p.message) for p in raw.problems] == [
+        ("s.yaml:6 sweep.Bad", 'sweep: Bad takes a list [200, 400] or a range "200:600:100"')]
+    assert "sweep" not in raw.strategies[0].layer
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "PositionalParameter"
+    ws.append(["Parameter", "S"])
+    ws.append(["StrategyName", "S"])
+    sw = wb.create_sheet("Sweep")
+    for row in (["Parameter", "Values"], ["Lots", 3.0], ["Enabled", False], [None, "1,2"],
+                ["StopLoss", "0.5:1:0.5"]):
+        sw.append(row)
+    book = root / "b.xlsx"
+    wb.save(book)
+    raw = read_workbook(book)
+    assert [(r.name, r.spec, r.name_place, r.spec_place) for r in raw.sweep] == [
+        ("Lots", "3", "Sweep!A2", "Sweep!B2"), ("Enabled", "FALSE", "Sweep!A3", "Sweep!B3"),
+        ("StopLoss", "0.5:1:0.5", "Sweep!A5", "Sweep!B5")]
+    assert [(p.place, p.message) for p in raw.problems if p.place.startswith("Sweep")] == [
+        ("Sweep!A4", "a Sweep row needs the parameter's Excel name in column A")]
