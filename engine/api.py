@@ -250,10 +250,8 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
     if param_specs:
         params = [sweep_param(*parse_spec(text)) for text in param_specs]
     else:  # the workbook's Sweep sheet or the YAML sweep: block
-        sheet_problems = [p for p in raw.problems if p.severity == "error"
-                          and (p.place.startswith("Sweep!") or " sweep" in p.place)]
-        if sheet_problems:
-            raise PosbtError(sheet_problems[0].message, place=sheet_problems[0].place)
+        if raw.sweep_problems:
+            raise PosbtError(raw.sweep_problems[0].message, place=raw.sweep_problems[0].place)
         params = [sweep_param(r.name, r.spec, r.name_place, r.spec_place) for r in raw.sweep]
     todo = variants(params, samples=samples, seed=seed)
     names = [s.name for s in raw.strategies]

@@ -50,6 +50,7 @@ class RawConfig:
     strategies: list[RawStrategy] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sweep: list[SweepRow] = field(default_factory=list)
+    sweep_problems: list[Problem] = field(default_factory=list)  # only posbt sweep reads them
 
 
 def only_defaults(layer: dict[str, Any]) -> bool:

@@ -485,12 +485,14 @@ def _sweep_sheet(reader: _Reader) -> None:
             continue
         if a is None or a_blank:
             assert b is not None
-            reader.err(f"{SWEEP_SHEET}!A{b.row}", "a Sweep row needs the parameter's "
-                       "Excel name in column A")
+            reader.raw.sweep_problems.append(Problem(
+                f"{SWEEP_SHEET}!A{b.row}", "a Sweep row needs the parameter's Excel name in "
+                "column A"))
             continue
         if b is None or b_blank:
-            reader.err(f"{SWEEP_SHEET}!B{a.row}", f"{a.value}: a Sweep row needs its "
-                       "values in column B (a list 200,400 or a range 200:600:100)")
+            reader.raw.sweep_problems.append(Problem(
+                f"{SWEEP_SHEET}!B{a.row}", f"{a.value}: a Sweep row needs its values in column "
+                "B (a list 200,400 or a range 200:600:100)"))
             continue
         v = b.value
         if isinstance(v, bool):

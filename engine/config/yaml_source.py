@@ -114,7 +114,7 @@ def _sweep_block(block: Any, places: PlaceMap, where: str, raw: RawConfig) -> No
     sweep`` when no ``--param`` is given; other commands ignore it)."""
     here = places.get(("sweep",), where)
     if not isinstance(block, dict):
-        raw.problems.append(Problem(here, "sweep: must map each parameter to its values "
+        raw.sweep_problems.append(Problem(here, "sweep: must map each parameter to its values "
                                     "(a list [200, 400] or a range \"200:600:100\")"))
         return
     for key, value in block.items():
@@ -126,7 +126,7 @@ def _sweep_block(block: Any, places: PlaceMap, where: str, raw: RawConfig) -> No
         elif isinstance(value, bool):
             spec = "TRUE" if value else "FALSE"
         else:
-            raw.problems.append(Problem(place, f"sweep: {key} takes a list [200, 400] or a "
+            raw.sweep_problems.append(Problem(place, f"sweep: {key} takes a list [200, 400] or a "
                                         "range \"200:600:100\""))
             continue
         raw.sweep.append(SweepRow(str(key), spec, place, place))

@@ -155,7 +155,8 @@ def test_sweep_rows_as_the_sources_read_them(tmp_path: object) -> None:
     assert [(r.name, r.spec, r.spec_place) for r in raw.sweep] == [
         ("Enabled", "TRUE", "s.yaml:3 sweep.Enabled"), ("Lots", "2", "s.yaml:4 sweep.Lots"),
         ("StopLoss", "0.5,1", "s.yaml:5 sweep.StopLoss")]
-    assert [(p.place, p.message) for p in raw.problems] == [
+    assert raw.problems == []  # posbt run and validate do not read the block
+    assert [(p.place, p.message) for p in raw.sweep_problems] == [
         ("s.yaml:6 sweep.Bad", 'sweep: Bad takes a list [200, 400] or a range "200:600:100"')]
     assert "sweep" not in raw.strategies[0].layer
     wb = Workbook()
@@ -174,5 +175,6 @@ def test_sweep_rows_as_the_sources_read_them(tmp_path: object) -> None:
     assert [(r.name, r.spec, r.name_place, r.spec_place) for r in raw.sweep] == [
         ("Lots", "3", "Sweep!A2", "Sweep!B2"), ("Enabled", "FALSE", "Sweep!A3", "Sweep!B3"),
         ("StopLoss", "0.5:1:0.5", "Sweep!A5", "Sweep!B5")]
-    assert [(p.place, p.message) for p in raw.problems if p.place.startswith("Sweep")] == [
+    assert not [p for p in raw.problems if p.place.startswith("Sweep")]
+    assert [(p.place, p.message) for p in raw.sweep_problems] == [
         ("Sweep!A4", "a Sweep row needs the parameter's Excel name in column A")]
