@@ -274,7 +274,8 @@ def variants(params: Sequence[SweepParam], *, samples: int | None = None,
     names = [p.excel_name for p in params]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise PosbtError(f"parameter {', '.join(dup)} is swept twice", place=f"--param {dup[0]}")
+        twice = [p for p in params if p.excel_name == dup[0]][-1]
+        raise PosbtError(f"parameter {', '.join(dup)} is swept twice", place=_place_of(twice))
     total = grid_size(params)
     if samples is not None:
         if samples < 1:
@@ -290,9 +291,14 @@ def variants(params: Sequence[SweepParam], *, samples: int | None = None,
         sizes = " x ".join(f"{p.excel_name} {len(p.values):,}" for p in params)
         raise PosbtError(f"the sweep has {total:,} variants ({sizes}); the most a full grid "
                          f"runs is {max_variants:,}: pass --samples N to draw N of them",
-                         place=f"--param {max(params, key=lambda p: len(p.values)).excel_name}")
+                         place=_place_of(max(params, key=lambda p: len(p.values))))
     return [Variant(i, tuple(vals))
             for i, vals in enumerate(itertools.product(*(p.values for p in params)))]
+
+
+def _place_of(p: SweepParam) -> str:
+    """Where ``p`` was given: its Sweep cell or YAML line, else ``--param NAME``."""
+    return p.place or f"--param {p.excel_name}"
 
 
 def _decode(params: Sequence[SweepParam], index: int) -> tuple[Any, ...]:

@@ -49,6 +49,8 @@ def test_yaml_sweep_block_runs_without_param(market_home: Path, tmp_path: Path) 
     ("sweep:\n  Lots: \"3:1:1\"\n", "Lots: the range '3:1:1' is empty", 2),
     ("sweep:\n  Lots: [1]\n  StopLoss: [0.5, 25]\n", "StopLoss = 25 is above its maximum", 3),
     ("sweep: [Lots]\n", "sweep: must map each parameter to its values", 1),
+    ("sweep:\n  Lots: \"1:1000:1\"\n  WingWidthPts: \"1:1000:1\"\n",
+     "the sweep has 1,000,000 variants (Lots 1,000 x WingWidthPts 1,000)", 2),
 ])
 def test_yaml_sweep_block_errors_name_the_line(market_home: Path, tmp_path: Path, block: str,
                                                text: str, line: int) -> None:
