@@ -152,3 +152,13 @@ def test_generated_legs_are_not_swept_by_number(market_home: Path, tmp_path: Pat
     code, output = _sweep(cfg, "--param", "Leg1.LegLots=1,2")
     assert code == 1
     assert "the strategy has 0 legs (a subtype's generated legs" in output
+
+
+def test_address_is_only_for_ray(market_home: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    result = CliRunner().invoke(cli, ["sweep", str(cfg), "--param", "Lots=1", "--address",
+                                      "10.0.0.1:6379"])
+    assert result.exit_code == 2
+    assert "--address is for --executor ray" in result.output
+    assert not (tmp_path / "fly_sweep.xlsx").exists()
