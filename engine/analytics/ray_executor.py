@@ -60,6 +60,7 @@ def run_batches_on_ray(todo: Sequence[list[tuple[int, Any]]], home: str, workers
                              place=f"--address {address}" if address else "--executor ray"
                              ) from None
         started = True
+    actors: list[Any] = []
     try:
         actor = ray.remote(num_cpus=1)(SweepActor)
         actors = [actor.remote(home) for _ in range(workers)]
@@ -70,8 +71,8 @@ def run_batches_on_ray(todo: Sequence[list[tuple[int, Any]]], home: str, workers
             return fut
 
         _drive(todo, submit, workers + 1, on_done, stop, total)
-        for a in actors:
-            ray.kill(a)
     finally:
+        for a in actors:  # stopped or failed too: a Ray the caller started keeps running
+            ray.kill(a)
         if started:
             ray.shutdown()
