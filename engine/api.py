@@ -246,6 +246,10 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
 
     out_path = out or default_sweep_out_path(config_path)
     check_out_path(out_path, config_path, replace=replace)
+    if executor is Executor.RAY:  # the cluster extra missing: say so before anything runs
+        from engine.analytics.ray_executor import import_ray
+
+        import_ray()
     raw = read_source(config_path)
     if param_specs:
         params = [sweep_param(*parse_spec(text)) for text in param_specs]

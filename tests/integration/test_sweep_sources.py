@@ -162,3 +162,16 @@ def test_address_is_only_for_ray(market_home: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--address is for --executor ray" in result.output
     assert not (tmp_path / "fly_sweep.xlsx").exists()
+
+
+def test_ray_executor_without_ray_says_how_to_install(market_home: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails, as when absent
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(FLY_YAML)
+    code, output = _sweep(cfg, "--param", "Lots=1,2", "--executor", "ray")
+    assert code == 1
+    assert "the Ray executor needs Ray: pip install 'posbt[cluster]'" in output
+    assert not (market_home / "results.duckdb").exists()
