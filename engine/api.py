@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from engine.analytics.attribution import Attribution
     from engine.analytics.portfolio import Portfolio
     from engine.analytics.sensitivity import SensitivityMetric
-    from engine.analytics.sweep import SweepParam, Variant
+    from engine.analytics.sweep import Executor, SweepParam, Variant
     from engine.analytics.walkforward import WalkSpec
     from engine.domain.contracts import ContractMaster
     from engine.results.excel import SheetWriter
@@ -214,9 +214,21 @@ def default_sweep_out_path(config_path: Path) -> Path:
 def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                param_specs: Sequence[str], samples: int | None = None, seed: int = 0,
                out: Path | None = None, replace: bool = False, workers: int | None = None,
-               progress: SweepProgress | None = None, metric: str = "net_pnl_inr",
-               grids: Sequence[str] = (), walk_forward: str | None = None) -> SweepOutcome:
+               progress: SweepProgress | None = None,
+               should_stop: Callable[[], bool] | None = None,
+               executor: Executor | None = None, address: str | None = None,
+               metric: str = "net_pnl_inr", grids: Sequence[str] = (),
+               walk_forward: str | None = None) -> SweepOutcome:
     """Run every variant of a parameter sweep of one strategy of ``config_path``.
+
+    ``progress(done, total)`` is called in this process after each variant finishes (``done``
+    counts the ones reused from the results store; ``total`` is the valid variants), once
+    with the reused count before any runs. ``should_stop()`` is polled between variants; when
+    it returns True the variants not started are dropped, the running ones finish and are
+    kept in the results store, nothing is written, and
+    :class:`engine.analytics.sweep.SweepStoppedError` (a PosbtError) is raised: a rerun resumes.
+    ``executor`` (default the process pool) and ``address`` (a Ray cluster) say where the
+    variants run (:func:`engine.analytics.sweep.run_plans`).
 
     The specs, the base config and every variant are checked before anything runs; a variant
     the validation rejects is listed and skipped. A variant whose validated config already ran
@@ -229,6 +241,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
     from math import isfinite
 
     from engine.analytics.sweep import (
+        Executor,
         daily_pnl,
         default_workers,
         overfitting_table,
@@ -243,10 +256,26 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
 
     out_path = out or default_sweep_out_path(config_path)
     check_out_path(out_path, config_path, replace=replace)
-    params = [sweep_param(*parse_spec(text)) for text in param_specs]
+    if executor is Executor.RAY:  # the cluster extra missing: say so before anything runs
+        from engine.analytics.ray_executor import import_ray
+
+        import_ray()
+    raw = read_source(config_path)
+    if param_specs:
+        params = [sweep_param(*parse_spec(text)) for text in param_specs]
+    else:  # the workbook's Sweep sheet or the YAML sweep: block
+        if raw.sweep_problems:
+            raise PosbtError(raw.sweep_problems[0].message, place=raw.sweep_problems[0].place)
+        params = [sweep_param(r.name, r.spec, r.name_place, r.spec_place) for r in raw.sweep]
+        settings = raw.sweep_settings
+        if strategy is None and "strategy" in settings:
+            strategy = settings["strategy"][0]
+        samples = samples if samples is not None else _setting_int(settings, "samples", 1)
+        workers = workers if workers is not None else _setting_int(settings, "workers", 1)
+        if seed == 0 and "seed" in settings:
+            seed = _setting_int(settings, "seed", 0) or 0
     todo = variants(params, samples=samples, seed=seed)
     analysis = _check_sweep_analysis(params, metric, grids, walk_forward)
-    raw = read_source(config_path)
     names = [s.name for s in raw.strategies]
     if strategy is None:
         if len(names) != 1:
@@ -265,8 +294,11 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         outcome.warnings = [str(w) for w in base.report.warnings]
         fingerprint = f"data_version={store.data_version()}"
         good: dict[int, tuple[str, StrategyPlan]] = {}
+        strat = one.strategies[0]
+        items = {key: strat.leg_layer.get(key) or strat.layer.get(key) or []
+                 for key in ("legs", "adjustment_rules")}
         for v in todo:
-            loaded = resolve(one, v.overrides(params), store)
+            loaded = resolve(one, v.overrides(params, items), store)
             if not loaded.report.ok or strategy not in loaded.strategies:
                 outcome.invalid.append((v.index, "; ".join(str(p) for p in loaded.report.errors)))
                 continue
@@ -328,7 +360,11 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
             if progress is not None:
                 progress(done[0], total)
 
-        run_plans(to_run, home, workers=workers or default_workers(), on_done=finished)
+        if progress is not None:
+            progress(done[0], total)
+        run_plans(to_run, home, workers=workers or default_workers(), on_done=finished,
+                  should_stop=should_stop, executor=executor or Executor.POOL,
+                  address=address)
     finally:
         results_store.close()
     invalid = dict(outcome.invalid)
@@ -363,6 +399,22 @@ class _SweepAnalysis:
     metric: SensitivityMetric
     grids: tuple[str, ...]
     walk: WalkSpec | None
+
+
+def _setting_int(settings: Mapping[str, tuple[str, str]], key: str, least: int) -> int | None:
+    """A whole-number setting row of the Sweep sheet (Samples, Seed, Workers), or None when
+    the sheet has none; anything else is an error at its cell."""
+    if key not in settings:
+        return None
+    text, place = settings[key]
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value.is_integer() or value < least:
+        raise PosbtError(f"{key.capitalize()} takes a whole number of at least {least}, "
+                         f"not {text!r}", place=place)
+    return int(value)
 
 
 def _check_sweep_analysis(params: Sequence[SweepParam], metric: str, grids: Sequence[str],

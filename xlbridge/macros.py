@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.api import default_out_path
+from engine.config.raw import SWEEP_SETTINGS
 from engine.errors import PosbtError
 from engine.workbook.protocol import WorkbookReader, WorkbookWriter
 from xlbridge import jobflow
@@ -99,7 +100,6 @@ def cancel_backtest(ctx: MacroContext) -> str:
 
 # -- Run Sweep and A/B Test -------------------------------------------------------------------
 SWEEP_SHEET = "Sweep"
-SWEEP_SETTINGS = ("strategy", "samples", "seed", "workers")  # column-A keys, not parameters
 SWEEP_LAYOUT = ("a header row, then one row per parameter: column A its Excel name "
                 "(WingWidthPts), column B its values, a list 200,400 or a range 200:600:100; "
                 "optional rows Strategy (which one to sweep), Samples, Seed and Workers")

@@ -286,23 +286,37 @@ def probability_of_backtest_overfitting(returns: ArrayLike, *, n_groups: int = 1
     if not np.all(np.isfinite(m)):
         raise PosbtError("the PBO's returns hold a missing or infinite value")
     size = m.shape[0] // n_groups
-    groups = [m[g * size:(g + 1) * size] for g in range(n_groups)]
+    g_rows = m[:n_groups * size].reshape(n_groups, size, m.shape[1])
+    # per-group column sums and sums of squares: a split's Sharpe from S/2 groups' sums, so the
+    # C(S, S/2) splits cost a matrix product each, not a stack of the rows (same numbers: the
+    # mean and ddof=1 variance of the split's rows, up to rounding)
+    g_sum, g_sq = g_rows.sum(axis=1), (g_rows * g_rows).sum(axis=1)
     n = m.shape[1]
-    logits: list[float] = []
-    for is_groups in itertools.combinations(range(n_groups), n_groups // 2):
-        chosen = set(is_groups)
-        ins = np.vstack([groups[g] for g in is_groups])
-        oos = np.vstack([groups[g] for g in range(n_groups) if g not in chosen])
-        best = int(np.argmax(_sharpes(ins)))
-        oos_sr = _sharpes(oos)
-        rank = float(sps.rankdata(oos_sr)[best])  # 1 = worst; ties share the mean rank
+    half = n_groups // 2
+    combos = np.array(list(itertools.combinations(range(n_groups), half)), dtype=np.intp)
+    logits = np.empty(len(combos))
+    rows = half * size
+    chunk = max(1, 2**22 // max(1, n))  # about 32 MiB of split x column values at a time
+    for lo in range(0, len(combos), chunk):
+        mask = np.zeros((min(chunk, len(combos) - lo), n_groups))
+        np.put_along_axis(mask, combos[lo:lo + chunk], 1.0, axis=1)
+        ins = _split_sharpes(mask @ g_sum, mask @ g_sq, rows)
+        oos = _split_sharpes((1.0 - mask) @ g_sum, (1.0 - mask) @ g_sq, rows)
+        best = np.argmax(ins, axis=1)
+        x = oos[np.arange(len(best)), best][:, None]
+        # scipy.stats.rankdata's mean rank of x among the OOS Sharpes (1 = worst)
+        rank = (oos < x).sum(axis=1) + ((oos == x).sum(axis=1) + 1) / 2.0
         w = rank / (n + 1)
-        logits.append(math.log(w / (1.0 - w)))
-    arr = np.array(logits)
-    return PBOResult(float(np.mean(arr <= 0)), arr, arr.size, n_groups)
+        logits[lo:lo + len(best)] = np.log(w / (1.0 - w))
+    return PBOResult(float(np.mean(logits <= 0)), logits, logits.size, n_groups)
 
 
-def _sharpes(m: FloatArray) -> FloatArray:
-    sd = m.std(axis=0, ddof=1)
-    out: FloatArray = np.divide(m.mean(axis=0), sd, out=np.zeros(m.shape[1]), where=sd > 0)
+def _split_sharpes(total: FloatArray, sq: FloatArray, rows: int) -> FloatArray:
+    """Mean / sd (ddof=1) per row of splits from column sums and sums of squares."""
+    mean = total / rows
+    var = (sq - total * mean) / (rows - 1)
+    # a constant column's variance is rounding (about 1e-16 of its mean square): 0, as its sd
+    flat = var <= 1e-12 * sq / rows
+    sd = np.sqrt(np.where(flat, 0.0, var))
+    out: FloatArray = np.divide(mean, sd, out=np.zeros_like(mean), where=~flat)
     return out

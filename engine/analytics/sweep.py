@@ -18,13 +18,16 @@ variants is the caller's business (``engine.api.sweep_file`` and the results sto
 
 from __future__ import annotations
 
+import copy
 import difflib
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from enum import StrEnum
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -43,14 +46,23 @@ _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
 
+ITEM_LISTS = {Sheet.LEG: "legs", Sheet.ADJUSTMENT: "adjustment_rules"}
+_ITEM_NAME = re.compile(r"^(leg|rule)\s*(\d+)\s*\.\s*(.+)$", re.IGNORECASE)
+_ITEM_PATH = re.compile(r"^(legs|adjustment_rules)\.(\d+)\.(.+)$")
+
+
 @dataclass(frozen=True)
 class SweepParam:
-    """One swept parameter: its Excel name, field path and the values to try."""
+    """One swept parameter: its name (``WingWidthPts``, ``Leg2.StrikeValue``), field path
+    and the values to try. ``item`` is ``("legs", i)`` or ``("adjustment_rules", i)`` (0-based)
+    for a LegParameter or AdjustmentRules field of the strategy's i-th leg or rule."""
 
     excel_name: str
     path: tuple[str, ...]
     values: tuple[Any, ...]
     spec: str
+    item: tuple[str, int] | None = None
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,29 +72,89 @@ class Variant:
     index: int
     values: tuple[Any, ...]
 
-    def overrides(self, params: Sequence[SweepParam]) -> dict[str, Any]:
-        """The runtime-override layer (nested mapping) this variant applies."""
-        return nest({p.path: v for p, v in zip(params, self.values, strict=True)})
+    def overrides(self, params: Sequence[SweepParam],
+                  items: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
+                  ) -> dict[str, Any]:
+        """The runtime-override layer (nested mapping) this variant applies. ``items`` are
+        the strategy's own ``legs`` and ``adjustment_rules`` lists (needed when a leg or rule
+        field is swept): the layer then holds a copy of the list with the field set, since a
+        list in a later layer replaces the whole list."""
+        flat: dict[tuple[str, ...], Any] = {}
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for p, v in zip(params, self.values, strict=True):
+            if p.item is None:
+                flat[p.path] = v
+                continue
+            key, i = p.item
+            if key not in lists:
+                lists[key] = copy.deepcopy([dict(x) for x in (items or {}).get(key, [])])
+            if i >= len(lists[key]):
+                what = "legs" if key == "legs" else "adjustment rules"
+                hint = (" (a subtype's generated legs are swept by its own parameters, such "
+                        "as WingWidthPts; LegN names rows of LegParameter or the legs: list)"
+                        if not lists[key] and key == "legs" else "")
+                raise PosbtError(f"{p.excel_name}: the strategy has {len(lists[key])} "
+                                 f"{what}{hint}", place=p.place)
+            node = lists[key][i]
+            for part in p.path[:-1]:
+                node = node.setdefault(part, {})
+            node[p.path[-1]] = v
+        out = nest(flat)
+        out.update(lists)
+        return out
 
 
-def find_param(name: str) -> ParamInfo:
-    """The PositionalParameter parameter called ``name`` (Excel name or dotted YAML path)."""
+def find_param(name: str, place: str | None = None, sheet: Sheet = Sheet.POSITIONAL
+               ) -> ParamInfo:
+    """The ``sheet`` parameter called ``name`` (Excel name, any case, or dotted YAML path)."""
     key = name.strip()
-    excel = by_excel_name(Sheet.POSITIONAL)
+    excel = by_excel_name(sheet)
     if key in excel:
         return excel[key]
     folded = {k.lower(): v for k, v in excel.items()}
     if key.lower() in folded:
         return folded[key.lower()]
-    paths = by_path(Sheet.POSITIONAL)
+    paths = by_path(sheet)
     path = tuple(part.strip() for part in key.split("."))
     if path in paths:
         return paths[path]
     candidates = list(excel) + [".".join(p) for p in paths]
     close = difflib.get_close_matches(key, candidates, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else \
-        " (sweeps take PositionalParameter names or YAML paths)"
-    raise PosbtError(f"unknown parameter {name!r}{hint}", place=f"--param {name}")
+    what = "PositionalParameter names or YAML paths, LegN.Name, RuleN.Name" \
+        if sheet is Sheet.POSITIONAL else f"{sheet.value} names"
+    hint = f"; did you mean {', '.join(close)}?" if close else f" (sweeps take {what})"
+    raise PosbtError(f"unknown parameter {name!r}{hint}", place=place or f"--param {name}")
+
+
+def lookup(name: str, place: str | None = None
+           ) -> tuple[ParamInfo, tuple[str, int] | None, str]:
+    """``name`` -> (parameter, item, display name). ``Leg2.StrikeValue`` (the strategy's
+    second leg: LegParameter rows, or the YAML ``legs:`` list, in order) and ``Rule1.
+    PriceMoveThreshold`` (its first adjustment rule) name LegParameter and AdjustmentRules
+    fields, as do the YAML paths ``legs.1.strike_value`` and ``adjustment_rules.0.
+    price_move_threshold`` (0-based list indices); anything else is a PositionalParameter
+    name or path."""
+    key = name.strip()
+    by_name, by_index = _ITEM_NAME.match(key), _ITEM_PATH.match(key)
+    if by_name is None and by_index is None:
+        info = find_param(key, place)
+        return info, None, info.excel_name
+    if by_name is not None:
+        sheet = Sheet.LEG if by_name.group(1).lower() == "leg" else Sheet.ADJUSTMENT
+        index, field_name = int(by_name.group(2)) - 1, by_name.group(3)
+        if index < 0:
+            raise PosbtError(f"{key}: legs and rules count from 1", place=place or
+                             f"--param {name}")
+    else:
+        assert by_index is not None
+        sheet = Sheet.LEG if by_index.group(1) == "legs" else Sheet.ADJUSTMENT
+        index, field_name = int(by_index.group(2)), by_index.group(3)
+    info = find_param(field_name, place or f"--param {name}", sheet)
+    if info.path in (("leg_id",), ("rule_id",)):
+        raise PosbtError(f"{key}: {info.excel_name} names the row; it cannot be swept",
+                         place=place or f"--param {name}")
+    label = "Leg" if sheet is Sheet.LEG else "Rule"
+    return info, (ITEM_LISTS[sheet], index), f"{label}{index + 1}.{info.excel_name}"
 
 
 def parse_spec(text: str) -> tuple[str, str]:
@@ -94,10 +166,12 @@ def parse_spec(text: str) -> tuple[str, str]:
     return name.strip(), spec.strip()
 
 
-def sweep_param(name: str, spec: str) -> SweepParam:
-    """Resolve ``name`` and parse ``spec`` into checked values."""
-    info = find_param(name)
-    place = f"--param {name}"
+def sweep_param(name: str, spec: str, name_place: str | None = None,
+                spec_place: str | None = None) -> SweepParam:
+    """Resolve ``name`` and parse ``spec`` into checked values; errors name ``name_place``
+    and ``spec_place`` (default ``--param NAME``)."""
+    info, item, display = lookup(name, name_place)
+    place = spec_place or f"--param {name}"
     if ":" in spec and info.kind in ("int", "float", "float_or_dynamic"):
         values = _range(info, spec, place)
     else:
@@ -109,7 +183,7 @@ def sweep_param(name: str, spec: str) -> SweepParam:
         _check_bounds(info, v, place)
     if len(set(map(repr, values))) != len(values):
         raise PosbtError(f"{info.excel_name}: a value is listed twice in {spec!r}", place=place)
-    return SweepParam(info.excel_name, info.path, tuple(values), spec)
+    return SweepParam(display, info.path, tuple(values), spec, item, place)
 
 
 def _number(info: ParamInfo, text: str, place: str) -> float:
@@ -194,12 +268,14 @@ def variants(params: Sequence[SweepParam], *, samples: int | None = None,
     A grid above ``max_variants`` needs ``samples``; the error names each parameter's count.
     """
     if not params:
-        raise PosbtError("a sweep needs at least one parameter (--param NAME=VALUES)",
+        raise PosbtError("a sweep needs at least one parameter (--param NAME=VALUES, rows of "
+                         "the workbook's Sweep sheet, or the YAML file's sweep: block)",
                          place="--param")
     names = [p.excel_name for p in params]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise PosbtError(f"parameter {', '.join(dup)} is swept twice", place=f"--param {dup[0]}")
+        twice = [p for p in params if p.excel_name == dup[0]][-1]
+        raise PosbtError(f"parameter {', '.join(dup)} is swept twice", place=_place_of(twice))
     total = grid_size(params)
     if samples is not None:
         if samples < 1:
@@ -215,9 +291,14 @@ def variants(params: Sequence[SweepParam], *, samples: int | None = None,
         sizes = " x ".join(f"{p.excel_name} {len(p.values):,}" for p in params)
         raise PosbtError(f"the sweep has {total:,} variants ({sizes}); the most a full grid "
                          f"runs is {max_variants:,}: pass --samples N to draw N of them",
-                         place=f"--param {max(params, key=lambda p: len(p.values)).excel_name}")
+                         place=_place_of(max(params, key=lambda p: len(p.values))))
     return [Variant(i, tuple(vals))
             for i, vals in enumerate(itertools.product(*(p.values for p in params)))]
+
+
+def _place_of(p: SweepParam) -> str:
+    """Where ``p`` was given: its Sweep cell or YAML line, else ``--param NAME``."""
+    return p.place or f"--param {p.excel_name}"
 
 
 def _decode(params: Sequence[SweepParam], index: int) -> tuple[Any, ...]:
@@ -230,6 +311,25 @@ def _decode(params: Sequence[SweepParam], index: int) -> tuple[Any, ...]:
 
 # ---- running ------------------------------------------------------------------------------
 
+
+class Executor(StrEnum):
+    """Where the variants run."""
+
+    POOL = "pool"   # a process pool on this machine (the default)
+    RAY = "ray"     # a Ray cluster (the ``cluster`` extra): local, or ``address``
+
+
+class SweepStoppedError(PosbtError):
+    """A sweep stopped because ``should_stop()`` said so; what finished is kept (a rerun
+    resumes from it) and nothing else is written."""
+
+
+OnProgress = Callable[[int, int], None]
+"""``on_progress(done, total)``: variants finished (reused ones included) of those to run."""
+ShouldStop = Callable[[], bool]
+"""``should_stop() -> bool``: polled between variants; True stops the sweep."""
+OnDone = Callable[[int, BacktestResult], None]
+
 _WORKER: dict[str, Any] = {}
 
 
@@ -239,6 +339,7 @@ def _init_worker(home: str) -> None:
 
     _WORKER["store"] = open_market_store(Path(home), read_only=True)
     _WORKER["master"] = load_contracts()
+    _WORKER["home"] = home
 
 
 def _run_one(plan: StrategyPlan) -> BacktestResult:
@@ -246,6 +347,16 @@ def _run_one(plan: StrategyPlan) -> BacktestResult:
 
     store: Store = _WORKER["store"]
     return run_backtest(plan, store, ContractInfo.from_master(_WORKER["master"], plan.symbol))
+
+
+def _run_batch(home: str, batch: Sequence[tuple[int, StrategyPlan]]
+               ) -> list[tuple[int, BacktestResult]]:
+    """Run a batch of variants in a worker, opening the market there on first use (a pool
+    worker keeps it open for every later batch)."""
+    if _WORKER.get("home") != home:
+        _close_worker()
+        _init_worker(home)
+    return [(index, _run_one(plan)) for index, plan in batch]
 
 
 def default_workers() -> int:
@@ -256,44 +367,125 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def batches(items: Sequence[tuple[int, StrategyPlan]], workers: int,
+            most: int = 4) -> list[list[tuple[int, StrategyPlan]]]:
+    """Split the variants into batches of up to ``most``: about eight batches a worker, so
+    the last ones still spread over every worker and a stop waits for little."""
+    size = max(1, min(most, math.ceil(len(items) / (8 * max(1, workers)))))
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def warm_option_cache(home: Path, plans: Sequence[StrategyPlan]) -> int:
+    """Build the option cache's files the plans will read (their symbol and interval, the
+    expiries from the first start to 45 days past the last end) here, once, before workers
+    start: otherwise each worker of a new market's first sweep builds the same expiries.
+    Returns the expiries built now (0 when the cache had them, or the store has none)."""
+    import datetime as dt
+
+    from engine.data.factory import open_market_store
+    from engine.market.cache import OptionCache
+
+    built = 0
+    store = open_market_store(home, read_only=True)
+    try:
+        for symbol, minutes in sorted({(p.symbol, p.bar_minutes) for p in plans}):
+            mine = [p for p in plans if (p.symbol, p.bar_minutes) == (symbol, minutes)]
+            cache = OptionCache.open(store, symbol, minutes)
+            if cache is None:
+                continue
+            first = min(p.start for p in mine)
+            last = max(p.end for p in mine) + dt.timedelta(days=45)
+            listed = store.query("expiries_from", {"symbol": symbol, "on_date": first})
+            for expiry in listed.column("expiry").to_pylist():
+                if expiry > last:
+                    break
+                try:
+                    cache.expiry(expiry)
+                except (PosbtError, ValueError, KeyError):  # left to the run, as without
+                    continue
+            built += cache.stats.built
+    finally:
+        store.close()
+    return built
+
+
+def _stopped(done: int, total: int) -> SweepStoppedError:
+    return SweepStoppedError(f"the sweep was stopped after {done} of {total} variants; run it "
+                        "again to resume")
+
+
 def run_plans(plans: Mapping[int, StrategyPlan], home: Path, *, workers: int,
-              on_done: Callable[[int, BacktestResult], None]) -> None:
+              on_done: OnDone, should_stop: ShouldStop | None = None,
+              executor: Executor = Executor.POOL, address: str | None = None) -> None:
     """Backtest each plan (keyed by variant index); ``on_done`` is called in this process,
     as each finishes, so a sweep killed half way keeps what it finished.
 
-    ``workers <= 1`` runs here, one after another; otherwise a spawned process pool of
-    ``min(workers, len(plans))`` processes, each with the market store opened once.
+    ``workers <= 1`` (pool) runs here, one after another. Otherwise the variants go in small
+    batches to ``min(workers, len(plans))`` long-lived workers, each with the market store
+    opened once (and the option cache's memory-mapped files, which the workers share through
+    the page cache): a spawned process pool, or Ray actors (``executor=RAY``; ``address`` is
+    the cluster, None a local Ray of ``workers`` CPUs, or the one already started with
+    ``ray.init``). At most one batch a worker plus one more is in flight at a time.
+    ``should_stop`` is polled before each variant (here) or as each batch finishes: when it
+    returns True the batches not started are dropped, the running ones finish and reach
+    ``on_done``, and :class:`SweepStoppedError` is raised.
     """
     if not plans:
         return
-    if workers <= 1 or len(plans) == 1:
+    stop = should_stop or (lambda: False)
+    items = list(plans.items())
+    if executor is Executor.POOL and (workers <= 1 or len(plans) == 1):
         _init_worker(str(home))
         try:
-            for index, plan in plans.items():
+            for n, (index, plan) in enumerate(items):
+                if stop():
+                    raise _stopped(n, len(items))
                 on_done(index, _run_one(plan))
         finally:
             _close_worker()
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(plans)), mp_context=get_context(
-            "spawn"), initializer=_init_worker, initargs=(str(home),)) as pool:
-        pending: dict[Future[BacktestResult], int] = {
-            pool.submit(_run_one, plan): index for index, plan in plans.items()}
-        try:
-            for future, index in _as_done(pending):
-                on_done(index, future.result())
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    n_workers = max(1, min(workers, len(plans)))
+    todo = batches(items, n_workers)
+    warm_option_cache(home, [plan for _, plan in items])
+    if executor is Executor.RAY:
+        from engine.analytics.ray_executor import run_batches_on_ray
+
+        run_batches_on_ray(todo, str(home), n_workers, address, on_done, stop, len(items))
+        return
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=get_context("spawn"),
+                             initializer=_init_worker, initargs=(str(home),)) as pool:
+        _drive(todo, lambda b: pool.submit(_run_batch, str(home), b), n_workers + 1,
+               on_done, stop, len(items))
 
 
-def _as_done(pending: dict[Future[BacktestResult], int]
-             ) -> Iterator[tuple[Future[BacktestResult], int]]:
-    todo = set(pending)
-    while todo:
-        done, todo = wait(todo, return_when=FIRST_COMPLETED)
-        for future in sorted(done, key=lambda f: pending[f]):
-            yield future, pending[future]
+def _drive(todo: Sequence[list[tuple[int, StrategyPlan]]],
+           submit: Callable[[list[tuple[int, StrategyPlan]]], Future[Any]], in_flight: int,
+           on_done: OnDone, stop: ShouldStop, total: int) -> None:
+    """Keep ``in_flight`` batches submitted; hand results to ``on_done`` in variant order
+    within a batch; on ``stop()`` submit no more, wait for the running ones, then raise."""
+    queue = list(reversed(todo))
+    running: set[Future[Any]] = set()
+    finished, stopping = 0, False
+    try:
+        while queue or running:
+            if queue and not stopping and stop():
+                stopping = True
+                queue.clear()
+            while queue and len(running) < in_flight:
+                running.add(submit(queue.pop()))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                for index, result in future.result():
+                    on_done(index, result)
+                    finished += 1
+    except BaseException:
+        for future in running:
+            future.cancel()
+        raise
+    if stopping:
+        raise _stopped(finished, total)
 
 
 def _close_worker() -> None:
@@ -301,6 +493,7 @@ def _close_worker() -> None:
     if store is not None:
         store.close()
     _WORKER.pop("master", None)
+    _WORKER.pop("home", None)
 
 
 # ---- overfitting checks of a finished sweep ----------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -21,6 +23,11 @@ from engine.cli.common import console, get_ctx, reports_errors
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --samples.")
 @click.option("--workers", type=int, default=None,
               help="Worker processes (default: the CPUs available; 1 runs in this process).")
+@click.option("--executor", type=click.Choice(["pool", "ray"]), default="pool",
+              show_default=True,
+              help="Where variants run: a process pool here, or Ray (the cluster extra).")
+@click.option("--address", default=None, metavar="ADDR",
+              help="The Ray cluster to use with --executor ray (default: a local Ray).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sweep workbook (default: <config>_sweep.xlsx beside the input).")
 @click.option("--replace", is_flag=True,
@@ -35,23 +42,23 @@ from engine.cli.common import console, get_ctx, reports_errors
                    "writes BT_WalkForward.")
 @reports_errors
 def sweep(config: Path, strategy: str | None, params: tuple[str, ...], samples: int | None,
-          seed: int, workers: int | None, out: Path | None, replace: bool, metric: str,
-          grids: tuple[str, ...], walk_forward: str | None) -> None:
-    """Backtest every variant of a parameter sweep of one strategy; one BT_Sweep row each."""
+          seed: int, workers: int | None, executor: str, address: str | None, out: Path | None,
+          replace: bool, metric: str, grids: tuple[str, ...], walk_forward: str | None) -> None:
+    """Backtest every variant of a parameter sweep of one strategy; one BT_Sweep row each.
+
+    With no --param, the parameters come from the workbook's Sweep sheet or the YAML file's
+    sweep: block."""
+    from engine.analytics.sweep import Executor
     from engine.api import sweep_file
-    from engine.cli.common import progress
 
+    if address and executor != "ray":
+        raise click.UsageError("--address is for --executor ray")
     ctx = get_ctx()
-    with progress("variants") as advance:
-        last = [0]
-
-        def step(done: int, total: int) -> None:
-            advance(done - last[0])
-            last[0] = done
-
+    with sweep_progress() as step:
         outcome = sweep_file(config, ctx.home, strategy=strategy, param_specs=params,
                              samples=samples, seed=seed, out=out, replace=replace,
-                             workers=workers, progress=step, metric=metric, grids=grids,
+                             workers=workers, progress=step, executor=Executor(executor),
+                             address=address, metric=metric, grids=grids,
                              walk_forward=walk_forward)
     out_console = console()
     for w in outcome.warnings:
@@ -64,3 +71,42 @@ def sweep(config: Path, strategy: str | None, params: tuple[str, ...], samples: 
                       f"{outcome.reused} already in the results store), "
                       f"{len(outcome.invalid)} invalid", markup=False)
     out_console.print(f"results: {outcome.out_path}", markup=False)
+
+
+@contextmanager
+def sweep_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for ``progress(done, total)``: variants done of the total,
+    the rate of the variants run now (a minute), elapsed time and the ETA. Quiet when stderr
+    is not a terminal."""
+    import sys
+    import time
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(TextColumn("variants"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                   TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True),
+                   disable=not sys.stderr.isatty())
+    start: list[float] = []
+    first = [0]
+    with bar:
+        task = bar.add_task("variants", total=None, rate="")
+
+        def step(done: int, total: int) -> None:
+            now = time.monotonic()
+            if not start:  # the first call counts the variants reused from the results store
+                start.append(now)
+                first[0] = done
+            ran, spent = done - first[0], now - start[0]
+            rate = f"{60 * ran / spent:,.1f}/min" if ran and spent > 0 else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield step

@@ -171,3 +171,23 @@ def config_sheets(configs: Sequence[StrategyConfig]) -> list[SheetSpec]:
                   column_widths={1: 14.0, 3: 30.0}),
     ]
 
+
+
+SWEEP = "Sweep"
+SWEEP_HEADER = ("Parameter", "Values", "Notes")
+SWEEP_ROWS = 40  # rows formatted as text, so a list such as 200,400 is not read as 200400
+
+
+def sweep_sheet() -> SheetSpec:
+    """The template's Sweep sheet (read by ``posbt sweep BOOK.xlsx`` when no ``--param`` is
+    given): a header, then one parameter a row; empty, so the template validates."""
+    return SheetSpec(
+        SWEEP, [list(SWEEP_HEADER)],
+        number_formats={f"B{r}": "@" for r in range(2, SWEEP_ROWS + 2)},
+        column_widths={1: 28.0, 2: 22.0, 3: 50.0},
+        notes={"A1": "One swept parameter a row: a PositionalParameter Excel name "
+                     "(WingWidthPts) or YAML path (exit_rules.stop_loss); Leg2.StrikeValue "
+                     "for the strategy's 2nd LegParameter row, Rule1.PriceMoveThreshold for "
+                     "its 1st AdjustmentRules row.",
+               "B1": "A list (200,400) or an inclusive range start:stop:step (200:600:100). "
+                     "posbt sweep BOOK.xlsx --strategy NAME runs every combination."})

@@ -28,6 +28,21 @@ class RawStrategy:
     regime_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+SWEEP_SETTINGS = ("strategy", "samples", "seed", "workers")  # Sweep sheet rows, not parameters
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One swept parameter as a source gives it (``posbt sweep`` without ``--param``): the
+    name and the values' text, with the place of each (a Sweep sheet's A and B cells, or a
+    ``sweep:`` block's line)."""
+
+    name: str
+    spec: str
+    name_place: str
+    spec_place: str
+
+
 @dataclass
 class RawConfig:
     """Everything a source read: global defaults, strategies, and structural problems."""
@@ -37,6 +52,10 @@ class RawConfig:
     global_places: PlaceMap = field(default_factory=dict)
     strategies: list[RawStrategy] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    sweep: list[SweepRow] = field(default_factory=list)
+    sweep_problems: list[Problem] = field(default_factory=list)  # only posbt sweep reads them
+    # the Sweep sheet's setting rows (Strategy, Samples, Seed, Workers): key -> (text, place)
+    sweep_settings: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def only_defaults(layer: dict[str, Any]) -> bool:

@@ -49,9 +49,11 @@ def example_configs(names: Sequence[str] | None = None) -> list[StrategyConfig]:
 
 def write_template(out: Path, names: Sequence[str] | None = None) -> None:
     """Write a config workbook with the chosen examples as strategy columns."""
+    from engine.config.layout import sweep_sheet
     from engine.workbook.openpyxl_adapter import OpenpyxlWriter
 
-    OpenpyxlWriter(Path(out)).write_sheets(config_sheets(example_configs(names)))
+    OpenpyxlWriter(Path(out)).write_sheets([*config_sheets(example_configs(names)),
+                                            sweep_sheet()])
 
 
 def _cell_text(value: object) -> str:

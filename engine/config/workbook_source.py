@@ -21,7 +21,7 @@ from operator import add, attrgetter, itemgetter, setitem
 from pathlib import Path
 from typing import Any
 
-from engine.config.layout import GLOBAL_DEFAULTS, POSITIONAL_HEADER, VOL_OVERRIDES
+from engine.config.layout import GLOBAL_DEFAULTS, POSITIONAL_HEADER, SWEEP, VOL_OVERRIDES
 from engine.config.merge import nest
 from engine.config.paths import Key
 from engine.config.problems import Problem
@@ -632,9 +632,55 @@ def read_book(book: WorkbookReader, source: str) -> RawConfig:
         _rows_sheet(reader, Sheet.ADJUSTMENT, "adjustment_rules",
                     ("StrategyName", "RuleID", "RuleType"))
     _overrides(reader)
+    if SWEEP_SHEET in sheets:
+        _sweep_sheet(reader)
     if legs_read:  # a LegParameter sheet that could not be read is reported already
         _custom_without_legs(reader, Sheet.LEG.value in sheets)
     return raw
+
+
+SWEEP_SHEET = SWEEP
+
+
+def _sweep_sheet(reader: _Reader) -> None:
+    """The Sweep sheet: a header row, then one parameter a row, column A its Excel name,
+    column B its values (a list ``200,400`` or a range ``200:600:100``); read by ``posbt
+    sweep`` when no ``--param`` is given. Rows with A and B blank are skipped. Rows named
+    Strategy, Samples, Seed or Workers (any case) are the sweep's settings, not parameters
+    (the ribbon's Run Sweep reads the same rows, xlbridge/macros.py)."""
+    from engine.config.raw import SWEEP_SETTINGS, SweepRow
+
+    for row in _body(reader.book.rows(SWEEP_SHEET), SWEEP_SHEET, reader):
+        a = next((c for c in row if c.col == 1), None)
+        b = next((c for c in row if c.col == 2), None)
+        a_blank, b_blank = a is None or a.blank, b is None or b.blank
+        if a_blank and b_blank:
+            continue
+        if a is None or a_blank:
+            assert b is not None
+            reader.raw.sweep_problems.append(Problem(
+                f"{SWEEP_SHEET}!A{b.row}", "a Sweep row needs the parameter's Excel name in "
+                "column A"))
+            continue
+        if b is None or b_blank:
+            reader.raw.sweep_problems.append(Problem(
+                f"{SWEEP_SHEET}!B{a.row}", f"{a.value}: a Sweep row needs its values in column "
+                "B (a list 200,400 or a range 200:600:100)"))
+            continue
+        v = b.value
+        if isinstance(v, bool):
+            spec = "TRUE" if v else "FALSE"
+        elif isinstance(v, float) and v.is_integer():
+            spec = str(int(v))
+        else:
+            spec = str(v)
+        if str(a.value).strip().lower() in SWEEP_SETTINGS:
+            reader.raw.sweep_settings[str(a.value).strip().lower()] = (
+                spec.strip(), f"{SWEEP_SHEET}!{b.address}")
+            continue
+        reader.raw.sweep.append(SweepRow(str(a.value).strip(), spec.strip(),
+                                         f"{SWEEP_SHEET}!{a.address}",
+                                         f"{SWEEP_SHEET}!{b.address}"))
 
 
 def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.config.paths import Key, dotted_path
 from engine.config.problems import Problem
-from engine.config.raw import PlaceMap, RawConfig, RawStrategy, only_defaults
+from engine.config.raw import PlaceMap, RawConfig, RawStrategy, SweepRow, only_defaults
 from engine.yaml_text import Built, YamlInputError, documents, read_text
 
 
@@ -77,6 +77,9 @@ def read_yaml(path: Path) -> RawConfig:
                 raw.problems.append(Problem(f"{path.name}:{line}", message))
         data, places = doc.value, _places(doc, path.name)
         where = places.get((), path.name)
+        if isinstance(data, dict) and "sweep" in data:
+            data = dict(data)
+            _sweep_block(data.pop("sweep"), places, where, raw)
         if isinstance(data, dict) and "strategies" in data:
             defaults = data.get("global_defaults") or {}
             if not isinstance(defaults, dict):
@@ -103,6 +106,30 @@ def read_yaml(path: Path) -> RawConfig:
             _strategy(data, places, where, raw)
     _custom_without_legs(raw)
     return raw
+
+
+def _sweep_block(block: Any, places: PlaceMap, where: str, raw: RawConfig) -> None:
+    """``sweep:`` maps a parameter (Excel name or YAML path) to its values: a list
+    ``[200, 400]``, a text ``"200,400"`` or a range ``"200:600:100"`` (read by ``posbt
+    sweep`` when no ``--param`` is given; other commands ignore it)."""
+    here = places.get(("sweep",), where)
+    if not isinstance(block, dict):
+        raw.sweep_problems.append(Problem(here, "sweep: must map each parameter to its values "
+                                    "(a list [200, 400] or a range \"200:600:100\")"))
+        return
+    for key, value in block.items():
+        place = places.get(("sweep", key), here)
+        if isinstance(value, list):
+            spec = ",".join("" if v is None else str(v) for v in value)
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            spec = str(value)
+        elif isinstance(value, bool):
+            spec = "TRUE" if value else "FALSE"
+        else:
+            raw.sweep_problems.append(Problem(place, f"sweep: {key} takes a list [200, 400] or a "
+                                        "range \"200:600:100\""))
+            continue
+        raw.sweep.append(SweepRow(str(key), spec, place, place))
 
 
 def _custom_without_legs(raw: RawConfig) -> None:

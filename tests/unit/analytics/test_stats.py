@@ -178,3 +178,29 @@ def test_pbo_logit_by_hand_on_a_tiny_matrix() -> None:
 def test_bad_input_is_a_clear_error(call, text: str) -> None:
     with pytest.raises(PosbtError, match=text):
         call()
+
+
+def test_pbo_equals_the_split_by_split_definition_with_ties_and_flat_columns() -> None:
+    """The PBO's logits against the definition written out: each split's rows stacked, the
+    Sharpes by numpy (ddof=1, 0 for a flat column), the OOS rank by scipy.stats.rankdata."""
+    def sharpes(x: np.ndarray) -> np.ndarray:
+        sd = x.std(axis=0, ddof=1)
+        return np.divide(x.mean(axis=0), sd, out=np.zeros(x.shape[1]), where=sd > 0)
+
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(100, 7))
+    m[:, 1] = m[:, 0]  # two variants with the same P&L: tied ranks
+    m[:, 2] = 5.0      # a flat column: Sharpe 0
+    m[:, 3] = 0.0      # a variant that never traded
+    groups = [m[g * 12:(g + 1) * 12] for g in range(8)]  # 100 // 8 = 12 rows; 4 dropped
+    want = []
+    for ins in itertools.combinations(range(8), 4):
+        is_rows = np.vstack([groups[g] for g in ins])
+        oos_rows = np.vstack([groups[g] for g in range(8) if g not in ins])
+        best = int(np.argmax(sharpes(is_rows)))
+        w = float(sps.rankdata(sharpes(oos_rows))[best]) / (7 + 1)
+        want.append(math.log(w / (1 - w)))
+    got = probability_of_backtest_overfitting(m, n_groups=8)
+    assert got.n_splits == math.comb(8, 4) == 70
+    np.testing.assert_allclose(got.logits, want, atol=1e-12)
+    assert got.pbo == pytest.approx(np.mean(np.array(want) <= 0))

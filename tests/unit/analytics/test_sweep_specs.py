@@ -94,3 +94,87 @@ def test_daily_pnl_and_the_overfitting_table_edges() -> None:
                                  1: {"a": 0.0, "b": 1.0, "c": 0.5}})
     assert [r[0] for r in rows] == ["variants", "days", "best_variant", "best_daily_sharpe",
                                     "expected_max_sharpe", "deflated_sharpe_ratio"]  # 3 days: no PBO
+
+
+def test_leg_and_rule_names_and_their_yaml_paths() -> None:
+    from engine.analytics.sweep import Variant, lookup
+
+    info, item, name = lookup("Leg2.StrikeValue")
+    assert (info.path, item, name) == (("strike_value",), ("legs", 1), "Leg2.StrikeValue")
+    assert lookup("legs.0.lots")[1:] == (("legs", 0), "Leg1.LegLots")
+    assert lookup("rule1.pricemovethreshold")[1:] == (("adjustment_rules", 0),
+                                                      "Rule1.PriceMoveThreshold")
+    assert lookup("WingWidthPts")[1:] == (None, "WingWidthPts")
+    with pytest.raises(PosbtError, match="count from 1"):
+        lookup("Leg0.LegLots")
+    with pytest.raises(PosbtError, match="\\(sweeps take LegParameter names\\)"):
+        lookup("Leg1.zzzz")
+    p = sweep_param("Leg2.LegLots", "1,3")
+    assert (p.excel_name, p.item, p.values, p.place) == ("Leg2.LegLots", ("legs", 1), (1, 3),
+                                                         "--param Leg2.LegLots")
+    legs = [{"leg_id": "A", "lots": 1}, {"leg_id": "B", "lots": 1}]
+    layer = Variant(0, (3,)).overrides([p], {"legs": legs})
+    # the whole list, with the 2nd leg's lots set; the strategy's own list is not changed
+    assert layer == {"legs": [{"leg_id": "A", "lots": 1}, {"leg_id": "B", "lots": 3}]}
+    assert legs[1]["lots"] == 1
+    with pytest.raises(PosbtError, match=r"Leg2\.LegLots: the strategy has 1 legs"):
+        Variant(0, (3,)).overrides([p], {"legs": legs[:1]})
+
+
+def test_template_has_an_empty_sweep_sheet_that_validates() -> None:
+    from importlib.resources import as_file
+
+    from openpyxl import load_workbook
+
+    from engine.config.templates import shipped_template
+    from engine.config.workbook_source import read_workbook
+
+    with as_file(shipped_template()) as path:
+        raw = read_workbook(path)
+        wb = load_workbook(path, read_only=True)
+        rows = list(wb["Sweep"].iter_rows(values_only=True))
+        wb.close()
+    assert rows[0][:3] == ("Parameter", "Values", "Notes")
+    assert raw.sweep == []
+    assert not [p for p in raw.problems if "Sweep" in p.place]
+
+
+def test_sweep_rows_as_the_sources_read_them(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    from engine.config.workbook_source import read_workbook
+    from engine.config.yaml_source import read_yaml
+
+    root = Path(str(tmp_path))
+    cfg = root / "s.yaml"
+    cfg.write_text("strategy_name: S\nsweep:\n  Enabled: true\n  Lots: 2\n  StopLoss: [0.5, 1]\n"
+                   "  Bad: {a: 1}\n")
+    raw = read_yaml(cfg)
+    assert [(r.name, r.spec, r.spec_place) for r in raw.sweep] == [
+        ("Enabled", "TRUE", "s.yaml:3 sweep.Enabled"), ("Lots", "2", "s.yaml:4 sweep.Lots"),
+        ("StopLoss", "0.5,1", "s.yaml:5 sweep.StopLoss")]
+    assert raw.problems == []  # posbt run and validate do not read the block
+    assert [(p.place, p.message) for p in raw.sweep_problems] == [
+        ("s.yaml:6 sweep.Bad", 'sweep: Bad takes a list [200, 400] or a range "200:600:100"')]
+    assert "sweep" not in raw.strategies[0].layer
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "PositionalParameter"
+    ws.append(["Parameter", "S"])
+    ws.append(["StrategyName", "S"])
+    sw = wb.create_sheet("Sweep")
+    for row in (["Parameter", "Values"], ["Lots", 3.0], ["Enabled", False], [None, "1,2"],
+                ["StopLoss", "0.5:1:0.5"]):
+        sw.append(row)
+    book = root / "b.xlsx"
+    wb.save(book)
+    raw = read_workbook(book)
+    assert [(r.name, r.spec, r.name_place, r.spec_place) for r in raw.sweep] == [
+        ("Lots", "3", "Sweep!A2", "Sweep!B2"), ("Enabled", "FALSE", "Sweep!A3", "Sweep!B3"),
+        ("StopLoss", "0.5:1:0.5", "Sweep!A5", "Sweep!B5")]
+    assert not [p for p in raw.problems if p.place.startswith("Sweep")]
+    assert [(p.place, p.message) for p in raw.sweep_problems] == [
+        ("Sweep!A4", "a Sweep row needs the parameter's Excel name in column A")]
