@@ -244,6 +244,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         Executor,
         daily_pnl,
         default_workers,
+        inert_params,
         overfitting_table,
         parse_spec,
         run_plans,
@@ -368,6 +369,12 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
     finally:
         results_store.close()
     invalid = dict(outcome.invalid)
+    trades_of = {i: tuple(entries.get(first_of[config_hash(good[i][0])], ())) for i in good}
+    for name in inert_params(params, {i: values_of[i] for i in good}, trades_of):
+        outcome.warnings.append(
+            f"{name}: every value gave the same trades and P&L for {strategy}, so this sweep "
+            "measures nothing; check that the strategy uses it (an IRON_FLY with its legs on "
+            "LegParameter takes its wings from those rows, not from WingWidthPts)")
     headers = ["variant", "status", *(p.excel_name for p in params), "config_hash",
                *SWEEP_METRICS, "problem"]
     rows: list[list[object]] = []

@@ -553,3 +553,28 @@ def overfitting_table(daily: Mapping[int, Mapping[str, float]]) -> tuple[list[st
                   "the out-of-sample median (Bailey et al. 2015); noise ~0.5"],
                  ["pbo_splits", pbo.n_splits, f"C({groups}, {groups // 2})"]]
     return headers, rows
+
+
+def inert_params(params: Sequence[SweepParam], values_of: Mapping[int, Sequence[Any]],
+                 outcome_of: Mapping[int, object]) -> list[str]:
+    """The swept parameters that changed nothing: with the other parameters held, every value
+    gave the same ``outcome_of`` (a variant's trades: entry times and net P&L). A parameter the
+    strategy does not use (an IRON_FLY whose wings are fixed LegParameter rows, swept by
+    WingWidthPts) makes a sweep of identical variants that looks like a plateau.
+
+    ``values_of`` and ``outcome_of`` cover the variants that ran (invalid ones left out); a
+    parameter is named only if at least one group of held values has two or more of them."""
+    inert: list[str] = []
+    for i, p in enumerate(params):
+        groups: dict[tuple[Any, ...], set[object]] = {}
+        sizes: dict[tuple[Any, ...], int] = {}
+        for index, vals in values_of.items():
+            if index not in outcome_of:
+                continue
+            held = tuple(v for j, v in enumerate(vals) if j != i)
+            groups.setdefault(held, set()).add(outcome_of[index])
+            sizes[held] = sizes.get(held, 0) + 1
+        compared = [held for held, n in sizes.items() if n >= 2]
+        if compared and all(len(groups[held]) == 1 for held in compared):
+            inert.append(p.excel_name)
+    return inert

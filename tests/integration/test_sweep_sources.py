@@ -199,3 +199,16 @@ def test_ray_executor_without_ray_says_how_to_install(market_home: Path, tmp_pat
     assert code == 1
     assert "the Ray executor needs Ray: pip install 'posbt[cluster]'" in output
     assert not (market_home / "results.duckdb").exists()
+
+
+def test_a_sweep_of_a_parameter_the_legs_override_warns(market_home: Path,
+                                                        tmp_path: Path) -> None:
+    # CUSTOM_FLY's wings are its LC/LP leg rows at +-300: WingWidthPts changes no trade
+    cfg = tmp_path / "fly.yaml"
+    cfg.write_text(CUSTOM_FLY)
+    code, output = _sweep(cfg, "--param", "WingWidthPts=200,400")
+    assert code == 0, output
+    assert "WingWidthPts: every value gave the same trades and P&L for Golden_Fly" in output
+    rows = _sheet(tmp_path / "fly_sweep.xlsx")
+    pnl = [r[rows[0].index("net_pnl_inr")] for r in rows[1:]]
+    assert pnl == [8250, 8250]  # the 240-pt credit settled at 130: 110 x 75, both variants
