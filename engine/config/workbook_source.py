@@ -650,7 +650,9 @@ def _sweep_sheet(reader: _Reader) -> None:
     (the ribbon's Run Sweep reads the same rows, xlbridge/macros.py)."""
     from engine.config.raw import SWEEP_SETTINGS, SweepRow
 
-    for row in _body(reader.book.rows(SWEEP_SHEET), SWEEP_SHEET, reader):
+    # blank rows are skipped without a warning: the Sweep sheet is read by posbt sweep only,
+    # and a warning here would show on every run and validate of the workbook
+    for row in reader.book.rows(SWEEP_SHEET)[1:]:
         a = next((c for c in row if c.col == 1), None)
         b = next((c for c in row if c.col == 2), None)
         a_blank, b_blank = a is None or a.blank, b is None or b.blank

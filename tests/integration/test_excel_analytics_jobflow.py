@@ -45,6 +45,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pat
 
 def _add_sweep_sheet(book: Path, rows: list[list[object]]) -> None:
     wb = load_workbook(book)
+    if "Sweep" in wb.sheetnames:  # the template's own, empty Sweep sheet: this one replaces it
+        del wb["Sweep"]
     ws = wb.create_sheet("Sweep")
     for row in [["Parameter", "Values"], *rows]:
         ws.append(row)
@@ -89,6 +91,13 @@ def test_sweep_sheet_problems_are_named_and_start_nothing(server: tuple[Path, Pa
                                                           ) -> None:
     home, books, _ = server
     book = _book(books, "nosweep.xlsx")
+    ctx, ui = _ctx(book, home)
+    # the template's Sweep sheet, still empty
+    assert run_action("RunSweep", ctx) == "error"
+    assert ui.messages[-1][1].startswith("Sweep!A2: the Sweep sheet names no parameter")
+    wb = load_workbook(book)
+    del wb["Sweep"]  # a workbook from before the template had one
+    wb.save(book)
     ctx, ui = _ctx(book, home)
     assert run_action("RunSweep", ctx) == "error"
     assert "this workbook has no Sweep sheet. Add a sheet named Sweep" in ui.messages[-1][1]
