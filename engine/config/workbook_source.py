@@ -557,10 +557,9 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
     if grid is None:
         body = [(row[0].row, row, next((c for c in row if c.col == scol), None))
                 for row in _body(rows, name, reader)]
-    else:  # a Cell only for the cells read: those of a parameter column in the grid
+    else:  # each row's cells read from the grid by _grid_row_read (row left empty)
         letters = {c: column_letter(c) for c in by_col}
-        body = ((ri, _grid_cells(grid, ri, letters), grid.cell(ri, scol))
-                for ri in _grid_body(grid, name, reader))
+        body = ((ri, [], grid.cell(ri, scol)) for ri in _grid_body(grid, name, reader))
     for ri, row, scell in body:
         sname = str(scell.value).strip() if scell is not None and not scell.blank else ""
         strat = strategies.get(sname)
@@ -572,6 +571,8 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
         counts[sname] = i + 1
         flat: dict[tuple[str, ...], Any] = {}
         places = strat.places
+        if grid is not None:
+            _grid_row_read(reader, grid, name, ri, by_col, letters, flat, places, (key, i))
         for cell in row:
             p = by_col.get(cell.col)
             if p is None or _blank(cell):
@@ -596,16 +597,36 @@ def _grid_of(book: WorkbookReader, name: str) -> SheetGrid | None:
     return grid
 
 
-def _grid_cells(grid: SheetGrid, ri: int, letters: dict[int, str]) -> list[Cell]:
-    """The cells of row ``ri`` in the columns of ``letters`` that the grid holds, in column
-    order (a cell it does not hold is blank, and a row sheet's loop skips blank cells)."""
+def _grid_row_read(reader: _Reader, grid: SheetGrid, name: str, ri: int,
+                   by_col: dict[int, ParamInfo], letters: dict[int, str],
+                   flat: dict[tuple[str, ...], Any], places: PlaceMap,
+                   at: tuple[str, int]) -> None:
+    """The row sheet loop over the cells of row ``ri`` that the grid holds in a parameter
+    column (a cell it does not hold is blank), in column order, with the same entries
+    and messages, but a Cell only for a cell with a formula or a message (this reads
+    most of a big workbook's cells)."""
     line = grid.values.get(ri)
     if not line:
-        return []
+        return
     forms = grid.formulas.get(ri) or {}
     rs = str(ri)
-    return [Cell(ri, col, letters[col] + rs, line[col], forms.get(col))
-            for col in sorted(line) if col in letters]
+    for col in sorted(line):
+        p = by_col.get(col)
+        if p is None:
+            continue
+        v, formula = line[col], forms.get(col)
+        if formula is None:
+            if v is None or (isinstance(v, str) and not v.strip()):
+                continue  # blank
+            out = _plain_value(v, p)
+            if out is not _SAY:  # what reader.value gives, without a message
+                flat[p.path] = out
+                places[(*at, *p.path)] = f"{name}!{letters[col]}{rs}"
+                continue
+        ok, out = reader.value(name, Cell(ri, col, letters[col] + rs, v, formula), p)
+        if ok:
+            flat[p.path] = out
+            places[(*at, *p.path)] = f"{name}!{letters[col]}{rs}"
 
 
 def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,

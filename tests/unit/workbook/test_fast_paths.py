@@ -230,13 +230,17 @@ def test_lazy_places_are_the_cell_by_cell_places_in_the_same_order(
     ws.cell(again, 2, "Lots")
     ws.cell(again, 5, 4)
     ws.cell(again, 7, 6)
+    wb["LegParameter"].cell(5, 7, "=2*2")  # a formula with no value in a row sheet too
     path = tmp_path / "twice.xlsx"
     wb.save(path)
     fast = read_book(StreamingReader(path), str(path))
     monkeypatch.setattr(workbook_source, "_values_row", lambda *args: False)
     monkeypatch.setattr(workbook_source, "_row_values", lambda *args: False)
     reference = read_book(OpenpyxlReader(path), str(path))
-    assert _places(fast) == _places(reference)
+    assert _places(fast) == _places(reference)  # PositionalParameter and row sheets'
+    assert [s.leg_layer for s in fast.strategies] == [s.leg_layer for s in reference.strategies]
+    assert fast.problems == reference.problems
+    assert any("formula =2*2 has no computed value" in p.message for p in fast.problems)
     lots = by_excel_name(Sheet.POSITIONAL)["Lots"].path
     e, f, g, h = (dict(s.places) for s in fast.strategies[:4])
     assert e[lots] == f"PositionalParameter!E{again}"  # TRUE (an error: no value), then 4
