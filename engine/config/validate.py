@@ -9,9 +9,10 @@ name comes from the registry. ``model_validate`` runs once per merged dict.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, time, timedelta
 from functools import cache, lru_cache
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -92,15 +93,36 @@ def _unacted(sheet: Sheet) -> tuple[tuple[ParamInfo, Any], ...]:
                  if not p.required and not is_acted_on(p))
 
 
+@cache
+def _positional_getter() -> tuple[Callable[[Any], tuple[Any, ...]], tuple[Any, ...]]:
+    """One call that reads all of :func:`_unacted` ``(Sheet.POSITIONAL)`` off a config
+    (as a tuple), and their defaults as the model holds them."""
+    unacted = _unacted(Sheet.POSITIONAL)
+    many = attrgetter(*(".".join(p.path) for p, _ in unacted)) if unacted else None
+
+    def getter(cfg: Any) -> tuple[Any, ...]:
+        if many is None:
+            return ()
+        got = many(cfg)
+        return got if len(unacted) > 1 else (got,)
+    return getter, tuple(p.default for p, _ in unacted)
+
+
 def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
     """Warnings for parameters set away from their default that nothing acts on yet."""
     out: list[Problem] = []
     items: list[tuple[tuple[str | int, ...], ParamInfo, Any, Any]] = []
-    for p, default in _unacted(Sheet.POSITIONAL):
-        value = _json(_attr(cfg, p.path))
-        if value == default and not isinstance(value, list):  # _same, asked quickly
-            continue
-        items.append((p.path, p, value, default))
+    getter, raw_defaults = _positional_getter()
+    raw_values = getter(cfg)
+    if raw_values != raw_defaults:  # most strategies leave them all at their defaults
+        for (p, default), raw, raw_default in zip(_unacted(Sheet.POSITIONAL), raw_values,
+                                                  raw_defaults, strict=True):
+            if raw == raw_default:  # equal values have equal JSON forms
+                continue
+            value = _json(raw)
+            if value == default and not isinstance(value, list):  # _same, asked quickly
+                continue
+            items.append((p.path, p, value, default))
     for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
         unacted = _unacted(sheet)
         if not unacted:
