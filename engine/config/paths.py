@@ -9,6 +9,7 @@ the sheet and canonical field path the registry knows.
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any, Union, get_args, get_origin
 
@@ -121,7 +122,7 @@ class Places:
     most strategies of a big file have no problem to place, and building it for each
     cost more than validating them."""
 
-    def __init__(self, places: dict[tuple[Key, ...], str], default: str) -> None:
+    def __init__(self, places: Mapping[tuple[Key, ...], str], default: str) -> None:
         """``places`` is kept, not copied (a big file has millions): do not change it
         afterwards."""
         self.default = default

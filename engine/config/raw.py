@@ -7,13 +7,14 @@ location string such as ``book.xlsx PositionalParameter!F7`` or ``strat.yaml:12`
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.config.paths import Key
 from engine.config.problems import Problem
 
-PlaceMap = dict[tuple[Key, ...], str]
+PlaceMap = MutableMapping[tuple[Key, ...], str]  # a dict, or a lazy map
 
 
 @dataclass

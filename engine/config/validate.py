@@ -9,12 +9,13 @@ name comes from the registry. ``model_validate`` runs once per merged dict.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, time, timedelta
 from functools import cache, lru_cache
+from operator import attrgetter
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from engine.config.checks import cross_field_findings
@@ -92,47 +93,44 @@ def _unacted(sheet: Sheet) -> tuple[tuple[ParamInfo, Any], ...]:
                  if not p.required and not is_acted_on(p))
 
 
-def _include(paths: tuple[tuple[str, ...], ...]) -> dict[str, Any]:
-    """A ``model_dump`` include filter that keeps just ``paths``."""
-    out: dict[str, Any] = {}
-    for path in paths:
-        node = out
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = True
-    return out
-
-
 @cache
-def _unacted_include() -> dict[str, Any]:
-    """What :func:`_not_acted_on` reads of a config: dumping only that (not the whole
-    model) is most of its time saved on a big file."""
-    out = _include(tuple(p.path for p, _ in _unacted(Sheet.POSITIONAL)))
-    for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
-        rows = _include(tuple(p.path for p, _ in _unacted(sheet)))
-        if rows:
-            out[key] = {"__all__": rows}
-    return out
+def _positional_getter() -> tuple[Callable[[Any], tuple[Any, ...]], tuple[Any, ...]]:
+    """One call that reads all of :func:`_unacted` ``(Sheet.POSITIONAL)`` off a config
+    (as a tuple), and their defaults as the model holds them."""
+    unacted = _unacted(Sheet.POSITIONAL)
+    many = attrgetter(*(".".join(p.path) for p, _ in unacted)) if unacted else None
+
+    def getter(cfg: Any) -> tuple[Any, ...]:
+        if many is None:
+            return ()
+        got = many(cfg)
+        return got if len(unacted) > 1 else (got,)
+    return getter, tuple(p.default for p, _ in unacted)
 
 
 def _not_acted_on(cfg: StrategyConfig, places: Places) -> list[Problem]:
     """Warnings for parameters set away from their default that nothing acts on yet."""
     out: list[Problem] = []
-    dumped = cfg.model_dump(mode="json", include=_unacted_include())
     items: list[tuple[tuple[str | int, ...], ParamInfo, Any, Any]] = []
-    for p, default in _unacted(Sheet.POSITIONAL):
-        value = _dig(dumped, p.path)
-        if value == default and not isinstance(value, list):  # _same, asked quickly
-            continue
-        items.append((p.path, p, value, default))
+    getter, raw_defaults = _positional_getter()
+    raw_values = getter(cfg)
+    if raw_values != raw_defaults:  # most strategies leave them all at their defaults
+        for (p, default), raw, raw_default in zip(_unacted(Sheet.POSITIONAL), raw_values,
+                                                  raw_defaults, strict=True):
+            if raw == raw_default:  # equal values have equal JSON forms
+                continue
+            value = _json(raw)
+            if value == default and not isinstance(value, list):  # _same, asked quickly
+                continue
+            items.append((p.path, p, value, default))
     for sheet, key in ((Sheet.LEG, "legs"), (Sheet.ADJUSTMENT, "adjustment_rules")):
         unacted = _unacted(sheet)
         if not unacted:
             continue
-        for i, row in enumerate(dumped[key]):
+        for i, row in enumerate(getattr(cfg, key)):
             for p, default in unacted:
-                if _has(row, p.path):
-                    items.append(((key, i, *p.path), p, _dig(row, p.path), default))
+                if _has_attr(row, p.path):
+                    items.append(((key, i, *p.path), p, _json(_attr(row, p.path)), default))
     for path, p, value, default in items:
         if _same(value, default):
             continue
@@ -149,17 +147,19 @@ def _json(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def _dig(obj: Any, path: tuple[str, ...]) -> Any:
+def _attr(obj: Any, path: tuple[str, ...]) -> Any:
     for key in path:
-        obj = obj[key]
+        obj = getattr(obj, key)
     return obj
 
 
-def _has(obj: Any, path: tuple[str, ...]) -> bool:
+def _has_attr(obj: Any, path: tuple[str, ...]) -> bool:
+    """Whether ``path`` leads through models' fields (an adjustment rule type has only
+    its own fields; a sub-model left None has none)."""
     for key in path:
-        if not isinstance(obj, dict) or key not in obj:
+        if not isinstance(obj, BaseModel) or key not in type(obj).model_fields:
             return False
-        obj = obj[key]
+        obj = getattr(obj, key)
     return True
 
 

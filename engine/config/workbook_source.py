@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, MutableMapping
 from datetime import date, datetime
 from functools import cache
 from itertools import compress, repeat
@@ -229,12 +229,76 @@ def _unknown(reader: _Reader, place: str, name: str, sheet: Sheet, warn: bool) -
                warn=warn)
 
 
+class _ColumnPlaces(MutableMapping[tuple[Key, ...], str]):
+    """The places of one PositionalParameter strategy column, spelled out on demand: a
+    path the column holds a value for sits at ``<prefix><row>``, its row taken from the
+    ``rows`` table all columns share (a big file has millions of places, and only those
+    of a problem are ever asked for). Places set explicitly win, and come after the
+    column's own in iteration (as later inserts into a dict would)."""
+
+    __slots__ = ("_flat", "_gone", "_own", "_prefix", "_rows")
+
+    def __init__(self, flat: dict[tuple[str, ...], Any], prefix: str,
+                 rows: dict[tuple[Key, ...], str]) -> None:
+        self._flat, self._prefix, self._rows = flat, prefix, rows
+        self._own: dict[tuple[Key, ...], str] = {}
+        self._gone: set[tuple[Key, ...]] = set()
+
+    def _lazy(self, path: tuple[Key, ...]) -> str | None:
+        row = self._rows.get(path)
+        if row is None or path not in self._flat or path in self._gone:
+            return None
+        return self._prefix + row
+
+    def get(self, path: tuple[Key, ...], default: Any = None) -> Any:
+        found = self._own.get(path)
+        if found is None:
+            found = self._lazy(path)
+        return default if found is None else found
+
+    def __getitem__(self, path: tuple[Key, ...]) -> str:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return str(found)
+
+    def __setitem__(self, path: tuple[Key, ...], place: str) -> None:
+        self._own[path] = place
+        self._gone.discard(path)
+
+    def __delitem__(self, path: tuple[Key, ...]) -> None:
+        if path not in self:
+            raise KeyError(path)
+        self._own.pop(path, None)
+        self._gone.add(path)
+
+    def __iter__(self) -> Iterator[tuple[Key, ...]]:
+        own = self._own
+        lazy = [path for path in self._flat
+                if path in own or self._lazy(path) is not None]
+        yield from lazy
+        seen = set(lazy)
+        yield from (path for path in own if path not in seen)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def fix(self, path: tuple[str, ...]) -> None:
+        """Spell out the place ``path`` has now (before its row changes in ``rows``)."""
+        found = self._lazy(path)
+        if found is not None and path not in self._own:
+            self._own[path] = found
+
+
 def _values_row(reader: _Reader, sheet: str, ri: int, columns: list[int],
                 values: list[object], col_prefixes: list[str], p: ParamInfo,
-                flats: list[dict[tuple[str, ...], Any]], places: list[PlaceMap]) -> bool:
+                flats: list[dict[tuple[str, ...], Any]], places: list[PlaceMap] | None
+                ) -> bool:
     """:func:`_row_values` for row ``ri`` of a :class:`SheetGrid`: ``values`` are the
     strategy ``columns``' values (none holds a formula), ``col_prefixes`` their
-    ``Sheet!<letters>``. The same entries, places and messages, without a Cell a value."""
+    ``Sheet!<letters>``. The same entries, places and messages, without a Cell a value.
+    ``places`` None: the places are not written (the columns' :class:`_ColumnPlaces`
+    give ``<prefix><ri>`` for every value set)."""
     keys = list(zip(map(type, values), values, strict=True))  # True, 1 and 1.0 kept apart
     try:
         distinct = set(keys)
@@ -250,17 +314,21 @@ def _values_row(reader: _Reader, sheet: str, ri: int, columns: list[int],
     if _BLANK in outcome.values() or _SAY in outcome.values():
         mask = [o is not _BLANK and o is not _SAY for o in outs]
         deque(map(setitem, compress(flats, mask), repeat(path), compress(outs, mask)), 0)
-        deque(map(setitem, compress(places, mask), repeat(path),
-                  map(add, compress(col_prefixes, mask), repeat(rs))), 0)
+        if places is not None:
+            deque(map(setitem, compress(places, mask), repeat(path),
+                      map(add, compress(col_prefixes, mask), repeat(rs))), 0)
         for i in [i for i, o in enumerate(outs) if o is _SAY]:
             col = columns[i]
             cell = Cell(ri, col, f"{column_letter(col)}{rs}", values[i], None)
             ok, v = reader.value(sheet, cell, p)  # says what is wrong, at the cell
             if ok:
-                flats[i][path], places[i][path] = v, col_prefixes[i] + rs
+                flats[i][path] = v
+                if places is not None:
+                    places[i][path] = col_prefixes[i] + rs
         return True
     deque(map(setitem, flats, repeat(path), outs), 0)
-    deque(map(setitem, places, repeat(path), map(add, col_prefixes, repeat(rs))), 0)
+    if places is not None:
+        deque(map(setitem, places, repeat(path), map(add, col_prefixes, repeat(rs))), 0)
     return True
 
 
@@ -322,11 +390,16 @@ def _positional_grid(reader: _Reader, grid: SheetGrid, hdr: dict[str, Cell]) -> 
     first = max(c.col for k, c in hdr.items() if k in POSITIONAL_HEADER) + 1
     columns = _grid_used_columns(grid, first)
     reader.check_merged(sheet, set(columns) | {pcol})
-    flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
-    value = reader.value
-    col_flats, col_places = [flats[c][0] for c in columns], [flats[c][1] for c in columns]
     col_prefixes = [f"{sheet}!{column_letter(c)}" for c in columns]
+    rows: dict[tuple[Key, ...], str] = {}  # path -> its row, for the lazy places
+    col_flats: list[dict[tuple[str, ...], Any]] = [{} for _ in columns]
+    col_places = [_ColumnPlaces(flat, prefix, rows)
+                  for flat, prefix in zip(col_flats, col_prefixes, strict=True)]
+    flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = dict(
+        zip(columns, zip(col_flats, col_places, strict=True), strict=True))
+    value = reader.value
     none: dict[int, Any] = {}
+    repeated: set[tuple[str, ...]] = set()  # a parameter on two rows: places spelled out
     for ri in _grid_body(grid, sheet, reader):
         pcell = grid.cell(ri, pcol)
         if pcell.blank:
@@ -336,13 +409,22 @@ def _positional_grid(reader: _Reader, grid: SheetGrid, hdr: dict[str, Cell]) -> 
         if p is None:
             _unknown(reader, f"{sheet}!{pcell.address}", pname, Sheet.POSITIONAL, warn=False)
             continue
+        path = p.path
+        if path in rows or path in repeated:  # seen on an earlier row
+            if path in rows:
+                for column in col_places:
+                    column.fix(path)
+                del rows[path]
+                repeated.add(path)
+            lazy = False
+        else:
+            rows[path], lazy = str(ri), True
         forms = grid.formulas.get(ri)
         if len(columns) > 1 and (not forms or forms.keys().isdisjoint(columns)):
             line = grid.values.get(ri, none)
             if _values_row(reader, sheet, ri, columns, list(map(line.get, columns)),
-                           col_prefixes, p, col_flats, col_places):
+                           col_prefixes, p, col_flats, None if lazy else list(col_places)):
                 continue
-        path = p.path
         for cell in grid.row(ri):
             flat_places = flats.get(cell.col)
             if flat_places is None:
@@ -475,10 +557,9 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
     if grid is None:
         body = [(row[0].row, row, next((c for c in row if c.col == scol), None))
                 for row in _body(rows, name, reader)]
-    else:  # a Cell only for the cells read: those of a parameter column in the grid
+    else:  # each row's cells read from the grid by _grid_row_read (row left empty)
         letters = {c: column_letter(c) for c in by_col}
-        body = ((ri, _grid_cells(grid, ri, letters), grid.cell(ri, scol))
-                for ri in _grid_body(grid, name, reader))
+        body = ((ri, [], grid.cell(ri, scol)) for ri in _grid_body(grid, name, reader))
     for ri, row, scell in body:
         sname = str(scell.value).strip() if scell is not None and not scell.blank else ""
         strat = strategies.get(sname)
@@ -490,6 +571,8 @@ def _rows_sheet(reader: _Reader, sheet: Sheet, key: str, required: tuple[str, ..
         counts[sname] = i + 1
         flat: dict[tuple[str, ...], Any] = {}
         places = strat.places
+        if grid is not None:
+            _grid_row_read(reader, grid, name, ri, by_col, letters, flat, places, (key, i))
         for cell in row:
             p = by_col.get(cell.col)
             if p is None or _blank(cell):
@@ -514,16 +597,36 @@ def _grid_of(book: WorkbookReader, name: str) -> SheetGrid | None:
     return grid
 
 
-def _grid_cells(grid: SheetGrid, ri: int, letters: dict[int, str]) -> list[Cell]:
-    """The cells of row ``ri`` in the columns of ``letters`` that the grid holds, in column
-    order (a cell it does not hold is blank, and a row sheet's loop skips blank cells)."""
+def _grid_row_read(reader: _Reader, grid: SheetGrid, name: str, ri: int,
+                   by_col: dict[int, ParamInfo], letters: dict[int, str],
+                   flat: dict[tuple[str, ...], Any], places: PlaceMap,
+                   at: tuple[str, int]) -> None:
+    """The row sheet loop over the cells of row ``ri`` that the grid holds in a parameter
+    column (a cell it does not hold is blank), in column order, with the same entries
+    and messages, but a Cell only for a cell with a formula or a message (this reads
+    most of a big workbook's cells)."""
     line = grid.values.get(ri)
     if not line:
-        return []
+        return
     forms = grid.formulas.get(ri) or {}
     rs = str(ri)
-    return [Cell(ri, col, letters[col] + rs, line[col], forms.get(col))
-            for col in sorted(line) if col in letters]
+    for col in sorted(line):
+        p = by_col.get(col)
+        if p is None:
+            continue
+        v, formula = line[col], forms.get(col)
+        if formula is None:
+            if v is None or (isinstance(v, str) and not v.strip()):
+                continue  # blank
+            out = _plain_value(v, p)
+            if out is not _SAY:  # what reader.value gives, without a message
+                flat[p.path] = out
+                places[(*at, *p.path)] = f"{name}!{letters[col]}{rs}"
+                continue
+        ok, out = reader.value(name, Cell(ri, col, letters[col] + rs, v, formula), p)
+        if ok:
+            flat[p.path] = out
+            places[(*at, *p.path)] = f"{name}!{letters[col]}{rs}"
 
 
 def _rule_fields(data: dict[str, Any], key: str, reader: _Reader, sheet: str,

@@ -17,6 +17,7 @@ import pytest
 from engine.config import workbook_source
 from engine.config.export import write_config
 from engine.config.loader import LoadedConfig, load_config, resolve
+from engine.config.registry import Sheet, by_excel_name
 from engine.config.templates import example_configs
 from engine.config.workbook_source import read_book
 from engine.workbook import xlsx_stream
@@ -213,3 +214,55 @@ def test_sheets_off_the_fast_path_read_as_openpyxl_reads_them(tmp_path: Path,
                 for row in reader.rows("Sheet")]
 
     assert cells(StreamingReader(book)) == cells(OpenpyxlReader(book))
+
+
+def _places(raw: Any) -> list[list[tuple[Any, str]]]:
+    return [list(s.places.items()) for s in raw.strategies]
+
+
+def test_lazy_places_are_the_cell_by_cell_places_in_the_same_order(
+        book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a parameter on a second row too, blank in some columns: those keep the first row's
+    # place, the others get the second row's (as a dict written row by row would)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["PositionalParameter"]
+    lots_row, again = _row_of(ws, "Lots"), ws.max_row + 1
+    ws.cell(again, 2, "Lots")
+    ws.cell(again, 5, 4)
+    ws.cell(again, 7, 6)
+    wb["LegParameter"].cell(5, 7, "=2*2")  # a formula with no value in a row sheet too
+    path = tmp_path / "twice.xlsx"
+    wb.save(path)
+    fast = read_book(StreamingReader(path), str(path))
+    monkeypatch.setattr(workbook_source, "_values_row", lambda *args: False)
+    monkeypatch.setattr(workbook_source, "_row_values", lambda *args: False)
+    reference = read_book(OpenpyxlReader(path), str(path))
+    assert _places(fast) == _places(reference)  # PositionalParameter and row sheets'
+    assert [s.leg_layer for s in fast.strategies] == [s.leg_layer for s in reference.strategies]
+    assert fast.problems == reference.problems
+    assert any("formula =2*2 has no computed value" in p.message for p in fast.problems)
+    lots = by_excel_name(Sheet.POSITIONAL)["Lots"].path
+    e, f, g, h = (dict(s.places) for s in fast.strategies[:4])
+    assert e[lots] == f"PositionalParameter!E{again}"  # TRUE (an error: no value), then 4
+    assert f[lots] == f"PositionalParameter!F{lots_row}"  # "two" (for pydantic), then blank
+    assert g[lots] == f"PositionalParameter!G{again}"  # -1, then 6
+    assert h[lots] == f"PositionalParameter!H{lots_row}"  # 2, then blank
+
+
+def test_column_places_behave_as_a_dict() -> None:
+    flat: dict[tuple[str, ...], Any] = {("a",): 1, ("b", "c"): 2, ("d",): 3}
+    rows: dict[tuple[Any, ...], str] = {("a",): "4", ("b", "c"): "9"}  # ("d",): no row
+    lazy = workbook_source._ColumnPlaces(flat, "S!E", rows)
+    want = {("a",): "S!E4", ("b", "c"): "S!E9"}
+    assert dict(lazy) == want and len(lazy) == 2 and ("d",) not in lazy
+    assert lazy.get(("d",), "none") == "none"
+    for m in (lazy, want):  # the same changes to both
+        m[("legs", 0)] = "L!A2"
+        m.setdefault(("legs", 0), "L!A9")
+        m[("a",)] = "S!Z1"
+        del m[("b", "c")]
+    assert list(lazy.items()) == list(want.items())
+    with pytest.raises(KeyError):
+        del lazy[("b", "c")]
+    with pytest.raises(KeyError):
+        lazy[("b", "c")]
