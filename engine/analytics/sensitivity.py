@@ -267,7 +267,8 @@ def entry_regimes(store: Store, plan: StrategyPlan, entry_ts: Sequence[dt.dateti
     the plan's regime bands: the VIX at the bar, or the IV percentile of the volatility
     snapshot as of the bar (daily history before the entry day: no lookahead). ``memo`` is
     shared by the variants of a sweep, which enter at many of the same bars."""
-    from engine.volatility import SnapshotCache, VolSnapshot, volatility_snapshot
+    from engine.volatility import SnapshotCache, VolSnapshot
+    from engine.volatility.snapshot import regime_at
 
     gate = plan.vol_gate
     cache: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=256, ttl_s=3600.0)
@@ -275,9 +276,10 @@ def entry_regimes(store: Store, plan: StrategyPlan, entry_ts: Sequence[dt.dateti
     for ts in entry_ts:
         key = (plan.symbol, ts, gate.lookback, gate.params)
         if key not in memo:
-            snap = volatility_snapshot(store, plan.symbol, ts, gate.lookback,
-                                       params=gate.params, cache=cache)
-            memo[key] = snap.regime.value if snap.regime is not None else UNKNOWN_REGIME
+            # VIX bands: only the VIX is read, not the whole snapshot (the same regime)
+            regime = regime_at(store, plan.symbol, ts, gate.lookback, params=gate.params,
+                               cache=cache)
+            memo[key] = regime.value if regime is not None else UNKNOWN_REGIME
         out.append(memo[key])
     return out
 

@@ -336,17 +336,22 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(home: str) -> None:
     from engine.data.factory import open_market_store
     from engine.domain.contracts import load_contracts
+    from engine.market.context import MarketContext
 
     _WORKER["store"] = open_market_store(Path(home), read_only=True)
     _WORKER["master"] = load_contracts()
     _WORKER["home"] = home
+    # what every variant's run shares: option caches, once-a-run queries, the greeks memo
+    # (market data only; the store is read-only while the worker lives)
+    _WORKER["context"] = MarketContext(_WORKER["store"])
 
 
 def _run_one(plan: StrategyPlan) -> BacktestResult:
     from engine.simulation.loop import ContractInfo, run_backtest
 
     store: Store = _WORKER["store"]
-    return run_backtest(plan, store, ContractInfo.from_master(_WORKER["master"], plan.symbol))
+    return run_backtest(plan, store, ContractInfo.from_master(_WORKER["master"], plan.symbol),
+                        context=_WORKER.get("context"))
 
 
 def _run_batch(home: str, batch: Sequence[tuple[int, StrategyPlan]]
@@ -494,6 +499,7 @@ def _close_worker() -> None:
         store.close()
     _WORKER.pop("master", None)
     _WORKER.pop("home", None)
+    _WORKER.pop("context", None)
 
 
 # ---- overfitting checks of a finished sweep ----------------------------------------------

@@ -35,6 +35,7 @@ from engine.errors import DataMissingError, PosbtError, StoreError
 from engine.market.block import BLOCK_FIELDS, BlockSpec, OptionBlock
 from engine.market.cache import CacheTooLargeError, OptionCache
 from engine.market.chain import ChainSlice
+from engine.market.context import ArrayMemo, MarketContext
 from engine.market.contracts import ContractInfo
 from engine.market.paths import LegPaths, ffill_inplace
 from engine.market.timeline import Timeline, to_datetime
@@ -90,8 +91,13 @@ class MarketView:
     def __init__(self, store: Store, symbol: str, bar_minutes: int, vix_symbol: str = "INDIAVIX",
                  *, needs: MarketNeeds | None = None, contracts: ContractInfo | None = None,
                  mode: MarketMode = "auto", budget_bytes: int = DEFAULT_BUDGET_BYTES,
-                 record_touched: bool = False, option_cache: bool = True) -> None:
-        self.store = store
+                 record_touched: bool = False, option_cache: bool = True,
+                 context: MarketContext | None = None) -> None:
+        # ``context``: what the runs of one worker share (its option caches, once-a-run
+        # queries and greeks memo); None reads everything afresh
+        self.store: Store = context.store if context is not None else store
+        self.context = context
+        self.memo: ArrayMemo | None = context.greeks if context is not None else None
         self.record_touched = record_touched
         self.symbol = symbol
         self.bar_minutes = bar_minutes
@@ -107,8 +113,10 @@ class MarketView:
         self._run_block: OptionBlock | None = None
         self._blocks: list[OptionBlock] = []
         # auto mode reads option bars from the contract-ordered cache when the store has one
-        self._cache = OptionCache.open(store, symbol, bar_minutes, budget_bytes) \
-            if mode == "auto" and option_cache else None
+        self._cache: OptionCache | None = None
+        if mode == "auto" and option_cache:
+            self._cache = OptionCache.open(store, symbol, bar_minutes, budget_bytes) \
+                if context is None else context.option_cache(symbol, bar_minutes, budget_bytes)
 
     # -- once per run ---------------------------------------------------------------------
     def timeline(self, start: dt.date, end: dt.date) -> Timeline:
@@ -327,6 +335,8 @@ class MarketView:
             return None        # this read from the store; the cache keeps serving the rest
         except OSError:
             self._cache = None
+            if self.context is not None:
+                self.context.drop_cache(self.symbol, self.bar_minutes, self.budget_bytes)
             self.stats.mode = "cycle"
             return None
         self.stats.seconds += time.perf_counter() - t0

@@ -360,7 +360,7 @@ def _trade(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position, seg:
     if adj.open:
         _, h = horizon(tl, list(adj.open))
         opened_paths = mv.leg_paths(list(adj.open), tl, bar, max(h, bar))
-        fill_missing_greeks(opened_paths, list(adj.open), tl, bar, plan.rate)
+        fill_missing_greeks(opened_paths, list(adj.open), tl, bar, plan.rate, mv.memo)
         kept_iv += [float(x) for x in opened_paths.iv[0]]
         for n, leg in enumerate(adj.open):
             units_n = leg.signed_lots * lot_of(leg.expiry, at.date())

@@ -31,6 +31,7 @@ from engine.domain.structures import Side
 from engine.errors import DataMissingError
 from engine.market import ContractInfo as ContractInfo
 from engine.market import LegPaths, MarketNeeds, MarketView, Timeline, to_datetime
+from engine.market.context import MarketContext
 from engine.market.view import DEFAULT_BUDGET_BYTES, MarketMode
 from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (
@@ -93,16 +94,21 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
                  on_progress: Callable[[float], None] | None = None, *,
                  market_mode: MarketMode = "auto",
                  budget_bytes: int = DEFAULT_BUDGET_BYTES,
-                 record_touched: bool = False) -> BacktestResult:
+                 record_touched: bool = False,
+                 context: MarketContext | None = None) -> BacktestResult:
     """Run ``plan`` over ``store`` and return trades, fills, transitions, series and metrics.
 
     ``market_mode`` and ``budget_bytes`` say how the option bars are loaded (``MarketView``:
     the whole run in one scan, or one scan per expiry cycle); the trades do not depend on it.
     ``record_touched`` keeps every contract window loaded in ``result.market`` (the benchmark's
-    floor query)."""
+    floor query). ``context``: what the runs of one worker on one read-only store share
+    (``engine.market.context``: option caches, once-a-run queries, the greeks memo); the
+    result is the same with or without it."""
+    if context is not None:
+        store = context.store
     mv = MarketView(store, plan.symbol, plan.bar_minutes, plan.vix_symbol,
                     needs=market_needs(plan), contracts=contracts, mode=market_mode,
-                    budget_bytes=budget_bytes, record_touched=record_touched)
+                    budget_bytes=budget_bytes, record_touched=record_touched, context=context)
     tl = mv.timeline(plan.start, plan.end)
     check_market(plan, mv, tl, contracts)
     mv.prepare(tl)
@@ -495,7 +501,7 @@ def _enter(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, attempt: En
     if i1 < k:
         raise SelectionError(f"front expiry {front} has already settled at {to_datetime(tl.ts[k])}")
     paths = attempt.paths if attempt.paths is not None else mv.leg_paths(legs, tl, k, i1)
-    fill_missing_greeks(paths, legs, tl, k, plan.rate)
+    fill_missing_greeks(paths, legs, tl, k, plan.rate, mv.memo)
     fills = [fill_leg(plan, paths, tl, trade_id, leg, 0, n, leg.signed_lots * attempt.lot_sizes[n])
              for n, leg in enumerate(legs)]
     qty = np.array([f.qty_units for f in fills], dtype=float)
@@ -538,7 +544,7 @@ def _run_position(plan: StrategyPlan, mv: MarketView, tl: Timeline, o: _Opened,
         front, h = horizon(tl, pos.legs)
         if paths is None:
             paths = mv.leg_paths(pos.legs, tl, c, max(h, c))
-            fill_missing_greeks(paths, pos.legs, tl, c, plan.rate)
+            fill_missing_greeks(paths, pos.legs, tl, c, plan.rate, mv.memo)
         seg = build_segment(plan, tl, pos, c, paths, features, sr)
         n = paths.close.shape[0]
         decision = exit_finder(seg.state, plan.exits)

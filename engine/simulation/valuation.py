@@ -11,12 +11,14 @@ vega in rupees per vol point, theta in rupees per calendar day).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
 
 from engine.domain.structures import Leg
 from engine.market import LegPaths, Timeline
+from engine.market.context import ArrayMemo
 from engine.pricing.greeks import greeks
 from engine.pricing.iv import implied_vol
 from engine.pricing.time import t_years
@@ -25,8 +27,13 @@ from engine.strategy.plan import StrategyPlan
 
 
 def fill_missing_greeks(paths: LegPaths, legs: Sequence[Leg], tl: Timeline, i0: int,
-                        rate: float) -> None:
-    """Compute iv and greeks in place where the store had none (stored values are kept)."""
+                        rate: float, memo: ArrayMemo | None = None) -> None:
+    """Compute iv and greeks in place where the store had none (stored values are kept).
+
+    ``memo`` (a sweep worker's): a leg's iv and greeks are looked up by everything they are
+    computed from (the contract, the rate, and the stamps, closes, spots and missing cells
+    of its rows) and computed only when not there, so variants that hold the same contract
+    over the same bars do not solve the same implied vols again."""
     quoted = np.isfinite(paths.close)
     need_iv = ~np.isfinite(paths.iv) & quoted
     need_greeks = ~np.isfinite(paths.delta) & quoted
@@ -40,17 +47,33 @@ def fill_missing_greeks(paths: LegPaths, legs: Sequence[Leg], tl: Timeline, i0: 
         rows = np.flatnonzero(missing[:, j])
         if rows.size == 0:
             continue
-        t = t_years(ts[rows], np.full(rows.size, np.datetime64(leg.expiry, "D")))
-        fwd = spot[rows] * np.exp(rate * t)
-        iv = implied_vol(paths.close[rows, j], fwd, leg.strike, t, rate, leg.right.value)
-        g = greeks(fwd, leg.strike, t, rate, iv, leg.right.value)
+        close = paths.close[rows, j]
         set_iv = need_iv[rows, j]
-        paths.iv[rows[set_iv], j] = iv[set_iv]
         set_g = need_greeks[rows, j]
-        paths.delta[rows[set_g], j] = g.delta[set_g]
-        paths.gamma[rows[set_g], j] = g.gamma[set_g]
-        paths.vega[rows[set_g], j] = g.vega[set_g]
-        paths.theta[rows[set_g], j] = g.theta[set_g]
+        key = None
+        got = None
+        if memo is not None:
+            digest = hashlib.blake2b(digest_size=20)
+            for part in (ts[rows], close, spot[rows], set_iv, set_g):
+                digest.update(np.ascontiguousarray(part).tobytes())
+            key = (leg.expiry, float(leg.strike), leg.right.value, float(rate), rows.size,
+                   digest.digest())
+            got = memo.get(key)
+        if got is None:
+            t = t_years(ts[rows], np.full(rows.size, np.datetime64(leg.expiry, "D")))
+            fwd = spot[rows] * np.exp(rate * t)
+            iv = implied_vol(close, fwd, leg.strike, t, rate, leg.right.value)
+            g = greeks(fwd, leg.strike, t, rate, iv, leg.right.value)
+            got = (np.asarray(iv), np.asarray(g.delta), np.asarray(g.gamma), np.asarray(g.vega),
+                   np.asarray(g.theta))
+            if memo is not None and key is not None:
+                memo.put(key, got)
+        iv_v, delta, gamma, vega, theta = got
+        paths.iv[rows[set_iv], j] = iv_v[set_iv]
+        paths.delta[rows[set_g], j] = delta[set_g]
+        paths.gamma[rows[set_g], j] = gamma[set_g]
+        paths.vega[rows[set_g], j] = vega[set_g]
+        paths.theta[rows[set_g], j] = theta[set_g]
 
 
 def exit_clock(tl: Timeline, i0: int, n: int, plan: StrategyPlan, front: dt.date) -> np.ndarray:

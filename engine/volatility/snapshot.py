@@ -310,3 +310,16 @@ def volatility_snapshot(store: Store, symbol: str, at: datetime, lookback: int =
     snap = _compute(store, symbol, at, lookback, p)
     cache.put(key, snap)
     return snap
+
+
+def regime_at(store: Store, symbol: str, at: datetime, lookback: int = 252, *,
+              params: SnapshotParams | None = None,
+              cache: SnapshotCache[VolSnapshot] | None = None) -> Regime | None:
+    """``volatility_snapshot(...).regime`` without the rest of the snapshot when it is not
+    needed: VIX bands read only the VIX close at or before ``at`` (the same query and rule
+    as the snapshot's); IVP bands need the IV history, so the whole snapshot is computed."""
+    p = params or SnapshotParams()
+    if p.regime_bands.basis == "VIX":
+        vix = _one(store.query("vol_vix_at", {"vix_symbol": p.vix_symbol, "at": at}), "close")
+        return volatility_regime(vix, p.regime_bands)
+    return volatility_snapshot(store, symbol, at, lookback, params=p, cache=cache).regime

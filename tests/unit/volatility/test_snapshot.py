@@ -200,3 +200,22 @@ def test_regime_basis_and_lookback_reach_the_plan() -> None:
     assert plan_from_config(cfg, d, d).vol_gate.params.regime_bands == RegimeBands.ivp(20)
     vix = plan_from_config(StrategyConfig.model_validate(base), d, d)
     assert vix.vol_gate.params.regime_bands.basis == "VIX"
+
+
+@pytest.mark.parametrize("hh_mm", [(9, 20), (10, 5), (15, 30)])
+def test_regime_at_is_the_snapshots_regime_for_vix_and_ivp_bands(
+        mem_store: DuckDBStore, market: Market, hh_mm: tuple[int, int]) -> None:
+    from engine.volatility.snapshot import regime_at
+
+    at = datetime.combine(market.days[AT_INDEX], time(*hh_mm))
+    vix_bands = SnapshotParams()
+    ivp_bands = SnapshotParams(min_history=10, regime_bands=RegimeBands.ivp(10))
+    for p in (vix_bands, ivp_bands):
+        snap = volatility_snapshot(mem_store, "NIFTY", at, LOOKBACK, params=p)
+        assert regime_at(mem_store, "NIFTY", at, LOOKBACK, params=p) is snap.regime
+    # VIX bands by hand (12 / 20 edges): the daily VIX bar (100 x the day's vol) is visible
+    # from the close; before it that day has no VIX bar, so no regime
+    vix = 100 * market.vols[AT_INDEX]
+    want = (Regime.LOW if vix < 12 else Regime.MEDIUM if vix < 20 else Regime.HIGH) \
+        if hh_mm == (15, 30) else None
+    assert regime_at(mem_store, "NIFTY", at, LOOKBACK) is want
