@@ -15,6 +15,8 @@ import click
 from engine.cli.common import console, reports_errors
 from engine.config.loader import load_config
 
+SHOWN_NAMES = 10  # strategies named in validate's summary line; a count for the rest
+
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -30,7 +32,9 @@ def validate(file: Path, quiet_warnings: bool) -> None:
     if not quiet_warnings:
         for p in report.warnings:
             click.echo(f"warning: {p}", err=True)
-    names = ", ".join(loaded.strategies) or "none"
+    shown = list(loaded.strategies)[:SHOWN_NAMES]
+    more = len(loaded.strategies) - len(shown)
+    names = (", ".join(shown) or "none") + (f" and {more:,} more" if more > 0 else "")
     if report.ok:
         out.print(f"valid: {len(loaded.strategies)} strategies ({names}); "
                   f"{len(report.warnings)} warnings")

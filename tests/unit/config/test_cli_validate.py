@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 from engine.cli.main import cli
@@ -46,3 +47,18 @@ def test_validate_missing_or_unknown_file(home: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(other)])
     assert result.exit_code == 1
     assert "unknown config file type '.txt'" in result.output
+
+
+def test_validate_names_at_most_ten_strategies_and_counts_the_rest(home: Path, tmp_path: Path
+                                                                  ) -> None:
+    from engine.config.examples import template_strategies
+
+    base = next(iter(template_strategies().values()))
+    items = [{**base, "strategy_name": f"S{i}"} for i in range(12)]
+    cfg = tmp_path / "twelve.yaml"
+    cfg.write_text(yaml.safe_dump({"strategies": items}, sort_keys=False))
+    result = CliRunner().invoke(cli, ["validate", str(cfg)])
+    assert result.exit_code == 0, result.output
+    # 12 strategies: the first 10 named, then "and 2 more"
+    assert "valid: 12 strategies (S0, S1, S2, S3, S4, S5, S6, S7, S8, S9 and 2 more)" \
+        in result.output
