@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from itertools import compress, repeat
@@ -397,7 +397,6 @@ def _positional_grid(reader: _Reader, grid: SheetGrid, hdr: dict[str, Cell]) -> 
                   for flat, prefix in zip(col_flats, col_prefixes, strict=True)]
     flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = dict(
         zip(columns, zip(col_flats, col_places, strict=True), strict=True))
-    value = reader.value
     none: dict[int, Any] = {}
     repeated: set[tuple[str, ...]] = set()  # a parameter on two rows: places spelled out
     for ri in _grid_body(grid, sheet, reader):
@@ -425,23 +424,8 @@ def _positional_grid(reader: _Reader, grid: SheetGrid, hdr: dict[str, Cell]) -> 
             if _values_row(reader, sheet, ri, columns, list(map(line.get, columns)),
                            col_prefixes, p, col_flats, None if lazy else list(col_places)):
                 continue
-        for cell in grid.row(ri):
-            flat_places = flats.get(cell.col)
-            if flat_places is None:
-                continue
-            v = cell.value
-            if cell.formula is None and (v is None or (isinstance(v, str) and not v.strip())):
-                continue
-            ok, v = value(sheet, cell, p)
-            if ok:
-                flat_places[0][path] = v
-                flat_places[1][path] = f"{sheet}!{cell.address}"
-    for col in columns:
-        flat, places = flats[col]
-        head = by_col[col][1] if col in by_col else None
-        if ("strategy_name",) not in flat and head is not None:
-            flat[("strategy_name",)] = str(head.value)
-        _add_strategy(reader, flat, places, f"{sheet}!{_letter(col)}1")
+        _cells_into(reader, sheet, grid.row(ri), p, flats)
+    _add_columns(reader, sheet, columns, flats, by_col)
 
 
 def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -> None:
@@ -476,7 +460,6 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
     columns = _used_columns(rows, first)
     reader.check_merged(sheet, set(columns) | {pcol})
     flats: dict[int, tuple[dict[tuple[str, ...], Any], PlaceMap]] = {c: ({}, {}) for c in columns}
-    value = reader.value
     # a rectangle row from column A holds strategy column c at index c - 1: gathered in
     # one call and read by _row_values (checked per row; any other row cell by cell)
     gather = itemgetter(*[c - 1 for c in columns]) if len(columns) > 1 else None
@@ -495,18 +478,32 @@ def _positional(reader: _Reader, rows: list[list[Cell]], hdr: dict[str, Cell]) -
             if list(map(_col_of, cells)) == columns and _row_values(
                     reader, sheet, cells, p, col_flats, col_places):
                 continue
-        path = p.path
-        for cell in row:
-            flat_places = flats.get(cell.col)
-            if flat_places is None:
-                continue
-            v = cell.value  # not cell.blank: a property call per cell costs seconds here
-            if cell.formula is None and (v is None or (isinstance(v, str) and not v.strip())):
-                continue
-            ok, v = value(sheet, cell, p)
-            if ok:
-                flat_places[0][path] = v
-                flat_places[1][path] = f"{sheet}!{cell.address}"
+        _cells_into(reader, sheet, row, p, flats)
+    _add_columns(reader, sheet, columns, flats, by_col)
+
+
+def _cells_into(reader: _Reader, sheet: str, cells: Iterable[Cell], p: ParamInfo,
+                flats: Mapping[int, tuple[dict[tuple[str, ...], Any], PlaceMap]]) -> None:
+    """Parameter ``p``'s value in each strategy column of one row, cell by cell, into that
+    column's flat config and places (blank cells without a formula skipped)."""
+    path = p.path
+    for cell in cells:
+        flat_places = flats.get(cell.col)
+        if flat_places is None:
+            continue
+        v = cell.value  # not cell.blank: a property call per cell costs seconds here
+        if cell.formula is None and (v is None or (isinstance(v, str) and not v.strip())):
+            continue
+        ok, v = reader.value(sheet, cell, p)
+        if ok:
+            flat_places[0][path] = v
+            flat_places[1][path] = f"{sheet}!{cell.address}"
+
+
+def _add_columns(reader: _Reader, sheet: str, columns: Sequence[int],
+                 flats: Mapping[int, tuple[dict[tuple[str, ...], Any], PlaceMap]],
+                 by_col: Mapping[int, tuple[str, Cell]]) -> None:
+    """One strategy per column, named by its header cell unless a StrategyName row named it."""
     for col in columns:
         flat, places = flats[col]
         head = by_col[col][1] if col in by_col else None
