@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from engine.analytics.sensitivity import SensitivityMetric
     from engine.analytics.sweep import Executor, SweepParam, Variant
     from engine.analytics.walkforward import WalkSpec
+    from engine.analytics.window_metrics import ClosedTrade
     from engine.domain.contracts import ContractMaster
     from engine.results.excel import SheetWriter
 
@@ -251,6 +252,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         sweep_param,
         variants,
     )
+    from engine.analytics.window_metrics import ClosedTrade
     from engine.config.loader import read_source, resolve
     from engine.results.excel import write_sheet_writers, write_table
     from engine.results.store import config_hash
@@ -324,6 +326,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
     metrics: dict[int, dict[str, object]] = {}
     daily: dict[int, dict[str, float]] = {}
     entries: dict[int, list[tuple[dt.datetime, float]]] = {}  # trades: entry time, net P&L
+    closed: dict[int, list[ClosedTrade]] = {}  # the same trades, with exit and margin
     results_store = ResultsStore(results_db_path(home))
     try:
         to_run: dict[int, StrategyPlan] = {}
@@ -337,6 +340,8 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
                     first_of[h] = index
                     daily[index] = dict(found["daily_pnl"])  # type: ignore[call-overload]
                     entries[index] = results_store.trade_entries(str(found["run_id"]))
+                    closed[index] = [ClosedTrade(*t) for t in
+                                     results_store.trade_outcomes(str(found["run_id"]))]
                 outcome.reused += 1
             elif h in first_of:  # two variants that validate to one config run once
                 pass
@@ -356,6 +361,8 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
             metrics[index] = m
             daily[index] = day_pnl
             entries[index] = [(t.entry_ts, t.pnl_net_inr) for t in result.trades]
+            closed[index] = [ClosedTrade(t.entry_ts, t.exit_ts, t.pnl_net_inr, t.margin_inr)
+                             for t in result.trades]
             outcome.ran += 1
             done[0] += 1
             if progress is not None:
@@ -389,7 +396,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         cells = [None if isinstance(c, float) and not isfinite(c) else c for c in cells]
         rows.append([v.index, "done", *v.values, h, *cells, None])
     outcome.table = (headers, rows)
-    extra = _sweep_analysis_sheets(analysis, params, todo, invalid, metrics, daily, entries,
+    extra = _sweep_analysis_sheets(analysis, params, todo, invalid, metrics, daily, closed,
                                    {i: first_of[config_hash(good[i][0])] for i in good},
                                    {i: good[i][1] for i in good}, home)
     outcome.out_path = write_sheet_writers(
@@ -428,14 +435,11 @@ def _check_sweep_analysis(params: Sequence[SweepParam], metric: str, grids: Sequ
                           walk_forward: str | None) -> _SweepAnalysis:
     """The sensitivity and walk-forward options, checked before any variant runs."""
     from engine.analytics.sensitivity import grid_pairs, parse_metric
-    from engine.analytics.walkforward import WALK_FORWARD_METRICS, parse_walk_spec
+    from engine.analytics.walkforward import parse_walk_spec
 
     chosen = parse_metric(metric)
     grid_pairs([p.excel_name for p in params], grids)
     walk = parse_walk_spec(walk_forward) if walk_forward is not None else None
-    if walk is not None and chosen.value not in WALK_FORWARD_METRICS:
-        raise PosbtError(f"a walk-forward chooses by {' or '.join(WALK_FORWARD_METRICS)} (it "
-                         f"reads daily P&L), got --metric {chosen.value}", place="--metric")
     return _SweepAnalysis(chosen, tuple(grids), walk)
 
 
@@ -443,7 +447,7 @@ def _sweep_analysis_sheets(analysis: _SweepAnalysis, params: Sequence[SweepParam
                            todo: Sequence[Variant], invalid: Mapping[int, str],
                            metrics: Mapping[int, Mapping[str, object]],
                            daily: Mapping[int, Mapping[str, float]],
-                           entries: Mapping[int, Sequence[tuple[dt.datetime, float]]],
+                           closed: Mapping[int, Sequence[ClosedTrade]],
                            run_of: Mapping[int, int], plans: Mapping[int, StrategyPlan],
                            home: Path) -> list[tuple[str, SheetWriter]]:
     """BT_Sensitivity (and BT_WalkForward) of a finished sweep; ``run_of`` maps a variant to
@@ -460,18 +464,22 @@ def _sweep_analysis_sheets(analysis: _SweepAnalysis, params: Sequence[SweepParam
     except PosbtError as exc:  # no variant has the metric (none traded): the sheet says so
         note = exc.message
         return [("BT_Sensitivity", lambda ws: write_note(ws, note))]
-    wf = walk(daily, analysis.walk, analysis.metric.value) if analysis.walk else None
-    trades: dict[int, list[tuple[str, float]]] = {}
+    # daily and closed hold one variant per distinct config (the DSR's), keyed by its number
+    wf = walk(daily, analysis.walk, analysis.metric.value, trades=closed,
+              capital_inr={i: float(plans[i].capital_inr) for i in daily}) \
+        if analysis.walk else None
+    trades: dict[int, list[tuple[str, ClosedTrade]]] = {}
     memo: dict[tuple[object, ...], str] = {}
     store = open_market_store(home, read_only=True)
     try:
         for index, _, _ in done:
-            own = entries.get(run_of[index], [])
-            regimes = entry_regimes(store, plans[index], [ts for ts, _ in own], memo)
-            trades[index] = [(r, pnl) for r, (_, pnl) in zip(regimes, own, strict=True)]
+            own = closed.get(run_of[index], [])
+            regimes = entry_regimes(store, plans[index], [t.entry_ts for t in own], memo)
+            trades[index] = list(zip(regimes, own, strict=True))
     finally:
         store.close()
-    report = sensitivity(grid, pairs=analysis.grids, trades=trades)
+    report = sensitivity(grid, pairs=analysis.grids, trades=trades,
+                         capital_inr={i: float(plans[i].capital_inr) for i, _, _ in done})
     out: list[tuple[str, SheetWriter]] = [
         ("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))]
     if wf is not None:

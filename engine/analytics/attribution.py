@@ -5,7 +5,8 @@ store it ran on. Output: buckets of trades with their count, net P&L, mean and w
 the tables of BT_Attribution (:mod:`engine.analytics.attrib_sheets` writes the sheet).
 
 Entry conditions are read with :func:`engine.volatility.volatility_snapshot` at the trade's
-entry bar, with the strategy's own volatility parameters: daily history strictly before the
+entry bar (the regime with :func:`engine.analytics.entry_regime.entry_regime`, the reading the
+sweep's regime table uses), with the strategy's own volatility parameters: daily history strictly before the
 entry day and the chain and VIX stamped at or before the entry bar, so nothing after the entry
 is seen (no lookahead). The dimensions:
 
@@ -33,12 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.analytics.entry_regime import UNKNOWN_REGIME, entry_regime
 from engine.data.store import Store
 from engine.results.result import BacktestResult
 from engine.results.tables import Table
 from engine.volatility import Regime, SnapshotCache, TermClass, VolSnapshot, volatility_snapshot
 
-UNKNOWN = "UNKNOWN"
+UNKNOWN = UNKNOWN_REGIME
 NA = "n/a"
 REGIMES = tuple(r.value for r in Regime)
 TERMS = (TermClass.CONTANGO.value, TermClass.FLAT.value, TermClass.BACKWARDATION.value)
@@ -156,7 +158,7 @@ def entry_conditions(result: BacktestResult, store: Store) -> list[EntryConditio
         band = bands.get(t.trade_id)
         out.append(EntryConditions(
             trade_id=t.trade_id, vix=snap.vix,
-            regime=snap.regime.value if snap.regime is not None else UNKNOWN,
+            regime=entry_regime(store, plan, t.entry_ts, cache),  # as the sweep's table
             ivp=snap.ivp, ivr=snap.ivr,
             term=snap.term_class.value if snap.term_class is not None else UNKNOWN,
             term_slope=snap.term_slope, weekday=WEEKDAYS[t.entry_ts.weekday()],

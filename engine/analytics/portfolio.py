@@ -7,8 +7,10 @@ share margin or limits). Output: a ``Portfolio`` and the tables of BT_Portfolio
 
 Per strategy, on the bars where it holds a position (its per-bar series), at each bar ``t``:
 equity = capital + net P&L of the trades closed at or before ``t`` + the mark-to-market of the
-positions still open after ``t``; margin = the entry margin of those open positions (held from
-entry to exit, an estimate); greeks = the sum of the open positions' greeks. A position that
+positions still open after ``t``; margin = the margin of those open positions as they stand
+after ``t``'s fills (:func:`margin_steps`: the trade's entry estimate until its first
+adjustment, then the engine's estimator, :func:`engine.strategy.margin.estimate_margin_inr`,
+on the legs held after each adjustment); greeks = the sum of the open positions' greeks. A position that
 exits at ``t`` counts as realised there (its greeks and margin are 0 after ``t``), as in the
 run's own equity curve. Drawdown: combined equity less its running peak, the peak starting at
 the combined capital. The common timeline is every bar at which any strategy has a row; a
@@ -29,12 +31,69 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine.domain.structures import Leg, Right, Side
 from engine.errors import PosbtError
+from engine.results.records import FillRecord
 from engine.results.result import BacktestResult
 from engine.results.tables import Table
+from engine.strategy.margin import estimate_margin_inr
 
 GREEKS = ("delta", "gamma", "vega_inr", "theta_inr")
 COLUMNS = ("equity_inr", "margin_inr", *GREEKS)
+
+
+def held_legs(fills: Sequence[FillRecord]) -> tuple[list[Leg], np.ndarray]:
+    """The legs a sequence of one trade's fills leaves open (one per contract, netted) and
+    the price each was opened at: the quantity-weighted mean of the fills that opened or
+    added to it (a partial close keeps it; a fill through flat opens at its own price).
+    Lots are in units (``estimate_margin_inr`` with lot sizes of 1)."""
+    held: dict[tuple[dt.date, float, str], tuple[int, float]] = {}
+    for f in fills:
+        key = (f.expiry, f.strike, f.right)
+        units, px = held.get(key, (0, 0.0))
+        new = units + f.qty_units
+        if units == 0 or (units > 0) == (f.qty_units > 0):      # open or add: weighted mean
+            px = (units * px + f.qty_units * f.price_pts) / new if new else 0.0
+        elif new != 0 and (new > 0) != (units > 0):              # through flat
+            px = f.price_pts
+        held[key] = (new, px)
+    legs, prices = [], []
+    for (expiry, strike, right), (units, px) in held.items():
+        if units != 0:
+            legs.append(Leg(Right(right), Side.BUY if units > 0 else Side.SELL, strike, expiry,
+                            lots=abs(units)))
+            prices.append(px)
+    return legs, np.array(prices, dtype=np.float64)
+
+
+def margin_steps(result: BacktestResult) -> pd.DataFrame:
+    """Each trade's margin from each fill time on (columns trade_id, ts, margin): its entry
+    estimate (``TradeRecord.margin_inr``, 0 when unknown) at entry, then at each later time
+    with fills before its exit the engine's estimator on the legs held after them, priced at
+    their opening prices (:func:`held_legs`), with the spot of the trade's series bar at that
+    time (the trade's entry spot when the series has no such bar). A trade without fills keeps
+    its entry estimate."""
+    s = result.series
+    spot_at = {(int(tid), pd.Timestamp(ts)): float(x) for tid, ts, x in
+               zip(s.column("trade_id"), s.column("ts"), s.column("spot"), strict=True)} \
+        if s.column("ts").size and s.column("spot").size == s.column("ts").size else {}
+    by_trade: dict[int, list[FillRecord]] = {}
+    for f in result.fills:
+        if f.kind == "TRADE":
+            by_trade.setdefault(f.trade_id, []).append(f)
+    rows: list[tuple[int, pd.Timestamp, float]] = []
+    for t in result.trades:
+        entry_margin = t.margin_inr if math.isfinite(t.margin_inr) else 0.0
+        rows.append((t.trade_id, pd.Timestamp(t.entry_ts), entry_margin))
+        fills = sorted(by_trade.get(t.trade_id, ()), key=lambda f: f.ts)
+        for ts in sorted({f.ts for f in fills if t.entry_ts < f.ts < t.exit_ts}):
+            legs, px = held_legs([f for f in fills if f.ts <= ts])
+            spot = spot_at.get((t.trade_id, pd.Timestamp(ts)), t.entry_spot)
+            margin = estimate_margin_inr(legs, px, [1] * len(legs), spot, result.plan.risk) \
+                if legs else 0.0
+            rows.append((t.trade_id, pd.Timestamp(ts), margin))
+    return pd.DataFrame(rows, columns=["trade_id", "ts", "margin"]).astype(
+        {"trade_id": np.int64, "margin": np.float64})
 
 
 def strategy_bars(result: BacktestResult) -> pd.DataFrame:
@@ -49,10 +108,13 @@ def strategy_bars(result: BacktestResult) -> pd.DataFrame:
                           "mtm_inr": s.column("mtm_inr"),
                           **{g: s.column(g) for g in GREEKS}})
     trades = pd.DataFrame({"trade_id": [t.trade_id for t in result.trades],
-                           "exit_ts": pd.to_datetime([t.exit_ts for t in result.trades]),
-                           "margin": [t.margin_inr if math.isfinite(t.margin_inr) else 0.0
-                                      for t in result.trades]})
-    frame = frame.merge(trades, on="trade_id", how="inner")
+                           "exit_ts": pd.to_datetime([t.exit_ts for t in result.trades])})
+    frame = frame.merge(trades, on="trade_id", how="inner").sort_values("ts", kind="stable")
+    steps = margin_steps(result).sort_values("ts", kind="stable")
+    steps["ts"] = steps["ts"].astype(frame["ts"].dtype)
+    # each bar takes its trade's latest margin step at or before it (the fills of the bar in)
+    frame = pd.merge_asof(frame, steps, on="ts", by="trade_id", direction="backward")
+    frame["margin"] = frame["margin"].fillna(0.0)
     still_open = frame["ts"] < frame["exit_ts"]  # the exit bar is realised, not marked
     for col in ("mtm_inr", *GREEKS):
         frame[col] = frame[col].where(still_open, 0.0).fillna(0.0)

@@ -10,6 +10,7 @@ its right, and a native line chart of that equity (one series, dates in order).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.analytics.sensitivity import SensitivityReport
+from engine.analytics.sensitivity import NO_REGIME_VALUE, SensitivityMetric, SensitivityReport
 from engine.analytics.walkforward import WalkForward
 from engine.results.charts import Block, line_chart
 from engine.workbook.text import formula_like
@@ -33,6 +34,8 @@ BEST_BORDER = Border(left=THICK, right=THICK, top=THICK, bottom=THICK)
 # Excel's own 3-colour scale: lowest red, median yellow, highest green
 SCALE = {"start_type": "min", "start_color": "F8696B", "mid_type": "percentile",
          "mid_value": 50, "mid_color": "FFEB84", "end_type": "max", "end_color": "63BE7B"}
+# the drawdown: lower is better, so the highest is red
+REVERSED_SCALE = {**SCALE, "start_color": SCALE["end_color"], "end_color": SCALE["start_color"]}
 INR_FORMAT = "#,##0;[Red]-#,##0"
 RATIO_FORMAT = "0.00;[Red]-0.00"
 PCT_FORMAT = "0.0%"
@@ -79,13 +82,25 @@ def write_note(ws: Worksheet, text: str) -> None:
     ws.column_dimensions["A"].width = 90
 
 
+def _regime_metric_note(metric: SensitivityMetric) -> str:
+    """How the regime table's metric column is measured."""
+    if metric in NO_REGIME_VALUE:
+        return (f"{metric.value} has no value per regime (its CAGR needs a time axis, which "
+                "the trades of one regime do not have): its column is empty")
+    return (f"{metric.value} over each variant's trades entered in the regime, in exit order, "
+            "one trade as one step (Sharpe and Sortino per trade, not annualised; the "
+            "drawdown of the cumulative trade P&L); empty: no variant has a value, or it is "
+            "unbounded (no loss)")
+
+
 def write_sensitivity(ws: Worksheet, report: SensitivityReport) -> None:
     """Lay out BT_Sensitivity on the empty sheet ``ws``."""
     grid, st = report.grid, report.stability
     metric = grid.metric.value
     fmt = metric_format(metric)
     best = grid.best
-    _put(ws, 1, 1, f"Sensitivity of {metric} (higher is better)")
+    _put(ws, 1, 1, f"Sensitivity of {metric} "
+                   f"({'higher' if grid.metric.higher_is_better else 'lower'} is better)")
     ws.cell(row=1, column=1).font = TITLE_FONT
     _put(ws, 2, 1, f"best variant {best.index}: {_values_text(grid.names, best.values)}; "
                    f"{len(grid.points)} finished variants")
@@ -97,7 +112,8 @@ def write_sensitivity(ws: Worksheet, report: SensitivityReport) -> None:
          "finished variants one step from the best in one parameter: "
          + (", ".join(f"{p.index}" for p in st.neighbours) or "none")),
         ("neighbour_mean", st.neighbour_mean, fmt, f"mean {metric} of the neighbours"),
-        ("drop", st.drop, PCT_FORMAT, "(best - neighbour mean) / |best|"),
+        ("drop", st.drop, PCT_FORMAT, "(best - neighbour mean) / |best|"
+         + ("" if grid.metric.higher_is_better else ", negated: a deeper drawdown is a drop")),
         ("worst_drop", st.worst_drop, PCT_FORMAT, "(best - worst neighbour) / |best|"),
         ("label", st.label, None, "plateau: drop <= 20%; slope: 20-50%; spike: > 50% "
                                   "(a spike is likely luck)"),
@@ -145,26 +161,37 @@ def write_sensitivity(ws: Worksheet, report: SensitivityReport) -> None:
                     cell = ws.cell(row=row, column=2 + c)
                     cell.font, cell.border = BEST_FONT, BEST_BORDER
         cells_ref = f"B{top}:{get_column_letter(1 + len(g.col_values))}{row}"
-        ws.conditional_formatting.add(cells_ref, ColorScaleRule(**SCALE))
+        ws.conditional_formatting.add(cells_ref, ColorScaleRule(
+            **(SCALE if grid.metric.higher_is_better else REVERSED_SCALE)))
         row += 1
-        _put(ws, row, 1, "colour: red lowest, yellow median, green highest; bold boxed: the "
-                         "best variant; empty: that variant did not run")
+        _put(ws, row, 1, f"colour: red {'lowest' if grid.metric.higher_is_better else 'highest'}"
+                         ", yellow median, green best; bold boxed: the best variant; empty: "
+                         "that variant did not run")
         ws.cell(row=row, column=1).font = Font(italic=True, color="595959")
         row += 2
     if report.regimes:
-        _put(ws, row, 1, "net P&L by volatility regime at entry, per value (mean over the "
-                         "variants with that value)")
+        extra = grid.metric is not SensitivityMetric.NET_PNL
+        _put(ws, row, 1, (f"net P&L and {metric}" if extra else "net P&L")
+             + " by volatility regime at entry, per value (mean over the variants with that "
+               "value)")
         ws.cell(row=row, column=1).font = SUBTITLE_FONT
         row += 1
+        if extra:
+            _put(ws, row, 1, _regime_metric_note(grid.metric))
+            ws.cell(row=row, column=1).font = Font(italic=True, color="595959")
+            row += 1
         _header(ws, row, 1, ["parameter", "value", "entry_regime", "variants", "mean_trades",
-                             "mean_pnl_inr", "win_rate"])
+                             "mean_pnl_inr", "win_rate",
+                             *([f"mean_{metric}", "metric_variants"] if extra else [])])
         for cell in report.regimes:
             row += 1
-            for k, (v, f) in enumerate(((cell.param, None), (cell.value, None),
-                                        (cell.regime, None), (cell.variants, "0"),
-                                        (cell.mean_trades, "0.0"),
-                                        (cell.mean_pnl_inr, INR_FORMAT),
-                                        (cell.win_rate, PCT_FORMAT)), start=1):
+            values: list[tuple[Any, str | None]] = [
+                (cell.param, None), (cell.value, None), (cell.regime, None),
+                (cell.variants, "0"), (cell.mean_trades, "0.0"),
+                (cell.mean_pnl_inr, INR_FORMAT), (cell.win_rate, PCT_FORMAT)]
+            if extra:
+                values += [(cell.metric, fmt), (cell.metric_variants, "0")]
+            for k, (v, f) in enumerate(values, start=1):
                 _put(ws, row, k, v, f)
     corner = max((len(g.row_param) + len(g.col_param) + 5 for g in report.grids), default=0)
     ws.column_dimensions["A"].width = max(26, corner)
@@ -188,7 +215,7 @@ def write_walkforward(ws: Worksheet, wf: WalkForward, names: Sequence[str],
             (w.number, "0"), (w.is_start, None), (w.is_end, None), (w.oos_start, None),
             (w.oos_end, None), ("yes" if w.partial else "no", None), (w.chosen, "0"),
             *((v, None) for v in values_of.get(w.chosen, [None] * len(names))),
-            (w.is_metric if w.is_metric == w.is_metric else None, fmt), (w.is_days, "0"),
+            (w.is_metric if math.isfinite(w.is_metric) else None, fmt), (w.is_days, "0"),
             (w.oos_pnl_inr, INR_FORMAT), (w.oos_days, "0")]
         for c, (v, f) in enumerate(cells, start=1):
             _put(ws, r, c, v, f)
@@ -201,7 +228,9 @@ def write_walkforward(ws: Worksheet, wf: WalkForward, names: Sequence[str],
     ws.cell(row=total, column=heads.index("oos_pnl_inr") + 1).font = BEST_FONT
     _put(ws, total + 1, 1, f"in sample {wf.spec.in_sample_months} month(s), out of sample "
                            f"{wf.spec.out_sample_months} month(s), rolled by the "
-                           f"out-of-sample length; chosen by in-sample {wf.metric}")
+                           f"out-of-sample length; chosen by in-sample {wf.metric} "
+                           f"({'lowest' if wf.metric == 'max_drawdown_inr' else 'highest'}; "
+                           "an empty value is unbounded, no loss, or undefined)")
     ws.cell(row=total + 1, column=1).font = Font(italic=True, color="595959")
     for c, h in enumerate(heads, start=1):
         ws.column_dimensions[get_column_letter(c)].width = max(11, len(str(h)) + 2)

@@ -4,9 +4,10 @@ Input: the sweep's parameters (Excel names and the values tried, in order) and, 
 variant, its parameter values and metrics (the BT_Sweep row). Output: the tables of
 BT_Sensitivity (:mod:`engine.analytics.sensi_sheets` lays them out). One metric is analysed
 at a time (:class:`SensitivityMetric`, default net P&L); every metric offered is "higher is
-better" (the drawdown is stored as a negative number of rupees, so its highest is the mildest).
+better" but the maximum drawdown, which BT_Sweep stores as a positive number of rupees: its
+lowest is the best, and its drop at the neighbours is their rise in rupees.
 
-* **Best variant**: the finished variant with the highest metric (ties: the lowest variant
+* **Best variant**: the finished variant with the best metric (ties: the lowest variant
   number). Variants whose metric is missing (NaN, an invalid variant) take no part.
 * **One-parameter curve** of parameter ``p``: for each value ``v`` of ``p``, ``at_best`` is the
   metric of the variant with ``p = v`` and every other parameter at the best variant's value
@@ -17,8 +18,9 @@ better" (the drawdown is stored as a negative number of rupees, so its highest i
 * **Regime sensitivity**: for each value ``v`` of each parameter and each volatility regime at
   entry (the strategy's regime bands on the VIX or the IV percentile at the entry bar, as
   :func:`entry_regimes` reads them), the net P&L of the trades entered in that regime, averaged
-  over the variants with ``p = v``, with the mean trade count and the win rate. It is always
-  net P&L per trade (a Sharpe per regime would need daily returns per regime).
+  over the variants with ``p = v``, with the mean trade count and the pooled win rate, and the
+  chosen metric over those trades (:func:`regime_metric`), averaged over the variants that
+  have a value of it.
 * **Stability**: the neighbours of the best cell are the finished variants one step away in
   exactly one parameter (the previous or the next value in the list tried, every other
   parameter equal). ``drop = (best - mean(neighbours)) / |best|``; the label is ``plateau``
@@ -33,13 +35,18 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from engine.analytics.entry_regime import UNKNOWN_REGIME, entry_regime
 from engine.data.store import Store
 from engine.errors import PosbtError
 from engine.strategy.plan import StrategyPlan
 
-UNKNOWN_REGIME = "UNKNOWN"
+if TYPE_CHECKING:
+    from engine.analytics.window_metrics import ClosedTrade
+
 REGIME_ORDER = ("LOW", "MEDIUM", "HIGH", "EXTREME", UNKNOWN_REGIME)
 PLATEAU_MAX_DROP = 0.2
 SPIKE_MIN_DROP = 0.5
@@ -58,6 +65,16 @@ class SensitivityMetric(StrEnum):
     WIN_RATE = "win_rate"
     CALMAR = "calmar"
     MAX_DRAWDOWN = "max_drawdown_inr"
+
+    @property
+    def higher_is_better(self) -> bool:
+        """True for every metric but the drawdown (a positive number of rupees in BT_Sweep,
+        so the lowest is the mildest)."""
+        return self is not SensitivityMetric.MAX_DRAWDOWN
+
+    def better(self, value: float) -> float:
+        """``value`` signed so that the highest is the best (the drawdown negated)."""
+        return value if self.higher_is_better else -value
 
 
 DEFAULT_METRIC = SensitivityMetric.NET_PNL
@@ -98,8 +115,9 @@ class SweepGrid:
 
     @property
     def best(self) -> Point:
-        """The highest metric; ties to the lowest variant number."""
-        return max(self.points, key=lambda p: (p.metric, -p.index))
+        """The best metric (the highest; the lowest drawdown); ties to the lowest variant
+        number."""
+        return max(self.points, key=lambda p: (self.metric.better(p.metric), -p.index))
 
 
 
@@ -251,8 +269,9 @@ def stability(grid: SweepGrid) -> Stability:
     if best.metric == 0:
         return Stability(best, tuple(nbs), mean, None, None, "n/a")
     scale = abs(best.metric)
-    drop = (best.metric - mean) / scale
-    worst = (best.metric - min(p.metric for p in nbs)) / scale
+    better = grid.metric.better  # the drawdown's fall is a rise in rupees
+    drop = (better(best.metric) - better(mean)) / scale
+    worst = (better(best.metric) - min(better(p.metric) for p in nbs)) / scale
     label = "plateau" if drop <= PLATEAU_MAX_DROP else "spike" if drop > SPIKE_MIN_DROP \
         else "slope"
     return Stability(best, tuple(nbs), mean, drop, worst, label)
@@ -263,25 +282,14 @@ def stability(grid: SweepGrid) -> Stability:
 
 def entry_regimes(store: Store, plan: StrategyPlan, entry_ts: Sequence[dt.datetime],
                   memo: dict[tuple[object, ...], str]) -> list[str]:
-    """The volatility regime at each entry bar (``UNKNOWN`` where the store cannot say), by
-    the plan's regime bands: the VIX at the bar, or the IV percentile of the volatility
-    snapshot as of the bar (daily history before the entry day: no lookahead). ``memo`` is
-    shared by the variants of a sweep, which enter at many of the same bars."""
+    """The volatility regime at each entry bar (``UNKNOWN`` where the store cannot say), as
+    :func:`engine.analytics.entry_regime.entry_regime` reads it (the reading attribution
+    uses). ``memo`` is shared by the variants of a sweep, which enter at many of the same
+    bars."""
     from engine.volatility import SnapshotCache, VolSnapshot
-    from engine.volatility.snapshot import regime_at
 
-    gate = plan.vol_gate
     cache: SnapshotCache[VolSnapshot] = SnapshotCache(maxsize=256, ttl_s=3600.0)
-    out = []
-    for ts in entry_ts:
-        key = (plan.symbol, ts, gate.lookback, gate.params)
-        if key not in memo:
-            # VIX bands: only the VIX is read, not the whole snapshot (the same regime)
-            regime = regime_at(store, plan.symbol, ts, gate.lookback, params=gate.params,
-                               cache=cache)
-            memo[key] = regime.value if regime is not None else UNKNOWN_REGIME
-        out.append(memo[key])
-    return out
+    return [entry_regime(store, plan, ts, cache, memo) for ts in entry_ts]
 
 
 @dataclass(frozen=True)
@@ -295,13 +303,39 @@ class RegimeCell:
     mean_trades: float       # trades entered in this regime, per variant
     mean_pnl_inr: float      # their net P&L, per variant
     win_rate: float | None   # winners over trades, pooled over the variants
+    metric: float | None = None  # the grid's metric over the regime's trades, mean over the
+    #                              variants with a value (None: none has one, or unbounded)
+    metric_variants: int = 0     # the variants with a value of it
 
 
-def regime_sensitivity(grid: SweepGrid,
-                       trades: Mapping[int, Sequence[tuple[str, float]]]) -> list[RegimeCell]:
-    """Net P&L by entry regime for each value of each parameter; ``trades`` maps a variant
-    number to its trades' (entry regime, net P&L INR). Variants absent from ``trades`` take
-    no part; a regime no variant entered in is left out."""
+# the metrics a set of trades has without a time axis: Calmar's CAGR needs one
+NO_REGIME_VALUE = frozenset({SensitivityMetric.CALMAR})
+
+
+def regime_metric(metric: SensitivityMetric, trades: Sequence[ClosedTrade],
+                  capital_inr: float) -> float:
+    """``metric`` over one variant's trades of one regime, taken in exit order as a series of
+    per-trade P&L (:func:`engine.analytics.window_metrics.window_metric` with one trade where
+    a window has one day): net P&L the sum; Sharpe and Sortino per trade, not annualised;
+    the drawdown that of the cumulative trade P&L from 0; return on capital the sum over
+    ``capital_inr``; return on margin over the most margin the trades blocked at once; win
+    rate, expectancy and profit factor as in BT_Sweep. NaN where undefined (no trade, one
+    trade for a Sharpe) and for the metrics of :data:`NO_REGIME_VALUE`."""
+    from engine.analytics.window_metrics import window_metric
+
+    if metric in NO_REGIME_VALUE:
+        return math.nan
+    ordered = sorted(trades, key=lambda t: t.exit_ts)
+    return window_metric(metric, np.array([t.pnl_net_inr for t in ordered], dtype=np.float64),
+                         [], ordered, capital_inr)
+
+
+def regime_sensitivity(grid: SweepGrid, trades: Mapping[int, Sequence[tuple[str, ClosedTrade]]],
+                       capital_inr: Mapping[int, float] | None = None) -> list[RegimeCell]:
+    """Net P&L and the grid's metric by entry regime for each value of each parameter;
+    ``trades`` maps a variant number to its trades' (entry regime, trade), ``capital_inr`` a
+    variant to its capital (for the return on capital; NaN without it). Variants absent from
+    ``trades`` take no part; a regime no variant entered in is left out."""
     regimes = sorted({r for ts in trades.values() for r, _ in ts},
                      key=lambda r: (REGIME_ORDER.index(r) if r in REGIME_ORDER
                                     else len(REGIME_ORDER), r))
@@ -312,12 +346,19 @@ def regime_sensitivity(grid: SweepGrid,
             if not mine:
                 continue
             for regime in regimes:
-                pnls = [[p for r, p in trades[i] if r == regime] for i in mine]
+                own = [[t for r, t in trades[i] if r == regime] for i in mine]
+                pnls = [[t.pnl_net_inr for t in x] for x in own]
                 count = sum(len(x) for x in pnls)
                 wins = sum(1 for x in pnls for p in x if p > 0)
+                values = [regime_metric(grid.metric, x, capital_inr.get(i, math.nan)
+                                        if capital_inr is not None else math.nan)
+                          for i, x in zip(mine, own, strict=True)]
+                values = [x for x in values if not math.isnan(x)]
+                mean = sum(values) / len(values) if values else math.nan
                 out.append(RegimeCell(name, v, regime, len(mine), count / len(mine),
                                       sum(sum(x) for x in pnls) / len(mine),
-                                      wins / count if count else None))
+                                      wins / count if count else None,
+                                      mean if math.isfinite(mean) else None, len(values)))
     return out
 
 
@@ -333,8 +374,8 @@ class SensitivityReport:
 
 
 def sensitivity(grid: SweepGrid, *, pairs: Sequence[str] = (),
-                trades: Mapping[int, Sequence[tuple[str, float]]] | None = None
-                ) -> SensitivityReport:
+                trades: Mapping[int, Sequence[tuple[str, ClosedTrade]]] | None = None,
+                capital_inr: Mapping[int, float] | None = None) -> SensitivityReport:
     """Curves of every parameter, the grids of ``pairs`` (``"A:B"``; default every pair),
     the stability of the best cell, and the regime table when ``trades`` is given."""
     chosen = grid_pairs(grid.names, pairs)
@@ -343,4 +384,4 @@ def sensitivity(grid: SweepGrid, *, pairs: Sequence[str] = (),
         tuple((name, tuple(curve(grid, k))) for k, name in enumerate(grid.names)),
         tuple(interaction(grid, i, j) for i, j in chosen),
         stability(grid),
-        tuple(regime_sensitivity(grid, trades) if trades else ()))
+        tuple(regime_sensitivity(grid, trades, capital_inr) if trades else ()))

@@ -11,9 +11,12 @@ out-of-sample length, so the out-of-sample windows tile the data after the first
 months without overlap. Windows continue while the out-of-sample window starts on or before
 the last data day; the last one may be cut short by the data's end (``partial``).
 
-In each window the variant with the highest in-sample metric is chosen (net P&L: the sum of
-its daily P&L; Sharpe: mean / sample standard deviation of its daily P&L, per day, not
-annualised; ties and NaN: the lowest variant number among the best, NaN last). Its
+In each window the variant with the best in-sample metric is chosen: any metric
+``posbt sweep --metric`` offers, measured over the window's days and the trades that exit in
+it as :mod:`engine.analytics.window_metrics` defines them (net P&L: the sum of the daily P&L;
+Sharpe: mean / sample standard deviation of the daily P&L, per day, not annualised; ...). The
+highest wins, except for the maximum drawdown, where the lowest wins; ties: the lowest variant
+number among the best; NaN last. Its
 out-of-sample days' P&L are the window's result; the out-of-sample days of every window, in
 date order, stitched together and summed cumulatively are the walk-forward equity (INR from
 0): what a trader re-choosing the parameters every ``OOS`` months on the past ``IS`` months
@@ -24,15 +27,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from engine.analytics.sensitivity import SensitivityMetric, parse_metric
+from engine.analytics.window_metrics import ClosedTrade, window_metric
 from engine.errors import PosbtError
 
 PLACE = "--walk-forward"
-WALK_FORWARD_METRICS = ("net_pnl_inr", "sharpe")
+WALK_FORWARD_METRICS = tuple(m.value for m in SensitivityMetric)
 
 
 @dataclass(frozen=True)
@@ -98,15 +103,6 @@ class WalkForward:
         return float(sum(self.pnl_inr))
 
 
-def _score(col: np.ndarray, metric: str) -> float:
-    if metric == "net_pnl_inr":
-        return float(col.sum())
-    if col.size < 2:
-        return math.nan
-    sd = float(col.std(ddof=1))
-    return float(col.mean()) / sd if sd > 0 else math.nan
-
-
 def check_span(spec: WalkSpec, first: dt.date, last: dt.date) -> None:
     """An error when the first in-sample window leaves no out-of-sample day in
     ``first..last`` (checked on the backtest's dates before a sweep runs, and on the data)."""
@@ -119,11 +115,18 @@ def check_span(spec: WalkSpec, first: dt.date, last: dt.date) -> None:
 
 
 def walk_forward(daily: Mapping[int, Mapping[str, float]], spec: WalkSpec,
-                 metric: str = "net_pnl_inr") -> WalkForward:
-    """The walk-forward of the variants' daily P&L (variant -> {ISO date: net P&L INR})."""
-    if metric not in WALK_FORWARD_METRICS:
-        raise PosbtError(f"a walk-forward chooses by {' or '.join(WALK_FORWARD_METRICS)} (it "
-                         f"reads daily P&L), got {metric!r}", place="--metric")
+                 metric: str = "net_pnl_inr", *,
+                 trades: Mapping[int, Sequence[ClosedTrade]] | None = None,
+                 capital_inr: Mapping[int, float] | None = None) -> WalkForward:
+    """The walk-forward of the variants' daily P&L (variant -> {ISO date: net P&L INR}).
+    ``trades`` (variant -> its trades) is needed to choose by a trade metric (win rate,
+    expectancy, profit factor, return on margin), ``capital_inr`` (variant -> capital) by
+    return on capital or Calmar; without them such a metric is an error naming ``--metric``."""
+    chosen = parse_metric(metric)
+    needs = _needs(chosen)
+    if (needs == "trades" and trades is None) or (needs == "capital" and capital_inr is None):
+        raise PosbtError(f"a walk-forward by {chosen.value} needs each variant's {needs}, "
+                         "which were not given", place="--metric")
     keys = sorted(daily)
     dates = sorted({dt.date.fromisoformat(d) for k in keys for d in daily[k]})
     if not keys or not dates:
@@ -149,10 +152,14 @@ def walk_forward(daily: Mapping[int, Mapping[str, float]], spec: WalkSpec,
                                  & (day < np.datetime64(oos_start)))
         oos_rows = np.flatnonzero((day >= np.datetime64(oos_start))
                                   & (day < np.datetime64(oos_next)))
-        scores = [_score(m[is_rows, c], metric) for c in range(len(keys))]
+        is_days = [dates[r] for r in is_rows]
+        scores = [window_metric(chosen, m[is_rows, c], is_days,
+                                _exiting(trades, keys[c], is_start, oos_start),
+                                capital_inr[keys[c]] if capital_inr is not None else math.nan)
+                  for c in range(len(keys))]
         order = sorted(range(len(keys)), key=lambda c: (
-            0 if math.isfinite(scores[c]) else 1,
-            -scores[c] if math.isfinite(scores[c]) else 0.0, keys[c]))
+            1 if math.isnan(scores[c]) else 0,
+            -chosen.better(scores[c]) if not math.isnan(scores[c]) else 0.0, keys[c]))
         c = order[0]
         partial = oos_next - dt.timedelta(days=1) > last
         windows.append(Window(k + 1, is_start, oos_start - dt.timedelta(days=1), oos_start,
@@ -163,6 +170,24 @@ def walk_forward(daily: Mapping[int, Mapping[str, float]], spec: WalkSpec,
         out_cols += [c] * int(oos_rows.size)
         k += 1
     pnl = [float(m[r, c]) for r, c in zip(out_rows, out_cols, strict=True)]
-    return WalkForward(spec, metric, tuple(windows), tuple(dates[r] for r in out_rows),
+    return WalkForward(spec, chosen.value, tuple(windows), tuple(dates[r] for r in out_rows),
                        tuple(keys[c] for c in out_cols), tuple(pnl),
                        tuple(float(x) for x in np.cumsum(pnl)))
+
+
+def _needs(metric: SensitivityMetric) -> str | None:
+    """What a metric reads besides the daily P&L: ``trades``, ``capital`` or nothing."""
+    if metric in (SensitivityMetric.WIN_RATE, SensitivityMetric.EXPECTANCY,
+                  SensitivityMetric.PROFIT_FACTOR, SensitivityMetric.RETURN_ON_MARGIN):
+        return "trades"
+    if metric in (SensitivityMetric.RETURN_ON_CAPITAL, SensitivityMetric.CALMAR):
+        return "capital"
+    return None
+
+
+def _exiting(trades: Mapping[int, Sequence[ClosedTrade]] | None, variant: int,
+             start: dt.date, stop: dt.date) -> list[ClosedTrade]:
+    """The variant's trades whose exit day is in ``[start, stop)``."""
+    if trades is None:
+        return []
+    return [t for t in trades.get(variant, ()) if start <= t.exit_ts.date() < stop]

@@ -34,7 +34,8 @@ from engine.cli.common import console, get_ctx, reports_errors
               help="Overwrite --out even when it is not a posbt results workbook.")
 @click.option("--metric", default="net_pnl_inr", show_default=True,
               help="The metric BT_Sensitivity analyses and the walk-forward chooses by "
-                   "(net_pnl_inr, sharpe, return_on_margin, ...; higher is better).")
+                   "(net_pnl_inr, sharpe, return_on_margin, ...; higher is better, but "
+                   "for max_drawdown_inr lower is better).")
 @click.option("--grid", "grids", multiple=True, metavar="ROW:COLUMN",
               help="A two-parameter grid of BT_Sensitivity (default: every pair). Repeatable.")
 @click.option("--walk-forward", "walk_forward", default=None, metavar="IS:OOS",

@@ -198,6 +198,14 @@ class ResultsStore:
                                 "ORDER BY trade_id", [run_id]).fetchall()
         return [(r[0], float(r[1])) for r in rows]
 
+    def trade_outcomes(self, run_id: str) -> list[tuple[dt.datetime, dt.datetime, float, float]]:
+        """(entry time, exit time, net P&L INR, margin INR, NaN when unknown) of each trade of
+        a stored run, in trade order."""
+        rows = self.con.execute("SELECT entry_ts, exit_ts, pnl_net_inr, margin_inr FROM trades "
+                                "WHERE run_id = ? ORDER BY trade_id", [run_id]).fetchall()
+        return [(r[0], r[1], float(r[2]), float(r[3]) if r[3] is not None else float("nan"))
+                for r in rows]
+
     def close(self) -> None:
         """Close the file."""
         self.con.close()

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -37,7 +38,6 @@ from engine.results.metrics import TradeStats, compute_metrics
 from engine.results.records import (
     FillRecord,
     SkipRecord,
-    TradeRecord,
     Transition,
 )
 from engine.results.result import BacktestResult
@@ -578,7 +578,18 @@ def _finish(plan: StrategyPlan, tl: Timeline, result: BacktestResult, realized: 
                                      plan.capital_inr, margin_inr=peak_margin_inr(result.trades))
 
 
-def peak_margin_inr(trades: list[TradeRecord]) -> float | None:
+class HeldMargin(Protocol):
+    """What :func:`peak_margin_inr` reads of a trade."""
+
+    @property
+    def entry_ts(self) -> dt.datetime: ...
+    @property
+    def exit_ts(self) -> dt.datetime: ...
+    @property
+    def margin_inr(self) -> float: ...
+
+
+def peak_margin_inr(trades: Sequence[HeldMargin]) -> float | None:
     """The most margin blocked at once: at each entry, the margins of the trades open then
     (entered at or before it, not yet exited; a trade that exits on the bar another enters no
     longer counts). With one position at a time it is the largest trade margin."""

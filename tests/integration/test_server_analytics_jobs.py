@@ -168,6 +168,59 @@ def test_cancel_stops_a_sweep_and_its_pool_before_it_writes(world: tuple[Path, A
     assert api.get("/v1/health").json()["jobs_running"] == 0
 
 
+def _book(books: Path, name: str, sweep_rows: list[tuple[object, object]]) -> Path:
+    """The world's fly as a workbook (posbt convert), its Sweep sheet holding ``sweep_rows``
+    (the converted book's own Sweep sheet replaced; no rows: an empty sheet)."""
+    from click.testing import CliRunner
+
+    from engine.cli.main import cli
+
+    book = books / name
+    converted = CliRunner().invoke(cli, ["convert", str(books / "fly.yaml"), str(book)])
+    assert converted.exit_code == 0, converted.output
+    wb = load_workbook(book)
+    if "Sweep" in wb.sheetnames:
+        del wb["Sweep"]
+    ws = wb.create_sheet("Sweep")
+    ws.append(["Parameter", "Values", "Notes"])
+    for row in sweep_rows:
+        ws.append(list(row))
+    wb.save(book)
+    return book
+
+
+def test_a_sweep_without_params_reads_the_workbook_sweep_sheet(world: tuple[Path, Api]
+                                                                 ) -> None:
+    books, api = world
+    book = _book(books, "sheet_sweep.xlsx", [("Lots", "1,3")])
+    out = books / "sheet_sweep_out.xlsx"
+    r = api.post("/v1/sweeps", {"path": str(book), "workers": 1, "out": str(out)})
+    assert r.status_code == 202, r.text
+    job = api.wait(r.json()["job_id"], {"done", "failed"})
+    assert job["state"] == "done", job["errors"]
+    assert (job["variants_done"], job["variants_total"]) == (2, 2)
+    assert any("over the parameters of its Sweep sheet" in line for line in job["log"])
+    table = api.get(f"/v1/jobs/{job['id']}/results").json()["tables"]["BT_Sweep"]
+    lots, pnl = table["headers"].index("Lots"), table["headers"].index("net_pnl_inr")
+    # the sheet's Lots 1 and 3: 14,250 and 42,750 INR
+    assert {row[lots]: row[pnl] for row in table["rows"]} == pytest.approx(
+        {1: PNL_PER_LOT_INR, 3: 3 * PNL_PER_LOT_INR})
+
+
+def test_a_sweep_with_neither_params_nor_a_sweep_sheet_gets_422(world: tuple[Path, Api]
+                                                               ) -> None:
+    books, api = world
+    for path, what in ((books / "fly.yaml", "fly.yaml has no sweep: block"),
+                       (_book(books, "no_rows.xlsx", []), "no_rows.xlsx has no Sweep sheet "
+                                                          "rows")):
+        r = api.post("/v1/sweeps", {"path": str(path), "workers": 1})
+        assert r.status_code == 422, r.text
+        answer = r.json()
+        assert answer["place"] == "body.params", answer
+        assert answer["error"].startswith("body.params: no params given and " + what)
+    assert not list(books.glob("no_rows_sweep.xlsx"))  # nothing queued, nothing written
+
+
 @pytest.mark.parametrize(("path", "body", "place", "text"), [
     ("/v1/sweeps", {"params": [{"name": "WingWidthPt", "values": "200"}]},
      "body.params.0", "unknown parameter 'WingWidthPt'; did you mean WingWidthPts"),

@@ -58,8 +58,9 @@ def test_bt_sensitivity_of_a_two_parameter_sweep(market_home: Path, tmp_path: Pa
      "needs two swept parameters; this sweep has one (Lots)"),
     (["--param", "Lots=1:2:1", "--metric", "pnl"], "unknown metric 'pnl'"),
     (["--param", "Lots=1:2:1", "--walk-forward", "6"], "IS:OOS in whole months"),
+    # any sweep metric chooses a walk-forward now: win rate passes, the span check stops it
     (["--param", "Lots=1:2:1", "--walk-forward", "1:1", "--metric", "win_rate"],
-     "a walk-forward chooses by net_pnl_inr or sharpe"),
+     "leaves no out-of-sample day"),
 ])
 def test_bad_analysis_options_stop_before_anything_runs(market_home: Path, tmp_path: Path,
                                                         args: list[str], text: str) -> None:

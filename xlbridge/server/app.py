@@ -145,7 +145,10 @@ def _file_routes(settings: ServerSettings) -> APIRouter:
     @api.post("/sweeps", dependencies=auth, status_code=202)
     def submit_sweep(body: SweepRequest, request: Request) -> dict[str, Any]:
         """Queue a parameter sweep of one strategy (BT_Sweep, BT_SweepStats); poll
-        ``/v1/jobs/{id}`` (``variants_done`` / ``variants_total``)."""
+        ``/v1/jobs/{id}`` (``variants_done`` / ``variants_total``). Without ``params``, the
+        file's Sweep sheet (or YAML ``sweep:`` block) says what to sweep."""
+        if body.params is None:
+            _has_sweep_rows(checked_path(body.path, settings.allowed_roots))
         return _queue(request, JobKind.SWEEP, body.model_dump(mode="json"), settings)
 
     @api.post("/abtests", dependencies=auth, status_code=202)
@@ -155,6 +158,23 @@ def _file_routes(settings: ServerSettings) -> APIRouter:
         return _queue(request, JobKind.ABTEST, body.model_dump(mode="json"), settings)
 
     return api
+
+
+def _has_sweep_rows(path: FilePath) -> None:
+    """A 422 naming ``params`` when the file has no Sweep sheet rows (no YAML ``sweep:``
+    block) to sweep; a bad row is left to the job, which names its cell as posbt sweep does."""
+    from engine.config.loader import read_source
+
+    raw = read_source(path)
+    if raw.sweep or raw.sweep_problems:
+        return
+    what = "Sweep sheet rows" if path.suffix.lower() in (".xlsx", ".xlsm") else \
+        "sweep: block"
+    raise RequestValidationError([{
+        "loc": ("body", "params"), "type": "missing",
+        "msg": f"no params given and {path.name} has no {what} to sweep: send params "
+               "([{name, values}]) or fill the file's Sweep sheet (a parameter's Excel name "
+               "in column A, its values in column B)"}])
 
 
 def _queue(request: Request, kind: JobKind, req: dict[str, Any],

@@ -111,13 +111,18 @@ class SweepParamSpec(_Body):
 
 class SweepRequest(_Body):
     """Backtest every variant of a sweep of one strategy; BT_Sweep and BT_SweepStats go to
-    ``out`` (default ``<input>_sweep.xlsx`` beside it)."""
+    ``out`` (default ``<input>_sweep.xlsx`` beside it). Without ``params`` the file's own
+    Sweep sheet (or ``sweep:`` block) is swept; a file without one is refused (422)."""
 
     path: str = Field(max_length=MAX_PATH_CHARS)
     strategy: str | None = Field(None, min_length=1, max_length=MAX_NAME_CHARS,
                                  description="the strategy to sweep (needed when the file "
                                  "has more than one)")
-    params: list[SweepParamSpec] = Field(min_length=1, max_length=MAX_SWEPT_PARAMS)
+    params: list[SweepParamSpec] | None = Field(
+        None, min_length=1, max_length=MAX_SWEPT_PARAMS,
+        description="the parameters to sweep; left out, the workbook's Sweep sheet (or the "
+        "YAML file's sweep: block) gives them, with its Strategy, Samples, Seed and Workers "
+        "rows, as posbt sweep without --param")
     samples: int | None = Field(None, ge=1, le=MAX_VARIANTS, validate_default=True,
                                 description="draw this many variants at random (a grid over "
                                 f"{MAX_VARIANTS:,} variants needs it)")
@@ -130,7 +135,9 @@ class SweepRequest(_Body):
 
     @field_validator("params")
     @classmethod
-    def _each_once(cls, v: list[SweepParamSpec]) -> list[SweepParamSpec]:
+    def _each_once(cls, v: list[SweepParamSpec] | None) -> list[SweepParamSpec] | None:
+        if v is None:
+            return v
         names = [p.checked().excel_name for p in v]
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:

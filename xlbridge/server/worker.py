@@ -227,8 +227,9 @@ def _guarded(queue: MessageQueue, body: Callable[[], None]) -> None:
 
 
 def sweep_specs(request: Mapping[str, Any]) -> list[str]:
-    """The request's ``params`` as the engine's ``NAME=VALUES`` specs."""
-    return [f"{p['name']}={p['values']}" for p in request["params"]]
+    """The request's ``params`` as the engine's ``NAME=VALUES`` specs (none without
+    ``params``: the engine then reads the file's Sweep sheet or ``sweep:`` block)."""
+    return [f"{p['name']}={p['values']}" for p in request.get("params") or ()]
 
 
 def progress_message(done: int, total: int) -> tuple[str, float, str, int, int]:
@@ -278,8 +279,9 @@ def _run_sweep(request: dict[str, Any], home: Path, queue: MessageQueue,
     path = Path(request["path"])
     specs = sweep_specs(request)
     which = request.get("strategy") or "its strategy"
-    queue.put(("log", f"validating {path.name}: sweep of {which} over "
-                      + ", ".join(p["name"] for p in request["params"])))
+    over = ", ".join(p["name"] for p in request.get("params") or ()) or \
+        "the parameters of its Sweep sheet"
+    queue.put(("log", f"validating {path.name}: sweep of {which} over {over}"))
     out = request.get("out")
     outcome = sweep_file(path, home, strategy=request.get("strategy"), param_specs=specs,
                          samples=request.get("samples"), seed=int(request.get("seed", 0)),

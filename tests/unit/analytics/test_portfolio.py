@@ -13,12 +13,14 @@ from engine.analytics.portfolio import (
     bars_table,
     correlation_table,
     daily_pnl,
+    held_legs,
+    margin_steps,
     portfolio,
     strategy_bars,
 )
 from engine.domain.lifecycle import ExitReason
 from engine.errors import PosbtError
-from engine.results.records import SeriesBuffer, TradeRecord
+from engine.results.records import FillRecord, SeriesBuffer, TradeRecord
 from engine.results.result import BacktestResult
 from engine.strategy.plan import StrategyPlan
 
@@ -149,3 +151,73 @@ def test_a_run_without_trades_stays_at_its_capital() -> None:
     assert p.equity_by_strategy["I"].tolist() == [CAPITAL] * 3
     assert p.correlation is not None and np.isnan(p.correlation[0, 1])
     assert "never changes" in p.correlation_note
+
+
+# ---- margin after adjustments ------------------------------------------------------------
+EXPIRY = dt.date(2025, 1, 9)
+
+
+def _fill(tid: int, hhmm: str, strike: float, right: str, qty: int, px: float) -> FillRecord:
+    return FillRecord(trade_id=tid, ts=_at(hhmm), leg_id=f"{right}{strike:g}", expiry=EXPIRY,
+                      strike=strike, right=right, qty_units=qty, price_pts=px,
+                      bar_low_pts=px, bar_high_pts=px, slippage_pts=0.0, costs_inr=0.0)
+
+
+def _adjusted_fly() -> BacktestResult:
+    """An iron fly (75 units a leg) entered at 09:15 whose call wing is moved out at 09:20
+    and whose put side is closed at 09:25; it exits at 09:30. Entry margin 1,000 (as
+    recorded by the run), spot 22,100 at 09:20 and 22,150 at 09:25."""
+    run = _run("F", [("09:15", 1, 0.0, 0.0), ("09:20", 1, 0.0, 0.0), ("09:25", 1, 0.0, 0.0),
+                     ("09:30", 1, 0.0, 0.0)],
+               [_trade(1, _at("09:15"), _at("09:30"), 0.0, 1000.0, "F")], [(DAY, CAPITAL)])
+    run.series.spot[:] = [np.array([22000.0, 22100.0, 22150.0, 22150.0])]
+    run.fills = [
+        _fill(1, "09:15", 22000, "CE", -75, 100.0), _fill(1, "09:15", 22000, "PE", -75, 100.0),
+        _fill(1, "09:15", 22300, "CE", 75, 20.0), _fill(1, "09:15", 21700, "PE", 75, 20.0),
+        # 09:20: the call wing 22,300 sold back, 22,500 bought (the wing widened by 200)
+        _fill(1, "09:20", 22300, "CE", -75, 15.0), _fill(1, "09:20", 22500, "CE", 75, 8.0),
+        # 09:25: the put side closed (short 22,000 bought back, long 21,700 sold)
+        _fill(1, "09:25", 22000, "PE", 75, 90.0), _fill(1, "09:25", 21700, "PE", -75, 15.0),
+        # 09:30: the rest closed at the exit
+        _fill(1, "09:30", 22000, "CE", 75, 120.0), _fill(1, "09:30", 22500, "CE", -75, 10.0)]
+    return run
+
+
+def test_margin_follows_the_position_after_each_adjustment() -> None:
+    # 09:20, held: short CE 22,000 @100, short PE 22,000 @100, long CE 22,500 @8, long PE
+    # 21,700 @20 (75 units each). Net premium 75 x (-100 - 100 + 8 + 20) = -12,900 (credit).
+    # Worst at expiry: spot >= 22,500, the call spread loses 75 x 500 = 37,500; + the
+    # credit = -24,600 (the put side: 75 x 300 = 22,500 less the credit, smaller).
+    # Exposure: 2% of the short notional 150 units x 22,100 = 66,300. Margin 90,900.
+    at_0920 = 24_600 + 0.02 * 150 * 22_100
+    # 09:25, held: short CE 22,000 @100, long CE 22,500 @8: credit 75 x 92 = 6,900; worst
+    # 37,500 - 6,900 = 30,600; exposure 2% of 75 x 22,150 = 33,225. Margin 63,825.
+    at_0925 = 30_600 + 0.02 * 75 * 22_150
+    assert (at_0920, at_0925) == (90_900, 63_825)
+    bars = strategy_bars(_adjusted_fly())
+    # the entry bar keeps the run's own entry estimate; the exit bar is realised (0)
+    assert bars["margin_inr"].tolist() == pytest.approx([1000, at_0920, at_0925, 0])
+
+
+def test_margin_steps_and_held_legs_of_an_adjusted_trade() -> None:
+    run = _adjusted_fly()
+    steps = margin_steps(run)
+    assert [t.to_pydatetime().time().isoformat("minutes") for t in steps["ts"]] == [
+        "09:15", "09:20", "09:25"]  # none at the exit
+    assert steps["margin"].tolist() == pytest.approx([1000, 90_900, 63_825])
+    legs, px = held_legs([f for f in run.fills if f.ts <= _at("09:20")])
+    assert sorted((leg.strike, leg.right.value, leg.signed_lots, float(p))
+                  for leg, p in zip(legs, px, strict=True)) == [
+        (21700, "PE", 75, 20.0), (22000, "CE", -75, 100.0), (22000, "PE", -75, 100.0),
+        (22500, "CE", 75, 8.0)]
+    # adding to a leg averages its opening price: 75 @ 100 then 75 @ 130 -> 150 @ 115;
+    # a partial close keeps it; a fill through flat opens at its own price
+    more = [_fill(2, "09:15", 22000, "CE", -75, 100.0), _fill(2, "09:20", 22000, "CE", -75, 130.0)]
+    ((leg, p),) = zip(*held_legs(more), strict=True)
+    assert (leg.signed_lots, p) == (-150, 115.0)
+    ((leg, p),) = zip(*held_legs([*more, _fill(2, "09:25", 22000, "CE", 50, 90.0)]),
+                      strict=True)
+    assert (leg.signed_lots, p) == (-100, 115.0)
+    ((leg, p),) = zip(*held_legs([*more, _fill(2, "09:25", 22000, "CE", 200, 90.0)]),
+                      strict=True)
+    assert (leg.signed_lots, p) == (50, 90.0)

@@ -3,6 +3,8 @@ BT_Sensitivity sheet read back (colour scale, best cell)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,20 @@ from engine.analytics.sensitivity import (
     stability,
     sweep_grid,
 )
+from engine.analytics.window_metrics import ClosedTrade
 from engine.errors import PosbtError
 from engine.results.excel import write_sheet_writers
 
 A = (1, 2, 3)
+DAY = dt.datetime(2024, 1, 2, 9, 20)
+
+
+def _tr(regime: str, pnl: float, exit_day: int = 0, margin: float = math.nan
+        ) -> tuple[str, ClosedTrade]:
+    """A trade entered in ``regime``, exiting ``exit_day`` days after the 2nd of January."""
+    return regime, ClosedTrade(DAY, DAY + dt.timedelta(days=exit_day, hours=5), pnl, margin)
+
+
 B = (10, 20, 30)
 # net P&L of the 3 x 3 grid, rows A, columns B; the best is A=2, B=20 (9)
 PNL = [[1.0, 2.0, 3.0],
@@ -144,9 +156,9 @@ def test_regime_sensitivity_averages_each_value_over_its_variants() -> None:
     grid = sweep_grid(["A", "B"], [(1, 2), (10, 20)],
                       [(0, (1, 10), {"net_pnl_inr": 0.0}), (1, (1, 20), {"net_pnl_inr": 0.0}),
                        (2, (2, 10), {"net_pnl_inr": 0.0}), (3, (2, 20), {"net_pnl_inr": 0.0})])
-    trades = {0: [("LOW", 100.0), ("HIGH", -50.0)],
-              1: [("LOW", 300.0), ("LOW", -100.0)],
-              2: [("HIGH", 40.0)],
+    trades = {0: [_tr("LOW", 100.0), _tr("HIGH", -50.0)],
+              1: [_tr("LOW", 300.0), _tr("LOW", -100.0)],
+              2: [_tr("HIGH", 40.0)],
               3: []}
     cells = {(c.param, c.value, c.regime): c for c in regime_sensitivity(grid, trades)}
     # A = 1: variants 0 and 1. LOW: trades 100, 300, -100 -> mean P&L (100 + 200) / 2 = 150,
@@ -166,7 +178,7 @@ def test_regime_sensitivity_averages_each_value_over_its_variants() -> None:
 
 def test_the_sheet_has_a_colour_scale_and_the_best_cell_marked(tmp_path: Path) -> None:
     grid = sweep_grid(["A", "B"], [A, B], _rows(PNL))
-    report = sensitivity(grid, trades={i: [("LOW", 1.0)] for i in range(9)})
+    report = sensitivity(grid, trades={i: [_tr("LOW", 1.0)] for i in range(9)})
     out = write_sheet_writers([("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))],
                               tmp_path / "s.xlsx")
     ws = load_workbook(out)["BT_Sensitivity"]
@@ -215,7 +227,7 @@ def test_formats_and_text_cells(tmp_path: Path) -> None:
     grid = sweep_grid(["T"], [("=1+1", "b")], [(0, ("=1+1",), {"win_rate": 0.5}),
                                                (1, ("b",), {"win_rate": 0.25})],
                       SensitivityMetric.WIN_RATE)
-    report = sensitivity(grid, trades={0: [("LOW", 1.0)]})  # variant 1 has no trades kept
+    report = sensitivity(grid, trades={0: [_tr("LOW", 1.0)]})  # variant 1 has no trades kept
     assert [(c.value, c.variants) for c in report.regimes] == [("=1+1", 1)]
     out = write_sheet_writers([("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))],
                               tmp_path / "t.xlsx")
@@ -223,3 +235,95 @@ def test_formats_and_text_cells(tmp_path: Path) -> None:
     cells = [c for row in ws.iter_rows() for c in row if c.value == "=1+1"]
     assert cells and all(c.data_type == "s" for c in cells)
     assert "T=" in ws["A2"].value
+
+
+# ---- the regime table by the chosen metric, and the drawdown's direction -----------------
+# A = 1 holds variants 0 (B = 10) and 1 (B = 20); every trade enters on the 2nd of January
+REGIME_TRADES = {
+    0: [_tr("LOW", 100.0, 0, 400.0), _tr("LOW", -50.0, 1, 400.0), _tr("LOW", 30.0, 2, 400.0),
+        _tr("HIGH", -20.0, 0, 400.0)],
+    1: [_tr("LOW", 60.0, 0, 600.0), _tr("LOW", 60.0, 1, 600.0)],
+    2: [_tr("LOW", 10.0)], 3: [_tr("LOW", 10.0)]}
+REGIME_CAPITAL = {0: 1000.0, 1: 2000.0, 2: 1000.0, 3: 1000.0}
+
+
+def _regime_grid(metric: SensitivityMetric) -> object:
+    return sweep_grid(["A", "B"], [(1, 2), (10, 20)],
+                      [(i, (1 + i // 2, (10, 20)[i % 2]), {metric.value: float(i)})
+                       for i in range(4)], metric)
+
+
+@pytest.mark.parametrize(("metric", "low", "variants"), [
+    # v0 LOW: +100, -50, +30 (80); v1 LOW: +60, +60 (120)
+    ("net_pnl_inr", (80 + 120) / 2, 2),
+    ("expectancy_inr", (80 / 3 + 60) / 2, 2),
+    ("win_rate", (2 / 3 + 1) / 2, 2),          # per variant, then the mean
+    ("profit_factor", None, 2),                 # v0 130/50 = 2.6, v1 no loss: unbounded
+    # per trade, sample sd: v0 mean 26.67, deviations 73.33, -76.67, 3.33 -> sd 75.06;
+    # v1 two equal trades, sd 0: no value, so the mean is v0's alone
+    ("sharpe", (80 / 3) / math.sqrt((73.333**2 + 76.667**2 + 3.333**2) / 2), 1),
+    # cumulative trade P&L: v0 100, 50, 80 -> 50; v1 60, 120 -> 0
+    ("max_drawdown_inr", (50 + 0) / 2, 2),
+    ("return_on_capital", (80 / 1000 + 120 / 2000) / 2, 2),
+    # all enter at once: v0 blocks 3 x 400 = 1,200, v1 2 x 600 = 1,200
+    ("return_on_margin", (80 / 1200 + 120 / 1200) / 2, 2),
+    ("calmar", None, 0),                        # no time axis per regime: no value
+])
+def test_the_regime_table_measures_the_chosen_metric(metric: str, low: float | None,
+                                                     variants: int) -> None:
+    m = parse_metric(metric)
+    cells = {(c.param, c.value, c.regime): c
+             for c in regime_sensitivity(_regime_grid(m), REGIME_TRADES,  # type: ignore[arg-type]
+                                         REGIME_CAPITAL)}
+    cell = cells[("A", 1, "LOW")]
+    assert cell.metric == (pytest.approx(low, rel=1e-4) if low is not None else None)
+    assert cell.metric_variants == variants
+    # the net P&L and the pooled win rate stay: (80 + 120) / 2, 4 winners of 5
+    assert cell.mean_pnl_inr == 100.0 and cell.win_rate == pytest.approx(0.8)
+
+
+def test_the_regime_sheet_has_the_metric_column(tmp_path: Path) -> None:
+    grid = _regime_grid(SensitivityMetric.EXPECTANCY)
+    report = sensitivity(grid, trades=REGIME_TRADES,  # type: ignore[arg-type]
+                         capital_inr=REGIME_CAPITAL)
+    out = write_sheet_writers([("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))],
+                              tmp_path / "r.xlsx")
+    rows = list(load_workbook(out)["BT_Sensitivity"].iter_rows(values_only=True))
+    title = next(i for i, r in enumerate(rows) if r[0] and "by volatility regime" in str(r[0]))
+    assert rows[title][0].startswith("net P&L and expectancy_inr by volatility regime")
+    head = rows[title + 2]
+    assert head[5:9] == ("mean_pnl_inr", "win_rate", "mean_expectancy_inr", "metric_variants")
+    body = {(r[0], r[1], r[2]): r for r in rows[title + 3:] if r[0] in ("A", "B")}
+    # A = 1, HIGH: only v0 traded there (-20); its expectancy -20 over 1 variant
+    assert body[("A", 1, "HIGH")][7:9] == (-20.0, 1)
+    assert body[("A", 1, "LOW")][7] == pytest.approx((80 / 3 + 60) / 2)
+
+
+def test_the_best_drawdown_is_the_lowest() -> None:
+    # BT_Sweep stores the drawdown as positive rupees: 500, 100, 300 -> A = 2 is the best
+    grid = sweep_grid(["A"], [A], [(i, (a,), {"max_drawdown_inr": dd})
+                                   for i, (a, dd) in enumerate(zip(A, (500.0, 100.0, 300.0),
+                                                                   strict=True))],
+                      SensitivityMetric.MAX_DRAWDOWN)
+    assert grid.best.values == (2,)
+    st = stability(grid)
+    # neighbours 500 and 300, mean 400: 300 rupees deeper than the best's 100 -> drop 3.0
+    assert st.neighbour_mean == 400.0
+    assert st.drop == pytest.approx((400 - 100) / 100)
+    assert st.worst_drop == pytest.approx((500 - 100) / 100) and st.label == "spike"
+
+
+def test_the_drawdown_sheet_says_lower_is_better_and_reverses_the_colours(
+        tmp_path: Path) -> None:
+    grid = sweep_grid(["A", "B"], [A, B], _rows(PNL, "max_drawdown_inr"),
+                      SensitivityMetric.MAX_DRAWDOWN)
+    # the lowest, 1, at (1, 10) (variant 0) and (3, 30) (variant 8): the lower number wins
+    assert (grid.best.index, grid.best.values) == (0, (1, 10))
+    report = sensitivity(grid)
+    out = write_sheet_writers([("BT_Sensitivity", lambda ws: write_sensitivity(ws, report))],
+                              tmp_path / "d.xlsx")
+    ws = load_workbook(out)["BT_Sensitivity"]
+    assert ws["A1"].value == "Sensitivity of max_drawdown_inr (lower is better)"
+    (rules,) = [r.rules for r in ws.conditional_formatting]
+    scale = rules[0].colorScale
+    assert [c.rgb[-6:] for c in scale.color] == ["63BE7B", "FFEB84", "F8696B"]  # green lowest

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from engine.analytics.sensi_sheets import write_walkforward
 from engine.analytics.walkforward import WalkSpec, add_months, parse_walk_spec, walk_forward
+from engine.analytics.window_metrics import ClosedTrade
 from engine.errors import PosbtError
 from engine.results.excel import write_sheet_writers
 from tests.unit.results.test_charts import _series
@@ -84,8 +85,15 @@ def test_bad_windows_and_metrics_say_what_is_wrong() -> None:
     with pytest.raises(PosbtError, match="at least 1 month"):
         parse_walk_spec("0:1")
     assert parse_walk_spec(" 12:3 ") == WalkSpec(12, 3)
-    with pytest.raises(PosbtError, match="chooses by net_pnl_inr or sharpe"):
+    with pytest.raises(PosbtError, match="a walk-forward by win_rate needs each variant's "
+                                         "trades") as info:
         walk_forward(DAILY, WalkSpec(2, 1), "win_rate")
+    assert info.value.place == "--metric"
+    with pytest.raises(PosbtError, match="needs each variant's capital"):
+        walk_forward(DAILY, WalkSpec(2, 1), "calmar", trades={})
+    with pytest.raises(PosbtError, match="unknown metric 'pnl'") as info:
+        walk_forward(DAILY, WalkSpec(2, 1), "pnl")
+    assert info.value.place == "--metric"
     with pytest.raises(PosbtError, match="no finished variant has daily P&L"):
         walk_forward({0: {}}, WalkSpec(1, 1))
     assert add_months(dt.date(2024, 11, 17), 3) == dt.date(2025, 2, 1)
@@ -116,3 +124,106 @@ def test_the_sheet_lists_windows_and_charts_the_stitched_equity(tmp_path: Path) 
     dates = [ws.cell(row=r, column=x_col).value for r in range(first, last + 1)]
     assert dates == sorted(dates) and len(set(dates)) == 8  # dates in order, each once
     assert [ws.cell(row=r, column=eq + 4).value for r in range(2, 10)] == list(wf.equity_inr)
+
+
+# ---- choosing by every sweep metric -------------------------------------------------------
+# In sample January (the 2nd to the 5th), out of sample February (the 1st only).
+JAN = [dt.date(2024, 1, d).isoformat() for d in (2, 3, 4, 5)]
+JAN_PNL = {0: [100.0, 100.0, -150.0, 100.0],   # sum 150
+           1: [40.0, 40.0, 40.0, -10.0],       # sum 110
+           2: [300.0, -100.0, -100.0, -50.0],  # sum 50
+           3: [1.0, 1.0, 1.0, 50.0]}           # sum 53, no losing day
+FEB_PNL = {0: 7.0, 1: 8.0, 2: 9.0, 3: 10.0}  # the out-of-sample day names the variant chosen
+METRIC_DAILY = {v: {**dict(zip(JAN, x, strict=True)), "2024-02-01": FEB_PNL[v]}
+                for v, x in JAN_PNL.items()}
+CAPITAL = {0: 100_000.0, 1: 10_000.0, 2: 1_000.0, 3: 100_000.0}
+
+
+def _t(entry: tuple[int, int, int], exit_: tuple[int, int, int], pnl: float,
+       margin: float) -> ClosedTrade:
+    (m1, d1, h1), (m2, d2, h2) = entry, exit_
+    return ClosedTrade(dt.datetime(2024, m1, d1, h1), dt.datetime(2024, m2, d2, h2), pnl, margin)
+
+
+TRADES = {
+    # v0: two January exits (+200, -50), one after each other, margin 50,000; a February
+    # exit (+1000) that the in-sample window must not see
+    0: [_t((1, 2, 9), (1, 3, 15), 200.0, 50_000.0), _t((1, 4, 9), (1, 5, 15), -50.0, 50_000.0),
+        _t((1, 31, 9), (2, 1, 15), 1000.0, 50_000.0)],
+    # v1: +30, +30, +30, -10, margin 5,000 each; the first two overlap (both open on the 3rd
+    # at 10:00), so the most margin blocked at once is 10,000
+    1: [_t((1, 2, 9), (1, 3, 15), 30.0, 5_000.0), _t((1, 3, 10), (1, 4, 15), 30.0, 5_000.0),
+        _t((1, 5, 9), (1, 5, 11), 30.0, 5_000.0), _t((1, 5, 12), (1, 5, 14), -10.0, 5_000.0)],
+    # v2: one January winner (+50, margin 3,000); a February loser (-500) outside the window
+    2: [_t((1, 2, 9), (1, 5, 15), 50.0, 3_000.0), _t((1, 29, 9), (2, 1, 15), -500.0, 3_000.0)],
+    3: [],  # no trade: every trade metric is NaN and ranks last
+}
+
+
+@pytest.mark.parametrize(("metric", "chosen", "value"), [
+    # net P&L: 150, 110, 50, 53 -> v0
+    ("net_pnl_inr", 0, 150.0),
+    # Sharpe (mean / sample sd): v0 37.5/125 = 0.3; v1 27.5/25 = 1.1;
+    # v2 12.5/193.1 = 0.065; v3 13.25/24.5 = 0.54 -> v1
+    ("sharpe", 1, 1.1),
+    # Sortino (mean / sqrt(mean(min(x,0)^2))): v0 37.5/sqrt(150^2/4) = 37.5/75 = 0.5;
+    # v1 27.5/sqrt(10^2/4) = 5.5; v2 12.5/sqrt((100^2+100^2+50^2)/4) = 12.5/75;
+    # v3 never loses: unbounded -> v3
+    ("sortino", 3, float("inf")),
+    # return on capital: 150/100k = 0.0015, 110/10k = 0.011, 50/1k = 0.05, 53/100k -> v2
+    ("return_on_capital", 2, 0.05),
+    # return on margin: v0 150/50k = 0.003; v1 110/10k (two trades open at once) = 0.011;
+    # v2 50/3k = 0.0167 -> v2 (with v1's largest single margin, 110/5k = 0.022, v1 would win)
+    ("return_on_margin", 2, 50 / 3000),
+    # win rate of the January exits: v0 1/2, v1 3/4, v2 1/1 (its February loser not seen;
+    # counted, v2 would be 1/2 and v1 would win), v3 none -> v2
+    ("win_rate", 2, 1.0),
+    # expectancy: v0 (200-50)/2 = 75, v1 90-10 = 80/4 = 20, v2 50 -> v0
+    ("expectancy_inr", 0, 75.0),
+    # profit factor: v0 200/50 = 4, v1 90/10 = 9, v2 a winner and no loser: unbounded -> v2
+    ("profit_factor", 2, float("inf")),
+    # max drawdown of cumsum from 0, lower is better: v0 peak 200 then 50: 150; v1 120 then
+    # 110: 10; v2 300 then 50: 250; v3 never falls: 0 -> v3 (the highest, v2, is the worst)
+    ("max_drawdown_inr", 3, 0.0),
+    # Calmar: v3 has no drawdown and a positive CAGR: unbounded -> v3
+    ("calmar", 3, float("inf")),
+])
+def test_walk_forward_chooses_by_every_sweep_metric(metric: str, chosen: int,
+                                                    value: float) -> None:
+    wf = walk_forward(METRIC_DAILY, WalkSpec(1, 1), metric, trades=TRADES, capital_inr=CAPITAL)
+    (w,) = wf.windows
+    assert (w.chosen, w.is_days) == (chosen, 4)
+    assert w.is_metric == pytest.approx(value)
+    assert wf.pnl_inr == (FEB_PNL[chosen],) and wf.metric == metric
+
+
+def test_calmar_of_a_window_is_its_cagr_over_its_drawdown_fraction() -> None:
+    # only v0 and v1 (v3's unbounded Calmar left out). v0: equity 100,100 100,200 100,050
+    # 100,150 from 100,000 over 3 calendar days (2nd to 5th); drawdown 150 / 100,200
+    years = 3 / 365.25
+    v0 = ((100_150 / 100_000) ** (1 / years) - 1) / (150 / 100_200)
+    # v1: equity 10,040 10,080 10,120 10,110 from 10,000; drawdown 10 / 10,120
+    v1 = ((10_110 / 10_000) ** (1 / years) - 1) / (10 / 10_120)
+    assert v1 > v0
+    two = {v: METRIC_DAILY[v] for v in (0, 1)}
+    (w,) = walk_forward(two, WalkSpec(1, 1), "calmar", capital_inr=CAPITAL).windows
+    assert w.chosen == 1 and w.is_metric == pytest.approx(v1)
+    (w,) = walk_forward({0: two[0]}, WalkSpec(1, 1), "calmar", capital_inr=CAPITAL).windows
+    assert w.is_metric == pytest.approx(v0)
+
+
+def test_a_variant_without_trades_ranks_last_and_the_sheet_leaves_unbounded_empty(
+        tmp_path: Path) -> None:
+    only = {v: METRIC_DAILY[v] for v in (2, 3)}
+    wf = walk_forward(only, WalkSpec(1, 1), "expectancy_inr", trades=TRADES)
+    assert wf.windows[0].chosen == 2   # v3 has no trade: NaN, after v2's 50
+    wf = walk_forward(METRIC_DAILY, WalkSpec(1, 1), "profit_factor", trades=TRADES)
+    out = write_sheet_writers([("BT_WalkForward", lambda ws: write_walkforward(
+        ws, wf, ["Lots"], {v: (v + 1,) for v in range(4)}))], tmp_path / "w.xlsx")
+    rows = list(load_workbook(out)["BT_WalkForward"].iter_rows(values_only=True))
+    head = rows[0]
+    assert head[head.index("is_profit_factor")] == "is_profit_factor"
+    assert rows[1][head.index("chosen_variant")] == 2
+    assert rows[1][head.index("is_profit_factor")] is None  # unbounded: no finite value
+    note = next(str(r[0]) for r in rows if r[0] and "chosen by in-sample" in str(r[0]))
+    assert "profit_factor (highest" in note
