@@ -1,7 +1,7 @@
 """What the ribbon's job-flow tests share (Run Backtest, Run Sweep, A/B Test): a real server on
 a free loopback port over a 5-day market with a one-strategy workbook, the macro context of a
-workbook (the openpyxl adapter FileBook in place of the live book), a UI that records what it
-was told, and the add-in's poll loop. The ``jobflow_server`` fixture (tests/integration/
+workbook (the openpyxl adapter FileBook in place of the live book) with a RecordingUi, and the
+add-in's poll loop. The ``jobflow_server`` fixture (tests/integration/
 conftest.py) starts one server per test module with :func:`serve_jobflow`."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from engine.config.templates import write_template
 from engine.workbook.openpyxl_adapter import OpenpyxlReader
 from tests.unit.xlbridge.market import build_market
+from tests.unit.xlbridge.recording_ui import RecordingUi
 from xlbridge.client import ServerClient
 from xlbridge.conf import ResultsTo
 from xlbridge.macros import MacroContext, run_action
@@ -24,21 +25,6 @@ from xlbridge.settings import ServerSettings, write_server_info
 
 STRATEGY = "Demo_Weekly_IronFly"
 TOKEN = "jobflow-token-0123456789"
-
-
-class RecordingUi:
-    def __init__(self) -> None:
-        self.statuses: list[str | None] = []
-        self.messages: list[tuple[str, str]] = []
-
-    def status(self, text: str | None) -> None:
-        self.statuses.append(text)
-
-    def message(self, text: str, title: str) -> None:
-        self.messages.append((title, text))
-
-    def open(self, path: Path) -> None:  # pragma: no cover - not used here
-        raise AssertionError(path)
 
 
 @contextmanager
