@@ -26,7 +26,6 @@ import math
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -34,6 +33,9 @@ from pathlib import Path
 
 from engine.api import sweep_file
 from engine.home import market_db_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # scripts/demo_market.py, beside it
+from demo_market import add_demo_options, demo_market
 
 BASE_YAML = """\
 strategy_name: "Tuning_Weekly_IronFly"
@@ -81,19 +83,6 @@ STUDIES: tuple[Study, ...] = (
 )
 
 METRICS = ("net_pnl_inr", "sharpe", "max_drawdown_inr", "win_rate", "trades")
-
-
-def build_demo(home: Path, days: int | None, interval: str, history_days: int) -> None:
-    """``posbt data demo`` into ``home`` when it has no market (a subprocess, as a user)."""
-    if market_db_path(home).exists():
-        return
-    home.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-c", "from engine.cli.main import main; main()", "--home",
-           str(home), "data", "demo", "--interval", interval, "--history-days",
-           str(history_days)]
-    if days is not None:
-        cmd += ["--days", str(days)]
-    subprocess.run(cmd, check=True, env={**os.environ, "POSBT_HOME": str(home)})
 
 
 def _stats(path: Path) -> dict[str, object]:
@@ -203,17 +192,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--values", action="append", default=[], metavar="NAME=VALUES",
                     help="try these values of NAME instead of the study's (repeatable)")
     ap.add_argument("--fresh", action="store_true", help="forget earlier results first")
-    ap.add_argument("--build-demo", action="store_true")
-    ap.add_argument("--days", type=int, default=None, help="demo: intraday trading days")
-    ap.add_argument("--history-days", type=int, default=300, help="demo: daily history")
+    add_demo_options(ap)
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = ap.parse_args(argv)
-    if args.build_demo:
-        build_demo(args.home, args.days, args.interval, args.history_days)
-    market = market_db_path(args.home)
-    if not market.exists():
-        raise SystemExit(f"{args.home}: no market.duckdb (pass --build-demo, or run "
-                         f"posbt --home {args.home} data demo)")
+    market = demo_market(args)
     work = args.home / "tuning_study"
     if args.fresh:
         shutil.rmtree(work, ignore_errors=True)

@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -34,10 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from engine.data.factory import open_market_store
-from engine.home import market_db_path
 from engine.volatility import volatility_snapshot
 from engine.volatility.features import features_table
 from engine.volatility.percentile import rolling_ivp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # scripts/demo_market.py, beside it
+from demo_market import add_demo_options, demo_market
 
 PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -103,19 +103,6 @@ def band_shares(series: dict[str, np.ndarray], text: dict[str, list[object]]
         out.append({"band": label, "days": n,
                     "share": float((inside & known).sum() / n) if n else math.nan})
     return out
-
-
-def build_demo(home: Path, days: int | None, interval: str, history_days: int) -> None:
-    """Run ``posbt data demo`` into ``home`` (a subprocess, as a user would) when no market."""
-    if market_db_path(home).exists():
-        return
-    home.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-c", "from engine.cli.main import main; main()", "--home",
-           str(home), "data", "demo", "--interval", interval, "--history-days",
-           str(history_days)]
-    if days is not None:
-        cmd += ["--days", str(days)]
-    subprocess.run(cmd, check=True, env={**os.environ, "POSBT_HOME": str(home)})
 
 
 def _col(table: object, name: str) -> np.ndarray:
@@ -208,20 +195,13 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--home", type=Path, required=True, help="posbt home holding market.duckdb")
     ap.add_argument("--symbol", default="NIFTY")
-    ap.add_argument("--build-demo", action="store_true",
-                    help="build the demo market into --home first when it has none")
-    ap.add_argument("--days", type=int, default=None, help="demo: intraday trading days")
+    add_demo_options(ap)
     ap.add_argument("--interval", default="5m", help="demo: bar interval")
-    ap.add_argument("--history-days", type=int, default=300, help="demo: daily history")
     ap.add_argument("--skew-every", type=int, default=1,
                     help="snapshot the skew on every k-th trading day (1: every day)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     args = ap.parse_args(argv)
-    if args.build_demo:
-        build_demo(args.home, args.days, args.interval, args.history_days)
-    if not market_db_path(args.home).exists():
-        raise SystemExit(f"{args.home}: no market.duckdb (pass --build-demo, or run "
-                         f"posbt --home {args.home} data demo)")
+    demo_market(args)
     result = measure(args.home, args.symbol.strip().upper(), args.skew_every)
     print(render(result))
     if args.json is not None:

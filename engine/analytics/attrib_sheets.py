@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from engine.analytics.attribution import NA, Attribution, Bucket
 from engine.analytics.portfolio import Portfolio, bars_table, correlation_table
 from engine.results.charts import Block, bar_chart, line_chart
-from engine.results.sheets import SECTION_FILL, SECTION_FONT, header, put
+from engine.results.sheets import _title, header, put
 
 INR = "#,##0;[Red]-#,##0"
 PCT = "0%"
@@ -34,18 +34,11 @@ def _printable(ws: Worksheet) -> None:
     ws.page_setup.fitToHeight = 0
 
 
-def _section(ws: Worksheet, row: int, text: str, span: int) -> None:
-    put(ws, row, 1, text)
-    for col in range(1, span + 1):
-        cell = ws.cell(row=row, column=col)
-        cell.fill, cell.font = SECTION_FILL, SECTION_FONT
-
-
 def _buckets(ws: Worksheet, row: int, title: str, first: str,
              buckets: Sequence[Bucket]) -> tuple[int, Block]:
     """A block of buckets under a title; returns the next free row and the rows a chart shows
     (every bucket but a trailing ``n/a``)."""
-    _section(ws, row, title, 5)
+    _title(ws, row, title, 5)
     header(ws, row + 1, [first, "trades", "net_pnl_inr", "mean_pnl_inr", "win_rate"])
     top = row + 2
     for i, b in enumerate(buckets):
@@ -72,7 +65,7 @@ CHART_ROWS = 17  # rows a bar chart beside the tables takes, with a gap
 
 def _strategy(ws: Worksheet, row: int, a: Attribution) -> int:
     total = sum(e.pnl_inr for e in a.conditions)
-    _section(ws, row, f"Attribution: {a.strategy} ({len(a.conditions)} trades, net P&L "
+    _title(ws, row, f"Attribution: {a.strategy} ({len(a.conditions)} trades, net P&L "
                       f"{total:,.0f} INR)", 5)
     row += 2
     if not a.conditions:
@@ -99,7 +92,7 @@ def _strategy(ws: Worksheet, row: int, a: Attribution) -> int:
     ws.cell(row=row, column=3).alignment = Alignment(horizontal="right")
     _na(ws, row, 4, a.ivp_spearman_p, "0.000")
     row += 2
-    _section(ws, row, "Breakeven success by regime (entry band)", 5)
+    _title(ws, row, "Breakeven success by regime (entry band)", 5)
     header(ws, row + 1, ["regime", "trades_with_band", "stayed_inside", "ended_inside"])
     row += 2
     for regime, n, stayed, ended in a.breakeven:
@@ -135,7 +128,7 @@ def write_portfolio(ws: Worksheet, p: Portfolio) -> None:
     equity chart to the right."""
     bars = p.bars
     last = float(bars["equity_inr"].iloc[-1]) if len(bars) else p.capital_inr
-    _section(ws, 1, f"Portfolio: {' + '.join(p.names)}", 8)
+    _title(ws, 1, f"Portfolio: {' + '.join(p.names)}", 8)
     summary: list[tuple[str, object, str | None]] = [
         ("strategies", len(p.names), "0"),
         ("capital_inr (sum)", p.capital_inr, INR),
@@ -150,7 +143,7 @@ def write_portfolio(ws: Worksheet, p: Portfolio) -> None:
         put(ws, i, 1, label)
         put(ws, i, 2, value, fmt)
     row = len(summary) + 3
-    _section(ws, row, "Correlation of daily net P&L", 8)
+    _title(ws, row, "Correlation of daily net P&L", 8)
     put(ws, row + 1, 1, p.correlation_note)
     ws.cell(row=row + 1, column=1).font = Font(italic=True)
     headers, rows = correlation_table(p)
@@ -162,7 +155,7 @@ def write_portfolio(ws: Worksheet, p: Portfolio) -> None:
             put(ws, row, col, v if v is not None else "n/a", RATIO)
         row += 1
     row += 1
-    _section(ws, row, "Per bar: combined equity, drawdown, margin and greeks", 8)
+    _title(ws, row, "Per bar: combined equity, drawdown, margin and greeks", 8)
     headers, rows = bars_table(p)
     header(ws, row + 1, headers)
     top = row + 2

@@ -177,6 +177,18 @@ def premium_window(rules: EntryRules, vix: float) -> tuple[float | None, float |
     return rules.min_premium_pts, rules.max_premium_pts
 
 
+def premium_skip(net_pts: float, min_pts: float | None, max_pts: float | None) -> str | None:
+    """Why an entry whose net premium is ``net_pts`` (+ credit received, - debit paid) falls
+    outside the [min, max] window, which bounds its size ``|net_pts|``; None when it fits."""
+    size_pts = abs(net_pts)
+    what = ("net credit" if net_pts > 0 else "net debit" if net_pts < 0 else "net premium")
+    if min_pts is not None and size_pts < min_pts:
+        return f"{what} {size_pts:.2f} pts below the minimum {min_pts:g}"
+    if max_pts is not None and size_pts > max_pts:
+        return f"{what} {size_pts:.2f} pts above the maximum {max_pts:g}"
+    return None
+
+
 def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix: float,
                    contracts: ContractInfo, values: EntryValues | None = None,
                    lots_scale: float = 1.0, levels: Sequence[float] = ()) -> EntryAttempt:
@@ -228,11 +240,9 @@ def open_structure(plan: StrategyPlan, mv: MarketView, tl: Timeline, k: int, vix
                              f"{list(plan.entry.custom_dtes)}")
     for leg in legs:
         _check_liquidity(plan.entry, chain[leg.expiry], leg)
-    lo, hi = premium_window(plan.entry, vix)
-    if lo is not None and abs(net) < lo:
-        raise SelectionError(f"net premium {net:.2f} pts below the minimum {lo:g}")
-    if hi is not None and abs(net) > hi:
-        raise SelectionError(f"net premium {net:.2f} pts above the maximum {hi:g}")
+    skip = premium_skip(net, *premium_window(plan.entry, vix))
+    if skip is not None:
+        raise SelectionError(skip)
     return EntryAttempt(tuple(legs), lot_sizes, _structure_name(legs, plan.name), net,
                         notes=tuple(notes))
 

@@ -16,7 +16,13 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from engine.cli.main import cli
-from engine.config.examples import DEMO_STRATEGIES, EXAMPLE_LEGS, EXAMPLES, template_strategies
+from engine.config.examples import (
+    DEMO_STRATEGIES,
+    EXAMPLE_FITS,
+    EXAMPLE_LEGS,
+    EXAMPLES,
+    template_strategies,
+)
 from engine.config.templates import example_configs
 from engine.errors import PosbtError
 from engine.results.store import ResultsStore
@@ -33,6 +39,14 @@ def test_template_strategies_keep_the_plan_examples_and_add_runnable_ones() -> N
     custom = strategies["Dynamic_Complete_Vol_Suite"]
     assert custom["legs"] == EXAMPLE_LEGS["Dynamic_Complete_Vol_Suite"]
     assert "legs" not in EXAMPLES["Dynamic_Complete_Vol_Suite"]  # the plan's dict is untouched
+    # the conservative calendar's premium band is the one fitted change (EXAMPLE_FITS): the
+    # plan's 25-35 points is kept in EXAMPLES, its other entry rules are kept in the template
+    plan_entry = EXAMPLES["Conservative_Weekly_Calendar_IVP"]["entry_rules"]
+    fitted_entry = strategies["Conservative_Weekly_Calendar_IVP"]["entry_rules"]
+    assert (plan_entry["min_premium"], plan_entry["max_premium"]) == (25, 35)
+    assert fitted_entry == {**plan_entry, "min_premium": 150, "max_premium": 250}
+    assert EXAMPLE_FITS == {"Conservative_Weekly_Calendar_IVP": {
+        "entry_rules": {"min_premium": 150, "max_premium": 250}}}
     day = dt.date(2025, 1, 1)
     legs = {c.strategy_name: plan_from_config(c, day, day).legs for c in example_configs()}
     # a calendar has 2 legs, an iron fly 4 (short CE/PE ATM, long wings), the CUSTOM example

@@ -5,42 +5,19 @@ BT_Sweep / BT_SweepStats written next to the book's other BT_* sheets, and the b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
-from engine.config.templates import write_template
-from tests.integration.test_excel_jobflow import (
+from tests.integration.jobflow_kit import (
     STRATEGY,
-    TOKEN,
-    _book,
-    _ctx,
-    _poll_until_settled,
-    _values,
+    copy_book,
+    macro_ctx,
+    poll_until_settled,
+    sheet_values,
 )
-from tests.unit.xlbridge.market import build_market
 from xlbridge import jobflow
 from xlbridge.macros import run_action
-from xlbridge.server.thread import serve_in_thread
-from xlbridge.settings import ServerSettings, write_server_info
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, int]]:
-    """The Run Backtest tests' set-up: a 5-day market, a one-strategy workbook, a server."""
-    root = tmp_path_factory.mktemp("analytics_jobflow")
-    home, books = root / "home", root / "books"
-    build_market(home)
-    books.mkdir()
-    settings = ServerSettings(home=home, port=0,
-                              allowed_roots=(books.resolve(), (home / "excel").resolve()))
-    with serve_in_thread(settings, TOKEN) as port:
-        write_template(books / "one.xlsx", [STRATEGY])
-        (home / "server.token").write_text(TOKEN)
-        write_server_info(home, port, 0)
-        yield home, books, port
 
 
 def _add_sweep_sheet(book: Path, rows: list[list[object]]) -> None:
@@ -53,21 +30,21 @@ def _add_sweep_sheet(book: Path, rows: list[list[object]]) -> None:
     wb.save(book)
 
 
-def test_run_sweep_writes_its_sheets_beside_the_backtests(server: tuple[Path, Path, int]
+def test_run_sweep_writes_its_sheets_beside_the_backtests(jobflow_server: tuple[Path, Path, int]
                                                           ) -> None:
-    home, books, _ = server
-    book = _book(books, "sweep.xlsx")
+    home, books, _ = jobflow_server
+    book = copy_book(books, "sweep.xlsx")
     # a list typed as text and a one-value number cell (Excel stores 1 as a number)
     # (Workers 1: no pool to start on this small, loaded test machine)
     _add_sweep_sheet(book, [["Lots", "1,2"], [None, None], ["StopLoss", 5], ["Workers", 1]])
     wb = load_workbook(book)
     wb.create_sheet("BT_Summary")["A1"] = "the last backtest's summary"
     wb.save(book)
-    ctx, ui = _ctx(book, home)
+    ctx, ui = macro_ctx(book, home)
     assert run_action("RunSweep", ctx) == "started"
     job = jobflow.load_job(home, book)
     assert job is not None and job.kind == "sweep"
-    assert _poll_until_settled(ctx, timeout_s=600) == "done"
+    assert poll_until_settled(ctx, timeout_s=600) == "done"
     assert ui.statuses[-1] is None
     assert ui.messages[-1] == ("posbt", "Sweep done: BT_Sweep, BT_SweepStats written.")
     wb = load_workbook(book)
@@ -87,36 +64,36 @@ def test_run_sweep_writes_its_sheets_beside_the_backtests(server: tuple[Path, Pa
     assert jobflow.load_job(home, book) is None
 
 
-def test_sweep_sheet_problems_are_named_and_start_nothing(server: tuple[Path, Path, int]
+def test_sweep_sheet_problems_are_named_and_start_nothing(jobflow_server: tuple[Path, Path, int]
                                                           ) -> None:
-    home, books, _ = server
-    book = _book(books, "nosweep.xlsx")
-    ctx, ui = _ctx(book, home)
+    home, books, _ = jobflow_server
+    book = copy_book(books, "nosweep.xlsx")
+    ctx, ui = macro_ctx(book, home)
     # the template's Sweep sheet, still empty
     assert run_action("RunSweep", ctx) == "error"
     assert ui.messages[-1][1].startswith("Sweep!A2: the Sweep sheet names no parameter")
     wb = load_workbook(book)
     del wb["Sweep"]  # a workbook from before the template had one
     wb.save(book)
-    ctx, ui = _ctx(book, home)
+    ctx, ui = macro_ctx(book, home)
     assert run_action("RunSweep", ctx) == "error"
     assert "this workbook has no Sweep sheet. Add a sheet named Sweep" in ui.messages[-1][1]
     assert jobflow.load_job(home, book) is None and ui.statuses[-1] is None
     _add_sweep_sheet(book, [["Lots", "1,2"], ["WingWidthPts", "600:200:100"]])
     before = book.read_bytes()
-    ctx, ui = _ctx(book, home)
+    ctx, ui = macro_ctx(book, home)
     assert run_action("RunSweep", ctx) == "error"
     assert ui.messages[-1][1].startswith("Sweep!B3: WingWidthPts: the range '600:200:100' is "
                                          "empty")
     assert jobflow.load_job(home, book) is None and book.read_bytes() == before
 
 
-def test_ab_test_input_and_a_failing_test_change_no_sheet(server: tuple[Path, Path, int]
+def test_ab_test_input_and_a_failing_test_change_no_sheet(jobflow_server: tuple[Path, Path, int]
                                                           ) -> None:
-    home, books, _ = server
-    book = _book(books, "ab.xlsx")
-    before = {n: _values(book, n) for n in load_workbook(book).sheetnames}
-    ctx, ui = _ctx(book, home)
+    home, books, _ = jobflow_server
+    book = copy_book(books, "ab.xlsx")
+    before = {n: sheet_values(book, n) for n in load_workbook(book).sheetnames}
+    ctx, ui = macro_ctx(book, home)
     assert run_action("ABTest", ctx, "Nope, Other") == "error"
     assert f"no strategy named Nope; the workbook has {STRATEGY}" in ui.messages[-1][1]
     assert run_action("ABTest", ctx, STRATEGY) == "error"
@@ -126,23 +103,23 @@ def test_ab_test_input_and_a_failing_test_change_no_sheet(server: tuple[Path, Pa
     assert run_action("ABTest", ctx, f"{STRATEGY}; Lots=2") == "started"
     job = jobflow.load_job(home, book)
     assert job is not None and job.kind == "abtest"
-    assert _poll_until_settled(ctx, timeout_s=600) == "failed"
+    assert poll_until_settled(ctx, timeout_s=600) == "failed"
     title, text = ui.messages[-1]
     assert title == "posbt: A/B test failed" and "no sheet was changed" in text
     assert "share only 1 cycle(s)" in text
-    assert {n: _values(book, n) for n in load_workbook(book).sheetnames} == before
+    assert {n: sheet_values(book, n) for n in load_workbook(book).sheetnames} == before
 
 
-def test_sweep_results_to_file_leave_the_book_alone(server: tuple[Path, Path, int]) -> None:
+def test_sweep_results_to_file_leave_the_book_alone(jobflow_server: tuple[Path, Path, int]) -> None:
     from xlbridge.conf import ResultsTo
 
-    home, books, _ = server
-    book = _book(books, "sweepfile.xlsx")
+    home, books, _ = jobflow_server
+    book = copy_book(books, "sweepfile.xlsx")
     _add_sweep_sheet(book, [["Lots", "1"], ["Workers", 1]])
     before = book.read_bytes()
-    ctx, ui = _ctx(book, home, results_to=ResultsTo.FILE)
+    ctx, ui = macro_ctx(book, home, results_to=ResultsTo.FILE)
     assert run_action("RunSweep", ctx) == "started"
-    assert _poll_until_settled(ctx, timeout_s=600) == "done"
+    assert poll_until_settled(ctx, timeout_s=600) == "done"
     out = books / "sweepfile_sweep.xlsx"
     assert ui.messages[-1] == ("posbt", f"Sweep done: results in {out}.")
     assert {"BT_Sweep", "BT_SweepStats"} <= set(load_workbook(out).sheetnames)

@@ -11,15 +11,26 @@ import pytest
 
 from engine.data.duckdb_store import DuckDBStore
 from engine.domain.lifecycle import ExitReason
+from engine.domain.structures import Right, Side
 from engine.market import Timeline
 from engine.simulation.loop import regime_changes, run_backtest
-from engine.strategy.entry import blackout_days, gap_days
-from engine.strategy.plan import EntryRules, ExitRules
+from engine.strategy.entry import blackout_days, gap_days, premium_skip
+from engine.strategy.plan import EntryRules, ExitRules, ExpiryMethod, ExpiryRule, LegSpec
 from engine.strategy.volfilter import VolGate, gate_reason
 from engine.volatility import Regime, RegimeBands, TermClass, VolSnapshot
 from engine.volatility.types import HVMethod
 from tests.unit.simulation.builder import contracts, load_market
-from tests.unit.simulation.test_golden import D1, FLY_QUOTES, FLY_SPOT, STAMPS, W1, plan
+from tests.unit.simulation.test_golden import (
+    ATM,
+    D1,
+    FLY_QUOTES,
+    FLY_SPOT,
+    M1,
+    STAMPS,
+    W1,
+    WEEKLY,
+    plan,
+)
 
 
 def _tl(stamps: list[dt.datetime], opens: list[float], closes: list[float]) -> Timeline:
@@ -77,6 +88,41 @@ def test_liquidity_and_dte_filters_skip_with_reasons(mem_store: DuckDBStore) -> 
                        mem_store, contracts())
     # Monday 6 Jan -> Thursday 9 Jan is 3 DTE
     assert "front expiry 2025-01-09 is 3 DTE, outside [4, 10000]" in res.skips[0].reason
+
+
+def test_premium_window_skip_names_credit_or_debit_and_its_size() -> None:
+    # the window bounds |net|; the text says which way the money goes and how much
+    assert premium_skip(240.0, None, 200) == "net credit 240.00 pts above the maximum 200"
+    assert premium_skip(-238.1, None, 35) == "net debit 238.10 pts above the maximum 35"
+    assert premium_skip(-20.0, 25, 35) == "net debit 20.00 pts below the minimum 25"
+    assert premium_skip(0.0, 25, None) == "net premium 0.00 pts below the minimum 25"
+    assert premium_skip(-30.0, 25, 35) is None and premium_skip(30.0, 25, 35) is None
+    assert premium_skip(-238.1, None, None) is None
+
+
+def test_premium_window_skips_in_the_loop(mem_store: DuckDBStore) -> None:
+    load_market(mem_store, STAMPS, FLY_SPOT, FLY_QUOTES, [(W1, "WEEKLY")])
+    base = plan(ExitRules())
+    # the fly's entry credit: 180 + 175 - 60 - 55 = 240 pts, over a maximum of 200
+    capped = dataclasses.replace(base.entry, max_premium_pts=200)
+    res = run_backtest(dataclasses.replace(base, entry=capped), mem_store, contracts())
+    assert res.trades == []
+    assert res.skips[0].reason == "net credit 240.00 pts above the maximum 200"
+
+
+def test_calendar_debit_over_the_maximum_says_debit(mem_store: DuckDBStore) -> None:
+    stamps = STAMPS[:5]
+    # sell 9 Jan 22000 CE at 100, buy 30 Jan 22000 CE at 250: a debit of 250 - 100 = 150 pts
+    quotes = {(W1, 22000.0, "CE"): [100, 90, 80, 85, 90],
+              (M1, 22000.0, "CE"): [250, 255, 265, 262, 255]}
+    load_market(mem_store, stamps, [22010] * 5, quotes, [(W1, "WEEKLY"), (M1, "MONTHLY")])
+    legs = (LegSpec("short", Right.CE, Side.SELL, ATM, WEEKLY),
+            LegSpec("long", Right.CE, Side.BUY, ATM, ExpiryRule(ExpiryMethod.MONTHLY_INDEX, 0)))
+    base = plan(ExitRules(), legs)
+    capped = dataclasses.replace(base.entry, max_premium_pts=35)
+    res = run_backtest(dataclasses.replace(base, entry=capped), mem_store, contracts())
+    assert res.trades == []
+    assert res.skips[0].reason == "net debit 150.00 pts above the maximum 35"
 
 
 def test_reentry_after_stop_with_cooldown(mem_store: DuckDBStore) -> None:

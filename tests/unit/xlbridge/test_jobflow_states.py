@@ -8,21 +8,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from tests.unit.xlbridge.recording_ui import RecordingUi
 from xlbridge import jobflow
 from xlbridge.conf import ResultsTo
 from xlbridge.resultbooks import FileBook
-
-
-class Ui:
-    def __init__(self) -> None:
-        self.statuses: list[str | None] = []
-        self.messages: list[tuple[str, str]] = []
-
-    def status(self, text: str | None) -> None:
-        self.statuses.append(text)
-
-    def message(self, text: str, title: str) -> None:
-        self.messages.append((title, text))
 
 
 class Server:
@@ -48,7 +37,7 @@ def _record(home: Path, book: Path, job_id: str, age_s: float = 0) -> None:
 def test_a_tick_during_the_start_keeps_polling_and_a_stale_start_is_dropped(
         tmp_path: Path) -> None:
     book = tmp_path / "b.xlsx"
-    ui = Ui()
+    ui = RecordingUi()
     _record(tmp_path, book, "")  # the start is validating
     assert jobflow.poll(book, FileBook(book), ui, Server({}), tmp_path) == "running"  # type: ignore[arg-type]
     assert ui.statuses == []  # the status bar (and so the timer) left alone
@@ -60,7 +49,7 @@ def test_a_tick_during_the_start_keeps_polling_and_a_stale_start_is_dropped(
 def test_another_workbooks_job_keeps_the_timer_until_the_user_returns(tmp_path: Path) -> None:
     mine, other = tmp_path / "mine.xlsx", tmp_path / "other.xlsx"
     _record(tmp_path, other, "j1")
-    ui = Ui()
+    ui = RecordingUi()
     running = Server({"j1": {"state": "running", "progress": 40.0, "log": []}})
     assert jobflow.poll(mine, FileBook(mine), ui, running, tmp_path) == "running"  # type: ignore[arg-type]
     assert ui.statuses[-1] == f"{jobflow.BUSY}backtest of other.xlsx: switch back to it for its results"
@@ -78,7 +67,7 @@ def test_a_start_that_does_not_post_leaves_no_record(tmp_path: Path) -> None:
 
     book = tmp_path / "b.xlsx"
     write_template(book, ["Demo_Weekly_IronFly"])
-    ui = Ui()
+    ui = RecordingUi()
     _record(tmp_path, book, "")  # a start in flight: a second press waits
     server = Server({})
     assert jobflow.start(book, FileBook(book), ui, server, tmp_path,  # type: ignore[arg-type]

@@ -10,26 +10,11 @@ from openpyxl import load_workbook
 
 from engine.workbook.openpyxl_adapter import OpenpyxlReader, OpenpyxlWriter
 from tests.unit.xlbridge.market import build_market
+from tests.unit.xlbridge.recording_ui import RecordingUi
 from xlbridge.macros import MacroContext, run_action
 from xlbridge.resultbooks import FileBook
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "workbook_templates" / "posbt_template.xlsx"
-
-
-class RecordingUi:
-    def __init__(self) -> None:
-        self.statuses: list[str | None] = []
-        self.messages: list[tuple[str, str]] = []
-        self.opened: list[Path] = []
-
-    def status(self, text: str | None) -> None:
-        self.statuses.append(text)
-
-    def message(self, text: str, title: str) -> None:
-        self.messages.append((title, text))
-
-    def open(self, path: Path) -> None:
-        self.opened.append(path)
 
 
 def _ctx(book: Path, home: Path) -> tuple[MacroContext, RecordingUi]:
