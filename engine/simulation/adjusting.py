@@ -165,9 +165,13 @@ def apply_firing(plan: StrategyPlan, mv: MarketView, tl: Timeline, pos: Position
             chains = mv.chain(at, expiries, spot - 20 * step, spot + 20 * step)
             levels = tuple(float(x) for x in seg.view.sr_levels) \
                 if seg.view.sr_levels is not None else ()
+            # lot sizes at the bar: adjustments size in units, as entry does
+            lot_sizes = {e: contracts_lot(e, at.date())
+                         for e in sorted(set(expiries) | {leg.expiry for leg in pos.legs})}
             market = Market(at, spot, st.tranche_direction or direction, chains,
                             listed, step, pos.lot_sizes[0],
-                            float(seg.state.delta[f.bar]), levels)
+                            float(seg.state.delta[f.bar]), levels, tuple(pos.lot_sizes),
+                            lot_sizes, plan.risk.max_lots)
             adj = kind.plan(rule, pos.legs, market, st)
         _check_cash(rule, pos, adj, seg, f.bar, mv, tl, bar, contracts_lot, chains)
         if f.scalp_leg is None:

@@ -21,8 +21,8 @@ The shared trigger kinds (PRICE_MOVE, TIME_DECAY, GREEK, ...) live once in ``tri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, TypeVar
 
 import numpy as np
@@ -50,7 +50,11 @@ class AdjustmentPlan:
 
 @dataclass(frozen=True)
 class Market:
-    """What an action may look at: spot, move direction, chains, listed expiries, strike step."""
+    """What an action may look at: spot, move direction, chains, listed expiries, strike step,
+    lot sizes and MaxLots. ``lot_size`` is the first held leg's; ``leg_lot_sizes`` gives each
+    held leg's (aligned with the legs ``plan`` gets) and ``expiry_lot_sizes`` each loaded
+    expiry's at the bar, the size a leg opened there trades at (an expiry or a leg they do not
+    name trades at ``lot_size``: one lot size for all)."""
 
     at: dt.datetime
     spot: float
@@ -61,6 +65,17 @@ class Market:
     lot_size: int
     position_delta_inr: float
     levels: tuple[float, ...] = ()      # support/resistance prices for SR_BASED targets
+    leg_lot_sizes: tuple[int, ...] = ()  # units per lot of each held leg
+    expiry_lot_sizes: Mapping[dt.date, int] = field(default_factory=dict)
+    max_lots: int | None = None          # MaxLots of the risk limits (None: no cap)
+
+    def held_units(self, j: int, leg: Leg) -> int:
+        """Units (unsigned) of held leg ``j``: its lots x its lot size."""
+        return leg.lots * (self.leg_lot_sizes[j] if self.leg_lot_sizes else self.lot_size)
+
+    def lot_of(self, expiry: dt.date) -> int:
+        """Units per lot of a leg opened on ``expiry`` at the bar."""
+        return self.expiry_lot_sizes.get(expiry, self.lot_size)
 
 
 class Adjustment(Protocol):

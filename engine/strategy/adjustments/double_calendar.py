@@ -3,7 +3,10 @@
 Sell the front expiry and buy the back at the target strike, or ``second_offset_steps`` strike
 steps away from the first calendar in the move's direction when the target is the first
 calendar's strike, on ``second_right`` (default: calls after a move up, puts after a move down).
-The position's existing legs stay.
+The second calendar carries the units of the first calendar's short leg, balanced across the
+two expiries' lot sizes with the entry rule (``sized_in_units``): 75 short weekly units on
+weekly 75 / monthly 25 give 1 lot short and 3 lots long, never 3 lots of each. The position's
+existing legs stay.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from engine.strategy.adjustments.base import (
 from engine.strategy.adjustments.rules import AdjAction, AdjRule
 from engine.strategy.adjustments.state import RuleState
 from engine.strategy.selection import SelectionError
+from engine.strategy.units import sized_in_units
 
 
 @dataclass(frozen=True)
@@ -55,15 +59,25 @@ class DoubleCalendar(AdjustmentType):
             raise SelectionError("DOUBLE_CALENDAR needs a calendar (two expiries)")
         front, back = expiries[0], expiries[-1]
         right = p.second_right or (Right.CE if m.direction >= 0 else Right.PE)
-        first_strike = next(leg.strike for leg in legs if leg.expiry == front and leg.side is Side.SELL)
+        first = next((j for j, leg in enumerate(legs) if leg.expiry == front and leg.side is Side.SELL),
+                     None)
+        if first is None:
+            raise SelectionError(f"DOUBLE_CALENDAR needs a short leg in the front expiry {front}")
+        first_strike = legs[first].strike
         strike = target_strike(rule, m, front, right)
         if strike == first_strike:
             strike = first_strike + (1 if m.direction >= 0 else -1) * p.second_offset_steps * \
                 m.strike_step
-        lots = max(leg.lots for leg in legs)
         for e in (front, back):
             quoted(m.chains.get(e), strike, right, "second calendar")
-        return AdjustmentPlan((), (
-            Leg(right, Side.SELL, strike, front, lots, PositionRole.ADJUSTMENT, f"dc_short_{right.value}"),
-            Leg(right, Side.BUY, strike, back, lots, PositionRole.ADJUSTMENT, f"dc_long_{right.value}"),
-        ), f"second {right.value} calendar at {strike:g}")
+        units = m.held_units(first, legs[first])
+        opened = sized_in_units((
+            Leg(right, Side.SELL, strike, front, 1, PositionRole.ADJUSTMENT, f"dc_short_{right.value}"),
+            Leg(right, Side.BUY, strike, back, 1, PositionRole.ADJUSTMENT, f"dc_long_{right.value}"),
+        ), (m.lot_of(front), m.lot_of(back)), units, m.max_lots)
+        note = f"second {right.value} calendar at {strike:g}"
+        if m.lot_of(front) != m.lot_of(back):  # the legs differ in lots, not in units
+            note += "; balanced in units: " + ", ".join(
+                f"{leg.leg_id} {leg.lots} x {m.lot_of(leg.expiry)}" for leg in opened) + \
+                f" = {opened[0].lots * m.lot_of(front)} units each"
+        return AdjustmentPlan((), tuple(opened), note)

@@ -6,7 +6,10 @@ one synthetic future (legs ``hedge_CE`` and ``hedge_PE``: long = buy CE + sell P
 The first hedge opens it at the target strike of the front expiry; each later one resizes it:
 the lots traded are round(|delta - target| / lot size), bought to add delta, sold to remove it,
 on the held contracts, so the synthetic's signed lots go from h to h + traded (both legs closed
-when that is 0). The reference spot stays where it was (a hedge is not a re-centring).
+when that is 0). A lot is the lot size of the contracts traded (the front expiry's for a new
+synthetic, the held hedge legs' for a resize), not the first held leg's: on weekly 75 / monthly
+25 a delta excess of 75 is one weekly lot, never three. The reference spot stays where it was
+(a hedge is not a re-centring).
 """
 
 from __future__ import annotations
@@ -81,13 +84,18 @@ class DynamicHedge(AdjustmentType):
         """Open the synthetic future, or resize the one held, by the delta excess in lots."""
         p = params_of(rule, HedgeParams)
         excess = m.position_delta_inr - p.target_delta_inr
-        lots = round(abs(excess) / m.lot_size)
+        held = {leg.right: j for j, leg in enumerate(legs) if leg.leg_id in HEDGE_IDS.values()}
+        front = min(leg.expiry for leg in legs)
+        if len(held) == 2:
+            lot = m.leg_lot_sizes[held[Right.CE]] if m.leg_lot_sizes else m.lot_size
+        else:
+            lot = m.lot_of(front)
+        lots = round(abs(excess) / lot)
         if lots < 1:
             raise SelectionError(f"delta excess {excess:,.1f} is smaller than one lot of a future")
         traded = -lots if excess > 0 else lots  # too long delta -> sell the synthetic
         note = "synthetic future from options" + (
             " (futures requested; the store has none)" if p.hedge_with_future else "")
-        held = {leg.right: j for j, leg in enumerate(legs) if leg.leg_id in HEDGE_IDS.values()}
         if len(held) == 2:
             ce, pe = held[Right.CE], held[Right.PE]
             was = legs[ce].signed_lots
@@ -97,7 +105,6 @@ class DynamicHedge(AdjustmentType):
             if now == 0:
                 return AdjustmentPlan((ce, pe), (), resized)
             return AdjustmentPlan((), (), resized, resize=((ce, traded), (pe, -traded)))
-        front = min(leg.expiry for leg in legs)
         chain = m.chains.get(front)
         if chain is None:
             raise SelectionError(f"no chain for expiry {front}")

@@ -4,7 +4,10 @@ Every short leg (and every long leg when ``roll_long_leg``) moves by the same st
 from the first short leg's strike to the rule's target strike at the bar (ATM by default), or
 ``roll_steps`` strike steps in the roll's direction when the target is the current strike or
 lies the other way. A diagonal roll also moves the short legs to the expiry nearest
-``new_dte`` days.
+``new_dte`` days. A rolled leg keeps the units of the leg it replaces, in lots of its new
+expiry's lot size (75 weekly units rolled to a monthly of 25 are 3 lots), so a roll across lot
+sizes leaves the position as balanced in units as it was; one that cannot (units not a whole
+number of the new lots, or more than MaxLots) is blocked, saying why.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from engine.strategy.adjustments.base import AdjustmentPlan, Market, params_of, 
 from engine.strategy.adjustments.rules import AdjRule
 from engine.strategy.choices import ExpiryMethod, ExpiryRule
 from engine.strategy.selection import SelectionError, select_expiry
+from engine.strategy.units import lots_carrying
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ def roll(rule: AdjRule, legs: Sequence[Leg], m: Market, sign: int, diagonal: boo
         expiry = new_expiry if (new_expiry is not None and leg.side is Side.SELL) else leg.expiry
         new = Leg(leg.right, leg.side, leg.strike + shift, expiry, leg.lots, leg.role,
                   f"{leg.leg_id.split('@')[0]}@{leg.strike + shift:g}")
+        new = new.with_lots(lots_carrying(m.held_units(i, leg), m.lot_of(expiry), new, m.max_lots))
         quoted(m.chains.get(expiry), new.strike, new.right, f"roll of {leg.leg_id}")
         opened.append(new)
     return AdjustmentPlan(tuple(sorted(moved)), tuple(opened),
