@@ -522,9 +522,8 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
         pairs_table,
         pnl_by_cycle,
     )
-    from engine.analytics.sweep import parse_spec, sweep_param
+    from engine.analytics.sweep import Variant, parse_spec, sweep_param
     from engine.config.loader import read_source, resolve
-    from engine.config.merge import merge_layers, nest
     from engine.results.excel import write_sheets
 
     out_path = out or default_abtest_out_path(config_path)
@@ -536,14 +535,14 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
     if strategy_b is None and not param_specs:
         raise PosbtError("name strategy B, or change parameters of A with --param NAME=VALUE",
                          place="abtest")
-    overrides: dict[str, object] = {}
+    changed: list[SweepParam] = []
     labels: list[str] = []
     for text in param_specs:
         p = sweep_param(*parse_spec(text))
         if len(p.values) != 1:
             raise PosbtError(f"{p.excel_name}: an A/B test changes a parameter to one value, "
                              f"got {len(p.values)}", place=f"--param {p.excel_name}")
-        overrides = merge_layers(overrides, nest({p.path: p.values[0]}))
+        changed.append(p)
         labels.append(f"{p.excel_name}={p.values[0]}")
     raw = read_source(config_path)
     names = [s.name for s in raw.strategies]
@@ -552,6 +551,12 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
             raise PosbtError(f"no strategy named {name}; the file has "
                              f"{', '.join(sorted(names)) or 'none'}", place=str(config_path))
     b_name = strategy_b or strategy_a
+    # B's layer as a sweep variant builds it: a leg or rule field (Leg3.StrikeValue,
+    # legs.2.strike_value) sets that item of B's own legs / adjustment_rules list
+    strat_b = next(s for s in raw.strategies if s.name == b_name)
+    items = {key: strat_b.leg_layer.get(key) or strat_b.layer.get(key) or []
+             for key in ("legs", "adjustment_rules")}
+    overrides = Variant(0, tuple(p.values[0] for p in changed)).overrides(changed, items)
     label_a = strategy_a
     label_b = f"{b_name} ({', '.join(labels)})" if labels else b_name
     if label_a == label_b:

@@ -141,6 +141,13 @@ def _cell(v: Any) -> Any:
     return str(v)
 
 
+def _no_trade_beside(ws: Worksheet, n_columns: int, note: str) -> None:
+    """``note`` in the header row, one column right of a table that has rows (where its
+    chart would stand), for a sheet whose rows are true but say nothing without trades."""
+    cell = ws.cell(row=1, column=n_columns + 2, value=f"{note}: no chart")
+    cell.font = Font(italic=True)
+
+
 def _equity_chart(ws: Worksheet, table: Table) -> None:
     """Equity and drawdown: one series per strategy, each on its own dates and rows."""
     _, rows = table
@@ -347,7 +354,10 @@ def write_results(results: Sequence[BacktestResult], out_path: Path,
                      no_trades if no_trades and name != "BT_RunLog" else None,
                      TRADE_LABELS if name == "BT_Trades" else None)
         if name == "BT_Equity":
-            _equity_chart(ws, table)
+            if no_trades:  # the curve is flat at the capital: its rows stay, with no chart
+                _no_trade_beside(ws, len(table[0]), no_trades)
+            else:
+                _equity_chart(ws, table)
         if name == "BT_Breakevens":
             _band_chart(ws, table, results)
     return _save_atomic(wb, out_path, streamed)

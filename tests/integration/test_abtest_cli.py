@@ -91,6 +91,35 @@ def test_abtest_without_a_common_cycle_or_b_is_a_clear_error(fly: Path) -> None:
     assert result.exit_code == 1 and "changes a parameter to one value" in result.output
 
 
+FLY_LEGS = """legs:
+- {leg_id: SC, right: CE, side: SELL}
+- {leg_id: SP, right: PE, side: SELL}
+- {leg_id: LC, right: CE, side: BUY, strike_method: ATM_OFFSET_PTS, strike_value: 300}
+- {leg_id: LP, right: PE, side: BUY, strike_method: ATM_OFFSET_PTS, strike_value: -300}
+"""
+
+
+def test_abtest_changes_a_leg_field_as_sweep_names_it(fly: Path) -> None:
+    # the same fly with its legs listed; B sells 2 lots of the call (Leg1.LegLots = 2), so B
+    # is A plus one short 22000 CE sold at 180 and settled at max(0, close - 22000):
+    # week 1 close 22130: 180 - 130 = +50 pts; week 2 21900: +180; week 3 22400: 180 - 400 = -220
+    fly.write_text(fly.read_text() + FLY_LEGS)
+    for name in ("Leg1.LegLots=2", "legs.0.lots=2"):
+        result = CliRunner().invoke(cli, ["abtest", str(fly), "Golden_Fly", "--param", name])
+        assert result.exit_code == 0, result.output
+        wb = load_workbook(fly.with_name("fly_abtest.xlsx"), read_only=True)
+        pairs = list(wb["BT_ABTestPairs"].iter_rows(values_only=True))
+        wb.close()
+        # A as above (8,250, 10,500, -4,500); the extra call x lot 75: 3,750, 13,500, -16,500
+        assert pairs[1:] == [("2025-W02", 8250, 12000, -3750),
+                             ("2025-W03", 10500, 24000, -13500),
+                             ("2025-W04", -4500, -21000, 16500)], name
+    result = CliRunner().invoke(cli, ["abtest", str(fly), "Golden_Fly", "--param",
+                                      "Leg9.LegLots=2"])
+    assert result.exit_code == 1 and "the strategy has 4 legs" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_sweep_reports_dsr_and_pbo_of_its_variants(fly: Path) -> None:
     import numpy as np
 

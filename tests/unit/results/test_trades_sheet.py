@@ -65,6 +65,23 @@ def test_no_trade_run_says_so_on_every_sheet(tmp_path: Path) -> None:
         assert "No trades in this run" in text and "IVP filter" in text, ws.title
 
 
+def test_a_real_no_trade_run_keeps_its_flat_equity_rows_without_charts(tmp_path: Path) -> None:
+    # a backtest that never entered still has an equity curve: flat at its capital each day
+    empty = make_result("Nothing", [])
+    empty.equity_dates = [dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)]
+    empty.equity_inr = [1_000_000.0] * 3
+    wb = load_workbook(write_results([empty], tmp_path / "r.xlsx"))
+    for ws in wb:
+        if ws.title in ("BT_Summary", "BT_RunLog"):
+            continue
+        text = " ".join(str(c.value) for r in ws.iter_rows(max_row=3) for c in r if c.value)
+        assert "No trades in this run" in text and "IVP filter" in text, ws.title
+    ws = wb["BT_Equity"]
+    assert [r[:3] for r in ws.iter_rows(min_row=2, values_only=True)] == [
+        ("Nothing", dt.datetime(2024, 1, d), 1_000_000) for d in (1, 2, 3)]
+    assert ws._charts == []  # a flat line at the capital is no chart
+
+
 def test_ten_thousand_trades_write_in_seconds(tmp_path: Path) -> None:
     res = make_result("Many", week_trades(10_000, start=dt.date(1995, 1, 2), every_days=1))
     cpu0 = time.process_time()
