@@ -78,8 +78,9 @@ class RowsTail:
         shared-string cells as inline strings of ``shared`` (the source's string table),
         attributes the destination cannot declare dropped (as openpyxl drops them)."""
         xml = self.xml
-        while _FOREIGN.search(xml):  # one attribute a tag each pass: Excel writes one
-            xml = _FOREIGN.sub(rb"\1", xml)
+        if b":" in xml or b'm="' in xml:  # (a quick look first: posbt's rows have none)
+            while _FOREIGN.search(xml):  # one attribute a tag each pass: Excel writes one
+                xml = _FOREIGN.sub(rb"\1", xml)
         if shared is not None and b't="s"' in xml:
             def inline(m: re.Match[bytes]) -> bytes:
                 i = int(m[3])

@@ -70,7 +70,7 @@ def _color(c: Any) -> object:
 
 def cells(ws: Any) -> dict[str, tuple[object, ...]]:
     """Every cell with a value or a style: value, type, number format and its styles."""
-    out = {}
+    out: dict[str, tuple[object, ...]] = {}
     for row in ws.iter_rows():
         for c in row:
             if c.value is None and not c.has_style:
