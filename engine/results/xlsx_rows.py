@@ -22,10 +22,10 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
@@ -52,6 +52,23 @@ def style_id(ws: Worksheet, number_format: str | None) -> int | None:
     cell = Cell(ws)
     cell.number_format = number_format
     return int(cell.style_id)
+
+
+class RowsBody(Protocol):
+    """Rows of one sheet written at save time, after the rows openpyxl holds for it: their
+    ``<row>`` elements as UTF-8 chunks. :class:`StreamedRows` (values) is one; the Excel
+    side's copy of another workbook's rows as XML (``xlbridge.sheetrows``) another."""
+
+    @property
+    def first_row(self) -> int: ...
+
+    @property
+    def last_row(self) -> int: ...
+
+    @property
+    def width(self) -> int: ...
+
+    def chunks(self) -> Iterator[bytes]: ...
 
 
 @dataclasses.dataclass
@@ -145,13 +162,13 @@ class _Writer(ExcelWriter):  # type: ignore[misc]  # openpyxl has no type stubs
     """openpyxl's package writer, with the rows of streamed sheets written as text."""
 
     def __init__(self, workbook: Workbook, archive: ZipFile,
-                 streamed: dict[str, StreamedRows]) -> None:
+                 streamed: Mapping[str, RowsBody]) -> None:
         super().__init__(workbook, archive)
         self._streamed = streamed
 
     def write_worksheet(self, ws: Worksheet) -> None:
         body = self._streamed.get(ws.title)
-        if body is None or not body.rows:
+        if body is None or body.last_row < body.first_row:
             super().write_worksheet(ws)
             return
         ws._drawing = SpreadsheetDrawing()
@@ -185,7 +202,7 @@ def _split_rows(xml: bytes) -> tuple[bytes, bytes]:
 
 
 def save_workbook(wb: Workbook, path: Path | str | IO[bytes],
-                  streamed: dict[str, StreamedRows]) -> None:
+                  streamed: Mapping[str, RowsBody]) -> None:
     """``wb.save(path)`` with the rows of ``streamed`` (sheet title -> rows) written as text."""
     wb.properties.modified = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
