@@ -11,6 +11,11 @@ own time span).
 
     python benchmarks/import.py --days 10            # a scaled run
     python benchmarks/import.py --days 250 --strikes 35 --workdir /big/disk
+    python benchmarks/import.py --days 20 --profile  # where the CPU time goes
+
+``--profile`` runs the import under cProfile timed by process CPU (every thread of the
+process, so DuckDB's and pyarrow's worker threads count against the call that waits on
+them) and prints the calls that used the most of it; the stats file stays in the workdir.
 
 The machine this runs on may be shared: the figures say how many cores it has and its
 load average when the import started.
@@ -19,8 +24,10 @@ load average when the import started.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -97,7 +104,7 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(days: int, strikes: int, workdir: Path) -> None:
+def run(days: int, strikes: int, workdir: Path, *, profile: bool = False) -> None:
     """Import the CSVs written by ``write_csvs`` into a fresh store, print the figures."""
     paths = write_csvs(workdir, days, strikes)
     size_mb = sum(p.stat().st_size for p in paths) / 1e6
@@ -111,12 +118,17 @@ def run(days: int, strikes: int, workdir: Path) -> None:
     t0 = time.perf_counter()
     cpu0 = _cpu_s()
     rows = inserted = rejected = 0
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    if profiler is not None:
+        profiler.enable()
     for item in inputs.files:
         report = import_input(item, lambda p: import_minute(store, p))
         rows += report.rows_read
         inserted += report.total_inserted
         rejected += len(report.rejected)
     store.close()  # inside the timing: the close writes whatever is not checkpointed yet
+    if profiler is not None:
+        profiler.disable()
     wall = time.perf_counter() - t0
     cpu = _cpu_s() - cpu0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -132,6 +144,11 @@ def run(days: int, strikes: int, workdir: Path) -> None:
           "job's alone (rows / (CPU time / cores))")
     per_100m = 100e6 / (rows / wall)
     print(f"extrapolated    {per_100m:.0f} s for 100M rows at this rate")
+    if profiler is not None:
+        stats_path = workdir / "import.pstats"
+        profiler.dump_stats(stats_path)
+        print(f"\nCPU seconds by call (own time, all threads; stats in {stats_path}):")
+        pstats.Stats(str(stats_path)).sort_stats("tottime").print_stats(15)
 
 
 def main() -> None:
@@ -140,17 +157,20 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--strikes", type=int, default=35, help="strikes each side of ATM")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the import by CPU time (see the module docstring)")
     parser.add_argument("--import-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.gettempdir()) / "posbt_import_bench"
     workdir.mkdir(parents=True, exist_ok=True)
     if args.import_only:
-        run(args.days, args.strikes, workdir)
+        run(args.days, args.strikes, workdir, profile=args.profile)
         return
     write_csvs(workdir, args.days, args.strikes)
     # a fresh process, so the peak RSS is the import's alone
     subprocess.run([sys.executable, __file__, "--import-only", "--days", str(args.days),
-                    "--strikes", str(args.strikes), "--workdir", str(workdir)], check=True)
+                    "--strikes", str(args.strikes), "--workdir", str(workdir),
+                    *(["--profile"] if args.profile else [])], check=True)
 
 
 if __name__ == "__main__":

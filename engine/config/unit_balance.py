@@ -2,8 +2,11 @@
 
 Before a run: for a strategy whose legs of one right span several expiries (a calendar), each
 entry day of the backtest window (one a week, StartDate to EndDate) picks the legs' expiries
-from the shipped contract master's expiry calendar as the entry does (nearest DTE, ties to the
-later; at or beyond; the n-th weekly or monthly), takes each series' lot size from the master
+as the entry does (nearest DTE, ties to the later; at or beyond; the n-th weekly or monthly)
+among those the exchange lists that day: the shipped contract master's expiry calendar cut to
+NSE's listing (``NSE_WEEKLIES_LISTED`` weeklies and ``NSE_MONTHLIES_LISTED`` serial monthlies,
+as the synthetic market lists and the engine offers by ``expiries.listed_from``; an expiry not
+yet listed is never picked). It takes each series' lot size from the master
 and balances the legs in units (``engine.domain.units``). A leg that would need more than MaxLots
 lots makes that entry impossible: an error when no entry day can be balanced, a warning naming
 the first day when some cannot (those entries are skipped at run time with the same reason).
@@ -22,7 +25,13 @@ from engine.config.problems import Severity
 from engine.domain.calendar import TradingCalendar, load_calendar
 from engine.domain.contracts import ContractMaster, load_contracts
 from engine.domain.errors import ContractError
-from engine.domain.expiries import Expiry, generate_expiries
+from engine.domain.expiries import (
+    NSE_MONTHLIES_LISTED,
+    NSE_WEEKLIES_LISTED,
+    Expiry,
+    exchange_listing,
+    generate_expiries,
+)
 from engine.domain.kinds import ExpiryKind
 from engine.domain.units import balanced_lot_counts
 
@@ -60,7 +69,9 @@ def _rule(cfg: StrategyConfig, leg: LegConfig) -> tuple[str, int]:
 
 def _pick(listed: list[Expiry], on: date, method: str, value: int,
           at_or_beyond: bool) -> Expiry | None:
-    future = [e for e in listed if e.date >= on]
+    """The expiry a leg's rule picks on ``on`` among those listed that day (None: none)."""
+    future = exchange_listing([e for e in listed if e.date >= on], NSE_WEEKLIES_LISTED,
+                              NSE_MONTHLIES_LISTED)
     if method == "DTE":
         target = on + timedelta(days=value)
         if at_or_beyond:

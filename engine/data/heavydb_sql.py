@@ -207,10 +207,60 @@ def parse_table_ddl(ddl: str) -> tuple[str, list[ColumnDef]]:
 def schema_columns() -> dict[str, tuple[ColumnDef, ...]]:
     """Every table of sql/heavydb/schema with its columns, in file order."""
     out: dict[str, tuple[ColumnDef, ...]] = {}
-    for _file, ddl in schema_texts("heavydb"):
+    for file, ddl in schema_texts("heavydb"):
+        if is_migrations_file(file):
+            continue
         table, cols = parse_table_ddl(ddl)
         out[table] = tuple(cols)
     return out
+
+
+def is_migrations_file(name: str) -> bool:
+    """True for the schema folder's upgrade file (ALTER statements, not a table)."""
+    return "migrations" in name
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One upgrade statement of ``11_migrations.sql``: it adds ``table.column``."""
+
+    table: str
+    column: str
+    statement: str
+
+
+_ADDS_RE = re.compile(r"^--\s*adds:\s*(\w+)\.(\w+)\s*$", re.MULTILINE)
+
+
+@cache
+def migrations() -> tuple[Migration, ...]:
+    """The upgrade statements of sql/heavydb/schema, each with the column it adds (the
+    ``-- adds: table.column`` line above it), in file order."""
+    out: list[Migration] = []
+    for file, text in schema_texts("heavydb"):
+        if not is_migrations_file(file):
+            continue
+        adds: list[tuple[str, str]] = []
+        body: list[str] = []
+        for line in text.splitlines():
+            marker = _ADDS_RE.match(line)
+            if marker is not None:
+                adds.append((marker.group(1), marker.group(2)))
+                continue
+            code = re.sub(r"--.*", "", line).strip()
+            if not code:
+                continue
+            body.append(code)
+            if not code.endswith(";"):
+                continue
+            statement = " ".join(body).rstrip(";").strip()
+            if len(adds) != 1:
+                raise StoreError("each upgrade statement needs one '-- adds: table.column' "
+                                 f"line above it: {statement[:60]!r}",
+                                 place=f"sql/heavydb/schema/{file}")
+            out.append(Migration(table=adds[0][0], column=adds[0][1], statement=statement))
+            adds, body = [], []
+    return tuple(out)
 
 
 def canonical_columns(table: str) -> tuple[ColumnDef, ...]:

@@ -20,6 +20,7 @@ before it completes (no isolation); the single-writer rule of the DuckDB store a
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Mapping
 from types import TracebackType
@@ -34,6 +35,8 @@ from engine.data.heavydb_sql import (
     ColumnDef,
     bind,
     canonical_columns,
+    is_migrations_file,
+    migrations,
     query_mode,
     quote_ident,
     render_literal,
@@ -148,11 +151,28 @@ class HeavyDBStore:
 
     # -- schema and bookkeeping ---------------------------------------------------------------
     def _ensure_schema(self) -> None:
-        for _name, ddl in schema_texts("heavydb"):
-            self.backend.execute(ddl)
+        for name, ddl in schema_texts("heavydb"):
+            if not is_migrations_file(name):
+                self.backend.execute(ddl)
+        self._migrate()
         if self._meta("data_version") is None:
             self._exec("INSERT INTO store_meta VALUES ('data_version', '0')")
             self._exec("INSERT INTO store_meta VALUES ('schema_version', '1')")
+
+    def _migrate(self) -> None:
+        """Add the columns a store made by an earlier version lacks (the statements of
+        sql/heavydb/schema/11_migrations.sql, each run only when its column is missing)."""
+        for step in migrations():
+            if not self._has_column(step.table, step.column):
+                self._exec(step.statement)
+
+    def _has_column(self, table: str, column: str) -> bool:
+        try:
+            self.backend.select(f"SELECT {quote_ident(column)} FROM {quote_ident(table)} "  # noqa: S608
+                                "LIMIT 1")
+        except Exception:  # the column is missing (any other fault shows in the ALTER)
+            return False
+        return True
 
     def _meta(self, key: str) -> str | None:
         sql = 'SELECT "value" FROM store_meta WHERE "key" = ' + render_literal(key)  # noqa: S608
@@ -260,6 +280,16 @@ class HeavyDBStore:
         """Re-derive WEEKLY/MONTHLY for every DATA expiry (after an import)."""
         self._writable()
         self._exec(query_text("heavydb", "import_expiry_kinds"))
+
+    def refresh_expiry_listing(self, first_days: Mapping[tuple[str, dt.date], dt.date]) -> None:
+        """Move each DATA expiry's ``listed_from`` back to the earliest day a committed
+        file had bars of it (``first_days`` by (symbol, expiry); named query
+        ``import_expiry_listing``, as the DuckDB store runs it)."""
+        self._writable()
+        sql = query_text("heavydb", "import_expiry_listing")
+        for (symbol, expiry), day in sorted(first_days.items()):
+            self._exec(bind(sql, {"symbol": symbol, "expiry": expiry, "first_day": day},
+                            query="import_expiry_listing"))
 
     def close(self) -> None:
         """Close the connection."""

@@ -32,6 +32,7 @@ __all__ = [
     "Expiry",
     "ExpiryKind",
     "ExpirySource",
+    "exchange_listing",
     "expiry_rows",
     "generate_expiries",
     "listed_expiries",
@@ -126,6 +127,23 @@ def listed_expiries(symbol: str, on: date, horizon_days: int, master: ContractMa
                             place="listed_expiries(horizon_days)")
     first = on if include_on else on + timedelta(days=1)
     return generate_expiries(symbol, first, on + timedelta(days=horizon_days), master, calendar)
+
+
+def exchange_listing(expiries: list[Expiry], weeklies: int | None,
+                     monthlies: int | None) -> list[Expiry]:
+    """What the exchange lists of ``expiries`` (by date, from the day on): the first
+    ``weeklies`` weeklies and ``monthlies`` monthlies (None: all of that kind). NSE's rule
+    is ``NSE_WEEKLIES_LISTED`` and ``NSE_MONTHLIES_LISTED``."""
+    out: list[Expiry] = []
+    counts = {ExpiryKind.WEEKLY: 0, ExpiryKind.MONTHLY: 0}
+    limits = {ExpiryKind.WEEKLY: weeklies, ExpiryKind.MONTHLY: monthlies}
+    for e in sorted(expiries):
+        limit = limits.get(e.kind)
+        if limit is not None and counts[e.kind] >= limit:
+            continue
+        counts[e.kind] = counts.get(e.kind, 0) + 1
+        out.append(e)
+    return out
 
 
 def _period_key(e: Expiry) -> tuple[ExpiryKind, int, int]:

@@ -169,7 +169,13 @@ def refresh_expiry_kinds(store: Store, books: ExpiryBook | None = None) -> None:
     from engine.data.sqlfiles import query_text  # local: only the DuckDB store runs it
 
     con = getattr(store, "con", None)
-    if con is None:
+    if con is None:  # HeavyDB: the store runs its own twins of the two statements
+        refresh = getattr(store, "refresh_expiry_kinds", None)
+        if refresh is None:
+            return
+        refresh()
+        if books is not None and books.first_day:
+            getattr(store, "refresh_expiry_listing")(books.first_day)  # noqa: B009
         return
     con.execute(query_text("duckdb", "import_expiry_kinds"))
     if books is not None and books.first_day:

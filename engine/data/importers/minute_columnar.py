@@ -246,7 +246,9 @@ class ColumnarMinute:
 
 def price_sql(mapping: Mapping, *, typed: bool = False) -> str:
     """The SQL that types and checks a resolved batch registered as ``_posbt_min``
-    (``typed``: the batch carries ``n_*`` columns Arrow already cast to numbers)."""
+    (``typed``: the batch carries ``n_*`` columns Arrow already cast to numbers). Its
+    rows carry ``ptr``, not the ticker's kind, symbol and right: text out of DuckDB costs
+    more than the rest of the query, and ``ticker_columns`` adds them from ``ptr``."""
     mult = mapping.multipliers
 
     def num(f: str) -> str:
@@ -327,7 +329,7 @@ WITH typed AS (
         END END AS reason
     FROM typed
 )
-SELECT line, ptr, kind, symbol, expiry, strike, "right", ts, open, high, low, close,
+SELECT line, ptr, expiry, strike, ts, open, high, low, close,
        TRY_CAST(round(volume) AS BIGINT) AS volume,
        CASE WHEN kind IN ('spot_bars', 'vix_bars') THEN NULL
             ELSE TRY_CAST(round(oi) AS BIGINT) END AS oi,
@@ -343,6 +345,37 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "spot_bars": ("symbol", "ts", "open", "high", "low", "close", "volume"),
     "vix_bars": ("symbol", "ts", "open", "high", "low", "close"),
 }
+
+
+TICKER_COLUMNS = (("kind", 0), ("symbol", 1), ("right", 4))  # index in _ticker_fields
+
+
+def ticker_columns(out: pa.Table, parsed: list[ParsedTicker | str]) -> pa.Table:
+    """``out`` with the kind, symbol and right of each row's ticker (``ptr`` into
+    ``parsed``) as dictionary columns: a handful of distinct values, no text per row."""
+    ptr = pc.fill_null(out.column("ptr"), 0).to_numpy(zero_copy_only=False)
+    fields = [_ticker_fields(p) for p in parsed]
+    for name, i in TICKER_COLUMNS:
+        values = [f[i] for f in fields]
+        distinct = sorted({v for v in values if v is not None})
+        where = {v: k for k, v in enumerate(distinct)}
+        code = np.array([where.get(v, -1) for v in values] or [-1], dtype=np.int32)[ptr]
+        indices = pa.array(code, type=pa.int32(), mask=code < 0)
+        out = out.append_column(name, pa.DictionaryArray.from_arrays(
+            indices, pa.array(distinct, pa.string())))
+    return out
+
+
+def _kind_mask(kinds: pa.ChunkedArray | pa.Array, name: str) -> pa.Array:
+    """Rows whose kind is ``name`` (False where it is NULL), on the dictionary codes."""
+    col = kinds.combine_chunks() if isinstance(kinds, pa.ChunkedArray) else kinds
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    values = col.dictionary.to_pylist()
+    if name not in values:
+        return pa.array(np.zeros(len(col), dtype=bool))
+    codes = pc.fill_null(col.indices, -1).to_numpy(zero_copy_only=False)
+    return pa.array(codes == values.index(name))
 
 
 def line_numbers(n_rows: int, first: int, bad: list[int]) -> np.ndarray:
@@ -558,6 +591,7 @@ def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
         out = con.sql(sql["n_open" in table.column_names]).to_arrow_table()
     finally:
         _unregister(con, "_posbt_min")
+    out = ticker_columns(out, parsed)
     if not _surely_unique(out, parsed):
         out = _mark_duplicates(con, out)
     reasons = out.column("reason")
@@ -578,7 +612,7 @@ def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
         held.append((table.filter(pc.is_in(table.column("line"), value_set=lines)), parsed))
     kinds = out.column("kind")
     for name, cols in TABLE_COLUMNS.items():
-        mask = pc.and_(good_mask, pc.fill_null(pc.equal(kinds, name), False))
+        mask = pc.and_(good_mask, _kind_mask(kinds, name))
         n = int(pc.sum(mask).as_py() or 0)
         if n == 0:
             continue

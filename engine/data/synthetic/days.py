@@ -44,8 +44,7 @@ from engine.data.synthetic.paths import IndexPath
 from engine.data.synthetic.spec import MarketSpec, SymbolSpec
 from engine.domain.calendar import TradingCalendar
 from engine.domain.contracts import ContractMaster
-from engine.domain.expiries import Expiry, listed_expiries
-from engine.domain.kinds import ExpiryKind
+from engine.domain.expiries import Expiry, exchange_listing, listed_expiries
 from engine.errors import PosbtError
 
 FloatArray = npt.NDArray[np.float64]
@@ -119,22 +118,6 @@ class DayContext:
     def listing(self) -> tuple[DayListing, ...]:
         """Each path day's listing (``plan_listing``), computed once."""
         return plan_listing(self)
-
-
-def exchange_listing(expiries: list[Expiry], weeklies: int | None,
-                     monthlies: int | None) -> list[Expiry]:
-    """What the exchange lists of ``expiries`` (by date, from the day on): the first
-    ``weeklies`` weeklies and ``monthlies`` monthlies (None: all of that kind)."""
-    out: list[Expiry] = []
-    counts = {ExpiryKind.WEEKLY: 0, ExpiryKind.MONTHLY: 0}
-    limits = {ExpiryKind.WEEKLY: weeklies, ExpiryKind.MONTHLY: monthlies}
-    for e in sorted(expiries):
-        limit = limits.get(e.kind)
-        if limit is not None and counts[e.kind] >= limit:
-            continue
-        counts[e.kind] = counts.get(e.kind, 0) + 1
-        out.append(e)
-    return out
 
 
 def day_expiries(ctx: DayContext, day: dt.date) -> list[Expiry]:

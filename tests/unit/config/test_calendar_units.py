@@ -33,13 +33,13 @@ legs:
     right: CE
     side: BUY
     expiry_method: {long_method}
-    expiry_value: 0
+    expiry_value: {long_value}
 """
 
 
 def _load(tmp_path: Path, **kw: object) -> tuple[list[str], list[str]]:
     args = {"start": "2025-01-01", "end": "2025-01-24", "max_lots": 2,
-            "long_method": "MONTHLY_INDEX", **kw}
+            "long_method": "MONTHLY_INDEX", "long_value": 0, **kw}
     path = tmp_path / "cal.yaml"
     path.write_text(CAL.format(**args), encoding="utf-8")
     try:
@@ -78,6 +78,17 @@ def test_some_days_unbalanced_is_a_warning(tmp_path: Path) -> None:
     errors, warnings = _load(tmp_path, start="2025-01-22", end="2025-02-05")
     assert errors == []
     assert len(warnings) == 1 and "on 1 of 2 weekly entry days" in warnings[0]
+
+
+def test_only_expiries_listed_on_the_entry_day_are_picked(tmp_path: Path) -> None:
+    # Monday 2 Dec 2024, a 45-DTE long call (target 16 Jan 2025) against the 5 Dec weekly
+    # (lot 25, the Dec 2024 weeklies kept 25). NSE lists 4 weeklies (5, 12, 19 Dec, 2 Jan)
+    # and 3 monthlies (26 Dec, 30 Jan, 27 Feb) that day: 16 Jan is not listed yet. Nearest
+    # to 16 Jan among the listed: 2 Jan and 30 Jan, 14 days each, ties to the later: the
+    # 30 Jan monthly, lot 25 -> 25 vs 25, 1 lot each, within MaxLots 2. The unlimited
+    # calendar picked the 16 Jan weekly (a new series, lot 75): 3 lots of SC, an error.
+    assert _load(tmp_path, start="2024-12-02", end="2024-12-02", long_method="DTE",
+                 long_value=45) == ([], [])
 
 
 def test_staleness_of_zero_is_an_error(tmp_path: Path) -> None:

@@ -214,8 +214,7 @@ def test_round_to_tick() -> None:
 
 
 def test_exchange_listing_counts_each_kind_apart() -> None:
-    from engine.data.synthetic.days import exchange_listing
-    from engine.domain.expiries import Expiry
+    from engine.domain.expiries import Expiry, exchange_listing
     from engine.domain.kinds import ExpiryKind
 
     w = [Expiry(dt.date(2025, 1, d), ExpiryKind.WEEKLY) for d in (2, 9, 16, 23)]

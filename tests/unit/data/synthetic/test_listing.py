@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from engine.data.duckdb_store import DuckDBStore
-from engine.data.synthetic.days import exchange_listing
 from engine.data.synthetic.generate import generate_market
 from engine.data.synthetic.spec import MarketSpec, market_spec
 from engine.domain.calendar import load_calendar
 from engine.domain.contracts import load_contracts
-from engine.domain.expiries import listed_expiries
+from engine.domain.expiries import exchange_listing, listed_expiries
 from engine.domain.structures import Right, Side
 from engine.errors import StoreError
 from engine.market.view import MarketView
