@@ -96,6 +96,16 @@ class Position:
         return float(sum(f.cash_inr for f in self.fills))
 
 
+def entry_lots(pos: Position) -> int:
+    """Lots of the first leg as it was entered, in that leg's own lot size.
+
+    With two lot sizes in one position (a weekly at 25, a monthly at 75) the legs carry equal
+    units, so ``lots x lot_size`` of the trade equals the first leg's units (75 = 3 x 25).
+    """
+    units = abs(pos.fills[0].qty_units) if pos.fills else 0
+    return max(1, units // pos.lot_sizes[0]) if units and pos.lot_sizes[0] else pos.legs[0].lots
+
+
 def fill_leg(plan: StrategyPlan, paths: LegPaths, tl: Timeline, trade_id: int, leg: Leg, row: int,
              col: int, units: int) -> FillRecord:
     """Fill ``units`` (+ buy, - sell) of ``leg`` at ``row`` of its path with the plan's fill model."""
@@ -301,8 +311,7 @@ def close_position(plan: StrategyPlan, tl: Timeline, pos: Position, seg: Segment
         trade_id=pos.trade_id, strategy=plan.name, symbol=plan.symbol, structure=pos.structure,
         entry_ts=to_datetime(tl.ts[k]), exit_ts=exit_at, exit_reason=decision.reason,
         entry_spot=float(tl.close[k]), exit_spot=float(tl.close[bar]),
-        lots=min(f.qty_units for f in pos.fills[:1]) and min(abs(leg.lots) for leg in pos.legs),
-        lot_size=pos.lot_sizes[0], premium_inr=pos.premium_inr, pnl_gross_inr=gross,
+        lots=entry_lots(pos), lot_size=pos.lot_sizes[0], premium_inr=pos.premium_inr, pnl_gross_inr=gross,
         costs_inr=costs, adjustments=pos.n_adjustments, margin_inr=pos.margin_inr,
         max_profit_inr=float(max(np.nanmax(pnl), pos.peak_inr)),
         max_loss_inr=float(min(np.nanmin(pnl), pos.trough_inr))))

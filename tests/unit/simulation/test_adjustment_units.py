@@ -152,3 +152,22 @@ def test_same_lot_sizes_size_the_second_calendar_as_before(mem_store: DuckDBStor
     assert opened == {"dc_short_PE": -2 * 75, "dc_long_PE": 2 * 75}
     adj = next(a for a in res.adjustments if a.status == "APPLIED")
     assert adj.reason == "second PE calendar at 21850"  # no balancing note at one lot size
+
+
+def test_a_trades_lots_times_lot_size_are_its_first_legs_units(mem_store: DuckDBStore) -> None:
+    # the weekly short trades 25 a lot and the monthly long 75 (swapped from LOTS): one lot of the
+    # monthly is 75 units, so the short is 3 weekly lots x 25 = 75 units; the trade row says
+    # 3 lots of 25 (before: "1 lot, lot size 25" beside 75-unit fills)
+    q = {(W1, 22000.0, "CE"): [100, 90, 80, 70], (M1, 22000.0, "CE"): [250, 245, 240, 235]}
+    load_market(mem_store, STAMPS, [22010, 22000, 21990, 21995], q, LISTED)
+    p = StrategyPlan(name="cal", symbol="NIFTY", legs=calendar(ExpiryRule(ExpiryMethod.MONTHLY_INDEX, 0)),
+                     start=D1, end=D1,
+                     entry=EntryRules(window_start=dt.time(9, 20), window_end=dt.time(9, 20)),
+                     exits=ExitRules(), costs=CostSpec(CostPreset.NONE))
+    res = run_backtest(p, mem_store, contracts(lots_by_expiry={W1: 25, W2: 25, M1: 75}))
+    entry = {f.leg_id: f.qty_units for f in res.fills if f.ts == STAMPS[0]}
+    assert entry == {"short": -3 * 25, "long": 1 * 75}
+    t = res.trades[0]
+    assert (t.lots, t.lot_size) == (3, 25) and t.lots * t.lot_size == 75
+    # P&L, 75 units a leg: short 100 - 70 = +30, long 235 - 250 = -15 -> +15 x 75 = 1,125
+    assert t.pnl_gross_inr == pytest.approx((30 - 15) * 75)
