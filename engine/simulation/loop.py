@@ -19,7 +19,6 @@ bar i uses values at bars <= i; fills happen at bar i (or the next bar's open fo
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -65,6 +64,7 @@ from engine.simulation.position import (
     record_segment,
 )
 from engine.simulation.recorder import Recorder, position_ledger
+from engine.simulation.skip_summary import skipped_reason
 from engine.simulation.valuation import fill_missing_greeks
 from engine.strategy.choices import StrikeMethod
 from engine.strategy.entry import (
@@ -142,7 +142,7 @@ def run_backtest(plan: StrategyPlan, store: Store, contracts: ContractInfo,
         result.log.extend(sr.notes)
     result.skips.sort(key=lambda x: x.ts)
     if not result.trades:
-        result.no_trade_reason = no_entry_reason(tl, filters) or _skipped_reason(result.skips)
+        result.no_trade_reason = no_entry_reason(tl, filters) or skipped_reason(result.skips)
     recorder.lifecycle.check_closed()
     result.market = mv.stats
     return result
@@ -387,15 +387,6 @@ def short_expiry_days(plan: StrategyPlan,
             except SelectionError:
                 continue
     return out
-
-
-def _skipped_reason(skips: list[SkipRecord]) -> str:
-    """Why a run whose entries were all skipped made no trade: the commonest skip reasons."""
-    if not skips:
-        return "no entry was attempted"
-    heads = Counter(s.reason.split(":")[0] for s in skips).most_common(3)
-    parts = "; ".join(f"{n} x {why}" for why, n in heads)
-    return f"no trade: every one of {len(skips)} entries was skipped ({parts})"
 
 
 def _next_search_bar(plan: StrategyPlan, tl: Timeline, day_start: np.ndarray, j: int,
