@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from engine.data.sqlfiles import query_text, schema_texts
 from engine.data.store import LoadResult, Replace
-from engine.data.tables import TABLE_KEYS, TABLE_SORT
+from engine.data.tables import TABLE_EARLIEST, TABLE_KEYS, TABLE_SORT
 from engine.errors import DiskFullError, StoreError, StoreLockedError, disk_message, is_disk_full
 
 _PID_RE = re.compile(r"PID (\d+)")
@@ -348,6 +348,7 @@ class DuckDBLoad:
         self._inserted: dict[str, int] = {}
         self._replaced: dict[str, int] = {}
         self._differing: dict[str, list[tuple[tuple[object, ...], str]]] = {}
+        self._moved_back = 0  # stored rows whose TABLE_EARLIEST columns a batch moved back
         self._result: LoadResult | None = None
 
     def __enter__(self) -> DuckDBLoad:
@@ -373,6 +374,11 @@ class DuckDBLoad:
         order_list = ", ".join(_quote(k) for k in TABLE_SORT.get(table, keys))
         self.con.register("_posbt_batch", batch)
         try:
+            earliest = [c for c in TABLE_EARLIEST.get(table, ()) if c in batch.column_names]
+            if earliest and replace is not None:
+                batch = self._keep_earliest(table, batch, join, earliest)
+            elif earliest:
+                self._move_back(table, keys, join, earliest)
             if replace is not None:
                 self._delete_matching(table, join, replace)
             before = self._count(table)
@@ -398,11 +404,41 @@ class DuckDBLoad:
         self._offered[table] = self._offered.get(table, 0) + batch.num_rows
         self._inserted[table] = self._inserted.get(table, 0) + added
 
+    def _keep_earliest(self, table: str, batch: pa.Table, join: str,
+                       earliest: list[str]) -> pa.Table:
+        """``batch`` (re-registered) with each ``earliest`` column the earlier of its value
+        and the stored row's, so replacing the row never moves that column forward."""
+        merged = ", ".join(f"CASE WHEN t.{q} IS NULL OR s.{q} <= t.{q} THEN s.{q} "
+                           f"WHEN s.{q} IS NULL OR t.{q} < s.{q} THEN t.{q} END AS {q}"
+                           for q in map(_quote, earliest))
+        folded = self.con.sql(
+            f"SELECT s.* REPLACE ({merged}) FROM _posbt_batch s "  # noqa: S608
+            f"LEFT JOIN {_quote(table)} t ON {join}").to_arrow_table().cast(batch.schema)
+        _unregister(self.con, "_posbt_batch")
+        self.con.register("_posbt_batch", folded)
+        return folded
+
+    def _move_back(self, table: str, keys: tuple[str, ...], join: str,
+                   earliest: list[str]) -> None:
+        """Move each ``earliest`` column of the stored rows the batch names back to the
+        batch's value where that is earlier (or the stored one is NULL)."""
+        key_list = ", ".join(_quote(k) for k in keys)
+        for q in map(_quote, earliest):
+            moved = self.con.execute(
+                f"UPDATE {_quote(table)} AS t SET {q} = s.{q} "  # noqa: S608
+                f"FROM (SELECT {key_list}, min({q}) AS {q} FROM _posbt_batch "
+                f"GROUP BY {key_list}) s "
+                f"WHERE {join} AND s.{q} IS NOT NULL AND (t.{q} IS NULL OR s.{q} < t.{q})"
+            ).fetchall()
+            self._moved_back += int(moved[0][0]) if moved else 0
+
     def _find_differing(self, table: str, batch: pa.Table, join: str, window: str,
                         params: list[object]) -> None:
-        """Offered rows whose key is stored with other values (a corrected file)."""
+        """Offered rows whose key is stored with other values (a corrected file); the
+        ``TABLE_EARLIEST`` columns are merged, not compared."""
         keys = TABLE_KEYS[table]
-        values = [c for c in batch.column_names if c not in keys]
+        merged = TABLE_EARLIEST.get(table, ())
+        values = [c for c in batch.column_names if c not in keys and c not in merged]
         if not values:
             return
         same = " AND ".join(f"t.{_quote(c)} IS NOT DISTINCT FROM s.{_quote(c)}" for c in values)
@@ -449,7 +485,7 @@ class DuckDBLoad:
                                     place=self.store.path) from exc
             return
         try:
-            if any(self._inserted.values()):
+            if any(self._inserted.values()) or self._moved_back:
                 self.con.execute(
                     "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
                     "WHERE key = 'data_version'"

@@ -21,6 +21,15 @@ TABLE_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "events": ("date", "symbol", "name"),
 }
 
+# Columns a load merges as the earliest of the stored and the offered value instead of
+# comparing or overwriting them: ``expiries.listed_from``, an expiry's first listed day. Each
+# daily file shows its own first day of an expiry (29 Jul's file says 29 Jul for an expiry
+# stored from 26 Jul): that is no difference, and a replacing (corrected) file never moves
+# it forward; a file of earlier days moves it back. NULL (not known) yields to a date.
+TABLE_EARLIEST: Final[dict[str, tuple[str, ...]]] = {
+    "expiries": ("listed_from",),
+}
+
 # Tables whose rows are kept physically sorted so a time slice is a contiguous range.
 TABLE_SORT: Final[dict[str, tuple[str, ...]]] = {
     "option_bars": ("symbol", "ts"),
