@@ -173,8 +173,9 @@ def import_bhavcopy(store: Store, path: str | Path, *, replace: bool = False) ->
     books = ExpiryBook(store, rules)
     lots = LotBook(store, rules)
 
+    day = _Day()
+
     def body(sink: RowSink, report: ImportReport) -> None:
-        day = _Day()
         with CsvStream(path, report) as csv_in:
             layout = _layout(csv_in, report)
             src = csv_in.index.get("Src")
@@ -200,9 +201,6 @@ def import_bhavcopy(store: Store, path: str | Path, *, replace: bool = False) ->
         spot = day.spot_rows()
         for r in spot:
             sink.add_derived("spot_bars", r)
-        if day.no_trade:
-            report.note(f"{day.no_trade} no-trade bar(s) stored: contracts that did not trade "
-                        "that day keep their settlement price and OI, with no prices")
         sources = sorted({str(r["source"]) for r in spot})
         if sources:
             report.note("daily spot offered from " + " and ".join(
@@ -212,5 +210,21 @@ def import_bhavcopy(store: Store, path: str | Path, *, replace: bool = False) ->
                 for s in sources) + "; a spot bar already stored is kept")
 
     report = run_import(store, path, "bhavcopy", body, replace=replace)
+    _note_no_trade(report, day.no_trade)
     refresh_expiry_kinds(store, books)
     return report
+
+
+def _note_no_trade(report: ImportReport, offered: int) -> None:
+    """Note the no-trade bars this import stored: the file's ``offered`` ones when every
+    bar of the file was stored (new or replaced), none when no bar was (a re-import), and
+    else at most ``offered`` or the bars stored, whichever is fewer (the store counts per
+    table, not per kind of bar)."""
+    bars = ("option_bars", "futures_bars")
+    stored = sum(report.inserted.get(t, 0) + report.replaced.get(t, 0) for t in bars)
+    kept = sum(report.skipped.get(t, 0) for t in bars)
+    if not offered or not stored:
+        return
+    count = f"{offered}" if not kept else f"at most {min(offered, stored)}"
+    report.note(f"{count} no-trade bar(s) stored: contracts that did not trade that day keep "
+                "their settlement price and OI, with no prices")

@@ -82,10 +82,12 @@ def test_a_folder_of_days_reports_no_listing_difference(home: Path, tmp_path: Pa
     assert "differ from the files" not in out
     # 3 files x 3 option rows = 9 bars, + 2 expiries rows from the first file
     assert "9 rows read, 11 inserted, 4 skipped as already stored" in out
+    assert out.count("1 no-trade bar(s) stored") == 3  # one untraded 12000 CE a day
     with _stored(home) as store:
         assert _listed_from(store) == {AUG1: JUL26, AUG29: JUL26}  # the earliest file's day
-    again = _import(home, str(fold))  # nothing new: no difference
+    again = _import(home, str(fold))  # nothing new: no difference, no no-trade note
     assert "0 inserted, 15 skipped as already stored" in again
+    assert "no-trade bar(s) stored" not in again
     assert "differ" not in again
 
 
@@ -146,3 +148,26 @@ def test_a_changed_close_or_volume_is_still_a_difference(home: Path, tmp_path: P
         assert closes == [106.0, 106.0]
         assert _listed_from(store) == {AUG1: JUL26, AUG29: JUL26}
 
+
+def test_the_no_trade_note_counts_only_bars_this_import_stored(tmp_path: Path) -> None:
+    name, text = _bhav_text(JUL26)
+    lines = text.splitlines(keepends=True)
+    traded = tmp_path / "traded.csv"  # header + the 2 traded bars, no untraded row
+    traded.write_text("".join(lines[:3]), encoding="utf-8")
+    full = tmp_path / name
+    full.write_text(text, encoding="utf-8")
+    with DuckDBStore(":memory:") as store:
+        assert _no_trade(import_bhavcopy(store, traded).notes) == []
+        # 1 of 3 bars new (the untraded 12000 CE), 2 already stored: at most min(1, 1)
+        assert _no_trade(import_bhavcopy(store, full).notes) == ["at most 1"]
+        again = import_bhavcopy(store, full)  # 0 of 3 bars new: no note
+        assert again.inserted["option_bars"] == 0
+        assert _no_trade(again.notes) == []
+        replaced = import_bhavcopy(store, full, replace=True)  # all 3 stored again
+        assert replaced.replaced["option_bars"] == 3
+        assert _no_trade(replaced.notes) == ["1"]
+
+
+def _no_trade(notes: list[str]) -> list[str]:
+    """The count each no-trade note gives ("1", "at most 1")."""
+    return [n.split(" no-trade bar(s) stored")[0] for n in notes if "no-trade bar(s)" in n]
