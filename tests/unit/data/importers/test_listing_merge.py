@@ -171,3 +171,20 @@ def test_the_no_trade_note_counts_only_bars_this_import_stored(tmp_path: Path) -
 def _no_trade(notes: list[str]) -> list[str]:
     """The count each no-trade note gives ("1", "at most 1")."""
     return [n.split(" no-trade bar(s) stored")[0] for n in notes if "no-trade bar(s)" in n]
+
+
+def test_a_data_expirys_rederived_kind_is_no_difference(tmp_path: Path) -> None:
+    # 30 Jul's file (imported first) shows only the 1 Aug weekly: then the last known August
+    # expiry, so MONTHLY; 26 Jul's file also shows 29 Aug, so it calls 1 Aug WEEKLY
+    late = tmp_path / "late.csv"
+    late.write_text(HEADER + "OPTIDX,NIFTY,01-Aug-2019,11000,CE,100,110,90,105,105,10,100.5,"
+                    "7500,0,30-JUL-2019,\n", encoding="utf-8")
+    with DuckDBStore(":memory:") as store:
+        import_bhavcopy(store, late)
+        kinds = store.sql("SELECT expiry, kind FROM expiries").to_pylist()
+        assert kinds == [{"expiry": AUG1, "kind": "MONTHLY"}]
+        report = import_bhavcopy(store, _bhav_csv(tmp_path, JUL26))
+        assert report.differing == {}
+        assert not [n for n in report.notes if "other values" in n]
+        kinds = store.sql("SELECT expiry, kind FROM expiries ORDER BY expiry").to_pylist()
+        assert kinds == [{"expiry": AUG1, "kind": "WEEKLY"}, {"expiry": AUG29, "kind": "MONTHLY"}]
