@@ -40,9 +40,13 @@ class CsvStream:
         self._fh = open(self.path, encoding="utf-8-sig", newline="")  # noqa: SIM115
         self._lines = _Lines(self._fh)
         self._reader = csv.reader(self._lines, delimiter=delimiter)
-        raw = next(self._reader, None)
-        while raw is not None and not any(cell.strip() for cell in raw):
+        try:
             raw = next(self._reader, None)
+            while raw is not None and not any(cell.strip() for cell in raw):
+                raw = next(self._reader, None)
+        except BaseException:  # undecodable bytes, a NUL: the caller names it; no open handle
+            self.close()
+            raise
         if raw is None:
             self.close()
             raise ImportRejectedError("empty file (no header line)", place=f"{self.path}:1")
