@@ -12,6 +12,9 @@ warning naming the place) or ``"ok"`` (a valid input). Families:
   no day, TRUE in a number cell, merged cells, deleted sheets and legs, a text file
   named .xlsx, a truncated zip, formulas without values, an .xlsm with a real VBA project);
 * ``mapping``: importer mapping files (binary junk, duplicates, bombs, wrong shapes);
+* ``importer``: files for every ``posbt data import`` command, derived from the real-layout
+  fixtures (tests/corpus/importer_cases.py: wrong rows, undecodable and truncated files,
+  archives, folders, other indices, unknown symbols, a spot file after the options);
 * ``http``: requests to the local server (foreign Host or Origin, NUL and absurd paths,
   oversized and chunked bodies, malformed JSON, wrong types, unknown fields).
 """
@@ -218,6 +221,11 @@ def write_cases(out: Path) -> list[Case]:
         path = out / "mapping" / f"{name}.yaml"
         path.write_bytes(data)
         cases.append(Case("mapping", name, path, expect, words))
+    from tests.corpus.importer_cases import CASES as IMPORTER_CASES
+
+    for name, imp in IMPORTER_CASES.items():
+        path = imp.write(out / "importer" / name)
+        cases.append(Case("importer", name, path, imp.expect, imp.words))  # type: ignore[arg-type]
     cases.extend(http_cases(out))
     return cases
 
@@ -230,6 +238,10 @@ def case_names(family: str) -> list[str]:
         return list(WORKBOOKS)
     if family == "mapping":
         return list(MAPPING_TEXT)
+    if family == "importer":
+        from tests.corpus.importer_cases import CASES as IMPORTER_CASES
+
+        return list(IMPORTER_CASES)
     return [c.name for c in http_cases(Path("."))]
 
 
