@@ -13,6 +13,7 @@ a fragment the message must hold.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,21 +73,19 @@ def _bytes(name: str, data: Callable[[], bytes]) -> Callable[[Path], Path]:
     return lambda folder: _put(folder / name, data())
 
 
-def _zip(name: str, members: dict[str, bytes]) -> bytes:
-    path = Path(f"/tmp/_corpus_{name}")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for member, data in members.items():
             z.writestr(member, data)
-    data = path.read_bytes()
-    path.unlink()
-    return data
+    return buf.getvalue()
 
 
 def _folder(folder: Path) -> Path:
     """A folder of a zipped day, the plain day in a subfolder and a stray README."""
     root = folder / "bhav_folder"
     _put(root / "fo25JUL2019bhav.csv.zip",
-         _zip("day.zip", {"fo25JUL2019bhav.csv": BHAV.read_bytes()}))
+         _zip({"fo25JUL2019bhav.csv": BHAV.read_bytes()}))
     _put(root / "notes" / "README.txt", b"downloaded from nseindia.com\n")
     return root
 
@@ -185,11 +184,11 @@ CASES: dict[str, ImporterCase] = {
                                "error", "", whole=True),
     "bhav_truncated_zip": ImporterCase(
         "bhavcopy", _bytes("fo25JUL2019bhav.csv.zip",
-                           lambda: _zip("t.zip", {BHAV.name: BHAV.read_bytes() * 40})[:900]),
+                           lambda: _zip({BHAV.name: BHAV.read_bytes() * 40})[:900]),
         "error", "zip", whole=True),
     "bhav_zip_holding_a_pdf": ImporterCase(
         "bhavcopy", _bytes("fo25JUL2019bhav.zip",
-                           lambda: _zip("p.zip", {"circular.pdf": b"%PDF-1.4\n%\xe2\xe3\n"})),
+                           lambda: _zip({"circular.pdf": b"%PDF-1.4\n%\xe2\xe3\n"})),
         "error", "not a .csv", whole=True),
     "bhav_folder_with_a_stray_file": ImporterCase("bhavcopy", _folder, "warning",
                                                   "not a .csv or .zip"),
