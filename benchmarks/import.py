@@ -4,7 +4,9 @@ Writes ``--days`` trading days of 1-minute NIFTY bars from the synthetic market 
 GDFL CSV per day (``NIFTY_YYYYMMDD.csv``: every listed option of the chain, the index and
 India VIX, stamped at the bar's last second as GDFL does), then imports them through
 ``posbt``'s importer in date order (one transaction per file, the columnar path) and
-prints rows, wall time, rows a second and peak RSS. A year (``--days 250``) with
+prints rows, wall time, rows a second and peak RSS. Each file is read one ahead (on a
+background thread, while the one before it is stored: ``readahead``) as the ``posbt
+data import minute`` command does; ``--no-read-ahead`` reads each in its turn. A year (``--days 250``) with
 ``--strikes 35`` is about 100M rows; smaller runs extrapolate linearly (the work per file
 does not grow with the store, because the de-duplicating anti-join reads only the file's
 own time span).
@@ -37,7 +39,7 @@ from pathlib import Path
 
 from engine.data.duckdb_store import DuckDBStore
 from engine.data.importers.inputs import expand_inputs, import_input
-from engine.data.importers.minute import import_minute
+from engine.data.importers.readahead import minute_importer
 from engine.data.synthetic import generate_market
 from engine.data.synthetic.spec import market_spec
 
@@ -104,7 +106,8 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(days: int, strikes: int, workdir: Path, *, profile: bool = False) -> None:
+def run(days: int, strikes: int, workdir: Path, *, profile: bool = False,
+        read_ahead: bool = True) -> None:
     """Import the CSVs written by ``write_csvs`` into a fresh store, print the figures."""
     paths = write_csvs(workdir, days, strikes)
     size_mb = sum(p.stat().st_size for p in paths) / 1e6
@@ -121,11 +124,12 @@ def run(days: int, strikes: int, workdir: Path, *, profile: bool = False) -> Non
     profiler = cProfile.Profile(time.process_time) if profile else None
     if profiler is not None:
         profiler.enable()
-    for item in inputs.files:
-        report = import_input(item, lambda p: import_minute(store, p))
-        rows += report.rows_read
-        inserted += report.total_inserted
-        rejected += len(report.rejected)
+    with minute_importer([i.path for i in inputs.files], read_ahead=read_ahead) as one:
+        for item in inputs.files:
+            report = import_input(item, lambda p: one(store, p))
+            rows += report.rows_read
+            inserted += report.total_inserted
+            rejected += len(report.rejected)
     store.close()  # inside the timing: the close writes whatever is not checkpointed yet
     if profiler is not None:
         profiler.disable()
@@ -139,7 +143,11 @@ def run(days: int, strikes: int, workdir: Path, *, profile: bool = False) -> Non
     print(f"peak RSS        {rss_mb:,.0f} MB (the importing process)")
     print(f"CPU time        {cpu:.1f} s (user + system, all threads)")
     cores = os.cpu_count() or 1
-    print(f"machine         {cores} cores, load average {load:.1f} at the start")
+    load_end = os.getloadavg()[0]
+    print(f"machine         {cores} cores, load average {load:.1f} at the start, "
+          f"{load_end:.1f} at the end")
+    print(f"cores busy      {cpu / wall:.2f} on average (CPU time / wall; read ahead "
+          f"{'on' if read_ahead else 'off'})")
     print(f"CPU-bound rate  {rows / (cpu / cores):,.0f} rows/s if the {cores} cores were this "
           "job's alone (rows / (CPU time / cores))")
     per_100m = 100e6 / (rows / wall)
@@ -159,18 +167,22 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--profile", action="store_true",
                         help="profile the import by CPU time (see the module docstring)")
+    parser.add_argument("--no-read-ahead", action="store_true",
+                        help="read each file in its turn (no background read of the next)")
     parser.add_argument("--import-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.gettempdir()) / "posbt_import_bench"
     workdir.mkdir(parents=True, exist_ok=True)
     if args.import_only:
-        run(args.days, args.strikes, workdir, profile=args.profile)
+        run(args.days, args.strikes, workdir, profile=args.profile,
+            read_ahead=not args.no_read_ahead)
         return
     write_csvs(workdir, args.days, args.strikes)
     # a fresh process, so the peak RSS is the import's alone
     subprocess.run([sys.executable, __file__, "--import-only", "--days", str(args.days),
                     "--strikes", str(args.strikes), "--workdir", str(workdir),
-                    *(["--profile"] if args.profile else [])], check=True)
+                    *(["--profile"] if args.profile else []),
+                    *(["--no-read-ahead"] if args.no_read_ahead else [])], check=True)
 
 
 if __name__ == "__main__":

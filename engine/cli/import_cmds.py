@@ -12,6 +12,7 @@ a file was rejected whole or (unless ``--allow-rejected-rows``) any row was reje
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,16 +25,24 @@ from engine.data.importers import (
     ImportReport,
     import_bhavcopy,
     import_events,
-    import_minute,
     import_spot,
     import_table,
     import_vix,
 )
-from engine.data.importers.inputs import TABLE_SUFFIXES, expand_inputs, import_input
+from engine.data.importers.inputs import (
+    TABLE_SUFFIXES,
+    InputFile,
+    expand_inputs,
+    import_input,
+)
+from engine.data.importers.readahead import minute_importer
 from engine.data.importers.report import write_reports_csv
 from engine.errors import ImportRejectedError
 
 ImportOne = Callable[[DuckDBStore, Path], ImportReport]
+# the importer of a command's files, opened once for all of them (the minute import reads
+# each file one ahead: ``readahead``)
+Session = Callable[[Sequence[InputFile]], AbstractContextManager[ImportOne]]
 SHOWN_REJECTIONS = 20
 
 _PATH = click.Path(path_type=Path)
@@ -83,7 +92,12 @@ class _Tally:
         return text
 
 
-def _import_all(label: str, names: Sequence[Path], one: ImportOne, suffixes: Sequence[str],
+def _each(one: ImportOne) -> Session:
+    """The session of an importer that takes each file on its own."""
+    return lambda _items: nullcontext(one)
+
+
+def _import_all(label: str, names: Sequence[Path], session: Session, suffixes: Sequence[str],
                 out: Console, err: Console) -> _Tally:
     found = expand_inputs(names, suffixes)
     tally = _Tally(failed=list(found.problems), skipped=list(found.skipped))
@@ -95,7 +109,8 @@ def _import_all(label: str, names: Sequence[Path], one: ImportOne, suffixes: Seq
         return tally
     store = get_ctx().open_store(read_only=False)
     try:
-        with progress(f"importing {label}", total=len(found.files)) as advance:
+        with session(found.files) as one, progress(f"importing {label}",
+                                                    total=len(found.files)) as advance:
             for item in found.files:
                 try:
                     report = import_input(item, lambda p: one(store, p))
@@ -115,8 +130,14 @@ def _import_all(label: str, names: Sequence[Path], one: ImportOne, suffixes: Seq
 
 def _run(label: str, files: Sequence[Path], one: ImportOne, report_path: Path | None,
          allow_rejected_rows: bool, suffixes: Sequence[str] = (".csv",)) -> None:
+    _run_session(label, files, _each(one), report_path, allow_rejected_rows, suffixes)
+
+
+def _run_session(label: str, files: Sequence[Path], session: Session,
+                 report_path: Path | None, allow_rejected_rows: bool,
+                 suffixes: Sequence[str] = (".csv",)) -> None:
     out, err = console(), console(stderr=True)
-    tally = _import_all(label, files, one, suffixes, out, err)
+    tally = _import_all(label, files, session, suffixes, out, err)
     _show_rejections(tally.reports)
     out.print(tally.summary())
     if report_path is not None:
@@ -193,8 +214,13 @@ def vix(files: tuple[Path, ...], report_path: Path | None, allow_rejected_rows: 
 def minute(files: tuple[Path, ...], mapping: Path | None, report_path: Path | None,
            allow_rejected_rows: bool, replace: bool) -> None:
     """Vendor minute CSVs (GDFL layout: Ticker,Date,Time,Open,High,Low,Close,Volume,OI)."""
-    _run("minute bars", files, lambda s, p: import_minute(s, p, mapping, replace=replace),
-         report_path, allow_rejected_rows)
+    def session(items: Sequence[InputFile]) -> AbstractContextManager[ImportOne]:
+        # each file on disk is read one ahead while the one before it is stored (a zip
+        # member is read in its turn); still one transaction per file, in order
+        return minute_importer([i.path for i in items if i.member is None], mapping,
+                               replace=replace)
+
+    _run_session("minute bars", files, session, report_path, allow_rejected_rows)
 
 
 @import_group.command()

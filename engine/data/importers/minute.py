@@ -42,7 +42,7 @@ from engine.data.importers.mapping import (
     load_mapping,
     mapping_from_dict,
 )
-from engine.data.importers.minute_columnar import UNTRADED, run_columnar
+from engine.data.importers.minute_columnar import UNTRADED, ReadFile, run_columnar
 from engine.data.importers.report import ImportReport
 from engine.data.importers.sources import RecordSource
 from engine.data.importers.tickers import ParsedTicker, TickerError, TickerKind, parse_ticker
@@ -143,7 +143,8 @@ def _place(sink: RowSink, books: ExpiryBook, ticker: ParsedTicker, expiry: dt.da
         sink.add("futures_bars", row, line)
 
 
-def _as_mapping(mapping: Mapping | str | Path | None) -> Mapping:
+def minute_mapping(mapping: Mapping | str | Path | None) -> Mapping:
+    """The mapping ``import_minute`` uses for ``mapping`` (None: the GDFL layout)."""
     if mapping is None:
         return mapping_from_dict(GDFL_MINUTE, "GDFL layout")
     return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
@@ -162,8 +163,8 @@ def _columnar_ok(store: Store, path: Path, engine: Engine) -> bool:
     return ok
 
 
-def _columnar_body(store: Store, path: Path, spec: Mapping,
-                   books: ExpiryBook) -> Callable[[RowSink, ImportReport], None]:
+def _columnar_body(store: Store, path: Path, spec: Mapping, books: ExpiryBook,
+                   ahead: ReadFile | None) -> Callable[[RowSink, ImportReport], None]:
     def body(sink: RowSink, report: ImportReport) -> None:
         with CsvStream(path, ImportReport(file=str(path), kind="header"),
                        delimiter=spec.delimiter) as head:
@@ -180,7 +181,8 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
             sink.tx.append(table, rows, unique=True,  # keys checked per batch
                            replace=sink.replace_mode(table))
 
-        run_columnar(path, spec, books, report, getattr(store, "con"), on_rows)  # noqa: B009
+        run_columnar(path, spec, books, report, getattr(store, "con"),  # noqa: B009
+                     on_rows, ahead)
         for r in books.rows():
             sink.add_derived("expiries", r)
 
@@ -189,14 +191,16 @@ def _columnar_body(store: Store, path: Path, spec: Mapping,
 
 def import_minute(store: Store, path: str | Path,
                   mapping: Mapping | str | Path | None = None, *,
-                  engine: Engine = "auto", replace: bool = False) -> ImportReport:
+                  engine: Engine = "auto", replace: bool = False,
+                  ahead: ReadFile | None = None) -> ImportReport:
     """Import one vendor minute file (GDFL layout unless ``mapping`` says otherwise).
 
     ``engine``: ``columnar`` (CSV into DuckDB, see ``minute_columnar``), ``rows`` (the row
     loop, any store, CSV or Parquet), ``auto`` (columnar where it applies). Both store the
-    same rows.
+    same rows. ``ahead``: the columnar path takes the file's read from it when it was done
+    ahead on another thread (``readahead.ReadAhead``, for a folder of files).
     """
-    spec = _as_mapping(mapping)
+    spec = minute_mapping(mapping)
     if spec.target != "minute":
         raise MappingError("mapping key target: a minute mapping needs `target: minute` "
                            f"(got {spec.target!r}; use `posbt data import table`)",
@@ -205,7 +209,8 @@ def import_minute(store: Store, path: str | Path,
     if Path(path).is_file() and _columnar_ok(store, Path(path), engine):
         with _memory_capped(getattr(store, "con")):  # noqa: B009 - DuckDB's
             report = run_import(store, path, "minute",
-                                _columnar_body(store, Path(path), spec, books), replace=replace)
+                                _columnar_body(store, Path(path), spec, books, ahead),
+                                replace=replace)
             refresh_expiry_kinds(store, books)
             # a day's file is a few hundred thousand rows: fold them into the database
             # file now, so memory stays that of one file (left to the close, a year's

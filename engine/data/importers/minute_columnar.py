@@ -14,6 +14,9 @@ pyarrow's CSV reader (every column as text, several threads); per batch:
 3. the good rows go to their tables through the store's load (one transaction per file,
    anti-join de-duplication against what is stored).
 
+The read (the CSV parse and step 1, ``read_file``) needs no store: a folder's next file
+is read on another thread while this one is stored (``readahead``).
+
 Line numbers: the header is line 1 and each record one line (blank lines count, and are
 passed over). A row of the wrong width makes the reader start again on one thread, which
 reports its exact line. Rows whose monthly or continuous-future ticker cannot be resolved
@@ -111,13 +114,13 @@ def _ticker_fields(p: ParsedTicker | str) -> tuple[Any, ...]:
             p.kind is not TickerKind.INDEX and p.expiry is None)
 
 
-class ColumnarMinute:
-    """Imports one minute CSV as columns (see the module docstring)."""
+class MinuteParser:
+    """The read half of a minute CSV's import: text columns -> parsed columns. It needs
+    the file and the mapping only (no store), so the next file can be read on another
+    thread while this one is stored (``readahead``)."""
 
-    def __init__(self, path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
-                 con: Any) -> None:
-        self.path, self.spec, self.books, self.report = path, spec, books, report
-        self.con = con
+    def __init__(self, path: Path, spec: Mapping) -> None:
+        self.path, self.spec = path, spec
         self._tickers: dict[str, ParsedTicker | str] = {}
         self._stamps: dict[tuple[Any, ...], dt.datetime | str] = {}
 
@@ -216,6 +219,16 @@ class ColumnarMinute:
         for name, col in numbers.items():
             out = out.append_column(name, col)
         return out, parsed
+
+
+class ColumnarMinute(MinuteParser):
+    """Imports one minute CSV as columns (see the module docstring): the parser, and the
+    store half (expiries, checks, rows to the load)."""
+
+    def __init__(self, path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
+                 con: Any) -> None:
+        super().__init__(path, spec)
+        self.books, self.report, self.con = books, report, con
 
     def resolve_expiries(self, table: pa.Table, parsed: list[ParsedTicker | str],
                          *, seen: bool) -> pa.Table:
@@ -387,26 +400,40 @@ def line_numbers(n_rows: int, first: int, bad: list[int]) -> np.ndarray:
 
 
 Held = list[tuple[pa.Table, list[ParsedTicker | str]]]
+BadRow = tuple[int | None, str, int, int]  # line, text, fields expected, fields found
+FileRead = tuple[list[tuple[pa.Table, list[ParsedTicker | str]]], list[BadRow]]
+ReadFile = Callable[[Path, Mapping], FileRead | None]  # a read done ahead, or None
+
+
+def read_file(path: Path, spec: Mapping) -> FileRead:
+    """The read half of ``path``'s import: every batch parsed, and the malformed rows.
+    Touches no store (safe on another thread); raises what the read raises (Arrow errors,
+    ``OSError``), which ``run_columnar`` reports as it reports its own read's."""
+    return _read_all(MinuteParser(path, spec), path, spec)
 
 
 def run_columnar(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
-                 con: Any, on_rows: Callable[[str, pa.Table], None]) -> None:
+                 con: Any, on_rows: Callable[[str, pa.Table], None],
+                 ahead: ReadFile | None = None) -> None:
     """Stream ``path`` through the columnar checks; good rows go to ``on_rows(table, rows)``.
 
     Rows whose expiry the store cannot resolve are held and resolved at the end with the
-    expiries the file showed (``seen``), else rejected with the reason.
+    expiries the file showed (``seen``), else rejected with the reason. ``ahead``: where a
+    read of ``path`` begun earlier on another thread is taken from (``readahead``); the
+    file is read here when it gives None.
     """
     try:
-        _run(path, spec, books, report, con, on_rows)
+        _run(path, spec, books, report, con, on_rows, ahead)
     except (pa.ArrowException, duckdb.Error) as exc:
         raise ImportRejectedError(f"not a readable minute CSV: {exc}", place=str(path)) from None
 
 
 def _run(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
-         con: Any, on_rows: Callable[[str, pa.Table], None]) -> None:
+         con: Any, on_rows: Callable[[str, pa.Table], None], ahead: ReadFile | None) -> None:
     job = ColumnarMinute(path, spec, books, report, con)
     sql = {typed: price_sql(spec, typed=typed) for typed in (False, True)}
-    batches, bad = _read_all(job, path, spec)
+    done = ahead(path, spec) if ahead is not None else None
+    batches, bad = done if done is not None else _read_all(job, path, spec)
     _check_bad_rows(bad, path, report)
     held: Held = []
     for table, parsed in batches:
@@ -429,9 +456,7 @@ def _numeric_columns(spec: Mapping) -> frozenset[str]:
     return frozenset(numeric - other)
 
 
-def _read_all(job: ColumnarMinute, path: Path, spec: Mapping
-              ) -> tuple[list[tuple[pa.Table, list[ParsedTicker | str]]],
-                         list[tuple[int | None, str, int, int]]]:
+def _read_all(job: MinuteParser, path: Path, spec: Mapping) -> FileRead:
     """Every batch of ``path`` resolved, and the malformed rows. Prices and counts are
     read as numbers first (fast); a file with a number the reader refuses (empty, NA,
     1,234) or a NaN / infinity is read again as text, so the checks name each value."""
@@ -474,7 +499,7 @@ def _what(ticker: ParsedTicker) -> str:
     return f"continuous future series {ticker.series}"
 
 
-def _iter_resolved(job: ColumnarMinute, reader: _Reader,
+def _iter_resolved(job: MinuteParser, reader: _Reader,
                    bad: list[tuple[int | None, str, int, int]]
                    ) -> Iterator[tuple[pa.Table, list[ParsedTicker | str]]]:
     seen = 0
