@@ -40,8 +40,11 @@ def _build_and_run(root: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> di
     assert run_id is not None, ran.output
     shown = runner.invoke(cli, ["runs", "show", run_id.group(1)])
     assert shown.exit_code == 0, shown.output
+    info = runner.invoke(cli, ["data", "info"])
+    assert info.exit_code == 0, info.output
     return {"fingerprint": fingerprint, "cell": summary["Data fingerprint"],
-            "config_hash": summary["Config hash"], "page": page, "show": shown.output}
+            "config_hash": summary["Config hash"], "page": page,
+            "show": shown.output, "info": info.output}
 
 
 def test_two_seeds_give_two_fingerprints_in_the_results(tmp_path: Path,
@@ -57,3 +60,4 @@ def test_two_seeds_give_two_fingerprints_in_the_results(tmp_path: Path,
         assert side["cell"] == fp  # BT_Summary's cell, read back from the workbook
         assert fp in str(side["page"])  # the HTML tearsheet's summary
         assert fp in str(side["show"])  # `posbt runs show`
+        assert f"data fingerprint: {fp}" in str(side["info"])  # `posbt data info`
