@@ -134,7 +134,7 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
             raise problems[0]
         configs = [cfg for cfg, _ in plans]
         master = load_contracts()
-        fingerprint = f"data_version={store.data_version()}"
+        fingerprint = store.fingerprint()
         for _cfg, plan in plans:
             def step(frac: float, name: str = plan.name) -> None:
                 if progress is not None:
@@ -295,7 +295,7 @@ def sweep_file(config_path: Path, home: Path, *, strategy: str | None,
         base = resolve(one, None, store)
         base.report.raise_if_errors()
         outcome.warnings = [str(w) for w in base.report.warnings]
-        fingerprint = f"data_version={store.data_version()}"
+        fingerprint = store.fingerprint()
         good: dict[int, tuple[str, StrategyPlan]] = {}
         strat = one.strategies[0]
         items = {key: strat.leg_layer.get(key) or strat.layer.get(key) or []
@@ -566,7 +566,7 @@ def abtest_file(config_path: Path, home: Path, strategy_a: str, strategy_b: str 
     details: list[SideDetail] = []
     store = open_market_store(home, read_only=True)
     try:
-        fingerprint = f"data_version={store.data_version()}"
+        fingerprint = store.fingerprint()
         master = load_contracts()
         for name, layer in ((strategy_a, None), (b_name, overrides or None)):
             one = replace_raw(raw, strategies=[s for s in raw.strategies if s.name == name])
@@ -651,7 +651,7 @@ def _run_for_analysis(config_path: Path, home: Path, names: Sequence[str] | None
         loaded: LoadedConfig = load_config(config_path, store=store)
         runs.warnings = [str(w) for w in loaded.report.warnings]
         master = load_contracts()
-        fingerprint = f"data_version={store.data_version()}"
+        fingerprint = store.fingerprint()
         for cfg in _pick(loaded, names, config_path):
             plan = with_regime_plans(plan_for(cfg, store, None, None), loaded, cfg)
             runs.results.append(run_backtest(plan, store, ContractInfo.from_master(

@@ -59,6 +59,7 @@ def info() -> None:
     try:
         out = console()
         out.print(f"store: {ctx.market_db} ({_fmt_bytes(store.file_size_bytes())})")
+        out.print(f"data fingerprint: {store.fingerprint()} (what results made on it carry)")
         from engine.data.build_state import interrupted_build
 
         partial = interrupted_build(store)

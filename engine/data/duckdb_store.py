@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.data.fingerprint import LOADS_FROM_KEY, STATS_KIND, fingerprint_of, stats_digest
 from engine.data.sqlfiles import query_text, schema_texts
 from engine.data.store import LoadResult, Replace
 from engine.data.tables import TABLE_EARLIEST, TABLE_KEYS, TABLE_SORT
@@ -133,6 +134,7 @@ class DuckDBStore:
                 )
             db_file.parent.mkdir(parents=True, exist_ok=True)
         self.con = self._connect(read_only, wait_s, on_wait)
+        self._fingerprint: tuple[int, str] | None = None  # (data version, fingerprint)
         self.con.execute("SET enable_progress_bar = false")  # our own bars report progress
         if read_only:  # readers (backtests, the server) keep DuckDB's buffer pool bounded
             limit = os.environ.get("POSBT_DUCKDB_MEMORY_LIMIT", READER_MEMORY_LIMIT)
@@ -220,6 +222,28 @@ class DuckDBStore:
         if not rows:
             self.con.execute("INSERT INTO store_meta VALUES ('data_version', '0')")
             self.con.execute("INSERT INTO store_meta VALUES ('schema_version', '1')")
+        if self.get_meta(LOADS_FROM_KEY) is None:
+            self._start_recording_loads()
+
+    def _start_recording_loads(self) -> None:
+        """Mark the data version from which loads record their sources; a store with data
+        from before gets one ``stats`` load standing for it (computed once, here)."""
+        version = self.data_version()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if any(self.table_counts().values()):
+                self.con.execute(query_text("duckdb", "record_load"), {
+                    "digest": stats_digest(self.query("data_stats")), "kind": STATS_KIND,
+                    "label": "data loaded before sources were recorded",
+                    "data_version": version})
+            self.con.execute("INSERT INTO store_meta VALUES ($key, $value)",
+                             {"key": LOADS_FROM_KEY, "value": str(version)})
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            _rollback(self.con)
+            kind = DiskFullError if is_disk_full(exc) else StoreError
+            raise kind(_write_failure(exc, "recording the store's data fingerprint"),
+                       place=self.path) from None
 
     # -- reads ----------------------------------------------------------------------------
     def query(self, name: str, params: Mapping[str, object] | None = None) -> pa.Table:
@@ -240,6 +264,28 @@ class DuckDBStore:
             "SELECT value FROM store_meta WHERE key = 'data_version'"
         ).fetchall()
         return int(rows[0][0]) if rows else 0
+
+    def fingerprint(self) -> str:
+        """The data fingerprint of the recorded load sources (``engine.data.fingerprint``);
+        kept per data version, so a run asks the store once."""
+        version = self.data_version()
+        if self._fingerprint is not None and self._fingerprint[0] == version:
+            return self._fingerprint[1]
+        digests: list[str] = []
+        if self._has_table("loads"):
+            digests = [str(d) for d in self.query("load_digests").column("digest").to_pylist()]
+        if self.get_meta(LOADS_FROM_KEY) is None and any(self.table_counts().values()):
+            # a store from before loads were recorded, opened read-only: what its first
+            # write-mode open will record, computed for this handle
+            digests.append(stats_digest(self.query("data_stats")))
+        value = fingerprint_of(digests)
+        self._fingerprint = (version, value)
+        return value
+
+    def _has_table(self, name: str) -> bool:
+        rows = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name",
+                                {"name": name}).fetchall()
+        return bool(rows[0][0])
 
     def table_counts(self) -> dict[str, int]:
         """Row counts of the canonical tables."""
@@ -349,7 +395,12 @@ class DuckDBLoad:
         self._replaced: dict[str, int] = {}
         self._differing: dict[str, list[tuple[tuple[object, ...], str]]] = {}
         self._moved_back = 0  # stored rows whose TABLE_EARLIEST columns a batch moved back
+        self._sources: list[tuple[str, str, str]] = []
         self._result: LoadResult | None = None
+
+    def record_source(self, digest: str, kind: str, label: str = "") -> None:
+        """Keep (digest, kind, label) in ``loads`` if this load commits a change."""
+        self._sources.append((digest, kind, label))
 
     def __enter__(self) -> DuckDBLoad:
         self.con.execute("BEGIN TRANSACTION")
@@ -490,6 +541,7 @@ class DuckDBLoad:
                     "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
                     "WHERE key = 'data_version'"
                 )
+                self._record_sources()
             self.con.execute("COMMIT")
         except duckdb.Error as error:  # commit failures are I/O errors: say which
             _rollback(self.con)
@@ -499,6 +551,13 @@ class DuckDBLoad:
         self._result = LoadResult(offered=dict(self._offered), inserted=dict(self._inserted),
                                   replaced=dict(self._replaced),
                                   differing=dict(self._differing))
+
+    def _record_sources(self) -> None:
+        version = self.store.data_version()
+        sql = query_text("duckdb", "record_load")
+        for digest, kind, label in self._sources:
+            self.con.execute(sql, {"digest": digest, "kind": kind, "label": label or None,
+                                   "data_version": version})
 
     @property
     def result(self) -> LoadResult:

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pyarrow as pa
 
+from engine.data.fingerprint import LOADS_FROM_KEY, STATS_KIND, fingerprint_of, stats_digest
 from engine.data.heavydb_post import POST_HOOKS, PYTHON_QUERIES, normalise
 from engine.data.heavydb_sql import (
     BOOKKEEPING_COLUMN,
@@ -145,6 +146,7 @@ class HeavyDBStore:
         self.place = f"heavydb://{args['host']}:{args['port']}/{args['dbname']}"
         self.read_only = read_only
         self.backend = backend if backend is not None else _open_backend(args)
+        self._fingerprint: tuple[int, str] | None = None  # (data version, fingerprint)
         if not read_only:
             self._ensure_schema()
             self._recover()
@@ -158,6 +160,25 @@ class HeavyDBStore:
         if self._meta("data_version") is None:
             self._exec("INSERT INTO store_meta VALUES ('data_version', '0')")
             self._exec("INSERT INTO store_meta VALUES ('schema_version', '1')")
+        if self._meta(LOADS_FROM_KEY) is None:
+            self._start_recording_loads()
+
+    def _start_recording_loads(self) -> None:
+        """Mark the data version from which loads record their sources; a store with data
+        from before gets one ``stats`` load standing for it (computed once, here)."""
+        version = self.data_version()
+        if any(self.table_counts().values()):
+            self.record_load(stats_digest(self.query("data_stats")), STATS_KIND,
+                             "data loaded before sources were recorded", version, load_id=0)
+        self._set_meta(LOADS_FROM_KEY, str(version))
+
+    def record_load(self, digest: str, kind: str, label: str, data_version: int, *,
+                    load_id: int) -> None:
+        """Add one row to ``loads`` (named statement ``record_load``)."""
+        self._exec(bind(query_text("heavydb", "record_load"),
+                        {"digest": digest, "kind": kind, "label": label or None,
+                         "data_version": data_version, "load_id": load_id},
+                        query="record_load"))
 
     def _migrate(self) -> None:
         """Add the columns a store made by an earlier version lacks (the statements of
@@ -195,7 +216,7 @@ class HeavyDBStore:
 
     def delete_load(self, load_id: int) -> None:
         """Delete every row tagged with ``load_id`` (the compensation of a failed load)."""
-        for table in TABLE_KEYS:
+        for table in (*TABLE_KEYS, "loads"):
             self._exec(f"DELETE FROM {table} WHERE {BOOKKEEPING_COLUMN} = {int(load_id)}")  # noqa: S608
 
     def bump_version(self) -> None:
@@ -234,6 +255,22 @@ class HeavyDBStore:
         """The data version counter, bumped by each committed load."""
         value = self._meta("data_version")
         return int(value) if value is not None else 0
+
+    def fingerprint(self) -> str:
+        """The data fingerprint of the recorded load sources (``engine.data.fingerprint``);
+        kept per data version, so a run asks the server once."""
+        version = self.data_version()
+        if self._fingerprint is not None and self._fingerprint[0] == version:
+            return self._fingerprint[1]
+        recording = self._meta(LOADS_FROM_KEY) is not None
+        digests: list[str] = []
+        if recording:
+            digests = [str(d) for d in self.query("load_digests").column("digest").to_pylist()]
+        elif any(self.table_counts().values()):  # a store from before, opened read-only
+            digests = [stats_digest(self.query("data_stats"))]
+        value = fingerprint_of(digests)
+        self._fingerprint = (version, value)
+        return value
 
     def table_counts(self) -> dict[str, int]:
         """Row counts of the canonical tables."""
@@ -342,10 +379,16 @@ class HeavyDBLoad:
         self.load_id = secrets.randbits(62)
         self._staged: dict[str, str] = {}
         self._offered: dict[str, int] = {}
+        self._sources: list[tuple[str, str, str]] = []
         self._result: LoadResult | None = None
 
     def __enter__(self) -> HeavyDBLoad:
         return self
+
+    def record_source(self, digest: str, kind: str, label: str = "") -> None:
+        """Keep (digest, kind, label) in ``loads``, tagged with the load id, if this load
+        commits a change."""
+        self._sources.append((digest, kind, label))
 
     def append(self, table: str, batch: pa.Table, *, replace: Replace = None,
                unique: bool = False) -> None:
@@ -393,6 +436,9 @@ class HeavyDBLoad:
             inserted[table] = store._count(table, f" WHERE {BOOKKEEPING_COLUMN} = {self.load_id}")
         if any(inserted.values()):
             store.bump_version()
+            version = store.data_version()
+            for digest, kind, label in self._sources:
+                store.record_load(digest, kind, label, version, load_id=self.load_id)
         store._set_meta("load_in_progress", None)
         return inserted
 

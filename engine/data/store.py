@@ -3,7 +3,8 @@
 Everything above the data layer (simulation, strategy, volatility) reads market data
 only through this protocol, so a DuckDB store (the default) and a HeavyDB store are
 interchangeable. A load is one transaction: it goes in whole or not at all, and rows
-whose key is already stored are skipped (imports are idempotent).
+whose key is already stored are skipped (imports are idempotent). A load may name its
+source (``record_source``); the store's ``fingerprint()`` digests the sources recorded.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ class LoadSession(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
+    def record_source(self, digest: str, kind: str, label: str = "") -> None:
+        """Name where this load's rows come from (``engine.data.fingerprint``): kept in the
+        ``loads`` table, with the data version, when the load commits and changed the data."""
+
     @property
     def result(self) -> LoadResult:
         """Counts, available after a successful commit."""
@@ -77,6 +82,10 @@ class Store(Protocol):
 
     def data_version(self) -> int:
         """A counter that changes whenever a load commits; caches key on it."""
+
+    def fingerprint(self) -> str:
+        """The data fingerprint (``engine.data.fingerprint``): 16 hex characters, equal for
+        stores loaded from the same sources, different when the sources differ."""
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every canonical table."""

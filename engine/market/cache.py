@@ -93,10 +93,16 @@ def cache_root(store: Store) -> Path | None:
 
 
 def _fingerprint(store: Store) -> str:
-    """The data version and the file's size: changes with every committed load."""
+    """The data version, the file's size and the data fingerprint: changes with every
+    committed load, and tells a store rebuilt at the same path from other sources (the
+    same version and, by chance, the same size) from the one the cache was built from."""
+    return f"v{store.data_version()}-s{_file_size(store)}-d{store.fingerprint()}"
+
+
+def _file_size(store: Store) -> int:
+    """Bytes of the store's file (0 for a store without one)."""
     path = getattr(store, "path", "")
-    size = os.stat(path).st_size if isinstance(path, str) and os.path.isfile(path) else 0
-    return f"v{store.data_version()}-s{size}"
+    return os.stat(path).st_size if isinstance(path, str) and os.path.isfile(path) else 0
 
 
 def _float_column(table: pa.Table, name: str) -> np.ndarray:

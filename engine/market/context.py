@@ -78,6 +78,9 @@ class MemoStore:
     def data_version(self) -> int:
         return self.inner.data_version()
 
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint()
+
     def table_counts(self) -> dict[str, int]:
         return self.inner.table_counts()
 

@@ -162,7 +162,8 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "vol_spot_today": [{"symbol": "NIFTY", "at": AT}, {"symbol": "NIFTY", "at": _ts(D2, 9, 0)}],
     "vol_vix_at": [{"vix_symbol": "INDIAVIX", "at": AT}, {"vix_symbol": "INDIAVIX", "at": _ts(D1, 16, 0)}],
 }
-WRITE_STATEMENTS = {"enrich_update", "import_expiry_kinds", "import_expiry_listing"}
+WRITE_STATEMENTS = {"enrich_update", "import_expiry_kinds", "import_expiry_listing",
+                    "record_load"}
 
 
 def parity_cases() -> Iterator[tuple[str, dict[str, object]]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from engine.data.fingerprint import import_digest
 from engine.data.importers.report import ImportReport
 from engine.data.store import LoadSession, Replace, Store
 from engine.data.tables import TABLE_KEYS
@@ -117,6 +118,8 @@ def run_import(store: Store, path: str | Path, kind: str, body: ImportBody, *,
             sink.default_replace = "all" if replace else None
             body(sink, report)
             sink.flush()
+            tx.record_source(import_digest(path, kind, replace=replace), f"import:{kind}",
+                             Path(path).name)
     except UnicodeDecodeError as exc:
         raise ImportRejectedError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                                   place=str(path)) from None

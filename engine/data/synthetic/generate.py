@@ -27,6 +27,7 @@ on two threads (NumPy and DuckDB release the GIL).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -35,7 +36,9 @@ from typing import Final, Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from engine import __version__
 from engine.data.build_state import BUILD_KEY, BookkeepingStore, series_state
+from engine.data.fingerprint import source_digest
 from engine.data.seed import seed_reference_tables
 from engine.data.store import LoadSession, Store
 from engine.data.synthetic.bars import (
@@ -146,6 +149,13 @@ class _BackgroundWriter:
             self._pool.shutdown(wait=True)
 
 
+def demo_digest(spec: MarketSpec, symbol: SymbolSpec, kind: str = "demo") -> str:
+    """The source digest of one generated series: the spec with only ``symbol`` (its seed,
+    window, interval and model parameters) and the generator's version."""
+    one = dataclasses.replace(spec, symbols=(symbol,))
+    return source_digest(kind, repr(one), __version__)
+
+
 def _generate_symbol(ctx: DayContext, store: Store, report: GenerationReport,
                      progress: Progress) -> None:
     symbol = ctx.symbol.symbol
@@ -179,6 +189,7 @@ def _generate_symbol(ctx: DayContext, store: Store, report: GenerationReport,
         for table in _index_tables(symbol, ctx.path, ctx.plan, interval):
             tx.append("spot_bars", table)
             report.add("spot_bars", table.num_rows)
+        tx.record_source(demo_digest(ctx.spec, ctx.symbol), "demo", symbol)
 
 
 def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = None, *,
@@ -234,5 +245,6 @@ def generate_market(spec: MarketSpec, store: Store, progress: Progress | None = 
             for table in vix_tables(vix_path, vix_spec, plan, spec.interval_minutes):
                 tx.append("vix_bars", table)
                 report.add("vix_bars", table.num_rows)
+            tx.record_source(demo_digest(spec, vix_spec, "demo:vix"), "demo:vix", VIX_SYMBOL)
     report.seconds = time.perf_counter() - started
     return report

@@ -388,3 +388,27 @@ def test_an_expiry_too_large_for_the_budget_is_read_from_the_store(store: DuckDB
     legs = _legs(store)
     paths = mv.leg_paths(legs[:1], tl, 1, 5)
     assert mv.stats.scans >= 1 and np.isfinite(paths.close).all()
+
+
+def test_a_store_rebuilt_from_another_seed_does_not_reuse_the_cache(
+        store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # both files taken as the same size: only the data fingerprint can tell them apart
+    monkeypatch.setattr("engine.market.cache._file_size", lambda store: 1)
+    s = DuckDBStore(store_path, read_only=True)
+    first = OptionCache.open(s, "NIFTY", BAR)
+    assert first is not None
+    version, old_dir = s.data_version(), first.dir
+    s.close()
+    store_path.unlink()  # rebuilt at the same path from seed 8: the same number of loads
+    rebuilt = DuckDBStore(store_path)
+    generate_market(market_spec(["NIFTY"], interval_minutes=BAR, days=3, history_days=2,
+                                seed=8), rebuilt)
+    rebuilt.checkpoint()
+    rebuilt.close()
+    s = DuckDBStore(store_path, read_only=True)
+    assert s.data_version() == version  # the old key (version, size) would match
+    again = OptionCache.open(s, "NIFTY", BAR)
+    assert again is not None and again.dir != old_dir
+    assert again.dir.name.endswith(f"-s1-d{s.fingerprint()}")
+    assert s.fingerprint() not in old_dir.name
+    s.close()
