@@ -16,7 +16,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -177,25 +177,33 @@ class DuckDBStore:
 
     def set_meta(self, key: str, value: str | None) -> None:
         """Set (or, with None, remove) a ``store_meta`` value, committed at once."""
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction("recording store bookkeeping"):
             self.con.execute("DELETE FROM store_meta WHERE key = $key", {"key": key})
             if value is not None:
                 self.con.execute("INSERT INTO store_meta VALUES ($key, $value)",
                                  {"key": key, "value": value})
+
+    @contextlib.contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """One committed transaction; a DuckDB error rolls it back and is raised as a
+        StoreError (DiskFullError when the disk is full) saying it happened ``what``."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
             self.con.execute("COMMIT")
         except duckdb.Error as exc:
             _rollback(self.con)
             kind = DiskFullError if is_disk_full(exc) else StoreError
-            raise kind(_write_failure(exc, "recording store bookkeeping"),
-                       place=self.path) from None
+            raise kind(_write_failure(exc, what), place=self.path) from None
+        except BaseException:
+            _rollback(self.con)
+            raise
 
     def discard_symbol(self, symbol: str) -> int:
         """Remove a symbol's option bars and GENERATED expiries (an interrupted demo build
         being rolled back to the last complete symbol) in one transaction; returns the
         option bars removed."""
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction(f"removing the partial {symbol} bars"):
             n = int(self.con.execute("SELECT count(*) FROM option_bars WHERE symbol = $s",
                                      {"s": symbol}).fetchall()[0][0])
             self.con.execute("DELETE FROM option_bars WHERE symbol = $s", {"s": symbol})
@@ -204,12 +212,6 @@ class DuckDBStore:
             self.con.execute(
                 "UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
                 "WHERE key = 'data_version'")
-            self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            _rollback(self.con)
-            kind = DiskFullError if is_disk_full(exc) else StoreError
-            raise kind(_write_failure(exc, f"removing the partial {symbol} bars"),
-                       place=self.path) from None
         return n
 
     # -- schema ---------------------------------------------------------------------------
@@ -229,8 +231,7 @@ class DuckDBStore:
         """Mark the data version from which loads record their sources; a store with data
         from before gets one ``stats`` load standing for it (computed once, here)."""
         version = self.data_version()
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction("recording the store's data fingerprint"):
             if any(self.table_counts().values()):
                 self.con.execute(query_text("duckdb", "record_load"), {
                     "digest": stats_digest(self.query("data_stats")), "kind": STATS_KIND,
@@ -238,12 +239,6 @@ class DuckDBStore:
                     "data_version": version})
             self.con.execute("INSERT INTO store_meta VALUES ($key, $value)",
                              {"key": LOADS_FROM_KEY, "value": str(version)})
-            self.con.execute("COMMIT")
-        except duckdb.Error as exc:
-            _rollback(self.con)
-            kind = DiskFullError if is_disk_full(exc) else StoreError
-            raise kind(_write_failure(exc, "recording the store's data fingerprint"),
-                       place=self.path) from None
 
     # -- reads ----------------------------------------------------------------------------
     def query(self, name: str, params: Mapping[str, object] | None = None) -> pa.Table:
