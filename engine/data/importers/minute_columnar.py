@@ -54,6 +54,10 @@ PRICES = ("open", "high", "low", "close")
 COUNTS = ("volume", "oi")
 KINDS = {TickerKind.OPTION: "option_bars", TickerKind.FUTURE: "futures_bars"}
 UNTRADED = "untraded bar (open, high, low and close 0, no volume)"  # both paths ignore it
+Held = list[tuple[pa.Table, list[ParsedTicker | str]]]  # parsed batches and their tickers
+BadRow = tuple[int | None, str, int, int]  # line, text, fields expected, fields found
+FileRead = tuple[Held, list[BadRow]]  # a file's read: its batches and its malformed rows
+ReadFile = Callable[[Path, Mapping], FileRead | None]  # a read done ahead, or None
 
 
 @dataclass
@@ -61,7 +65,7 @@ class _Reader:
     path: Path
     delimiter: str
     exact: bool
-    bad: list[tuple[int | None, str, int, int]]
+    bad: list[BadRow]
     numeric: frozenset[str] = frozenset()  # columns read as numbers (else all text)
     restart: bool = False
 
@@ -399,10 +403,6 @@ def line_numbers(n_rows: int, first: int, bad: list[int]) -> np.ndarray:
     return lines
 
 
-Held = list[tuple[pa.Table, list[ParsedTicker | str]]]
-BadRow = tuple[int | None, str, int, int]  # line, text, fields expected, fields found
-FileRead = tuple[list[tuple[pa.Table, list[ParsedTicker | str]]], list[BadRow]]
-ReadFile = Callable[[Path, Mapping], FileRead | None]  # a read done ahead, or None
 
 
 def read_file(path: Path, spec: Mapping) -> FileRead:
@@ -463,7 +463,7 @@ def _read_all(job: MinuteParser, path: Path, spec: Mapping) -> FileRead:
     numeric = _numeric_columns(spec)
     for columns in ((numeric, frozenset[str]()) if numeric else (frozenset[str](),)):
         for exact in (False, True):
-            bad: list[tuple[int | None, str, int, int]] = []
+            bad: list[BadRow] = []
             reader = _Reader(path, spec.delimiter, exact, bad, columns)
             try:
                 return list(_iter_resolved(job, reader, bad)), bad
@@ -500,7 +500,7 @@ def _what(ticker: ParsedTicker) -> str:
 
 
 def _iter_resolved(job: MinuteParser, reader: _Reader,
-                   bad: list[tuple[int | None, str, int, int]]
+                   bad: list[BadRow]
                    ) -> Iterator[tuple[pa.Table, list[ParsedTicker | str]]]:
     seen = 0
     for batch in reader.batches():
@@ -515,7 +515,7 @@ def _iter_resolved(job: MinuteParser, reader: _Reader,
         yield job.resolved(batch, pa.array(lines))
 
 
-def _check_bad_rows(bad: list[tuple[int | None, str, int, int]], path: Path,
+def _check_bad_rows(bad: list[BadRow], path: Path,
                     report: ImportReport) -> None:
     if not bad:
         return
