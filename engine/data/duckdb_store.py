@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.data.fingerprint import LOADS_FROM_KEY, STATS_KIND, fingerprint_of, stats_digest
+from engine.data.fingerprint import LOADS_FROM_KEY, STATS_KIND, stats_digest, store_fingerprint
 from engine.data.sqlfiles import query_text, schema_texts
 from engine.data.store import LoadResult, Replace
 from engine.data.tables import TABLE_EARLIEST, TABLE_KEYS, TABLE_SORT
@@ -266,21 +266,9 @@ class DuckDBStore:
         version = self.data_version()
         if self._fingerprint is not None and self._fingerprint[0] == version:
             return self._fingerprint[1]
-        digests: list[str] = []
-        if self._has_table("loads"):
-            digests = [str(d) for d in self.query("load_digests").column("digest").to_pylist()]
-        if self.get_meta(LOADS_FROM_KEY) is None and any(self.table_counts().values()):
-            # a store from before loads were recorded, opened read-only: what its first
-            # write-mode open will record, computed for this handle
-            digests.append(stats_digest(self.query("data_stats")))
-        value = fingerprint_of(digests)
+        value = store_fingerprint(self, recording=self.get_meta(LOADS_FROM_KEY) is not None)
         self._fingerprint = (version, value)
         return value
-
-    def _has_table(self, name: str) -> bool:
-        rows = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name",
-                                {"name": name}).fetchall()
-        return bool(rows[0][0])
 
     def table_counts(self) -> dict[str, int]:
         """Row counts of the canonical tables."""

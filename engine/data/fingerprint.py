@@ -22,10 +22,10 @@ results store, the HTML report).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 import pyarrow as pa
 
@@ -60,6 +60,27 @@ def fingerprint_of(digests: Iterable[str]) -> str:
     """The data fingerprint of a set of source digests (order and repeats do not count)."""
     text = "\n".join(sorted(set(digests)))
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:FINGERPRINT_HEX]
+
+
+class _Recorded(Protocol):
+    """What :func:`store_fingerprint` reads of a store (DuckDB's or HeavyDB's)."""
+
+    def query(self, name: str, params: Mapping[str, object] | None = None) -> pa.Table: ...
+
+    def table_counts(self) -> dict[str, int]: ...
+
+
+def store_fingerprint(store: _Recorded, *, recording: bool) -> str:
+    """The fingerprint of ``store``: of its recorded load sources when it ``recording``
+    (``LOADS_FROM_KEY`` set), else (a store from before, opened read-only) of the ``stats``
+    digest its first write-mode open will record; the empty set's for a store with no data."""
+    if recording:
+        digests = [str(d) for d in store.query("load_digests").column("digest").to_pylist()]
+    elif any(store.table_counts().values()):
+        digests = [stats_digest(store.query("data_stats"))]
+    else:
+        digests = []
+    return fingerprint_of(digests)
 
 
 def stats_digest(stats: pa.Table) -> str:

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pyarrow as pa
 
-from engine.data.fingerprint import LOADS_FROM_KEY, STATS_KIND, fingerprint_of, stats_digest
+from engine.data.fingerprint import LOADS_FROM_KEY, STATS_KIND, stats_digest, store_fingerprint
 from engine.data.heavydb_post import POST_HOOKS, PYTHON_QUERIES, normalise
 from engine.data.heavydb_sql import (
     BOOKKEEPING_COLUMN,
@@ -262,13 +262,7 @@ class HeavyDBStore:
         version = self.data_version()
         if self._fingerprint is not None and self._fingerprint[0] == version:
             return self._fingerprint[1]
-        recording = self._meta(LOADS_FROM_KEY) is not None
-        digests: list[str] = []
-        if recording:
-            digests = [str(d) for d in self.query("load_digests").column("digest").to_pylist()]
-        elif any(self.table_counts().values()):  # a store from before, opened read-only
-            digests = [stats_digest(self.query("data_stats"))]
-        value = fingerprint_of(digests)
+        value = store_fingerprint(self, recording=self._meta(LOADS_FROM_KEY) is not None)
         self._fingerprint = (version, value)
         return value
 
