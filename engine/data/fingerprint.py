@@ -50,10 +50,14 @@ def source_digest(kind: str, *parts: str) -> str:
     return hashlib.sha256("\0".join((kind, *parts)).encode("utf-8")).hexdigest()
 
 
-def import_digest(path: str | Path, kind: str, *, replace: bool) -> str:
+def import_digest(path: str | Path, kind: str, *, replace: bool,
+                  sha256: str | None = None) -> str:
     """The source digest of importing the file at ``path`` as ``kind`` (``replace``: its
-    rows replace stored ones, which can leave other data than a plain import)."""
-    return source_digest("import", kind, "replace" if replace else "keep", file_digest(path))
+    rows replace stored ones, which can leave other data than a plain import). ``sha256``:
+    the file's bytes' digest when the importer took it as it read them (else it is read
+    again here)."""
+    content = file_digest(path) if sha256 is None else sha256
+    return source_digest("import", kind, "replace" if replace else "keep", content)
 
 
 def fingerprint_of(digests: Iterable[str]) -> str:

@@ -48,6 +48,7 @@ class RowSink:
         self._seen: dict[str, dict[tuple[Any, ...], int]] = {}
         self.replace: dict[str, Replace] = {}
         self.default_replace: Replace = None
+        self.source_sha256: str | None = None  # the file's, when the body hashed its bytes
 
     def add(self, table: str, row: Row, line: int) -> bool:
         """Stage ``row`` read at ``line``; a repeated key is rejected as a duplicate row."""
@@ -118,8 +119,9 @@ def run_import(store: Store, path: str | Path, kind: str, body: ImportBody, *,
             sink.default_replace = "all" if replace else None
             body(sink, report)
             sink.flush()
-            tx.record_source(import_digest(path, kind, replace=replace), f"import:{kind}",
-                             Path(path).name)
+            tx.record_source(import_digest(path, kind, replace=replace,
+                                           sha256=sink.source_sha256),
+                             f"import:{kind}", Path(path).name)
     except UnicodeDecodeError as exc:
         raise ImportRejectedError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                                   place=str(path)) from None

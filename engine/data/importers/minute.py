@@ -173,16 +173,11 @@ def _columnar_body(store: Store, path: Path, spec: Mapping, books: ExpiryBook,
                       ("ticker", "ts", "open", "high", "low", "close"))
 
         def on_rows(table: str, rows: pa.Table) -> None:
-            if table == "option_bars":  # each expiry with its first bar's day in the batch
-                firsts = rows.select(["symbol", "expiry", "ts"]).group_by(
-                    ["symbol", "expiry"]).aggregate([("ts", "min")])
-                for r in firsts.to_pylist():
-                    books.add(r["symbol"], r["expiry"], r["ts_min"].date())
             sink.tx.append(table, rows, unique=True,  # keys checked per batch
                            replace=sink.replace_mode(table))
 
-        run_columnar(path, spec, books, report, getattr(store, "con"),  # noqa: B009
-                     on_rows, ahead)
+        sink.source_sha256 = run_columnar(path, spec, books, report,
+                                          getattr(store, "con"), on_rows, ahead)  # noqa: B009
         for r in books.rows():
             sink.add_derived("expiries", r)
 

@@ -2,20 +2,26 @@
 
 Stage: data ingestion (``minute.import_minute`` picks this path for CSV files going into
 a DuckDB store; the row loop in ``minute`` stays for Parquet and other stores, and both
-store the same rows - a test checks it). The file is streamed in record batches by
-pyarrow's CSV reader (every column as text, several threads); per batch:
+store the same rows - a test checks it). The file is read by pyarrow's CSV reader (every
+column as text, prices and counts as numbers where they all are; several threads); per
+batch:
 
 1. the few distinct tickers, dates and times (a minute file repeats each thousands of
    times) are parsed by the same Python functions as the row loop (``parse_ticker``,
-   ``convert``, ``close_stamp``) and broadcast back with ``take``;
-2. DuckDB turns the text columns into numbers over the Arrow batch (``TRY_CAST``) and
-   gives each row its reason to be rejected (the row loop's checks, in its order) or
-   NULL, rejects a key repeated in the batch, and drops bars outside the session;
+   ``convert``, ``close_stamp``) and broadcast back (``take``, dictionary columns);
+2. ``check_batch`` gives each row its reason to be rejected (the row loop's checks, in
+   its order) or NULL: a batch Arrow read as numbers is checked in NumPy, and only the
+   rows failing that go through the SQL (``price_sql``: DuckDB's ``TRY_CAST`` over text
+   and the reasons' wording); a key repeated in the batch is rejected, bars outside the
+   session ignored; ``sort_out`` splits the good rows by table;
 3. the good rows go to their tables through the store's load (one transaction per file,
    anti-join de-duplication against what is stored).
 
-The read (the CSV parse and step 1, ``read_file``) needs no store: a folder's next file
-is read on another thread while this one is stored (``readahead``).
+The read (the CSV parse, step 1, the file's sha256, and step 2 for a batch whose tickers
+all name their expiry, ``read_file``) needs no store: a folder's next file
+is read on another thread, with a DuckDB connection of its own, while this one is stored
+(``readahead``). A batch with a monthly or continuous-future ticker is checked when its
+turn comes, after the store resolved its expiries.
 
 Line numbers: the header is line 1 and each record one line (blank lines count, and are
 passed over). A row of the wrong width makes the reader start again on one thread, which
@@ -39,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from engine.data.fingerprint import file_digest
 from engine.data.importers.convert import convert
 from engine.data.importers.expirybook import ExpiryBook, resolve_expiry
 from engine.data.importers.fields import MAX_COUNT, MAX_PRICE, RowError, close_stamp
@@ -47,16 +54,54 @@ from engine.data.importers.report import ImportReport
 from engine.data.importers.tickers import ParsedTicker, TickerError, TickerKind, parse_ticker
 from engine.errors import ImportRejectedError
 
-BLOCK_BYTES = 64 << 20
+BLOCK_BYTES = 64 << 20  # a streamed file's batches
 WHOLE_FILE_BYTES = 256 << 20
+WHOLE_BLOCK_BYTES = 8 << 20  # a whole file parses in blocks this size: 15% less CPU than in
+#                             64 MiB ones (they stay in the cache), then is joined again
 BATCH_ROWS = 2_000_000
 PRICES = ("open", "high", "low", "close")
 COUNTS = ("volume", "oi")
 KINDS = {TickerKind.OPTION: "option_bars", TickerKind.FUTURE: "futures_bars"}
 UNTRADED = "untraded bar (open, high, low and close 0, no volume)"  # both paths ignore it
-Held = list[tuple[pa.Table, list[ParsedTicker | str]]]  # parsed batches and their tickers
 BadRow = tuple[int | None, str, int, int]  # line, text, fields expected, fields found
-FileRead = tuple[Held, list[BadRow]]  # a file's read: its batches and its malformed rows
+TickerCache = dict[str, "ParsedTicker | str"]  # a ticker's text -> parsed, or why not
+
+
+@dataclass
+class ReadBatch:
+    """A parsed batch, its distinct tickers (``ptr`` points into them), and its checked
+    rows sorted out when the read could check them: no row's expiry needs the store
+    (``check_batch``, ``sort_out``)."""
+
+    table: pa.Table
+    parsed: list[ParsedTicker | str]
+    checked: Sorted | None = None
+
+
+@dataclass
+class Sorted:
+    """A checked batch sorted out: its rows not stored (line, reason: rejected, ignored,
+    held back), the good rows of each table (with ``bar_minutes``), and each option
+    series' first bar day (``first_days``)."""
+
+    rows: int
+    not_stored: pa.Table
+    tables: dict[str, pa.Table]
+    firsts: list[tuple[str, dt.date, dt.date]]
+
+
+Held = list[ReadBatch]  # batches, or rows held back until the file's expiries are known
+
+
+@dataclass
+class FileRead:
+    """A file's read: its batches, its malformed rows and the sha256 of its bytes."""
+
+    batches: Held
+    bad: list[BadRow]
+    sha256: str | None = None
+
+
 ReadFile = Callable[[Path, Mapping], FileRead | None]  # a read done ahead, or None
 
 
@@ -81,8 +126,10 @@ class _Reader:
             head = fh.readline().decode("utf-8-sig", errors="replace")
         names = [c.strip() for c in head.rstrip("\r\n").split(self.delimiter)]
         types = {n: pa.float64() if n in self.numeric else pa.string() for n in names}
+        whole = self.path.stat().st_size <= WHOLE_FILE_BYTES
+        block = WHOLE_BLOCK_BYTES if whole else BLOCK_BYTES
         options = {
-            "read_options": pacsv.ReadOptions(use_threads=not self.exact, block_size=BLOCK_BYTES,
+            "read_options": pacsv.ReadOptions(use_threads=not self.exact, block_size=block,
                                               skip_rows=1, column_names=names),
             "parse_options": pacsv.ParseOptions(delimiter=self.delimiter,
                                                 invalid_row_handler=handler,
@@ -91,8 +138,9 @@ class _Reader:
             # repeated reading every column as text (the checks name the value)
             "convert_options": pacsv.ConvertOptions(
                 column_types=types, strings_can_be_null=False, null_values=[])}
-        if self.path.stat().st_size <= WHOLE_FILE_BYTES:  # a day's file: read on all cores
-            yield from pacsv.read_csv(self.path, **options).to_batches(BATCH_ROWS)
+        if whole:  # a day's file: read on all cores, into batches of up to BATCH_ROWS
+            yield from pacsv.read_csv(self.path, **options).combine_chunks().to_batches(
+                BATCH_ROWS)
         else:  # bigger: stream it, a block at a time
             yield from pacsv.open_csv(self.path, **options)
 
@@ -123,9 +171,9 @@ class MinuteParser:
     the file and the mapping only (no store), so the next file can be read on another
     thread while this one is stored (``readahead``)."""
 
-    def __init__(self, path: Path, spec: Mapping) -> None:
+    def __init__(self, path: Path, spec: Mapping, tickers: TickerCache | None = None) -> None:
         self.path, self.spec = path, spec
-        self._tickers: dict[str, ParsedTicker | str] = {}
+        self._tickers: TickerCache = {} if tickers is None else tickers
         self._stamps: dict[tuple[Any, ...], dt.datetime | str] = {}
 
     # -- text -> values, per distinct value --------------------------------------------
@@ -198,11 +246,11 @@ class MinuteParser:
             [f[i] for f in fields] for i in range(7))
         out = pa.table({
             "line": lines,
-            "kind": _take(kinds, pa.string(), tidx),
-            "symbol": _take(symbols, pa.string(), tidx),
+            "kind": _dictionary(kinds, tidx),
+            "symbol": _dictionary(symbols, tidx),
             "expiry": _take(expiries, pa.date32(), tidx),
             "strike": _take(strikes, pa.float64(), tidx),
-            "right": _take(rights, pa.string(), tidx),
+            "right": _dictionary(rights, tidx),
             "ts": ts,
             "err": pc.coalesce(_take(errs, pa.string(), tidx), terr),
             "needs": _take(needs, pa.bool_(), tidx),
@@ -370,17 +418,43 @@ TICKER_COLUMNS = (("kind", 0), ("symbol", 1), ("right", 4))  # index in _ticker_
 def ticker_columns(out: pa.Table, parsed: list[ParsedTicker | str]) -> pa.Table:
     """``out`` with the kind, symbol and right of each row's ticker (``ptr`` into
     ``parsed``) as dictionary columns: a handful of distinct values, no text per row."""
-    ptr = pc.fill_null(out.column("ptr"), 0).to_numpy(zero_copy_only=False)
+    ptr = pc.fill_null(out.column("ptr"), 0)
     fields = [_ticker_fields(p) for p in parsed]
     for name, i in TICKER_COLUMNS:
-        values = [f[i] for f in fields]
-        distinct = sorted({v for v in values if v is not None})
-        where = {v: k for k, v in enumerate(distinct)}
-        code = np.array([where.get(v, -1) for v in values] or [-1], dtype=np.int32)[ptr]
-        indices = pa.array(code, type=pa.int32(), mask=code < 0)
-        out = out.append_column(name, pa.DictionaryArray.from_arrays(
-            indices, pa.array(distinct, pa.string())))
+        out = out.append_column(name, _dictionary([f[i] for f in fields], ptr))
     return out
+
+
+def _dictionary(values: list[Any], indices: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """``values[indices]`` as a dictionary array of the distinct values (NULL where the
+    value or the index is NULL): no text copied per row."""
+    distinct = sorted({v for v in values if v is not None})
+    where = {v: k for k, v in enumerate(distinct)}
+    codes = np.array([where.get(v, -1) for v in values] or [-1], dtype=np.int32)
+    code = codes[_np(indices, 0)]
+    mask = (code < 0) | _np(pc.is_null(indices), True)
+    return pa.DictionaryArray.from_arrays(pa.array(code, type=pa.int32(), mask=mask),
+                                          pa.array(distinct, pa.string()))
+
+
+def first_days(rows: pa.Table) -> list[tuple[str, dt.date, dt.date]]:
+    """(symbol, expiry, day of its first bar) of each contract series in option rows
+    ``rows`` (symbol, expiry, ts): a few expiries over many rows, found on integers."""
+    if rows.num_rows == 0:
+        return []
+    symbol = rows.column("symbol").combine_chunks()
+    if not pa.types.is_dictionary(symbol.type):
+        symbol = pc.dictionary_encode(symbol)
+    names = symbol.dictionary.to_pylist()
+    expiry = _np(pc.cast(rows.column("expiry"), pa.int32()), 0).astype(np.int64)
+    key = pa.array(_np(symbol.indices, 0).astype(np.int64) << 32 | expiry)
+    ts = pc.cast(rows.column("ts"), pa.int64())
+    firsts = pa.table({"key": key, "ts": ts}).group_by("key").aggregate([("ts", "min")])
+    epoch = dt.date(1970, 1, 1)
+    return [(names[k >> 32], epoch + dt.timedelta(days=k & 0xFFFFFFFF),
+             epoch + dt.timedelta(days=first_us // _DAY_US))
+            for k, first_us in zip(firsts.column("key").to_pylist(),
+                                   firsts.column("ts_min").to_pylist(), strict=True)]
 
 
 def _kind_mask(kinds: pa.ChunkedArray | pa.Array, name: str) -> pa.Array:
@@ -405,44 +479,57 @@ def line_numbers(n_rows: int, first: int, bad: list[int]) -> np.ndarray:
 
 
 
-def read_file(path: Path, spec: Mapping) -> FileRead:
-    """The read half of ``path``'s import: every batch parsed, and the malformed rows.
-    Touches no store (safe on another thread); raises what the read raises (Arrow errors,
-    ``OSError``), which ``run_columnar`` reports as it reports its own read's."""
-    return _read_all(MinuteParser(path, spec), path, spec)
+def read_file(path: Path, spec: Mapping, con: Any | None = None,
+              tickers: TickerCache | None = None) -> FileRead:
+    """The read half of ``path``'s import: every batch parsed, the malformed rows and the
+    file's sha256. Touches no store (safe on another thread); raises what the read raises
+    (Arrow errors, ``OSError``), which ``run_columnar`` reports as it reports its own
+    read's. ``con``: a DuckDB connection of the reading thread's own (not the store's), on
+    which each batch whose rows need no stored expiry is checked too (``check_batch``).
+    ``tickers``: parsed tickers kept from the files read before (same mapping)."""
+    read = _read_all(MinuteParser(path, spec, tickers), path, spec, con)
+    read.sha256 = file_digest(path)
+    return read
 
 
 def run_columnar(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
                  con: Any, on_rows: Callable[[str, pa.Table], None],
-                 ahead: ReadFile | None = None) -> None:
+                 ahead: ReadFile | None = None) -> str | None:
     """Stream ``path`` through the columnar checks; good rows go to ``on_rows(table, rows)``.
 
     Rows whose expiry the store cannot resolve are held and resolved at the end with the
     expiries the file showed (``seen``), else rejected with the reason. ``ahead``: where a
     read of ``path`` begun earlier on another thread is taken from (``readahead``); the
-    file is read here when it gives None.
+    file is read here when it gives None. Returns the sha256 of the file's bytes as read
+    ahead (None when read here: the caller hashes the file).
     """
     try:
-        _run(path, spec, books, report, con, on_rows, ahead)
+        return _run(path, spec, books, report, con, on_rows, ahead)
     except (pa.ArrowException, duckdb.Error) as exc:
         raise ImportRejectedError(f"not a readable minute CSV: {exc}", place=str(path)) from None
 
 
 def _run(path: Path, spec: Mapping, books: ExpiryBook, report: ImportReport,
-         con: Any, on_rows: Callable[[str, pa.Table], None], ahead: ReadFile | None) -> None:
+         con: Any, on_rows: Callable[[str, pa.Table], None],
+         ahead: ReadFile | None) -> str | None:
     job = ColumnarMinute(path, spec, books, report, con)
-    sql = {typed: price_sql(spec, typed=typed) for typed in (False, True)}
     done = ahead(path, spec) if ahead is not None else None
-    batches, bad = done if done is not None else _read_all(job, path, spec)
-    _check_bad_rows(bad, path, report)
+    read = done if done is not None else _read_all(job, path, spec, None)
+    _check_bad_rows(read.bad, path, report)
     held: Held = []
-    for table, parsed in batches:
-        table = job.resolve_expiries(table, parsed, seen=False)
-        _emit(job, table, sql, on_rows, held, parsed)
-    for table, parsed in held:
-        table = job.resolve_expiries(table, parsed, seen=True)
-        table = _reject_unresolved(table, parsed)
-        _emit(job, table, sql, on_rows, [], parsed)
+    for batch in read.batches:
+        checked = batch.checked
+        if checked is None:
+            table = job.resolve_expiries(batch.table, batch.parsed, seen=False)
+            checked = sort_out(check_batch(con, table, batch.parsed, spec), spec)
+            batch = ReadBatch(table, batch.parsed)
+        _emit(job, batch, checked, on_rows, held)
+    for batch in held:
+        table = job.resolve_expiries(batch.table, batch.parsed, seen=True)
+        table = _reject_unresolved(table, batch.parsed)
+        _emit(job, ReadBatch(table, batch.parsed),
+              sort_out(check_batch(con, table, batch.parsed, spec), spec), on_rows, [])
+    return read.sha256
 
 
 class _NotFiniteError(Exception):
@@ -456,17 +543,18 @@ def _numeric_columns(spec: Mapping) -> frozenset[str]:
     return frozenset(numeric - other)
 
 
-def _read_all(job: MinuteParser, path: Path, spec: Mapping) -> FileRead:
-    """Every batch of ``path`` resolved, and the malformed rows. Prices and counts are
-    read as numbers first (fast); a file with a number the reader refuses (empty, NA,
-    1,234) or a NaN / infinity is read again as text, so the checks name each value."""
+def _read_all(job: MinuteParser, path: Path, spec: Mapping, con: Any | None) -> FileRead:
+    """Every batch of ``path`` resolved (and checked on ``con`` where it can be), and the
+    malformed rows. Prices and counts are read as numbers first (fast); a file with a
+    number the reader refuses (empty, NA, 1,234) or a NaN / infinity is read again as
+    text, so the checks name each value."""
     numeric = _numeric_columns(spec)
     for columns in ((numeric, frozenset[str]()) if numeric else (frozenset[str](),)):
         for exact in (False, True):
             bad: list[BadRow] = []
             reader = _Reader(path, spec.delimiter, exact, bad, columns)
             try:
-                return list(_iter_resolved(job, reader, bad)), bad
+                batches = list(_iter_resolved(job, reader, bad))
             except pa.ArrowInvalid:
                 if reader.restart and not exact:
                     continue  # a malformed row: read again on one thread for exact lines
@@ -475,6 +563,12 @@ def _read_all(job: MinuteParser, path: Path, spec: Mapping) -> FileRead:
                 raise
             except _NotFiniteError:
                 break
+            if con is not None:
+                for batch in batches:
+                    if not pc.any(batch.table.column("needs")).as_py():
+                        batch.checked = sort_out(
+                            check_batch(con, batch.table, batch.parsed, spec), spec)
+            return FileRead(batches, bad)
     raise AssertionError("the text read either returns or raises")
 
 
@@ -500,8 +594,7 @@ def _what(ticker: ParsedTicker) -> str:
 
 
 def _iter_resolved(job: MinuteParser, reader: _Reader,
-                   bad: list[BadRow]
-                   ) -> Iterator[tuple[pa.Table, list[ParsedTicker | str]]]:
+                   bad: list[BadRow]) -> Iterator[ReadBatch]:
     seen = 0
     for batch in reader.batches():
         if batch.num_rows == 0:
@@ -512,7 +605,7 @@ def _iter_resolved(job: MinuteParser, reader: _Reader,
         for col in batch.columns:
             if pa.types.is_floating(col.type) and not pc.all(pc.is_finite(col)).as_py():
                 raise _NotFiniteError
-        yield job.resolved(batch, pa.array(lines))
+        yield ReadBatch(*job.resolved(batch, pa.array(lines)))
 
 
 def _check_bad_rows(bad: list[BadRow], path: Path,
@@ -607,35 +700,121 @@ ORDER BY o.line
 """
 
 
-def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
-          on_rows: Callable[[str, pa.Table], None], held: Held,
-          parsed: list[ParsedTicker | str]) -> None:
-    con = job.con
-    con.register("_posbt_min", table)
-    try:
-        out = con.sql(sql["n_open" in table.column_names]).to_arrow_table()
-    finally:
-        _unregister(con, "_posbt_min")
+def check_batch(con: Any, table: pa.Table, parsed: list[ParsedTicker | str],
+                spec: Mapping) -> pa.Table:
+    """A resolved batch's rows typed and checked: each with its reason to be rejected or
+    NULL (``price_sql``'s columns, then the tickers' kind, symbol and right), a key
+    repeated in the batch rejected. Needs no store: ``con`` may be any DuckDB connection.
+    A batch whose numbers Arrow already cast is checked in NumPy (``fast_checked``) and
+    only its rows that fail go through ``price_sql`` for their reasons."""
+    out = fast_checked(con, table, parsed, spec) if "n_open" in table.column_names else None
+    if out is None:
+        out = _price_checked(con, table, price_sql(spec, typed="n_open" in table.column_names))
     out = ticker_columns(out, parsed)
     if not _surely_unique(out, parsed):
         out = _mark_duplicates(con, out)
+    return out
+
+
+def _price_checked(con: Any, table: pa.Table, sql: str) -> pa.Table:
+    con.register("_posbt_min", table)
+    try:
+        return con.sql(sql).to_arrow_table()
+    finally:
+        _unregister(con, "_posbt_min")
+
+
+CHECKED_TYPES = pa.schema([
+    ("line", pa.int64()), ("ptr", pa.int32()), ("expiry", pa.date32()),
+    ("strike", pa.float64()), ("ts", pa.timestamp("us")), ("open", pa.float64()),
+    ("high", pa.float64()), ("low", pa.float64()), ("close", pa.float64()),
+    ("volume", pa.int64()), ("oi", pa.int64()), ("reason", pa.string())])
+_DAY_US = 86_400_000_000
+_OPEN_US, _CLOSE_US = (9 * 60 + 15) * 60_000_000, (15 * 60 + 30) * 60_000_000
+
+
+def _np(col: pa.ChunkedArray | pa.Array, fill: Any) -> np.ndarray:
+    out: np.ndarray = pc.fill_null(col, fill).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _whole_count(v: np.ndarray, null: np.ndarray) -> np.ndarray:
+    """``price_sql``'s count test: NULL, or a whole number in [0, MAX_COUNT]."""
+    with np.errstate(invalid="ignore"):
+        ok: np.ndarray = null | ((v >= 0) & (v <= float(MAX_COUNT)) & (v == np.round(v)))
+    return ok
+
+
+def fast_checked(con: Any, table: pa.Table, parsed: list[ParsedTicker | str],
+                 spec: Mapping) -> pa.Table | None:
+    """``price_sql(spec, typed=True)``'s result, computed in NumPy: the rows passing its
+    one numeric test (``fine``: the usual case) keep their values with no reason; the
+    others (and only they) are run through the SQL for their values and reason. None for
+    a batch this does not cover (a ticker or stamp missing): the caller runs the SQL."""
+    ptr_col, ts_col = table.column("ptr"), table.column("ts")
+    if ptr_col.null_count or not parsed:
+        return None
+    keep = ~_np(table.column("blank"), False)
+    ptr = _np(ptr_col, 0)
+    index = np.array([f[0] in ("spot_bars", "vix_bars") for f in map(_ticker_fields, parsed)])
+    ts_us = _np(pc.cast(ts_col, pa.int64()), 0)
+    tod = ts_us % _DAY_US
+    fine = (keep & _np(pc.is_null(table.column("err")), False)
+            & ~_np(table.column("needs"), True) & _np(pc.is_valid(ts_col), False)
+            & (tod > _OPEN_US) & (tod <= _CLOSE_US))
+    expiry = table.column("expiry")
+    day = ts_us // _DAY_US
+    fine &= _np(pc.is_null(expiry), False) | (_np(pc.cast(expiry, pa.int32()), 0) >= day)
+    values: dict[str, np.ndarray] = {}
+    nulls: dict[str, np.ndarray] = {}
+    mult = spec.multipliers
+    for f in (*PRICES, *COUNTS):
+        col = table.column(f"n_{f}")
+        nulls[f] = _np(pc.is_null(col), True)
+        v = _np(col, np.nan).astype(np.float64, copy=False)
+        values[f] = v * mult[f] if mult.get(f, 1.0) != 1.0 else v
+    with np.errstate(invalid="ignore"):
+        for f in PRICES:
+            v = values[f]
+            fine &= ~nulls[f] & np.isfinite(v) & (v > 0) & (v <= MAX_PRICE)
+        o, h, lo, c = (values[f] for f in PRICES)
+        fine &= (h >= lo) & (c >= lo) & (c <= h) & (o >= lo) & (o <= h)
+    fine &= _whole_count(values["volume"], nulls["volume"])
+    fine &= _whole_count(values["oi"], nulls["oi"]) | index[ptr]
+    vol_null = nulls["volume"] | ~fine
+    oi_null = nulls["oi"] | index[ptr] | ~fine
+    cols = {
+        "line": table.column("line"), "ptr": ptr_col, "expiry": expiry,
+        "strike": table.column("strike"), "ts": ts_col,
+        **{f: pa.array(values[f]) for f in PRICES},
+        "volume": pa.array(np.where(vol_null, 0, values["volume"]).astype(np.int64),
+                           mask=vol_null),
+        "oi": pa.array(np.where(oi_null, 0, values["oi"]).astype(np.int64), mask=oi_null),
+        "reason": pa.nulls(table.num_rows, pa.string()),
+    }
+    out = pa.table({n: cols[n] for n in CHECKED_TYPES.names}).cast(CHECKED_TYPES)
+    if not keep.all():
+        out = out.filter(pa.array(keep))
+        table = table.filter(pa.array(keep))
+        fine = fine[keep]
+    if fine.all():
+        return out
+    failing = pa.array(~fine)
+    rest = _price_checked(con, table.filter(failing),
+                          price_sql(spec, typed=True) + "ORDER BY line")
+    rest = rest.select(CHECKED_TYPES.names).cast(CHECKED_TYPES)
+    return pa.table({n: pc.replace_with_mask(out.column(n).combine_chunks(), failing,
+                                             rest.column(n).combine_chunks())
+                     for n in CHECKED_TYPES.names})
+
+
+def sort_out(out: pa.Table, spec: Mapping) -> Sorted:
+    """``check_batch``'s rows sorted out (``Sorted``); needs no store."""
     reasons = out.column("reason")
     good_mask = pc.is_null(reasons)
-    held_mask = pc.fill_null(pc.equal(reasons, "_held"), False)
-    job.report.rows_read += out.num_rows - int(pc.sum(held_mask).as_py() or 0)
-    bad = out.select(["line", "reason"]).filter(pc.is_valid(reasons))
-    for line, reason in zip(bad.column("line").to_pylist(), bad.column("reason").to_pylist(),
-                            strict=True):
-        if reason == "_outside":
-            job.report.ignore("bar outside the 09:15-15:30 session")
-        elif reason == "_untraded":
-            job.report.ignore(UNTRADED)
-        elif reason != "_held":
-            job.report.reject(int(line), str(reason))
-    if pc.any(held_mask).as_py():
-        lines = out.filter(held_mask).column("line")
-        held.append((table.filter(pc.is_in(table.column("line"), value_set=lines)), parsed))
+    not_stored = out.select(["line", "reason"]).filter(pc.is_valid(reasons))
     kinds = out.column("kind")
+    tables: dict[str, pa.Table] = {}
     for name, cols in TABLE_COLUMNS.items():
         mask = pc.and_(good_mask, _kind_mask(kinds, name))
         n = int(pc.sum(mask).as_py() or 0)
@@ -644,6 +823,35 @@ def _emit(job: ColumnarMinute, table: pa.Table, sql: dict[bool, str],
         rows = out.select(list(cols))  # only the table's columns are copied
         if n < out.num_rows:
             rows = rows.filter(mask)
-        rows = rows.append_column("bar_minutes", pa.array(
-            np.full(rows.num_rows, job.spec.bar_minutes, dtype=np.int16)))
+        tables[name] = rows.append_column("bar_minutes", pa.array(
+            np.full(rows.num_rows, spec.bar_minutes, dtype=np.int16)))
+    option_rows = tables.get("option_bars")
+    firsts = [] if option_rows is None else first_days(option_rows)
+    return Sorted(out.num_rows, not_stored, tables, firsts)
+
+
+def _emit(job: ColumnarMinute, batch: ReadBatch, checked: Sorted,
+          on_rows: Callable[[str, pa.Table], None], held: Held) -> None:
+    """Report the batch's rejected and ignored rows, hold back those whose expiry is not
+    known yet, note each option series' first day, and hand the good rows to ``on_rows``
+    table by table."""
+    lines = checked.not_stored.column("line").to_pylist()
+    reasons = checked.not_stored.column("reason").to_pylist()
+    held_lines = [line for line, reason in zip(lines, reasons, strict=True)
+                  if reason == "_held"]
+    job.report.rows_read += checked.rows - len(held_lines)
+    for line, reason in zip(lines, reasons, strict=True):
+        if reason == "_outside":
+            job.report.ignore("bar outside the 09:15-15:30 session")
+        elif reason == "_untraded":
+            job.report.ignore(UNTRADED)
+        elif reason != "_held":
+            job.report.reject(int(line), str(reason))
+    if held_lines:
+        table = batch.table
+        held.append(ReadBatch(table.filter(pc.is_in(
+            table.column("line"), value_set=pa.array(held_lines, pa.int64()))), batch.parsed))
+    for symbol, expiry, day in checked.firsts:  # each expiry with its first bar's day
+        job.books.add(symbol, expiry, day)
+    for name, rows in checked.tables.items():
         on_rows(name, rows)

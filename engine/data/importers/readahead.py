@@ -2,11 +2,13 @@
 
 Stage: data ingestion, around ``minute.import_minute`` when several CSV files are
 imported in a row (``posbt data import minute FOLDER``, ``benchmarks/import.py``). A
-file's columnar import has two halves: the read (pyarrow's CSV parse and the parsing of
-the distinct tickers and stamps, ``minute_columnar.read_file``) needs only the file and
-the mapping; the rest (expiries, checks, insert, commit, checkpoint) runs on the store's
-connection. Either half alone leaves a core of two idle much of the time, so while file
-N is stored, file N+1 is read on one background thread.
+file's columnar import has two halves: the read (pyarrow's CSV parse, the parsing of the
+distinct tickers and stamps, the file's sha256, and the checks of every batch whose
+tickers name their expiry, on a DuckDB connection of the reader's own:
+``minute_columnar.read_file``) needs only the file and the mapping; the rest (expiries
+from the store, the checks of the other batches, insert, commit, checkpoint) runs on the
+store's connection. The two halves cost about the same, so while file N is stored, file
+N+1 is read on one background thread; the tickers parsed are kept from file to file.
 
 Rules:
 - at most one file is read ahead (memory: the file being stored and the one being read);
@@ -26,9 +28,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
+import duckdb
+
 from engine.data.importers.mapping import Mapping
 from engine.data.importers.minute import import_minute, minute_mapping
-from engine.data.importers.minute_columnar import FileRead, read_file
+from engine.data.importers.minute_columnar import FileRead, TickerCache, read_file
 from engine.data.importers.report import ImportReport
 from engine.data.store import Store
 from engine.errors import ImportRejectedError
@@ -43,6 +47,8 @@ class ReadAhead:
         self.paths = [Path(p) for p in paths if Path(p).suffix.lower() == ".csv"]
         self.spec = spec
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posbt-read-ahead")
+        self._con = duckdb.connect()  # the reading thread's own, for the checks (no store)
+        self._tickers: TickerCache = {}  # parsed tickers, kept from file to file
         self._pending: tuple[Path, Future[FileRead]] | None = None
         self._next = 0  # index in paths of the first file not yet asked for
         self.taken = 0  # files whose read was done ahead (for tests and figures)
@@ -69,7 +75,8 @@ class ReadAhead:
         self._next = i + 1
         if self._next < len(self.paths):
             following = self.paths[self._next]
-            self._pending = (following, self._pool.submit(read_file, following, self.spec))
+            self._pending = (following, self._pool.submit(read_file, following, self.spec,
+                                                          self._con, self._tickers))
 
     def close(self) -> None:
         """Stop reading ahead (a read under way ends first; its result is dropped)."""
@@ -77,6 +84,7 @@ class ReadAhead:
             self._pending[1].cancel()
             self._pending = None
         self._pool.shutdown(wait=True)
+        self._con.close()
 
     def __enter__(self) -> ReadAhead:
         return self

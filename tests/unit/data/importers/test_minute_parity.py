@@ -74,6 +74,14 @@ def _generated(tmp_path: Path, variant: str = "plain") -> Path:
     lines[902] = "NIFTY03JUL2525650PE.NFO,01/07/2025,12:30:59,0,0,0,0,75,150000"
     lines[903] = "NIFTY.NSE,01/07/2025,12:31:59,0,0,0,0,0,0"
     lines[904] = "NIFTY03JUL2525650CE.NFO,01/07/2025,12:31:59,0,0,0,0,lots,150000"
+    if variant == "typed":  # every number a number: Arrow casts them, NumPy checks them
+        lines[901] = "NIFTY-II.NFO,01/07/2025,12:30:59,0,0,0,0,0,9000000"
+        lines[904] = "NIFTY03JUL2525650CE.NFO,01/07/2025,12:31:59,0,0,0,0,7.5,150000"
+        lines[905] = "NIFTY03JUL2525600CE.NFO,01/07/2025,15:45:59,101,103,100,102,75,150000"
+        lines[906] = "NIFTY03JUL2525600PE.NFO,01/07/2025,12:32:59,101,99,100,100,75,150000"
+        lines[907] = "NIFTY03JUL2525600PE.NFO,01/07/2025,12:33:59,101,103,100,104,75,150000"
+        lines[908] = "NIFTY03JUL2525600PE.NFO,01/07/2025,12:34:59,101,103,100,102,7.5,150000"
+        lines[909] = "NIFTY03JUL2525600PE.NFO,01/07/2025,12:35:59,101,103,100,102,75,-1"
     if variant == "text":  # a number the fast reader refuses: the file is read as text
         parts = lines[1000].split(",")
         lines[1000] = ",".join([*parts[:3], "NA", *parts[4:]])
@@ -87,7 +95,8 @@ def _generated(tmp_path: Path, variant: str = "plain") -> Path:
 
 
 @pytest.mark.parametrize(("streamed", "variant"), [
-    (False, "plain"), (True, "plain"), (False, "text"), (True, "text"), (False, "by_ticker")])
+    (False, "plain"), (True, "plain"), (False, "text"), (True, "text"), (False, "by_ticker"),
+    (False, "typed"), (True, "typed")])
 def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                              streamed: bool, variant: str) -> None:
     if streamed:  # many small batches: line numbers and duplicates across batch borders
@@ -105,7 +114,9 @@ def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest
     # volume, an option expired before the bar, strike 0, zero prices with volume, an
     # index at 0, zero prices with volume 'lots' (+ the NA price of the text variant)
     rejected = {r.line: r.reason for r in a.rejected}
-    assert len(rejected) == 11 + (variant == "text")
+    # typed: line 905 holds volume 7.5 (not 'lots'), and lines 907-910 are high < low,
+    # close above high, volume 7.5, oi -1 (line 906, after the session, is ignored)
+    assert len(rejected) == 11 + (variant == "text") + 4 * (variant == "typed")
     lines = path.read_text().splitlines()
     for line, reason in rejected.items():  # each line number points at its own line
         text = lines[line - 1]
@@ -120,6 +131,11 @@ def test_a_larger_generated_file_matches_too(tmp_path: Path, monkeypatch: pytest
     if variant != "by_ticker":  # lines 903-905: zero prices traded, an index at 0, volume 'lots'
         assert [rejected.get(n) for n in (903, 904, 905)] == [
             "open: price must be > 0, got 0"] * 3
+    if variant == "typed":
+        assert [rejected.get(n) for n in range(907, 911)] == [
+            "high 99 is below low 100", "close 104 is outside [low 100, high 103]",
+            "volume: expected a whole number, got 7.5", "oi: count must be >= 0, got -1"]
+        assert a.ignored.get("bar outside the 09:15-15:30 session") == 1
     if variant == "text":
         assert rejected[1001] == "open: not a number 'NA'"
     # the two untraded minutes are ignored and counted, never stored
