@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.data.store import Store
-from engine.domain.calendar import TradingCalendar, load_calendar
+from engine.domain.calendar import TradingCalendar, holiday_lists, load_calendar
 from engine.domain.contracts import ContractMaster, load_contracts
 from engine.errors import PosbtError
 
@@ -52,7 +52,6 @@ CHECK_QUERIES: tuple[tuple[str, Severity], ...] = (
     ("check_duplicates", Severity.ERROR),
     ("check_prices", Severity.ERROR),
     ("check_missing_bars", Severity.WARNING),
-    ("check_missing_days", Severity.WARNING),
     ("check_expiries_without_data", Severity.WARNING),
 )
 
@@ -116,20 +115,54 @@ def value_findings(store: Store) -> list[Finding]:
     return out
 
 
-def calendar_findings(store: Store, master: ContractMaster,
-                      calendars: dict[str, TradingCalendar] | None = None) -> list[Finding]:
+class Calendars:
+    """The exchange calendars the checks compare bars with, one per exchange, made on first
+    use: the shipped holidays and special sessions plus the store's own ``holidays`` rows
+    (what ``seed`` loaded, a user's list included). A symbol the master does not know is
+    taken as NSE's."""
+
+    def __init__(self, store: Store, master: ContractMaster) -> None:
+        self._master = master
+        self._stored: dict[str, dict[dt.date, str]] = defaultdict(dict)
+        for r in store.query("check_holidays").to_pylist():
+            self._stored[str(r["exchange"]).upper()][r["day"]] = str(r["description"] or "")
+        self._made: dict[str, TradingCalendar] = {}
+
+    def of(self, symbol: str) -> TradingCalendar:
+        try:
+            exchange = self._master.exchange(symbol)
+        except PosbtError:
+            exchange = "NSE"
+        if exchange not in self._made:
+            more: dict[dt.date, str] = {}
+            for listed in holiday_lists(exchange):
+                more.update(self._stored.get(listed, {}))
+            self._made[exchange] = load_calendar(exchange).with_holidays(more)
+        return self._made[exchange]
+
+
+def missing_day_findings(store: Store, calendars: Calendars) -> list[Finding]:
+    """Trading days of the symbol's exchange (weekdays that are not its holidays) without
+    spot bars, between its first and last day of spot bars, per bar interval."""
+    have: dict[tuple[str, int], set[dt.date]] = defaultdict(set)
+    for r in store.query("check_spot_days").to_pylist():
+        have[(str(r["symbol"]), int(r["bar_minutes"]))].add(r["day"])
+    out: list[Finding] = []
+    for (symbol, minutes), days in sorted(have.items()):
+        cal = calendars.of(symbol)
+        missing = [d for d in cal.trading_days(min(days), max(days)) if d not in days]
+        if missing:
+            out.append(Finding("missing trading days", Severity.WARNING, "spot_bars", symbol,
+                               len(missing), f"{missing[0]} ({minutes}m)"))
+    return out
+
+
+def calendar_findings(store: Store, calendars: Calendars) -> list[Finding]:
     """Bars on days the exchange was closed (warning) or held a special session (info)."""
-    calendars = calendars if calendars is not None else {}
     closed: dict[tuple[str, str], list[str]] = defaultdict(list)
     special: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in store.query("check_bar_days").to_pylist():
-        try:
-            exchange = master.exchange(r["symbol"])
-        except PosbtError:
-            exchange = "NSE"
-        if exchange not in calendars:
-            calendars[exchange] = load_calendar(exchange)
-        cal, day = calendars[exchange], r["day"]
+        cal, day = calendars.of(r["symbol"]), r["day"]
         if cal.is_trading_day(day):
             continue
         key = (r["tbl"], r["symbol"])
@@ -154,7 +187,9 @@ def run_checks(store: Store, master: ContractMaster | None = None) -> list[Findi
     master = master if master is not None else load_contracts()
     findings.extend(strike_findings(store, master))
     findings.extend(value_findings(store))
-    findings.extend(calendar_findings(store, master))
+    calendars = Calendars(store, master)
+    findings.extend(missing_day_findings(store, calendars))
+    findings.extend(calendar_findings(store, calendars))
     findings.extend(build_findings(store))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(findings, key=lambda f: order[f.severity])

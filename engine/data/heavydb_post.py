@@ -117,24 +117,6 @@ def check_missing_bars(table: pa.Table, params: Mapping[str, object]) -> pa.Tabl
     return _check_table(out)
 
 
-def check_missing_days(table: pa.Table, params: Mapping[str, object]) -> pa.Table:
-    """Weekdays without spot bars (NSE holidays excepted) per (symbol, interval)."""
-    rows = table.to_pylist()
-    holidays = {r["day"] for r in rows if r["what"] == "holiday"}
-    have = _grouped([r for r in rows if r["what"] == "bars"], ("symbol", "bar_minutes"))
-    out: list[Row] = []
-    for (sym, minutes), g in sorted(have.items()):
-        days = {r["day"] for r in g}
-        cal = np.arange(np.datetime64(min(days), "D"), np.datetime64(max(days), "D") + 1)
-        weekdays = cal[np.is_busday(cal)]
-        missing = [d for d in weekdays.astype(dt.date).tolist()
-                   if d not in days and d not in holidays]
-        if missing:
-            out.append({"check_name": "missing trading days", "tbl": "spot_bars", "symbol": sym,
-                        "n": len(missing), "example": f"{min(missing)} ({minutes}m)"})
-    return _check_table(out)
-
-
 # -- reads -------------------------------------------------------------------------------------
 
 def leg_paths(table: pa.Table, params: Mapping[str, object]) -> pa.Table:
@@ -310,7 +292,6 @@ POST_HOOKS: dict[str, PostHook] = {
     "check_prices": check_prices,
     "check_expiries_without_data": check_expiries_without_data,
     "check_missing_bars": check_missing_bars,
-    "check_missing_days": check_missing_days,
     "leg_paths": leg_paths,
     "expiries_from": expiries_from,
     "vol_chain_meta": vol_chain_meta,

@@ -48,6 +48,12 @@ class TradingCalendar:
         session (a Saturday budget day, a Muhurat evening) where data has bars."""
         return self.is_trading_day(d) or d in self.special_sessions
 
+    def with_holidays(self, more: dict[date, str]) -> TradingCalendar:
+        """This calendar with the holidays ``more`` added (their descriptions win)."""
+        return TradingCalendar(exchange=self.exchange, holidays=self.holidays | frozenset(more),
+                               descriptions={**self.descriptions, **more},
+                               special_sessions=self.special_sessions)
+
     def trading_days(self, start: date, end: date) -> list[date]:
         """Trading days in ``[start, end]``, both ends included; empty when start > end."""
         days: list[date] = []
@@ -146,6 +152,13 @@ def load_calendar(exchange: str = "NSE", extra: Path | None = None) -> TradingCa
     special = read_holidays(SHIPPED_SPECIAL_SESSIONS, lists)
     return TradingCalendar(exchange=key, holidays=frozenset(holidays), descriptions=holidays,
                            special_sessions=special)
+
+
+def holiday_lists(exchange: str) -> tuple[str, ...]:
+    """The exchanges whose holiday rows ``exchange``'s calendar reads (BSE reads NSE's);
+    an unknown exchange reads its own only."""
+    key = exchange.strip().upper()
+    return _SHARED_LISTS.get(key, (key,))
 
 
 def user_holidays_path(home: Path) -> Path | None:

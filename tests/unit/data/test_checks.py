@@ -104,3 +104,56 @@ def test_cli_exit_codes(home: Path) -> None:
     assert result.exit_code == 0 and "no problems found" in result.output
     result = CliRunner().invoke(cli, ["--home", str(home.parent / "none"), "data", "check"])
     assert result.exit_code == 1 and "posbt data demo" in result.output
+
+
+def _daily_spot(store: DuckDBStore, symbol: str, days: list[dt.date]) -> None:
+    for day in days:
+        store.con.execute(f"INSERT INTO spot_bars ({SPOT_COLS}) VALUES (?, 1440, ?, 100, 101, "
+                          "99, 100, NULL)", [symbol, dt.datetime.combine(day, dt.time(15, 30))])
+
+
+def _weekdays(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)
+            if (start + dt.timedelta(days=i)).weekday() < 5]
+
+
+def test_holidays_are_not_missing_days_without_a_seeded_holidays_table() -> None:
+    # A store filled by `posbt data import` only (no `posbt data demo`, so the holidays table
+    # is empty), daily spot on every trading day of 23 Jan - 3 Feb 2023. 26 Jan 2023
+    # (Thursday) is Republic Day, an NSE holiday in the shipped list: no spot that day is
+    # right. 31 Jan (Tuesday) is missing for real: 1 missing day, not 2.
+    store = DuckDBStore(":memory:")
+    assert store.sql("SELECT count(*) AS n FROM holidays").to_pylist()[0]["n"] == 0
+    days = [d for d in _weekdays(dt.date(2023, 1, 23), dt.date(2023, 2, 3))
+            if d not in (dt.date(2023, 1, 26), dt.date(2023, 1, 31))]
+    _daily_spot(store, "NIFTY", days)
+    # SENSEX (BSE) reads NSE's list too: the same days, the same one gap
+    _daily_spot(store, "SENSEX", days)
+    found = {f.symbol: f for f in run_checks(store) if f.check == "missing trading days"}
+    assert (found["NIFTY"].count, found["NIFTY"].example) == (1, "2023-01-31 (1440m)")
+    assert (found["SENSEX"].count, found["SENSEX"].example) == (1, "2023-01-31 (1440m)")
+    assert not [f for f in run_checks(store) if f.check == "bars on a day the exchange was closed"]
+    store.close()
+
+
+def test_the_stores_own_holidays_count_as_closed_days() -> None:
+    # the user's holiday list, seeded into the store: 31 Jan 2023 closed (say, an exchange
+    # outage) -> no missing day at all; a BSE-only row applies to SENSEX, not to NIFTY
+    store = DuckDBStore(":memory:")
+    days = [d for d in _weekdays(dt.date(2023, 1, 23), dt.date(2023, 2, 3))
+            if d not in (dt.date(2023, 1, 26), dt.date(2023, 1, 31), dt.date(2023, 2, 1))]
+    _daily_spot(store, "NIFTY", days)
+    _daily_spot(store, "SENSEX", days)
+    store.con.execute("INSERT INTO holidays VALUES ('NSE', DATE '2023-01-31', 'outage'), "
+                      "('BSE', DATE '2023-02-01', 'BSE only')")
+    found = {f.symbol: f for f in run_checks(store) if f.check == "missing trading days"}
+    # NIFTY: 1 Feb is an NSE trading day without spot; SENSEX: 31 Jan (NSE's list, which
+    # BSE reads) and 1 Feb (its own) are closed -> nothing missing
+    assert (found["NIFTY"].count, found["NIFTY"].example) == (1, "2023-02-01 (1440m)")
+    assert "SENSEX" not in found
+    # a bar on the store's own holiday is a bar on a closed day, named with its description
+    _daily_spot(store, "NIFTY", [dt.date(2023, 1, 31)])
+    closed = [f for f in run_checks(store) if f.check == "bars on a day the exchange was closed"]
+    assert [(f.symbol, f.count, f.example) for f in closed] == [
+        ("NIFTY", 1, "2023-01-31 (outage)")]
+    store.close()

@@ -396,8 +396,8 @@ def test_post_hooks_on_duplicates_and_empty_inputs(mem_store: DuckDBStore) -> No
     heavy = HeavyDBStore(backend=shim)
     shim.con.executemany("INSERT INTO spot_bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                          [row, row])
-    for name in ("check_duplicates", "check_missing_days", "check_missing_bars", "check_prices",
-                 "check_expiries_without_data"):
+    for name in ("check_duplicates", "check_spot_days", "check_holidays", "check_missing_bars",
+                 "check_prices", "check_expiries_without_data"):
         assert_same(name, {}, mem_store, heavy)
     dup = heavy.query("check_duplicates").to_pylist()
     assert dup == [{"check_name": "duplicate keys", "tbl": "spot_bars", "symbol": "NIFTY", "n": 1,

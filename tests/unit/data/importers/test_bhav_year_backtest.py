@@ -70,3 +70,12 @@ def test_a_bhavcopy_year_alone_runs_a_monthly_iron_fly(home: Path, tmp_path: Pat
     # entry when a wing strike has no quote that day
     monthlies = len({(d.year, d.month) for d in true_close})
     assert monthlies == 13 and 8 <= trades <= monthlies, line
+
+    # `posbt data check` on that store: derived spot and no-trade bars are information; the
+    # year's 15 NSE holidays (26 Jan Republic Day ... 25 Dec Christmas) are no missing days
+    # although the store's holidays table is empty (nothing but bhavcopies was imported)
+    result = runner.invoke(cli, ["--home", str(home), "data", "check"])
+    assert result.exit_code == 0, result.output
+    assert "derived spot" in result.output and "no-trade bars" in result.output
+    assert "missing trading days" not in result.output
+    assert "0 error(s), 0 warning(s)" in result.output
