@@ -120,6 +120,24 @@ def read_source(path: Path) -> RawConfig:
                      place=str(path))
 
 
+def has_sweep(path: Path) -> bool:
+    """Whether ``path`` holds Sweep sheet rows (a YAML ``sweep:`` block), or a bad one that
+    ``posbt sweep`` will name: ``read_source(path).sweep or .sweep_problems``, reading
+    only that part of the file. Raises what :func:`read_source` raises for a missing or
+    unknown file."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise PosbtError("file not found", place=str(path))
+    if suffix in (".yaml", ".yml"):
+        from engine.config.yaml_source import has_sweep_block
+        return has_sweep_block(path)
+    if suffix in (".xlsx", ".xlsm"):
+        from engine.config.workbook_source import has_sweep_rows
+        return has_sweep_rows(path)
+    raise PosbtError(f"unknown config file type {suffix!r}; use .xlsx or .yaml",
+                     place=str(path))
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a config is read: reading builds millions

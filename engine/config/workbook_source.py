@@ -802,6 +802,21 @@ def _custom_without_legs(reader: _Reader, has_leg_sheet: bool) -> None:
                    "StrategySubtype", warn=only_defaults(strat.layer))
 
 
+def has_sweep_rows(path: Path) -> bool:
+    """Whether :func:`read_workbook` of ``path`` would find Sweep sheet rows or a bad one
+    (``raw.sweep or raw.sweep_problems``), reading the Sweep sheet alone (the strategies'
+    sheets are not parsed: a 10,000-strategy workbook answers at once)."""
+    from engine.workbook.xlsx_stream import StreamingReader
+
+    book = StreamingReader(path)
+    sheets = book.sheet_names()
+    if Sheet.POSITIONAL.value not in sheets or SWEEP_SHEET not in sheets:
+        return False  # read_book reads no Sweep sheet without a PositionalParameter one
+    raw = RawConfig(source=str(path))
+    _sweep_sheet(_Reader(book, raw))
+    return bool(raw.sweep or raw.sweep_problems)
+
+
 def read_workbook(path: Path) -> RawConfig:
     """Read an .xlsx/.xlsm config workbook from disk with the streaming reader (it gives
     what openpyxl's full load gives, in a fraction of the time: see

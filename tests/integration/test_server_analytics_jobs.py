@@ -221,6 +221,31 @@ def test_a_sweep_with_neither_params_nor_a_sweep_sheet_gets_422(world: tuple[Pat
     assert not list(books.glob("no_rows_sweep.xlsx"))  # nothing queued, nothing written
 
 
+def test_the_request_reads_only_the_sweep_part_of_the_file(world: tuple[Path, Api],
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    # the request handler no longer parses the strategies (a 10,000-strategy workbook made the
+    # request take ~5 s): with the full read failing in the server's process, the answers are
+    # still 202 (the job, in a process of its own, reads the whole file) and 422
+    import engine.config.loader as config_loader
+
+    def no_full_read(path: Path) -> None:
+        raise AssertionError(f"the request read all of {path}")
+
+    books, api = world
+    book, none = _book(books, "cheap_sweep.xlsx", [("Lots", "1,2")]), _book(books,
+                                                                              "cheap_none.xlsx", [])
+    monkeypatch.setattr(config_loader, "read_source", no_full_read)
+    r = api.post("/v1/sweeps", {"path": str(book), "workers": 1,
+                                "out": str(books / "cheap_sweep_out.xlsx")})
+    assert r.status_code == 202, r.text
+    job = api.wait(r.json()["job_id"], {"done", "failed"})
+    assert job["state"] == "done", job["errors"]
+    assert (job["variants_done"], job["variants_total"]) == (2, 2)
+    r = api.post("/v1/sweeps", {"path": str(none), "workers": 1})
+    assert r.status_code == 422 and "has no Sweep sheet rows" in r.text, r.text
+
+
 @pytest.mark.parametrize(("path", "body", "place", "text"), [
     ("/v1/sweeps", {"params": [{"name": "WingWidthPt", "values": "200"}]},
      "body.params.0", "unknown parameter 'WingWidthPt'; did you mean WingWidthPts"),

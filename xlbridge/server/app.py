@@ -163,10 +163,9 @@ def _file_routes(settings: ServerSettings) -> APIRouter:
 def _has_sweep_rows(path: FilePath) -> None:
     """A 422 naming ``params`` when the file has no Sweep sheet rows (no YAML ``sweep:``
     block) to sweep; a bad row is left to the job, which names its cell as posbt sweep does."""
-    from engine.config.loader import read_source
+    from engine.config.loader import has_sweep
 
-    raw = read_source(path)
-    if raw.sweep or raw.sweep_problems:
+    if has_sweep(path):  # only the Sweep sheet (sweep: block) is read here; the job reads all
         return
     what = "Sweep sheet rows" if path.suffix.lower() in (".xlsx", ".xlsm") else \
         "sweep: block"
