@@ -104,20 +104,26 @@ def resolve(raw: RawConfig, runtime_overrides: Mapping[str, Any] | None = None,
     return LoadedConfig(out, report)
 
 
-def read_source(path: Path) -> RawConfig:
-    """Read ``path`` with the source its suffix names (.yaml/.yml or .xlsx/.xlsm)."""
+def _is_yaml(path: Path) -> bool:
+    """True for a .yaml/.yml config, False for an .xlsx/.xlsm one; a missing file or another
+    suffix is a PosbtError naming the file."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise PosbtError("file not found", place=str(path))
-    if suffix in (".yaml", ".yml"):
-        from engine.config.yaml_source import read_yaml
-        return read_yaml(path)
-    if suffix in (".xlsx", ".xlsm"):
-        from engine.config.workbook_source import read_workbook
-        book: RawConfig = read_workbook(path)
-        return book
+    if suffix in (".yaml", ".yml", ".xlsx", ".xlsm"):
+        return suffix in (".yaml", ".yml")
     raise PosbtError(f"unknown config file type {suffix!r}; use .xlsx or .yaml",
                      place=str(path))
+
+
+def read_source(path: Path) -> RawConfig:
+    """Read ``path`` with the source its suffix names (.yaml/.yml or .xlsx/.xlsm)."""
+    if _is_yaml(path):
+        from engine.config.yaml_source import read_yaml
+        return read_yaml(path)
+    from engine.config.workbook_source import read_workbook
+    book: RawConfig = read_workbook(path)
+    return book
 
 
 def has_sweep(path: Path) -> bool:
@@ -125,17 +131,11 @@ def has_sweep(path: Path) -> bool:
     ``posbt sweep`` will name: ``read_source(path).sweep or .sweep_problems``, reading
     only that part of the file. Raises what :func:`read_source` raises for a missing or
     unknown file."""
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise PosbtError("file not found", place=str(path))
-    if suffix in (".yaml", ".yml"):
+    if _is_yaml(path):
         from engine.config.yaml_source import has_sweep_block
         return has_sweep_block(path)
-    if suffix in (".xlsx", ".xlsm"):
-        from engine.config.workbook_source import has_sweep_rows
-        return has_sweep_rows(path)
-    raise PosbtError(f"unknown config file type {suffix!r}; use .xlsx or .yaml",
-                     place=str(path))
+    from engine.config.workbook_source import has_sweep_rows
+    return has_sweep_rows(path)
 
 
 @contextmanager
