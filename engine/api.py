@@ -65,9 +65,21 @@ def store_window(store: Store, symbol: str, bar_minutes: int) -> tuple[dt.date, 
     row = store.query("spot_range", {"symbol": symbol, "bar_minutes": bar_minutes}).to_pylist()[0]
     if row["first_ts"] is None:
         label = "daily" if bar_minutes == 1440 else f"{bar_minutes}-minute"
-        raise DataMissingError(f"the store has no {label} {symbol} bars; build them with "
-                               "`posbt data demo` or import data", place="spot_bars")
+        held = _held_intervals(store, symbol, bar_minutes)
+        advice = (f"it holds {symbol} spot bars at {', '.join(held)}: set BarInterval "
+                  f"(backtest.bar_interval) to {held[0]}" if held else
+                  "build them with `posbt data demo` or import data")
+        raise DataMissingError(f"the store has no {label} {symbol} bars; {advice}",
+                               place="spot_bars")
     return row["first_ts"].date(), row["last_ts"].date()
+
+
+def _held_intervals(store: Store, symbol: str, bar_minutes: int) -> list[str]:
+    """The bar intervals (``"5m"``, ``"1d"``) at which the store holds spot bars of ``symbol``,
+    other than ``bar_minutes``: what a run asking for a missing interval can use instead."""
+    return [name for name, minutes in BAR_MINUTES.items() if minutes != bar_minutes
+            and store.query("spot_range", {"symbol": symbol, "bar_minutes": minutes}
+                            ).to_pylist()[0]["first_ts"] is not None]
 
 
 def plan_for(cfg: StrategyConfig, store: Store, date_from: dt.date | None,

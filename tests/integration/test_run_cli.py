@@ -102,6 +102,21 @@ def test_one_strategy_that_cannot_run_does_not_stop_the_others(market_home: Path
     assert "Golden_Fly: 1 trades, net P&L 8,250 INR" in result.output
 
 
+def test_run_at_an_interval_the_store_lacks_names_the_one_it_has(market_home: Path,
+                                                                tmp_path: Path) -> None:
+    # a user who imported one kind of bar (here the store holds only 5-minute NIFTY bars,
+    # as a year of daily bhavcopies gives only 1d ones) and left BarInterval at another is
+    # told which interval the store has and which setting to change, not to import data
+    cfg = tmp_path / "daily.yaml"
+    cfg.write_text(FLY_YAML.replace("bar_interval: 5m", "bar_interval: 1d"))
+    result = CliRunner().invoke(cli, ["run", str(cfg)])
+    assert result.exit_code == 1
+    assert "the store has no daily NIFTY bars" in result.output
+    assert "it holds NIFTY spot bars at 5m: set BarInterval (backtest.bar_interval) to 5m" \
+        in result.output
+    assert "Traceback" not in result.output
+
+
 def test_run_report_and_report_by_run_id(market_home: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "fly.yaml"
     cfg.write_text(FLY_YAML)
