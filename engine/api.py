@@ -82,6 +82,25 @@ def _held_intervals(store: Store, symbol: str, bar_minutes: int) -> list[str]:
                             ).to_pylist()[0]["first_ts"] is not None]
 
 
+def derived_spot_note(store: Store, plan: StrategyPlan) -> str | None:
+    """How many of the spot bars in ``plan``'s window are estimates (spot derived from the
+    bhavcopy's futures or put-call parity, ``source`` DERIVED_*), or None when none is."""
+    rows = store.query("spot_sources", {
+        "symbol": plan.symbol, "bar_minutes": plan.bar_minutes,
+        "ts_from": dt.datetime.combine(plan.start, dt.time.min),
+        "ts_to": dt.datetime.combine(plan.end, dt.time.max)}).to_pylist()
+    derived = [(str(r["source"]), int(r["n"])) for r in rows
+               if str(r["source"] or "").startswith("DERIVED")]
+    if not derived:
+        return None
+    total = sum(int(r["n"]) for r in rows)
+    label = "daily" if plan.bar_minutes == 1440 else f"{plan.bar_minutes}-minute"
+    kinds = ", ".join(f"{source} {n}" for source, n in derived)
+    return (f"{plan.name}: {sum(n for _, n in derived)} of its {total} {label} {plan.symbol} "
+            f"spot bars are estimates ({kinds}), not index closes: `posbt data import spot` "
+            "with the index close files makes them exact (`posbt data check` lists them)")
+
+
 def plan_for(cfg: StrategyConfig, store: Store, date_from: dt.date | None,
              date_to: dt.date | None) -> StrategyPlan:
     """The strategy's plan with its window checked against the store (before anything runs)."""
@@ -139,6 +158,9 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
             try:
                 plans.append((cfg, with_regime_plans(plan_for(cfg, store, date_from, date_to),
                                                      loaded, cfg)))
+                estimated = derived_spot_note(store, plans[-1][1])
+                if estimated:
+                    outcome.warnings.append(estimated)
             except PosbtError as exc:  # one strategy that cannot run does not stop the others
                 problems.append(exc)
                 outcome.warnings.append(f"strategy {cfg.strategy_name} not run: {exc}")

@@ -168,3 +168,33 @@ def test_runs_list_show_compare(market_home: Path, tmp_path: Path) -> None:
     assert net.count("8,250") == 2 and " 0 " in net
     missing = runner.invoke(cli, ["runs", "show", "nope"])
     assert missing.exit_code == 1 and "no run 'nope'" in missing.output
+
+
+# Two old-layout NSE bhavcopy days (the exchange's layout, trailing comma included) holding no
+# index price: the importer derives each day's NIFTY spot from the traded near future
+# (DERIVED_FUTURES), so both of the store's daily NIFTY spot bars are estimates.
+_BHAV_HEADER = ("INSTRUMENT,SYMBOL,EXPIRY_DT,STRIKE_PR,OPTION_TYP,OPEN,HIGH,LOW,CLOSE,SETTLE_PR,"
+                "CONTRACTS,VAL_INLAKH,OPEN_INT,CHG_IN_OI,TIMESTAMP,\n")
+_BHAV_ROWS = (
+    "OPTIDX,NIFTY,27-Jul-2023,19300,CE,210.5,250,190.05,240.1,240.1,1200,15000.5,300000,0,{d},\n"
+    "OPTIDX,NIFTY,27-Jul-2023,19300,PE,120,130.5,95.25,100.4,100.4,1100,13000.2,280000,0,{d},\n"
+    "OPTIDX,NIFTY,27-Jul-2023,19000,PE,40,45,35,41.2,41.2,900,9000.1,200000,0,{d},\n"
+    "OPTIDX,NIFTY,27-Jul-2023,19700,CE,60,66,52,58.3,58.3,800,8000.4,210000,0,{d},\n"
+    "FUTIDX,NIFTY,27-Jul-2023,0,XX,19400,19480,19350,19460.5,19460.5,2500,24000,1100000,0,{d},\n")
+
+
+def test_run_on_derived_spot_says_how_much_of_it_is_estimated(home: Path,
+                                                              tmp_path: Path) -> None:
+    for day in ("03-JUL-2023", "04-JUL-2023"):
+        f = tmp_path / f"fo{day.replace('-', '')}bhav.csv"
+        f.write_text(_BHAV_HEADER + _BHAV_ROWS.format(d=day))
+        imported = CliRunner().invoke(cli, ["data", "import", "bhavcopy", str(f)])
+        assert imported.exit_code == 0, imported.output
+    cfg = tmp_path / "daily.yaml"
+    cfg.write_text(FLY_YAML.replace("bar_interval: 5m", "bar_interval: 1d"))
+    result = CliRunner().invoke(cli, ["run", str(cfg)])
+    assert result.exit_code == 0, result.output
+    # 2 spot bars in the window (3 and 4 Jul), both DERIVED_FUTURES
+    assert ("Golden_Fly: 2 of its 2 daily NIFTY spot bars are estimates (DERIVED_FUTURES 2), "
+            "not index closes") in result.output
+    assert "Traceback" not in result.output

@@ -152,6 +152,8 @@ QUERY_PARAMS: dict[str, list[dict[str, object]]] = {
     "spot_path": [{"symbol": "NIFTY", "bar_minutes": 5, "ts_from": _ts(D1, 9, 25),
                    "ts_to": _ts(D2, 9, 25)}],
     "spot_range": [{"symbol": "NIFTY", "bar_minutes": 5}],
+    "spot_sources": [{"symbol": "NIFTY", "bar_minutes": 5, "ts_from": _ts(D1, 0, 0),
+                      "ts_to": _ts(D2, 23, 0)}],
     "vix_path": [{"symbol": "INDIAVIX", "bar_minutes": 1440, "ts_from": _ts(D1, 0, 0),
                   "ts_to": _ts(D2, 23, 0)}],
     "vol_chain_meta": [{"symbol": "NIFTY", "at": AT}, {"symbol": "NIFTY", "at": _ts(D2, 9, 0)}],
