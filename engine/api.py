@@ -154,11 +154,13 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
         outcome = RunOutcome(warnings=[str(w) for w in loaded.report.warnings])
         plans: list[tuple[StrategyConfig, StrategyPlan]] = []
         problems: list[PosbtError] = []
+        spot_notes: list[str | None] = []  # per plan: how much of its spot is estimated
         for cfg in _pick(loaded, strategies, config_path):
             try:
                 plans.append((cfg, with_regime_plans(plan_for(cfg, store, date_from, date_to),
                                                      loaded, cfg)))
                 estimated = derived_spot_note(store, plans[-1][1])
+                spot_notes.append(estimated)
                 if estimated:
                     outcome.warnings.append(estimated)
             except PosbtError as exc:  # one strategy that cannot run does not stop the others
@@ -169,12 +171,14 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
         configs = [cfg for cfg, _ in plans]
         master = load_contracts()
         fingerprint = store.fingerprint()
-        for _cfg, plan in plans:
+        for (_cfg, plan), spot_note in zip(plans, spot_notes, strict=True):
             def step(frac: float, name: str = plan.name) -> None:
                 if progress is not None:
                     progress(name, frac)
             result = run_backtest(plan, store, ContractInfo.from_master(master, plan.symbol),
                                   on_progress=step)
+            if spot_note:  # BT_RunLog carries it too, not only the command's output
+                result.log.insert(0, spot_note)
             outcome.results.append(result)
             step(1.0)
     finally:

@@ -195,6 +195,11 @@ def test_run_on_derived_spot_says_how_much_of_it_is_estimated(home: Path,
     result = CliRunner().invoke(cli, ["run", str(cfg)])
     assert result.exit_code == 0, result.output
     # 2 spot bars in the window (3 and 4 Jul), both DERIVED_FUTURES
-    assert ("Golden_Fly: 2 of its 2 daily NIFTY spot bars are estimates (DERIVED_FUTURES 2), "
-            "not index closes") in result.output
+    note = ("Golden_Fly: 2 of its 2 daily NIFTY spot bars are estimates (DERIVED_FUTURES 2), "
+            "not index closes")
+    assert note in result.output
     assert "Traceback" not in result.output
+    # the results workbook carries it too: a NOTE row of BT_RunLog
+    rows = list(load_workbook(tmp_path / "daily_results.xlsx")["BT_RunLog"].iter_rows(
+        values_only=True))
+    assert any(r[1] == "NOTE" and str(r[3]).startswith(note) for r in rows), rows
