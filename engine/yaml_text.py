@@ -152,12 +152,15 @@ def root_entry_shapes(text: str, key: str) -> list[str] | None:
     stream alone (no node is built, a fraction of :func:`documents`' time on a big file):
     one word for each document that has the key: ``"empty"`` (an empty mapping),
     ``"mapping"``, ``"sequence"`` or ``"scalar"`` (a null included). None when only the full
-    read can tell: a root mapping that merges (``<<``), an alias as the value, the key twice
-    in a document, nesting beyond :data:`MAX_DEPTH`, or text that is not valid YAML (the
-    full read names that problem)."""
+    read can tell: a merge (``<<``) in a root mapping or in the key's own mapping, an alias
+    as the value, the key twice in a document, nesting beyond :data:`MAX_DEPTH`, or text
+    that is not valid YAML (the full read names that problem). What the full read refuses
+    elsewhere in valid YAML (an impossible date, an alias bomb, an unsafe tag) is not
+    looked for: the shapes are those of the text as written."""
     loader = _Loader(text)
     shapes: list[str] = []
     depth, root_is_mapping, at_key, wanted, check_empty, seen = 0, False, True, False, False, False
+    in_block, block_at_key = False, True  # inside the key's own mapping, at one of its keys
     try:
         while loader.check_event():
             event = loader.get_event()
@@ -169,6 +172,11 @@ def root_entry_shapes(text: str, key: str) -> list[str] | None:
                 depth, at_key, seen = 0, True, False
                 continue
             if isinstance(event, yaml.ScalarEvent | yaml.AliasEvent | yaml.CollectionStartEvent):
+                if depth == 2 and in_block:
+                    if block_at_key and isinstance(event, yaml.ScalarEvent) \
+                            and event.value == "<<":
+                        return None  # a merge decides whether the block is empty
+                    block_at_key = not block_at_key
                 if depth == 0:
                     root_is_mapping = isinstance(event, yaml.MappingStartEvent)
                 elif depth == 1 and root_is_mapping and at_key:
@@ -186,12 +194,14 @@ def root_entry_shapes(text: str, key: str) -> list[str] | None:
                                       "sequence" if isinstance(event, yaml.SequenceStartEvent)
                                       else "mapping")
                         check_empty = isinstance(event, yaml.MappingStartEvent)
+                        in_block, block_at_key = check_empty, True
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
                     return None
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+                in_block = in_block and depth >= 2
     except yaml.YAMLError:
         return None
     finally:

@@ -112,7 +112,11 @@ def has_sweep_block(path: Path) -> bool:
     """Whether :func:`read_yaml` of ``path`` would find sweep rows or a bad ``sweep:`` block
     (``raw.sweep or raw.sweep_problems``), from the YAML events alone: a 10,000-strategy
     file answers in a tenth of the time of reading it. Files only a full read can judge
-    (a root merge key, an aliased block, broken YAML) are read in full."""
+    (a merge at the root or in the block, an aliased block, broken YAML) are read in full.
+    One place it answers otherwise, by design: a valid YAML file with a block that the full
+    read refuses as a whole (an impossible date, an alias bomb, an unsafe tag elsewhere in
+    it) answers True, so the job runs and names that problem at its line, where the full
+    read's empty answer would give a 422 saying the file has no block."""
     try:
         text = read_text(path)
     except YamlInputError:

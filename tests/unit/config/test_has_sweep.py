@@ -44,6 +44,14 @@ YAMLS: dict[str, tuple[str, bool]] = {
     "broken YAML after the block": (STRATEGY + "sweep:\n  Lots: [1, 2]\nx: [unclosed\n", False),
     "a block holding anchors": (STRATEGY + "sweep:\n  Lots: &l [1, 2]\n  Seed: *l\n", True),
     "an empty file": ("", False),
+    # a merge inside the block: the merged mapping decides whether it is empty
+    "a block merging an empty mapping": (STRATEGY + "sweep: {<<: {}}\n", False),
+    "a block merging rows": (STRATEGY + "sweep: {<<: {Lots: [1]}}\n", True),
+    "a block merging after a row": (STRATEGY + "sweep:\n  Lots: [1]\n  <<: {}\n", True),
+    "a block whose values hold a << text": (STRATEGY + 'sweep:\n  Lots: "<<"\n', True),
+    "strategies merging a shared base": (
+        "base: &base {strategy_subtype: IRON_FLY, lots: 1}\n"
+        "strategies:\n  - {<<: *base, strategy_name: A}\nsweep:\n  Lots: [1, 2]\n", True),
 }
 
 
@@ -140,3 +148,18 @@ def test_missing_and_unknown_files_raise_as_read_source_does(tmp_path: Path) -> 
             has_sweep(path)
         assert (cheap.value.message, cheap.value.place) == (full.value.message,
                                                             full.value.place)
+
+
+@pytest.mark.parametrize("line", ["expiry_date: 2025-02-31", "x: !!python/name:os.system",
+                                  "x: *nowhere"])
+def test_a_file_the_full_read_refuses_goes_to_the_job_which_names_the_line(
+        tmp_path: Path, line: str) -> None:
+    # the full read refuses the whole file, so it finds no block (the old 422 said "no
+    # sweep: block", which was untrue); the cheap check sees the block, and the job's full
+    # read then names the real problem at line 4 of the file
+    path = tmp_path / "cfg.yaml"
+    path.write_text(STRATEGY + line + "\nsweep: {Lots: [1, 2]}\n")
+    raw = read_source(path)
+    assert not raw.sweep and raw.problems
+    assert raw.problems[0].place.startswith("cfg.yaml:4"), raw.problems[0]
+    assert has_sweep(path) is True
