@@ -64,14 +64,19 @@ def store_window(store: Store, symbol: str, bar_minutes: int) -> tuple[dt.date, 
     """First and last day of spot bars at ``bar_minutes``; DataMissingError when none."""
     row = store.query("spot_range", {"symbol": symbol, "bar_minutes": bar_minutes}).to_pylist()[0]
     if row["first_ts"] is None:
-        label = "daily" if bar_minutes == 1440 else f"{bar_minutes}-minute"
         held = _held_intervals(store, symbol, bar_minutes)
         advice = (f"it holds {symbol} spot bars at {', '.join(held)}: set BarInterval "
                   f"(backtest.bar_interval) to {held[0]}" if held else
                   "build them with `posbt data demo` or import data")
-        raise DataMissingError(f"the store has no {label} {symbol} bars; {advice}",
+        raise DataMissingError(f"the store has no {_interval_words(bar_minutes)} {symbol} "
+                               f"bars; {advice}",
                                place="spot_bars")
     return row["first_ts"].date(), row["last_ts"].date()
+
+
+def _interval_words(bar_minutes: int) -> str:
+    """``daily`` or ``5-minute``: a bar interval as messages name it."""
+    return "daily" if bar_minutes == 1440 else f"{bar_minutes}-minute"
 
 
 def _held_intervals(store: Store, symbol: str, bar_minutes: int) -> list[str]:
@@ -94,7 +99,7 @@ def derived_spot_note(store: Store, plan: StrategyPlan) -> str | None:
     if not derived:
         return None
     total = sum(int(r["n"]) for r in rows)
-    label = "daily" if plan.bar_minutes == 1440 else f"{plan.bar_minutes}-minute"
+    label = _interval_words(plan.bar_minutes)
     kinds = ", ".join(f"{source} {n}" for source, n in derived)
     return (f"{plan.name}: {sum(n for _, n in derived)} of its {total} {label} {plan.symbol} "
             f"spot bars are estimates ({kinds}), not index closes: `posbt data import spot` "
@@ -154,15 +159,10 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
         outcome = RunOutcome(warnings=[str(w) for w in loaded.report.warnings])
         plans: list[tuple[StrategyConfig, StrategyPlan]] = []
         problems: list[PosbtError] = []
-        spot_notes: list[str | None] = []  # per plan: how much of its spot is estimated
         for cfg in _pick(loaded, strategies, config_path):
             try:
                 plans.append((cfg, with_regime_plans(plan_for(cfg, store, date_from, date_to),
                                                      loaded, cfg)))
-                estimated = derived_spot_note(store, plans[-1][1])
-                spot_notes.append(estimated)
-                if estimated:
-                    outcome.warnings.append(estimated)
             except PosbtError as exc:  # one strategy that cannot run does not stop the others
                 problems.append(exc)
                 outcome.warnings.append(f"strategy {cfg.strategy_name} not run: {exc}")
@@ -171,13 +171,15 @@ def run_file(config_path: Path, home: Path, *, strategies: Sequence[str] | None 
         configs = [cfg for cfg, _ in plans]
         master = load_contracts()
         fingerprint = store.fingerprint()
-        for (_cfg, plan), spot_note in zip(plans, spot_notes, strict=True):
+        for _cfg, plan in plans:
             def step(frac: float, name: str = plan.name) -> None:
                 if progress is not None:
                     progress(name, frac)
+            spot_note = derived_spot_note(store, plan)  # how much of its spot is estimated
             result = run_backtest(plan, store, ContractInfo.from_master(master, plan.symbol),
                                   on_progress=step)
-            if spot_note:  # BT_RunLog carries it too, not only the command's output
+            if spot_note:  # the command's output and BT_RunLog both say it
+                outcome.warnings.append(spot_note)
                 result.log.insert(0, spot_note)
             outcome.results.append(result)
             step(1.0)
