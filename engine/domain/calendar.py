@@ -142,10 +142,7 @@ def load_calendar(exchange: str = "NSE", extra: Path | None = None) -> TradingCa
     its descriptions win. A missing ``extra`` file is an error: pass None for none.
     """
     key = exchange.strip().upper()
-    if key not in _SHARED_LISTS:
-        raise CalendarError(f"unknown exchange {exchange!r}; known: {', '.join(_SHARED_LISTS)}",
-                            place="load_calendar(exchange)")
-    lists = _SHARED_LISTS[key]
+    lists = holiday_lists(key)
     holidays = read_holidays(SHIPPED_HOLIDAYS, lists)
     if extra is not None:
         holidays.update(read_holidays(extra, lists))
@@ -155,10 +152,13 @@ def load_calendar(exchange: str = "NSE", extra: Path | None = None) -> TradingCa
 
 
 def holiday_lists(exchange: str) -> tuple[str, ...]:
-    """The exchanges whose holiday rows ``exchange``'s calendar reads (BSE reads NSE's);
-    an unknown exchange reads its own only."""
+    """The exchanges whose holiday rows ``exchange``'s calendar reads (BSE reads NSE's); an
+    unknown exchange is a :class:`CalendarError`."""
     key = exchange.strip().upper()
-    return _SHARED_LISTS.get(key, (key,))
+    if key not in _SHARED_LISTS:
+        raise CalendarError(f"unknown exchange {exchange!r}; known: {', '.join(_SHARED_LISTS)}",
+                            place="load_calendar(exchange)")
+    return _SHARED_LISTS[key]
 
 
 def user_holidays_path(home: Path) -> Path | None:
